@@ -1,0 +1,296 @@
+"""Run a reader over a file and write what it yields into the store, all or nothing.
+
+* Atomic per file: everything happens in one DuckDB transaction; a failure or a killed
+  process leaves the store as it was (a failed run is then logged on its own).
+* Idempotent: a file whose content (sha256) was already loaded is skipped.
+* Lenient by default: bad rows go to ``rejects``; ``strict`` stops at the first one.
+* Streaming: readers yield bounded batches, so memory stays flat as files grow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transship import settings
+from transship.exc import SourceFormatError, TransshipError
+from transship.ingest.base import ReadContext, Reader, Reject, Rows
+from transship.ingest.registry import get_reader, sniff
+from transship.store import Store
+from transship.store.db import now
+
+log = logging.getLogger(__name__)
+REJECT_FLUSH = 10_000
+#: File name endings a folder walk picks up (anything else in a folder is ignored).
+DATA_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """One file's outcome; the keys are the ``transship ingest --json`` interface."""
+
+    file: str
+    format: str | None
+    sha256: str | None
+    run_id: int | None
+    rows_loaded: int
+    rows_rejected: int
+    status: str  # ok | skipped | failed
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError as exc:
+        raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    return h.hexdigest()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; folders walked (sorted) for data files."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DATA_SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    format: str | None = None,
+    strict: bool = False,
+    dataset: str | None = None,
+    progress: Callable[[Path, int], Callable[[int], None]] | None = None,
+) -> list[IngestResult]:
+    """Ingest each file; a failure of one file does not stop the others (unless strict)."""
+    results = []
+    for path in expand_paths(paths):
+        try:
+            results.append(ingest_file(store, path, format=format, strict=strict, dataset=dataset, progress=progress))
+        except TransshipError as exc:
+            results.append(IngestResult(str(path), format, None, None, 0, 0, "failed", exc.message))
+            if strict:
+                break
+    return results
+
+
+def ingest_file(
+    store: Store,
+    path: str | Path,
+    format: str | None = None,
+    strict: bool = False,
+    dataset: str | None = None,
+    progress: Callable[[Path, int], Callable[[int], None]] | None = None,
+) -> IngestResult:
+    """Read one file into the store. Raises ``SourceFormatError`` for an unreadable file."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceFormatError(path, "no such file")
+    if not path.is_file():
+        raise SourceFormatError(path, "not a file")
+    reader_cls: type[Reader] = get_reader(format) if format else sniff(path)
+    sha = file_sha256(path)
+    previous = store.source_run(sha)
+    if previous is not None:
+        log.info("%s: already loaded by run %d, skipped", path, previous[0])
+        return IngestResult(str(path), reader_cls.name, sha, previous[0], 0, 0, "skipped", f"same content as run {previous[0]}")
+    run_id = store.next_run_id()
+    on_progress = progress(path, path.stat().st_size) if progress else None
+    ctx = ReadContext(
+        path=path,
+        sha256=sha,
+        run_id=run_id,
+        strict=strict,
+        batch_rows=settings.batch_rows(),
+        dataset=dataset,
+        on_progress=on_progress,
+    )
+    started = now()
+    reader = reader_cls()
+    loaded = rejected = 0
+    try:
+        with store.transaction():
+            loaded, rejected = _load(store, reader, ctx)
+            store.append(
+                "ingest_runs",
+                pa.table(
+                    {
+                        "run_id": [run_id],
+                        "file": [str(path)],
+                        "sha256": [sha],
+                        "format": [reader.name],
+                        "dataset": [ctx.dataset or reader.dataset],
+                        "started": [started],
+                        "finished": [now()],
+                        "rows_loaded": [loaded],
+                        "rows_rejected": [rejected],
+                        "status": ["ok"],
+                        "message": [None],
+                    },
+                    schema=_RUN_SCHEMA,
+                ),
+            )
+            if not store.fetchall("SELECT 1 FROM sources WHERE sha256 = ?", [sha]):
+                store.execute(
+                    "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [sha, str(path), reader.name, ctx.dataset or reader.dataset, path.stat().st_size,
+                     ctx.simulated, now(), reader.attribution],
+                )
+    except (UnicodeDecodeError, pa.ArrowInvalid, ValueError) as exc:
+        err = SourceFormatError(path, _short(exc))
+        _log_failed(store, run_id, path, sha, reader, ctx, started, err.message)
+        raise err from exc
+    except TransshipError as exc:
+        _log_failed(store, run_id, path, sha, reader, ctx, started, exc.message)
+        raise
+    finally:
+        ctx.close()
+    if rejected:
+        log.warning("%s: %d rows loaded, %d rejected (see `transship rejects --run %d`)", path, loaded, rejected, run_id)
+    else:
+        log.info("%s: %d rows loaded", path, loaded)
+    return IngestResult(str(path), reader.name, sha, run_id, loaded, rejected, "ok")
+
+
+_RUN_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.int64()),
+        ("file", pa.string()),
+        ("sha256", pa.string()),
+        ("format", pa.string()),
+        ("dataset", pa.string()),
+        ("started", pa.timestamp("us")),
+        ("finished", pa.timestamp("us")),
+        ("rows_loaded", pa.int64()),
+        ("rows_rejected", pa.int64()),
+        ("status", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return f"bad encoding: {exc.reason} at byte {exc.start} (expected {exc.encoding})"
+    return text[:300]
+
+
+def _log_failed(
+    store: Store, run_id: int, path: Path, sha: str, reader: Reader, ctx: ReadContext, started: Any, message: str
+) -> None:
+    """Record a failed run after the rollback, so `transship runs` shows it."""
+    try:
+        with store.transaction():
+            store.append(
+                "ingest_runs",
+                pa.table(
+                    {
+                        "run_id": [run_id], "file": [str(path)], "sha256": [sha], "format": [reader.name],
+                        "dataset": [ctx.dataset or reader.dataset], "started": [started], "finished": [now()],
+                        "rows_loaded": [0], "rows_rejected": [0], "status": ["failed"], "message": [message],
+                    },
+                    schema=_RUN_SCHEMA,
+                ),
+            )
+    except TransshipError:  # pragma: no cover - the original error matters more
+        log.exception("could not log failed run")
+
+
+def _load(store: Store, reader: Reader, ctx: ReadContext) -> tuple[int, int]:
+    loaded = rejected = 0
+    pending: list[Reject] = []
+    for item in reader.read(ctx):
+        if isinstance(item, Reject):
+            if ctx.strict:
+                raise SourceFormatError(ctx.path, item.reason, line=item.line, column=item.column)
+            pending.append(item)
+            rejected += 1
+            if len(pending) >= REJECT_FLUSH:
+                _flush_rejects(store, ctx, pending)
+        else:
+            loaded += _append_rows(store, reader, ctx, item)
+    _flush_rejects(store, ctx, pending)
+    return loaded, rejected
+
+
+def _flush_rejects(store: Store, ctx: ReadContext, pending: list[Reject]) -> None:
+    if not pending:
+        return
+    store.append(
+        "rejects",
+        pa.table(
+            {
+                "run_id": pa.array([ctx.run_id] * len(pending), pa.int64()),
+                "file": pa.array([str(ctx.path)] * len(pending), pa.string()),
+                "line": pa.array([r.line for r in pending], pa.int64()),
+                "column": pa.array([r.column for r in pending], pa.string()),
+                "reason": pa.array([r.reason for r in pending], pa.string()),
+                "raw": pa.array([None if r.raw is None else r.raw[:2000] for r in pending], pa.string()),
+            }
+        ),
+    )
+    pending.clear()
+
+
+def _append_rows(store: Store, reader: Reader, ctx: ReadContext, rows: Rows) -> int:
+    data = rows.data
+    n = data.num_rows
+    if n == 0:
+        return 0
+    if "line" not in data.schema.names:
+        raise TransshipError(f"reader {reader.name} yielded rows without line numbers")
+    cols = set(store.columns(rows.table))
+    for name, value in _provenance(reader, ctx, data, cols).items():
+        data = data.append_column(name, value)
+    if "sub" in data.schema.names:
+        data = data.drop_columns(["sub"])
+    return store.append(rows.table, data)
+
+
+def _provenance(reader: Reader, ctx: ReadContext, data: pa.Table, cols: set[str]) -> dict[str, pa.Array]:
+    n = data.num_rows
+    have = set(data.schema.names)
+    out: dict[str, pa.Array] = {}
+    if "dataset" in cols and "dataset" not in have:
+        out["dataset"] = pa.array([ctx.dataset or reader.dataset] * n, pa.string())
+    if "source_sha256" in cols and "source_sha256" not in have:
+        out["source_sha256"] = pa.array([ctx.sha256] * n, pa.string())
+    if "run_id" in cols and "run_id" not in have:
+        out["run_id"] = pa.array([ctx.run_id] * n, pa.int64())
+    if "simulated" in cols and "simulated" not in have:
+        out["simulated"] = pa.array([ctx.simulated] * n, pa.bool_())
+    if "record_id" in cols and "record_id" not in have:
+        out["record_id"] = record_ids(ctx.sha256, data)
+    return out
+
+
+def record_ids(sha256: str, data: pa.Table) -> pa.Array:
+    """Deterministic ids: ``<sha256[:16]>:<line>`` (``:<sub>`` when a line makes several rows)."""
+    line = pc.cast(data.column("line"), pa.string())
+    parts: list[Any] = [pa.scalar(sha256[:16]), line]
+    if "sub" in data.schema.names:
+        parts.append(pc.cast(data.column("sub"), pa.string()))
+    return pc.binary_join_element_wise(*parts, ":")
+
+
+def iter_lines_numbered(lines: Iterable[str], start: int = 1) -> Iterator[tuple[int, str]]:
+    """(line number, text) pairs, 1-based, for readers that go line by line."""
+    return enumerate(lines, start)

@@ -1,0 +1,46 @@
+"""Every setting transship reads, in one place. Read from the environment once, on import.
+
+``docs/settings.md`` lists the same table; a test checks they agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def value(self) -> str:
+        return os.environ.get(self.name, self.default)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TRANSSHIP_DB", "./transship.duckdb", "Path of the DuckDB store file (`--db` wins)."),
+    Setting("TRANSSHIP_DUCKDB_MEMORY", "8GB", "DuckDB `memory_limit` for the store connection."),
+    Setting("TRANSSHIP_DUCKDB_THREADS", "2", "DuckDB `threads` (the project machines have 2 cores)."),
+    Setting("TRANSSHIP_BATCH_ROWS", "262144", "Rows per batch when streaming a file into the store."),
+    Setting("TRANSSHIP_SHARED", "", "Folder holding shared real data (`../shared` when empty)."),
+    Setting("TRANSSHIP_SPARK_MASTER", "local[2]", "Spark master URL for `--engine spark`."),
+)
+
+
+def get(name: str) -> str:
+    for setting in SETTINGS:
+        if setting.name == name:
+            return setting.value
+    raise KeyError(name)
+
+
+def db_path() -> Path:
+    return Path(get("TRANSSHIP_DB"))
+
+
+def batch_rows() -> int:
+    return int(get("TRANSSHIP_BATCH_ROWS"))
