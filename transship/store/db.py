@@ -123,7 +123,7 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         """Run SQL and return an Arrow table."""
         try:
-            return self._con.execute(sql, params or []).fetch_arrow_table()
+            return self._con.execute(sql, params or []).to_arrow_table()
         except duckdb.Error as exc:
             raise InvalidInput(f"query failed: {exc}") from exc
 
@@ -146,7 +146,7 @@ class Store:
     def stream(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         """Stream a query's result as Arrow record batches (flat memory for big exports)."""
         try:
-            reader = self._con.execute(sql).fetch_record_batch(batch_rows)
+            reader = self._con.execute(sql).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise InvalidInput(f"query failed: {exc}") from exc
         yield from reader

@@ -1,0 +1,37 @@
+# transship: the two commands of the README, and the checks CI runs.
+# `make demo`  sets everything up and runs the demo on the shipped Serbia case.
+# `make test`  sets everything up and runs lint, types and the whole test suite.
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+RUN := uv run --locked
+
+.PHONY: setup demo test lint typecheck pytest bench-smoke bench docs-check
+
+setup:
+	@./scripts/bootstrap
+
+demo: setup
+	$(RUN) transship demo
+
+lint: setup
+	$(RUN) ruff check transship tests benchmarks
+	$(RUN) ruff format --check transship tests benchmarks
+
+typecheck: setup
+	$(RUN) mypy transship
+
+# pytest's exit code 5 means "no tests collected": that is a failure here, never a pass.
+pytest: setup
+	@set +e; $(RUN) pytest -q -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; exit $$rc
+
+test: lint typecheck pytest
+
+bench-smoke: setup
+	$(RUN) python benchmarks/ingest.py --smoke
+	$(RUN) python benchmarks/flows.py --smoke
+
+bench: setup
+	$(RUN) python benchmarks/ingest.py
+	$(RUN) python benchmarks/flows.py
