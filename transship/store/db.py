@@ -123,7 +123,10 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         """Run SQL and return an Arrow table."""
         try:
-            return self._con.execute(sql, params or []).to_arrow_table()
+            rel = self._con.sql(sql, params=list(params) if params else None)
+            if rel is None:  # a statement without a result
+                return pa.table({})
+            return rel.to_arrow_table()
         except duckdb.Error as exc:
             raise InvalidInput(f"query failed: {exc}") from exc
 
@@ -146,7 +149,7 @@ class Store:
     def stream(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         """Stream a query's result as Arrow record batches (flat memory for big exports)."""
         try:
-            reader = self._con.execute(sql).to_arrow_reader(batch_rows)
+            reader = self._con.sql(sql).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise InvalidInput(f"query failed: {exc}") from exc
         yield from reader
