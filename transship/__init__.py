@@ -13,8 +13,8 @@ The public API (promised to notebooks and scripts) is what ``__all__`` lists::
 
 from __future__ import annotations
 
-from transship.api import ingest, open_store, query
+from transship.api import ingest, open_store, query, records
 from transship.exc import TransshipError
 
 __version__ = "0.1.0"
-__all__ = ["TransshipError", "__version__", "ingest", "open_store", "query"]
+__all__ = ["TransshipError", "__version__", "ingest", "open_store", "query", "records"]
