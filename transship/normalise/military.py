@@ -19,7 +19,7 @@ _PATTERN = re.compile(
     r"^(?:EU\s*)?(?:(?:CATEGORY|CAT\.?)\s*)?(?:ML)?\s*[-.:]?\s*0*(?P<num>\d{1,2})(?P<rest>[A-Z0-9.\s]*?)\.?$"
 )
 _TOKEN = re.compile(r"[A-Z]|\d+")
-_SPLIT = re.compile(r"[;,/|+&]|\s+AND\s+")
+_SPLIT = re.compile(r"[;,/|+&\n]|\s+AND\s+")
 
 
 def _parse(value: object) -> tuple[str, list[str]]:
