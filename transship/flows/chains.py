@@ -1,0 +1,543 @@
+"""The relational core of flows: the rows in scope, directed pair values, and the chain join.
+
+Everything here is SQL in DuckDB's dialect run through an :class:`~transship.flows.engine.Engine`
+(DuckDB or Spark). Three layers, each a function returning SQL or running it:
+
+1. :func:`scope_sql` - the ``trade_flows`` rows an analysis may use: bilateral rows only
+   (partner World, nes areas, bunkers, free zones, unknown and the reporter itself never
+   pair), one HS level and one period kind per reporter, flow and year (see below), the
+   product filter applied first, as an HS *prefix* (``'93'`` takes every 93xxxx code and
+   labels them ``'93'``; ``'9306'`` the 9306xx codes, labelled ``'9306'``).
+2. :func:`pairs_sql` - one row per exporter, importer, product and year with the exporter's
+   reported value (``x_value``, FOB), the importer's (``m_value``, CIF), a reconciled value
+   when the source is BACI (``r_value``), quantities where a side reports them in one unit,
+   the single best value (``value_usd``) and the record ids behind it (``evidence``).
+3. :func:`chain_legs` - legs A->M joined with M->D (and M1->M2->D for three hops) for one
+   product filter, streamed in partitions so that memory stays flat whatever the pair count;
+   :func:`estimate_pairs` gives the pair count before running.
+
+Why one HS level and one period kind: Comtrade publishes the same trade at chapter, heading
+and subheading level, and monthly files beside annual ones. Summing a prefix over every code
+would count the same shipment two or three times. For each reporter, flow and year the scope
+keeps annual rows when there are any (else monthly rows, summed to the year) and, when a
+product prefix is given, the coarsest HS level at or below the prefix that the reporter used
+(the chapter total includes confidential lines the subheadings omit). Without a product
+filter each code is its own product, so levels never add up.
+
+What it does NOT de-duplicate: two non-reconciled datasets covering the same reporter and
+year (e.g. Comtrade legacy and Comtrade+ for Serbia 2017) are summed; pass ``dataset=`` to
+choose one. BACI rows (``value_basis = 'reconciled'``) never mix with reported values: they
+fill ``r_value``, which wins in ``value_usd``.
+
+For the routes engineer: use :func:`prepare_legs` once per analysis (it materialises the
+legs for a product filter and years), then :func:`estimate_pairs` and :func:`chain_legs`
+with ``legs=``; map leg ids back to trade_flows record ids with :meth:`LegTable.evidence`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transship.exc import InvalidInput
+from transship.flows.engine import Engine, temp_name
+
+log = logging.getLogger(__name__)
+
+#: Expected CIF/FOB margin used to put an importer-reported (CIF) value on the exporter's
+#: FOB basis when the exporter did not report (Gaulier & Zignago 2010 estimate median
+#: margins of a few percent; the mirror stage fits its own per HS chapter).
+CIF_FACTOR = 1.05
+#: Territory codes that are never one side of a bilateral pair.
+NON_PARTNERS = ("world", "zz")
+#: Candidate pairs per partition when streaming chain joins (bounds peak memory).
+PARTITION_PAIRS = {"duckdb": 150_000_000, "spark": 5_000_000}
+
+_PRODUCT = re.compile(r"^\d{2,10}$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,15}$")
+_DATASET = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+
+Years = tuple[int, int]
+
+
+# -- arguments ----------------------------------------------------------------------------
+def check_product(product: str | None) -> str | None:
+    """An HS prefix of 2 to 10 digits (spaces and dots dropped), or None for every product."""
+    if product is None:
+        return None
+    p = re.sub(r"[\s.]", "", str(product))
+    if not _PRODUCT.match(p):
+        raise InvalidInput(f"product must be an HS code prefix of 2-10 digits, got {product!r}")
+    return p
+
+
+def check_years(years: Years | Sequence[int] | None) -> Years | None:
+    """``(first, last)`` inclusive, or None for every year."""
+    if years is None:
+        return None
+    ys = [int(y) for y in years]
+    if len(ys) == 1:
+        ys = [ys[0], ys[0]]
+    if len(ys) != 2 or ys[0] > ys[1] or not 1900 <= ys[0] <= 2200:
+        raise InvalidInput(f"years must be (first, last) with first <= last, got {years!r}")
+    return ys[0], ys[1]
+
+
+def parse_years(text: str | None) -> Years | None:
+    """'2019-2024' or '2022' -> (2019, 2024) / (2022, 2022)."""
+    if text is None or not str(text).strip():
+        return None
+    m = re.fullmatch(r"\s*(\d{4})\s*(?:[-:]\s*(\d{4}))?\s*", str(text))
+    if not m:
+        raise InvalidInput(f"--years must look like 2019-2024 or 2022, got {text!r}")
+    return check_years((int(m.group(1)), int(m.group(2) or m.group(1))))
+
+
+def check_code(code: str | None, what: str = "territory") -> str | None:
+    """A rigour territory code as stored (``'rs'``, ``'ua-cri'``): validated, not looked up."""
+    if code is None:
+        return None
+    c = str(code).strip().lower()
+    if not _CODE.match(c):
+        raise InvalidInput(f"bad {what} code {code!r} (use the store's territory codes, e.g. 'rs')")
+    return c
+
+
+def check_dataset(dataset: str | None) -> str | None:
+    if dataset is None:
+        return None
+    if not _DATASET.match(dataset):
+        raise InvalidInput(f"bad dataset name {dataset!r}")
+    return dataset
+
+
+def _in_list(values: Iterable[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+# -- layer 1: rows in scope ------------------------------------------------------------------
+def scope_sql(
+    product: str | None = None,
+    years: Years | None = None,
+    dataset: str | None = None,
+    flows: Sequence[str] = ("X", "M"),
+    reconciled: bool = True,
+    source: str = "trade_flows",
+) -> str:
+    """SQL for the trade_flows rows in scope, with a ``product`` column (the prefix, or the
+    code as stored) and the columns pairing needs. ``reconciled=False`` drops BACI-style
+    reconciled rows (mirror statistics need both reported sides)."""
+    product = check_product(product)
+    years = check_years(years)
+    dataset = check_dataset(dataset)
+    flows = [f for f in flows if f in ("X", "M", "RX", "RM")]
+    where = [
+        f"flow IN ({_in_list(flows)})",
+        "NOT partner_is_world",
+        "NOT partner_is_area",
+        "reporter IS NOT NULL",
+        "partner IS NOT NULL",
+        f"reporter NOT IN ({_in_list(NON_PARTNERS)})",
+        f"partner NOT IN ({_in_list(NON_PARTNERS)})",
+        "reporter NOT LIKE 'zz-%'",
+        "partner NOT LIKE 'zz-%'",
+        "reporter <> partner",
+        "value_usd IS NOT NULL",
+    ]
+    if product:
+        where.append(f"hs_code LIKE '{product}%'")
+    if years:
+        where.append(f"year BETWEEN {years[0]} AND {years[1]}")
+    if dataset:
+        where.append(f"dataset = '{dataset}'")
+    if not reconciled:
+        where.append("(value_basis IS NULL OR value_basis <> 'reconciled')")
+    product_expr = f"'{product}'" if product else "hs_code"
+    level = "length(hs_code)" if product else "0"
+    cols = (
+        "record_id, reporter, partner, reporter_iso3, partner_iso3, flow, year, "
+        "value_usd, qty, qty_unit, net_weight_kg, "
+        "(value_basis IS NOT NULL AND value_basis = 'reconciled') AS reconciled"
+    )
+    inner = (
+        f"SELECT {cols}, {product_expr} AS product, "
+        f"(CASE WHEN length(period) > 4 THEN 100 ELSE 0 END + {level}) AS level_key "
+        f"FROM {source} WHERE {' AND '.join(where)}"
+    )
+    # One HS level and one period kind per reporter, flow and year (see module docstring).
+    return (
+        "SELECT record_id, reporter, partner, reporter_iso3, partner_iso3, flow, year, "
+        "value_usd, qty, qty_unit, net_weight_kg, reconciled, product FROM ("
+        "SELECT s.*, min(level_key) OVER (PARTITION BY reporter, flow, year) AS level_min "
+        f"FROM ({inner}) s) k WHERE level_key = level_min"
+    )
+
+
+# -- layer 2: directed pairs --------------------------------------------------------------
+def pairs_sql(scope: str, evidence: bool = True) -> str:
+    """SQL: one row per exporter, importer, product, year from a scope relation/subquery.
+
+    Columns: exporter, importer, exporter_iso3, importer_iso3, product, year, x_value,
+    m_value, r_value (reconciled), value_usd (r_value, else x_value, else m_value /
+    CIF_FACTOR), x_qty / m_qty (when that side used one unit), qty_unit, x_kg, m_kg,
+    n_rows, evidence (sorted record ids; omitted when ``evidence=False``).
+    """
+    ev = ", list_sort(array_agg(record_id)) AS evidence" if evidence else ""
+    side = (
+        "SELECT record_id, product, year, value_usd, qty, qty_unit, net_weight_kg, "
+        "CASE WHEN reconciled THEN 'R' ELSE flow END AS side, "
+        "CASE WHEN flow = 'M' THEN partner ELSE reporter END AS exporter, "
+        "CASE WHEN flow = 'M' THEN reporter ELSE partner END AS importer, "
+        "CASE WHEN flow = 'M' THEN partner_iso3 ELSE reporter_iso3 END AS exporter_iso3, "
+        "CASE WHEN flow = 'M' THEN reporter_iso3 ELSE partner_iso3 END AS importer_iso3 "
+        f"FROM ({scope}) sc WHERE flow IN ('X', 'M')"
+    )
+    agg = (
+        "SELECT exporter, importer, max(exporter_iso3) AS exporter_iso3, "
+        "max(importer_iso3) AS importer_iso3, product, year, "
+        "sum(value_usd) FILTER (WHERE side = 'X') AS x_value, "
+        "sum(value_usd) FILTER (WHERE side = 'M') AS m_value, "
+        "sum(value_usd) FILTER (WHERE side = 'R') AS r_value, "
+        "sum(qty) FILTER (WHERE side = 'X') AS x_qty_sum, "
+        "sum(qty) FILTER (WHERE side = 'M') AS m_qty_sum, "
+        "min(qty_unit) FILTER (WHERE side = 'X') AS x_unit_min, "
+        "max(qty_unit) FILTER (WHERE side = 'X') AS x_unit_max, "
+        "min(qty_unit) FILTER (WHERE side = 'M') AS m_unit_min, "
+        "max(qty_unit) FILTER (WHERE side = 'M') AS m_unit_max, "
+        "sum(net_weight_kg) FILTER (WHERE side = 'X') AS x_kg, "
+        "sum(net_weight_kg) FILTER (WHERE side = 'M') AS m_kg, "
+        f"count(*) AS n_rows{ev} "
+        f"FROM ({side}) sd GROUP BY exporter, importer, product, year"
+    )
+    evcol = ", evidence" if evidence else ""
+    return (
+        "SELECT exporter, importer, exporter_iso3, importer_iso3, product, year, "
+        "x_value, m_value, r_value, "
+        f"coalesce(r_value, x_value, m_value / {CIF_FACTOR}) AS value_usd, "
+        "CASE WHEN x_unit_min = x_unit_max THEN x_qty_sum END AS x_qty, "
+        "CASE WHEN m_unit_min = m_unit_max THEN m_qty_sum END AS m_qty, "
+        "coalesce(x_unit_min, m_unit_min) AS qty_unit, "
+        "CASE WHEN x_unit_min = x_unit_max AND m_unit_min = m_unit_max "
+        "AND x_unit_min = m_unit_min THEN x_unit_min END AS common_unit, "
+        f"x_kg, m_kg, n_rows{evcol} FROM ({agg}) a"
+    )
+
+
+# -- layer 3: legs and the chain join ------------------------------------------------------
+@dataclass(slots=True)
+class LegTable:
+    """Materialised legs (directed pair values) for one product filter and years.
+
+    ``relation`` holds: leg_id BIGINT, exp / imp INTEGER (indexes into ``territories``),
+    pidx INTEGER (index into ``products``), year INTEGER, value_usd DOUBLE, and the
+    ``evidence`` list of record ids. ``territories`` are store codes ('rs'), ``iso3`` the
+    matching ISO3 (None for codes without one), ``products`` the product labels.
+    """
+
+    engine: Engine
+    relation: str
+    territories: pa.Array
+    iso3: pa.Array
+    products: pa.Array
+    n_legs: int
+    product: str | None
+    years: Years | None
+
+    def index(self, code: str) -> int | None:
+        """The integer index of a territory code, or None if it has no legs."""
+        hits = pc.index(self.territories, code).as_py()
+        return None if hits < 0 else int(hits)
+
+    def evidence(self, leg_ids: Iterable[int]) -> dict[int, list[str]]:
+        """trade_flows record ids behind each leg id."""
+        ids = sorted({int(i) for i in leg_ids})
+        if not ids:
+            return {}
+        out: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            rows = self.engine.sql(
+                f"SELECT leg_id, evidence FROM {self.relation} "
+                f"WHERE leg_id IN ({', '.join(map(str, chunk))})"
+            )
+            for leg, ev in zip(
+                rows.column("leg_id").to_pylist(), rows.column("evidence").to_pylist(), strict=True
+            ):
+                out[int(leg)] = list(ev or [])
+        return out
+
+    def legs(self) -> pa.Table:
+        """All legs with territory and product labels (small filters only: this is whole)."""
+        t = self.engine.sql(
+            f"SELECT leg_id, exp, imp, pidx, year, value_usd FROM {self.relation} ORDER BY leg_id"
+        )
+        return pa.table(
+            {
+                "leg_id": t.column("leg_id"),
+                "exporter": self.territories.take(t.column("exp")),
+                "importer": self.territories.take(t.column("imp")),
+                "product": self.products.take(t.column("pidx")),
+                "year": t.column("year"),
+                "value_usd": t.column("value_usd"),
+            }
+        )
+
+    def close(self) -> None:
+        self.engine.drop(self.relation)
+
+
+def prepare_legs(
+    engine: Engine,
+    product: str | None = None,
+    years: Years | None = None,
+    dataset: str | None = None,
+) -> LegTable:
+    """Materialise the legs of one analysis: the product filter and years run here, before
+    any join, so a chapter-93 route query joins only chapter-93 legs."""
+    pairs = temp_name("pairs")
+    engine.view(pairs, pairs_sql(scope_sql(product, years, dataset)))
+    terr = engine.sql(
+        "SELECT code, max(iso3) AS iso3 FROM ("
+        f"SELECT exporter AS code, exporter_iso3 AS iso3 FROM {pairs} "
+        f"UNION ALL SELECT importer AS code, importer_iso3 AS iso3 FROM {pairs}"
+        ") u GROUP BY code ORDER BY code"
+    )
+    prods = engine.sql(f"SELECT DISTINCT product FROM {pairs} ORDER BY product")
+    tname, pname, relation = temp_name("terr"), temp_name("prod"), temp_name("legs")
+    engine.register(
+        tname,
+        pa.table(
+            {
+                "code": terr.column("code").cast(pa.string()),
+                "idx": pa.array(range(terr.num_rows), pa.int32()),
+            }
+        ),
+    )
+    engine.register(
+        pname,
+        pa.table(
+            {
+                "product": prods.column("product").cast(pa.string()),
+                "pidx": pa.array(range(prods.num_rows), pa.int32()),
+            }
+        ),
+    )
+    engine.materialize(
+        relation,
+        "SELECT CAST(row_number() OVER (ORDER BY p.product, p.year, p.exporter, p.importer) "
+        "AS BIGINT) AS leg_id, "
+        "te.idx AS exp, ti.idx AS imp, pr.pidx AS pidx, CAST(p.year AS INTEGER) AS year, "
+        "p.value_usd AS value_usd, p.evidence AS evidence "
+        f"FROM {pairs} p JOIN {tname} te ON te.code = p.exporter "
+        f"JOIN {tname} ti ON ti.code = p.importer JOIN {pname} pr ON pr.product = p.product "
+        "WHERE p.value_usd > 0",
+    )
+    engine.drop(pairs)
+    n = int(engine.scalar(f"SELECT count(*) FROM {relation}") or 0)
+    engine.drop(tname)
+    engine.drop(pname)
+    return LegTable(
+        engine=engine,
+        relation=relation,
+        territories=terr.column("code").combine_chunks().cast(pa.string()),
+        iso3=terr.column("iso3").combine_chunks().cast(pa.string()),
+        products=prods.column("product").combine_chunks().cast(pa.string()),
+        n_legs=n,
+        product=check_product(product),
+        years=check_years(years),
+    )
+
+
+def _year_cond(a: str, b: str, max_lag: int) -> str:
+    if max_lag <= 0:
+        return f"{b}.year = {a}.year"
+    return f"{b}.year BETWEEN {a}.year AND {a}.year + {int(max_lag)}"
+
+
+def _endpoint_filters(
+    legs: LegTable, origin: str | None, destination: str | None
+) -> tuple[str | None, str | None, bool]:
+    """SQL conditions for origin/destination as indexes; third item False when a given
+    endpoint has no legs at all (so the result is empty)."""
+    o = d = None
+    ok = True
+    if origin is not None:
+        oi = legs.index(check_code(origin) or "")
+        ok = ok and oi is not None
+        o = f"= {oi if oi is not None else -1}"
+    if destination is not None:
+        di = legs.index(check_code(destination) or "")
+        ok = ok and di is not None
+        d = f"= {di if di is not None else -1}"
+    return o, d, ok
+
+
+def estimate_pairs(
+    legs: LegTable,
+    max_hops: int = 2,
+    origin: str | None = None,
+    destination: str | None = None,
+    max_lag: int = 0,
+) -> int:
+    """Candidate chains the join will produce, from per-territory degree counts only.
+
+    Two hops: sum over hub, product and year of in-degree x out-degree (in-degree limited
+    to legs from ``origin``, out-degree to legs into ``destination`` when given). Three
+    hops: sum over middle legs M1->M2 of in-degree(M1) x out-degree(M2). An upper bound:
+    it counts the cycles A->M->A that the join drops. Costs one pass over the legs.
+    """
+    if max_hops not in (2, 3):
+        raise InvalidInput("max_hops must be 2 or 3")
+    o, d, ok = _endpoint_filters(legs, origin, destination)
+    if not ok:
+        return 0
+    rel = legs.relation
+    lag = max(0, int(max_lag))
+    indeg = (
+        f"SELECT imp AS h, pidx, year, count(*) AS n FROM {rel} "
+        f"{'WHERE exp ' + o if o else ''} GROUP BY imp, pidx, year"
+    )
+    outdeg = (
+        f"SELECT exp AS h, pidx, year, count(*) AS n FROM {rel} "
+        f"{'WHERE imp ' + d if d else ''} GROUP BY exp, pidx, year"
+    )
+    if max_hops == 2:
+        q = (
+            f"SELECT sum(i.n * o.n) FROM ({indeg}) i JOIN ({outdeg}) o "
+            f"ON o.h = i.h AND o.pidx = i.pidx AND {_year_cond('i', 'o', lag)}"
+        )
+    else:
+        q = (
+            f"SELECT sum(i.n * o.n) FROM {rel} m JOIN ({indeg}) i "
+            f"ON i.h = m.exp AND i.pidx = m.pidx AND {_year_cond('i', 'm', lag)} "
+            f"JOIN ({outdeg}) o ON o.h = m.imp AND o.pidx = m.pidx AND {_year_cond('m', 'o', lag)}"
+        )
+    value = legs.engine.scalar(q)
+    return int(value or 0)
+
+
+def chain_sql(
+    legs: LegTable,
+    max_hops: int = 2,
+    origin: str | None = None,
+    destination: str | None = None,
+    max_lag: int = 0,
+    partition: tuple[int, int] | None = None,
+) -> str:
+    """The chain join as SQL (integer-coded columns; see :func:`chain_legs` for the schema).
+    ``partition=(k, n)`` keeps products with ``pidx % n = k``."""
+    o, d, _ = _endpoint_filters(legs, origin, destination)
+    rel = legs.relation
+    lag = max(0, int(max_lag))
+    part = ""
+    if partition is not None and partition[1] > 1:
+        part = f" AND l1.pidx % {int(partition[1])} = {int(partition[0])}"
+    if max_hops == 2:
+        where = "l2.imp <> l1.exp" + part
+        if o:
+            where += f" AND l1.exp {o}"
+        if d:
+            where += f" AND l2.imp {d}"
+        return (
+            "SELECT l1.exp AS origin, l1.imp AS hub, l2.imp AS destination, l1.pidx AS product, "
+            "l1.year AS year1, l2.year AS year2, l1.leg_id AS leg1, l2.leg_id AS leg2, "
+            "l1.value_usd AS value1, l2.value_usd AS value2 "
+            f"FROM {rel} l1 JOIN {rel} l2 ON l2.exp = l1.imp AND l2.pidx = l1.pidx "
+            f"AND {_year_cond('l1', 'l2', lag)} WHERE {where}"
+        )
+    if max_hops != 3:
+        raise InvalidInput("max_hops must be 2 or 3")
+    where = "l2.imp <> l1.exp AND l3.imp <> l1.exp AND l3.imp <> l2.exp" + part
+    if o:
+        where += f" AND l1.exp {o}"
+    if d:
+        where += f" AND l3.imp {d}"
+    return (
+        "SELECT l1.exp AS origin, l1.imp AS hub, l2.imp AS hub2, l3.imp AS destination, "
+        "l1.pidx AS product, l1.year AS year1, l2.year AS year2, l3.year AS year3, "
+        "l1.leg_id AS leg1, l2.leg_id AS leg2, l3.leg_id AS leg3, "
+        "l1.value_usd AS value1, l2.value_usd AS value2, l3.value_usd AS value3 "
+        f"FROM {rel} l1 JOIN {rel} l2 ON l2.exp = l1.imp AND l2.pidx = l1.pidx "
+        f"AND {_year_cond('l1', 'l2', lag)} "
+        f"JOIN {rel} l3 ON l3.exp = l2.imp AND l3.pidx = l2.pidx AND {_year_cond('l2', 'l3', lag)} "
+        f"WHERE {where}"
+    )
+
+
+_TERRITORY_COLS = ("origin", "hub", "hub2", "destination")
+
+
+def _decode(batch: pa.RecordBatch, legs: LegTable) -> pa.RecordBatch:
+    """Integer codes -> dictionary arrays over the territory and product labels (zero copy)."""
+    cols = []
+    for name in batch.schema.names:
+        col = batch.column(name)
+        if name in _TERRITORY_COLS:
+            col = pa.DictionaryArray.from_arrays(col.cast(pa.int32()), legs.territories)
+        elif name == "product":
+            col = pa.DictionaryArray.from_arrays(col.cast(pa.int32()), legs.products)
+        cols.append(col)
+    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
+
+
+def chain_legs(
+    engine: Engine,
+    origin: str | None = None,
+    product: str | None = None,
+    years: Years | None = None,
+    max_hops: int = 2,
+    destination: str | None = None,
+    max_lag: int = 0,
+    dataset: str | None = None,
+    legs: LegTable | None = None,
+    batch_rows: int = 262_144,
+    partition_pairs: int | None = None,
+    decode: bool = True,
+) -> Iterator[pa.RecordBatch]:
+    """Stream every chain origin -> hub [-> hub2] -> destination for one product filter.
+
+    Two hops yield batches with columns ``origin, hub, destination, product, year1, year2,
+    leg1, leg2, value1, value2``; three hops ``origin, hub, hub2, destination, product,
+    year1, year2, year3, leg1, leg2, leg3, value1, value2, value3``. Territory and product
+    columns are Arrow dictionary arrays over store codes ('rs') and product labels (set
+    ``decode=False`` for the raw int32 indexes into ``legs.territories`` / ``legs.products``);
+    ``leg*`` are leg ids (``legs.evidence(ids)`` gives the record ids), ``value*`` the legs'
+    USD values. A leg of year t joins onward legs of years t..t+max_lag; chains that return
+    to their origin are dropped.
+
+    Memory: the join runs in ``n`` partitions by product, ``n`` chosen from
+    :func:`estimate_pairs` so that no partition exceeds ``partition_pairs`` candidates, and
+    each partition is streamed in ``batch_rows`` batches: nothing holds all pairs.
+    Pass ``legs`` (from :func:`prepare_legs`) to reuse materialised legs; otherwise they are
+    prepared here from ``product``/``years``/``dataset`` and dropped at the end.
+    """
+    own = legs is None
+    if legs is None:
+        legs = prepare_legs(engine, product, years, dataset)
+    try:
+        total = estimate_pairs(legs, max_hops, origin, destination, max_lag)
+        limit = partition_pairs or PARTITION_PAIRS.get(engine.name, 10_000_000)
+        n = max(1, min(len(legs.products) or 1, math.ceil(total / max(1, limit))))
+        log.info(
+            "chain join: %d legs, about %d candidate %d-hop chains, %d partition(s)",
+            legs.n_legs,
+            total,
+            max_hops,
+            n,
+        )
+        if total == 0:
+            return
+        for k in range(n):
+            q = chain_sql(legs, max_hops, origin, destination, max_lag, (k, n) if n > 1 else None)
+            for batch in engine.stream(q, batch_rows=batch_rows):
+                if batch.num_rows:
+                    yield _decode(batch, legs) if decode else batch
+    finally:
+        if own:
+            legs.close()

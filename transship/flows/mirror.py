@@ -1,0 +1,327 @@
+"""Mirror statistics: what the exporter says it sent against what the importer says it got.
+
+For each exporter E, importer I, product and year, ``x_value`` is E's reported export to I
+(FOB) and ``m_value`` I's reported import from E (CIF). The two never agree exactly: imports
+include freight and insurance, countries classify and time goods differently, some report
+carelessly. Following the spirit of CEPII's BACI reconciliation (Gaulier & Zignago 2010,
+"BACI: International Trade Database at the Product-Level", CEPII WP 2010-23), the log ratio
+``r = ln(m_value / x_value)`` is modelled as
+
+    r = mu[chapter] + a[E] + b[I] + e
+
+* ``mu[chapter]`` - the expected CIF/FOB margin, the median of r per HS chapter over the
+  scope (BACI regresses it on distance and contiguity; with no distance table shipped, a
+  per-chapter median is the robust stand-in: it absorbs freight-heavy vs light goods);
+* ``a[E]``, ``b[I]`` - robust per-country reporting effects (systematic over- or
+  under-reporting as exporter and as importer), two rounds of Tukey median polish, each
+  shrunk toward 0 by n / (n + 5) so a country seen in few pairs is not given a big effect;
+* ``e`` - the residual; its scale per country and role, ``sigma_x[E]`` and ``sigma_m[I]``,
+  is 1.4826 x the median absolute residual (a robust standard deviation), shrunk toward
+  the global value by the same n / (n + 5) weight. That dispersion *is* the reliability
+  estimate (BACI weights reporters by the same kind of dispersion): a country whose
+  figures scatter widely around its partners' has a large sigma and its gaps count less.
+
+The score is ``z = e / sqrt((sigma_x[E]^2 + sigma_m[I]^2) / 2)``: how unusual this gap is
+given the margin and who reported it. A raw ratio of 1.3 is noise for two careless
+reporters and a red flag for two careful ones.
+
+Phantom flows: E reports an export that I does not report at all although I reported
+imports (of any product in scope) that year (``phantom_export``), or the reverse
+(``phantom_import``). Their z compares the logged value with the reporting country's
+matched flows (mean and standard deviation of its ln values): a phantom far larger than
+the flows that usually do match is the one to look at. One-sided rows whose counterpart
+reported nothing that year are ``unreported_import`` / ``unreported_export`` (no score:
+absence there says nothing).
+
+Partners World, nes areas, bunkers and unknown never pair (``chains.scope_sql``). BACI's
+reconciled rows are not used here: they have no second side.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyarrow as pa
+
+from transship.flows.chains import (
+    Years,
+    check_code,
+    check_product,
+    check_years,
+    pairs_sql,
+    scope_sql,
+)
+from transship.flows.engine import Engine, temp_name
+
+log = logging.getLogger(__name__)
+
+#: Pseudo-count for shrinking country effects and dispersions toward the global value.
+SHRINK = 5.0
+#: Floor for dispersions (log points): stops a handful of perfectly matching pairs from
+#: making every later deviation look enormous.
+SIGMA_FLOOR = 0.05
+MAD_SCALE = 1.4826
+
+#: Output columns, in order (the `transship mirror --json` keys).
+COLUMNS = (
+    "exporter",
+    "importer",
+    "exporter_iso3",
+    "importer_iso3",
+    "product",
+    "year",
+    "kind",
+    "export_value_usd",
+    "import_value_usd",
+    "export_qty",
+    "import_qty",
+    "qty_unit",
+    "export_kg",
+    "import_kg",
+    "log_gap",
+    "expected_log_gap",
+    "cif_fob_margin",
+    "exporter_effect",
+    "importer_effect",
+    "exporter_sigma",
+    "importer_sigma",
+    "residual",
+    "z",
+    "evidence",
+)
+
+
+def mirror_gaps(
+    engine: Engine,
+    product: str | None = None,
+    years: Years | None = None,
+    reporter: str | None = None,
+    partner: str | None = None,
+    dataset: str | None = None,
+    limit: int | None = None,
+) -> pa.Table:
+    """Scored mirror gaps and phantom flows, most anomalous first (|z| descending).
+
+    ``product`` is an HS prefix ('93', '9306'); ``years`` inclusive (first, last).
+    ``reporter`` / ``partner`` are store territory codes ('rs'): rows with ``reporter`` on
+    either side (and ``partner`` on the other, when given). The model is fitted on the whole
+    product/years scope so that reliability estimates use every country; the reporter and
+    partner filters only select the rows returned. Columns: :data:`COLUMNS`.
+    """
+    product = check_product(product)
+    years = check_years(years)
+    reporter = check_code(reporter, "reporter")
+    partner = check_code(partner, "partner")
+    pairs, fx = temp_name("mpairs"), temp_name("mfit")
+    engine.materialize(pairs, pairs_sql(scope_sql(product, years, dataset, reconciled=False)))
+    try:
+        engine.materialize(fx, _fit_sql(pairs))
+        where = []
+        if reporter and partner:
+            where.append(
+                f"((p.exporter = '{reporter}' AND p.importer = '{partner}') OR "
+                f"(p.exporter = '{partner}' AND p.importer = '{reporter}'))"
+            )
+        elif reporter:
+            where.append(f"(p.exporter = '{reporter}' OR p.importer = '{reporter}')")
+        elif partner:
+            where.append(f"(p.exporter = '{partner}' OR p.importer = '{partner}')")
+        q = _output_sql(pairs, fx, where, limit)
+        table = engine.sql(q)
+    finally:
+        engine.drop(fx)
+        engine.drop(pairs)
+    return _conform(table)
+
+
+def reporting_reliability(
+    engine: Engine,
+    product: str | None = None,
+    years: Years | None = None,
+    dataset: str | None = None,
+) -> pa.Table:
+    """The fitted per-country reporting model, one row per territory code: its effect
+    (log points; positive = reports more than its partners) and dispersion (``sigma``, a
+    robust standard deviation of its residuals: lower = more reliable) as exporter and as
+    importer, with the number of matched pairs behind each."""
+    product = check_product(product)
+    years = check_years(years)
+    pairs, fx = temp_name("mpairs"), temp_name("mfit")
+    engine.materialize(
+        pairs, pairs_sql(scope_sql(product, years, dataset, reconciled=False), evidence=False)
+    )
+    try:
+        engine.materialize(fx, _fit_sql(pairs))
+
+        def part(kind: str, col: str) -> str:
+            return f"(SELECT key, {col}, n FROM {fx} WHERE kind = '{kind}')"
+
+        return engine.sql(
+            "SELECT c.key AS territory, ax.effect AS exporter_effect, sx.sigma AS exporter_sigma, "
+            "sx.n AS pairs_as_exporter, bm.effect AS importer_effect, "
+            "sm.sigma AS importer_sigma, sm.n AS pairs_as_importer "
+            f"FROM (SELECT DISTINCT key FROM {fx} WHERE kind IN ('ax', 'bm')) c "
+            f"LEFT JOIN {part('ax', 'effect')} ax ON ax.key = c.key "
+            f"LEFT JOIN {part('sx', 'sigma')} sx ON sx.key = c.key "
+            f"LEFT JOIN {part('bm', 'effect')} bm ON bm.key = c.key "
+            f"LEFT JOIN {part('sm', 'sigma')} sm ON sm.key = c.key ORDER BY c.key"
+        )
+    finally:
+        engine.drop(fx)
+        engine.drop(pairs)
+
+
+def _fit_sql(pairs: str) -> str:
+    """One small relation holding every fitted parameter, keyed by ``kind``:
+
+    ``mu`` (chapter -> margin), ``ax`` / ``bm`` (country -> effect as exporter / importer,
+    with n), ``sx`` / ``sm`` (country -> residual dispersion as exporter / importer),
+    ``g`` (global dispersion), ``lx`` / ``lm`` (country -> mean and sd of ln values of its
+    matched flows as exporter / importer, for phantom scores), ``rx`` / ``rm`` ((country,
+    year) with any reported export / import in scope: who is a reporter)."""
+    k = SHRINK
+    m = (
+        "SELECT exporter, importer, year, substr(product, 1, 2) AS chapter, "
+        "ln(m_value / x_value) AS r, ln(x_value) AS lx, ln(m_value) AS lm "
+        f"FROM {pairs} WHERE x_value > 0 AND m_value > 0"
+    )
+    mu = f"SELECT chapter, median(r) AS mu FROM ({m}) m GROUP BY chapter"
+    m1 = (
+        "SELECT m.exporter, m.importer, m.year, m.chapter, m.r - u.mu AS r1, m.lx, m.lm "
+        f"FROM ({m}) m JOIN ({mu}) u ON u.chapter = m.chapter"
+    )
+    a0 = f"SELECT exporter, median(r1) * count(*) / (count(*) + {k}) AS a FROM ({m1}) q GROUP BY exporter"
+    b1 = (
+        f"SELECT q.importer, median(q.r1 - a0.a) * count(*) / (count(*) + {k}) AS b, "
+        f"count(*) AS n FROM ({m1}) q JOIN ({a0}) a0 ON a0.exporter = q.exporter "
+        "GROUP BY q.importer"
+    )
+    a1 = (
+        f"SELECT q.exporter, median(q.r1 - b1.b) * count(*) / (count(*) + {k}) AS a, "
+        f"count(*) AS n FROM ({m1}) q JOIN ({b1}) b1 ON b1.importer = q.importer "
+        "GROUP BY q.exporter"
+    )
+    res = (
+        "SELECT q.exporter, q.importer, q.r1 - a1.a - b1.b AS e, q.lx, q.lm "
+        f"FROM ({m1}) q JOIN ({a1}) a1 ON a1.exporter = q.exporter "
+        f"JOIN ({b1}) b1 ON b1.importer = q.importer"
+    )
+    cols = "kind, key, chapter, year, effect, sigma, n, ln_mean, ln_sd"
+    parts = [
+        f"SELECT 'mu' AS kind, CAST(NULL AS VARCHAR) AS key, chapter, CAST(NULL AS INTEGER) AS year, "
+        "mu AS effect, CAST(NULL AS DOUBLE) AS sigma, CAST(NULL AS BIGINT) AS n, "
+        f"CAST(NULL AS DOUBLE) AS ln_mean, CAST(NULL AS DOUBLE) AS ln_sd FROM ({mu}) u",
+        "SELECT 'ax', exporter, NULL, NULL, a, NULL, n, NULL, NULL FROM "
+        f"({a1}) a1",
+        f"SELECT 'bm', importer, NULL, NULL, b, NULL, n, NULL, NULL FROM ({b1}) b1",
+        f"SELECT 'sx', exporter, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
+        f"avg(lx), stddev_samp(lx) FROM ({res}) r GROUP BY exporter",
+        f"SELECT 'sm', importer, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
+        f"avg(lm), stddev_samp(lm) FROM ({res}) r GROUP BY importer",
+        f"SELECT 'g', NULL, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), NULL, NULL "
+        f"FROM ({res}) r",
+        f"SELECT 'rx', exporter, NULL, year, NULL, NULL, count(*), NULL, NULL FROM {pairs} "
+        "WHERE x_value IS NOT NULL GROUP BY exporter, year",
+        f"SELECT 'rm', importer, NULL, year, NULL, NULL, count(*), NULL, NULL FROM {pairs} "
+        "WHERE m_value IS NOT NULL GROUP BY importer, year",
+    ]
+    return f"SELECT {cols} FROM (" + " UNION ALL ".join(parts) + ") f"
+
+
+def _shrunk_sigma(alias: str, glob: str) -> str:
+    """sqrt((n sigma^2 + k g^2) / (n + k)), floored; g alone when the country has no pairs."""
+    k = SHRINK
+    return (
+        f"greatest({SIGMA_FLOOR}, CASE WHEN {alias}.n IS NULL THEN {glob} ELSE "
+        f"sqrt(({alias}.n * {alias}.sigma * {alias}.sigma + {k} * {glob} * {glob}) "
+        f"/ ({alias}.n + {k})) END)"
+    )
+
+
+def _output_sql(pairs: str, fx: str, where: list[str], limit: int | None) -> str:
+    g = f"(SELECT max(sigma) FROM {fx} WHERE kind = 'g')"
+    gmu = f"(SELECT median(effect) FROM {fx} WHERE kind = 'mu')"
+    sx = _shrunk_sigma("sx", "gl.g")
+    sm = _shrunk_sigma("sm", "gl.g")
+    kind = (
+        "CASE WHEN p.x_value > 0 AND p.m_value > 0 THEN 'matched' "
+        "WHEN p.x_value > 0 AND rm.n IS NOT NULL THEN 'phantom_export' "
+        "WHEN p.x_value > 0 THEN 'unreported_import' "
+        "WHEN p.m_value > 0 AND rx.n IS NOT NULL THEN 'phantom_import' "
+        "ELSE 'unreported_export' END"
+    )
+    base = (
+        "SELECT p.exporter, p.importer, p.exporter_iso3, p.importer_iso3, p.product, p.year, "
+        f"{kind} AS kind, "
+        "p.x_value AS export_value_usd, p.m_value AS import_value_usd, "
+        "CASE WHEN p.common_unit IS NOT NULL THEN p.x_qty END AS export_qty, "
+        "CASE WHEN p.common_unit IS NOT NULL THEN p.m_qty END AS import_qty, "
+        "coalesce(p.common_unit, p.qty_unit) AS qty_unit, "
+        "p.x_kg AS export_kg, p.m_kg AS import_kg, "
+        "CASE WHEN p.x_value > 0 AND p.m_value > 0 THEN ln(p.m_value / p.x_value) END AS log_gap, "
+        "coalesce(mu.effect, gl.mu) AS cif_fob_margin, "
+        "coalesce(ax.effect, 0.0) AS exporter_effect, coalesce(bm.effect, 0.0) AS importer_effect, "
+        f"{sx} AS exporter_sigma, {sm} AS importer_sigma, "
+        "sx.ln_mean AS x_ln_mean, sx.ln_sd AS x_ln_sd, sm.ln_mean AS m_ln_mean, "
+        "sm.ln_sd AS m_ln_sd, p.evidence "
+        f"FROM {pairs} p "
+        f"CROSS JOIN (SELECT {g} AS g, {gmu} AS mu) gl "
+        f"LEFT JOIN (SELECT chapter, effect FROM {fx} WHERE kind = 'mu') mu "
+        "ON mu.chapter = substr(p.product, 1, 2) "
+        f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'ax') ax ON ax.key = p.exporter "
+        f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'bm') bm ON bm.key = p.importer "
+        f"LEFT JOIN (SELECT key, sigma, n, ln_mean, ln_sd FROM {fx} WHERE kind = 'sx') sx "
+        "ON sx.key = p.exporter "
+        f"LEFT JOIN (SELECT key, sigma, n, ln_mean, ln_sd FROM {fx} WHERE kind = 'sm') sm "
+        "ON sm.key = p.importer "
+        f"LEFT JOIN (SELECT key, year, n FROM {fx} WHERE kind = 'rx') rx "
+        "ON rx.key = p.exporter AND rx.year = p.year "
+        f"LEFT JOIN (SELECT key, year, n FROM {fx} WHERE kind = 'rm') rm "
+        "ON rm.key = p.importer AND rm.year = p.year "
+        "WHERE (p.x_value > 0 OR p.m_value > 0)"
+        + ("".join(f" AND {w}" for w in where))
+    )
+    phantom_sd = f"greatest(0.5, coalesce({{sd}}, {SIGMA_FLOOR * 10}))"
+    z = (
+        "CASE WHEN kind = 'matched' THEN (log_gap - expected_log_gap) / pair_sigma "
+        "WHEN kind = 'phantom_export' THEN (ln(export_value_usd) - coalesce(x_ln_mean, "
+        f"ln(export_value_usd))) / {phantom_sd.format(sd='x_ln_sd')} "
+        "WHEN kind = 'phantom_import' THEN (ln(import_value_usd) - coalesce(m_ln_mean, "
+        f"ln(import_value_usd))) / {phantom_sd.format(sd='m_ln_sd')} END"
+    )
+    scored = (
+        "SELECT *, log_gap - expected_log_gap AS residual, "
+        f"{z} AS z FROM (SELECT b.*, cif_fob_margin + exporter_effect + importer_effect "
+        "AS expected_log_gap, sqrt((exporter_sigma * exporter_sigma + importer_sigma * "
+        f"importer_sigma) / 2) AS pair_sigma FROM ({base}) b) s"
+    )
+    cols = ", ".join(COLUMNS)
+    lim = f" LIMIT {int(limit)}" if limit is not None else ""
+    return (
+        f"SELECT {cols} FROM ({scored}) o ORDER BY abs(z) DESC NULLS LAST, "
+        "coalesce(export_value_usd, import_value_usd) DESC, exporter, importer, product, year"
+        f"{lim}"
+    )
+
+
+_TYPES = {
+    "year": pa.int32(),
+    "evidence": pa.list_(pa.string()),
+}
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    """Same column types whichever engine ran the query."""
+    arrays = []
+    for name in COLUMNS:
+        col = table.column(name)
+        typ = _TYPES.get(name)
+        if typ is None:
+            typ = (
+                pa.string()
+                if name
+                in ("exporter", "importer", "exporter_iso3", "importer_iso3", "product", "kind", "qty_unit")
+                else pa.float64()
+            )
+        arrays.append(col.cast(typ))
+    return pa.table(arrays, names=list(COLUMNS))
