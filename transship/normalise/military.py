@@ -10,9 +10,10 @@ from different reports meet on one key. Short descriptions, in our own words, ar
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
-from transship.exc import UnknownCode
+from transship.exc import InvalidInput, UnknownCode
 from transship.normalise._tables import read_table
 
 _PATTERN = re.compile(
@@ -89,8 +90,108 @@ def ml_short(category: str | int) -> str:
 
 ML_CATEGORIES: tuple[str, ...] = tuple(f"ML{n}" for n in range(1, 23))
 
+
+# --- calibres and the weapon systems that fire them -------------------------------------------
+
+_CALIBRE_ALIASES = {
+    ".50bmg": "12.7x99 mm",
+    ".50cal": "12.7x99 mm",
+    ".50": "12.7x99 mm",
+    "7.62nato": "7.62x51 mm",
+    "5.56nato": "5.56x45 mm",
+    "5.45": "5.45x39 mm",
+}
+
+
+def calibre(value: str | int | float) -> str:
+    """Canonical calibre: ``'122mm'`` -> ``'122 mm'``, ``'7,62x39'`` -> ``'7.62x39 mm'``,
+    ``'7.62 x 54 R'`` -> ``'7.62x54R'``, ``'12.7×108mm'`` -> ``'12.7x108 mm'``,
+    ``'.50 BMG'`` -> ``'12.7x99 mm'``. Idempotent; :class:`InvalidInput` otherwise."""
+    text = str(value).strip().lower().replace(",", ".").replace("×", "x").replace("х", "x")
+    text = re.sub(r"\s+|mm|мм|cal\.?(?=\d)", "", text)
+    if text in _CALIBRE_ALIASES:
+        return _CALIBRE_ALIASES[text]
+    cartridge = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+)(r?)", text)
+    if cartridge:
+        bore = _number(cartridge[1])
+        return f"{bore}x{cartridge[2]}R" if cartridge[3] else f"{bore}x{cartridge[2]} mm"
+    bore_only = re.fullmatch(r"\d+(?:\.\d+)?", text)
+    if bore_only:
+        return f"{_number(text)} mm"
+    raise InvalidInput(f"not a calibre: {value!r}")
+
+
+def _number(text: str) -> str:
+    value = float(text)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class WeaponSystem:
+    """One row of ``transship/data/weapon_systems.csv``.
+
+    ``operators`` are rigour territory codes of armed forces publicly reported to operate the
+    system; the list is partial. ``assumption`` is true when the note flags any part of the row
+    as unverified. A country missing here is "not known to operate", never "does not operate".
+    """
+
+    calibre: str
+    ammunition: str
+    weapon_system: str
+    operators: tuple[str, ...]
+    note: str
+
+    @property
+    def assumption(self) -> bool:
+        return "assumption" in self.note
+
+
+@cache
+def _systems() -> tuple[WeaponSystem, ...]:
+    return tuple(
+        WeaponSystem(
+            row["calibre"],
+            row["ammunition"],
+            row["weapon_system"],
+            tuple(code.strip().lower() for code in row["operators"].split(";") if code.strip()),
+            row["note"],
+        )
+        for row in read_table("weapon_systems.csv")
+    )
+
+
+def weapon_systems(
+    calibre_value: str | None = None, ammunition: str | None = None
+) -> tuple[WeaponSystem, ...]:
+    """Systems firing a calibre (any spelling :func:`calibre` reads), optionally narrowed by a
+    word of the ammunition description (``'rocket'``, ``'howitzer'``, ``'mortar'``)."""
+    rows = _systems()
+    if calibre_value is not None:
+        wanted = calibre(calibre_value)
+        rows = tuple(r for r in rows if r.calibre == wanted)
+    if ammunition is not None:
+        word = ammunition.strip().lower()
+        rows = tuple(r for r in rows if word in r.ammunition.lower())
+    return rows
+
+
+def known_operator(
+    territory_code: str, calibre_value: str, ammunition: str | None = None
+) -> tuple[WeaponSystem, ...]:
+    """Systems of this calibre the territory (rigour code, e.g. ``'ke'``) is known to operate.
+
+    An empty answer is a flag to look at (ammunition sent where no compatible weapon is known),
+    not proof of diversion: the shipped table is partial.
+    """
+    code = territory_code.strip().lower()
+    return tuple(r for r in weapon_systems(calibre_value, ammunition) if code in r.operators)
+
 __all__ = [
     "ML_CATEGORIES",
+    "WeaponSystem",
+    "calibre",
+    "known_operator",
+    "weapon_systems",
     "ml_categories",
     "ml_category",
     "ml_description",

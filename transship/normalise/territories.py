@@ -25,8 +25,10 @@ alpha-4 code, lowercased, as their code (``ydye`` South Yemen, ``vdvn`` North Vi
 
 Special codes: ``world`` for the World aggregate, ``zz`` for an unknown party (a source that
 says "unknown recipient(s)"), ``zz-<comtrade code>`` for Comtrade/BACI areas that are not
-countries (``zz-899`` Areas nes), ``zz-nsa`` for non-state actors and ``zz-org`` for
-international organisations other than the EU and the UN.
+countries (``zz-899`` Areas nes), ``zz-nsa`` for non-state actors, ``zz-org`` for
+international organisations other than the EU and the UN, and three placeholders licence
+reports use instead of a country: ``zz-multi`` ("multiple countries", "Nordic countries"),
+``zz-na`` ("not applicable - promotional licence") and ``zz-sea`` (international waters).
 """
 
 from __future__ import annotations
@@ -70,8 +72,17 @@ WORLD = Territory("world", None, "WLD", "001", "World", is_country=False, is_wor
 UNKNOWN = Territory("zz", None, None, None, "Unknown", is_country=False)
 NON_STATE = Territory("zz-nsa", None, None, None, "Non-state actor", is_country=False)
 ORGANISATION = Territory("zz-org", None, None, None, "International organisation", is_country=False)
+SEVERAL = Territory(
+    "zz-multi", None, None, None, "Several countries, not specified", is_country=False, is_area=True
+)
+NOT_APPLICABLE = Territory(
+    "zz-na", None, None, None, "No destination (not applicable)", is_country=False, is_area=True
+)
+HIGH_SEAS = Territory(
+    "zz-sea", None, None, None, "International waters", is_country=False, is_area=True
+)
 
-_SPECIAL = (WORLD, UNKNOWN, NON_STATE, ORGANISATION)
+_SPECIAL = (WORLD, UNKNOWN, NON_STATE, ORGANISATION, SEVERAL, NOT_APPLICABLE, HIGH_SEAS)
 
 # M49 numbers of former states. pycountry gives 891 to both Yugoslavia and Serbia and
 # Montenegro; M49 (and Comtrade) use 890 for the Socialist Federal Republic.
@@ -83,6 +94,18 @@ _HISTORIC_M49 = {
     "dd": "278",
     "an": "530",
     "zr": "180",
+}
+# Readable names for former countries rigour lacks (pycountry's are "Viet-Nam, Democratic...").
+_HISTORIC_NAMES = {
+    "VDVN": "North Vietnam",
+    "YDYE": "South Yemen",
+    "FXFR": "Metropolitan France",
+    "DYBJ": "Dahomey",
+    "HVBF": "Upper Volta",
+    "RHZW": "Southern Rhodesia",
+    "NHVU": "New Hebrides",
+    "GEHH": "Gilbert and Ellice Islands",
+    "AIDJ": "French Afars and Issas",
 }
 # Rigour entries that are neither countries nor regions of one: not trade partners.
 _AREA_CODES = frozenset({"eu", "un", "ip"})
@@ -134,7 +157,8 @@ def _from_rigour(code: str) -> Territory:
         m49 = _HISTORIC_M49[t.code]
     iso3 = t.alpha3.upper() if t.alpha3 else None
     is_area = t.code in _AREA_CODES
-    is_country = not is_area and (iso2 is not None or bool(t.is_country))
+    former = bool(t.is_historical) and "-" not in t.code  # Netherlands Antilles, not SSRs
+    is_country = not is_area and (iso2 is not None or bool(t.is_country) or former)
     return Territory(t.code, iso2, iso3, m49, str(t.name), is_country=is_country, is_area=is_area)
 
 
@@ -149,6 +173,7 @@ def _build() -> _Index:
     for special in _SPECIAL:
         idx.by_code[special.code] = special
     idx.by_iso3["WLD"] = WORLD
+    idx.by_numeric["001"] = WORLD  # M49 World
 
     rigour_all = get_territories()
     # Current ISO countries first, so that codes and numbers shared with former states
@@ -176,20 +201,21 @@ def _build() -> _Index:
         if known is not None:
             terr = idx.by_code[known.code]
         else:
+            # Former codes may have been reused (ATF, 854): keep only the free ones.
             numeric = getattr(hist, "numeric", None)
+            alpha3 = str(hist.alpha_3)
             terr = Territory(
                 alpha4.lower(),
                 None,
-                str(hist.alpha_3),
-                str(numeric) if numeric else None,
-                str(hist.name).split(",")[0],
+                None if alpha3 in idx.by_iso3 else alpha3,
+                None if not numeric or str(numeric) in idx.by_numeric else str(numeric),
+                _HISTORIC_NAMES.get(alpha4, str(hist.name)),
                 is_country=True,
             )
             idx.by_code[terr.code] = terr
         idx.by_alpha4[alpha4] = terr
         if terr.iso3:
             _put(idx.by_iso3, terr.iso3, terr)
-        _put(idx.by_iso3, str(hist.alpha_3), terr)
         if terr.m49:
             _put(idx.by_numeric, terr.m49, terr)
 
@@ -198,9 +224,10 @@ def _build() -> _Index:
     for terr in list(idx.by_comtrade.values()) + list(idx.by_baci.values()):
         idx.by_code.setdefault(terr.code, terr)
 
-    # Names: rigour and pycountry first, our aliases last (they win).
-    for terr in idx.by_code.values():
-        idx.by_name[_name_key(terr.name)] = terr
+    # Names: rigour and pycountry first (current countries before former ones, first writer
+    # wins), our aliases last (they override).
+    for terr in sorted(idx.by_code.values(), key=lambda t: (t.iso2 is None, len(t.code), t.code)):
+        _put(idx.by_name, _name_key(terr.name), terr)
     for rt in ordered:
         if rt.code != "zz" and rt.full_name:
             _put(idx.by_name, _name_key(str(rt.full_name)), idx.by_code[rt.code])
@@ -429,8 +456,11 @@ def territory_arrays(
 
 
 __all__ = [
+    "HIGH_SEAS",
     "NON_STATE",
+    "NOT_APPLICABLE",
     "ORGANISATION",
+    "SEVERAL",
     "UNKNOWN",
     "WORLD",
     "Territory",
