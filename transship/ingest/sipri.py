@@ -1,0 +1,760 @@
+"""SIPRI Arms Transfers Database: the trade register and the TIV tables.
+
+SIPRI counts *major conventional weapons* in trend-indicator values (TIV): a volume index
+in millions, not a price. Every TIV lands in a ``tiv*`` column and never in a money column,
+so nothing downstream can add it to USD trade values by accident.
+
+Three readers:
+
+* ``sipri-register`` - a trade register export, in either layout SIPRI has published:
+  the current one (``SIPRI AT Database ID,Supplier,Recipient,...,Local production;``, one
+  row per deal and delivery year, ``is estimate`` Yes/No columns, a stray ``;`` glued to the
+  last field) and the classic one (``Recipient,Supplier,Year of order,,...``: unnamed ``?``
+  flag columns, ``Year(s) of delivery`` as a ``;`` list, three TIV columns, Latin-1).
+* ``sipri-tiv-wide`` - a per-country TIV table (title line names the country, a header row
+  of years, one row per partner, a ``Total`` column and a ``Total`` row that are sums).
+* ``sipri-tiv-tidy`` - the long table (supplier, recipient, year, value) 360info derived
+  from the wide ones.
+
+Names are mapped through ``transship.normalise.territories.from_name``; SIPRI's non-state
+actors (``Hezbollah (Lebanon)*``) and organisations (``NATO**``) are kept by name with a
+NULL territory on purpose: attributing them to the country in brackets would invent a
+state-to-state transfer.
+
+The small text helpers at the top (line-by-line decoding with a Latin-1 fallback, CSV
+records that know the physical line they start on, bounded Arrow batches) are shared with
+``transship.ingest.coarm``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from transship.exc import SourceFormatError, TransshipError, UnknownCode
+from transship.ingest.base import SIMULATED_MARKER, ReadContext, Reader, Reject, Rows
+from transship.normalise import territories
+
+ATTRIBUTION = "Source: SIPRI Arms Transfers Database"
+
+# --------------------------------------------------------------------------------------
+# Text helpers (shared with coarm.py)
+# --------------------------------------------------------------------------------------
+
+
+def decode_line(raw: bytes) -> str:
+    """One physical line as text: UTF-8 when it is valid UTF-8, else Latin-1.
+
+    SIPRI's classic exports are Latin-1 and CAAT's files are UTF-8; deciding per line keeps
+    streaming possible and still reads a file whose first Latin-1 byte sits on line 20,000.
+    Latin-1 text almost never happens to be valid UTF-8 (it would need a lead byte followed
+    by continuation bytes), so the order of the attempts decides nothing in practice.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def text_lines(ctx: ReadContext) -> tuple[int, Iterator[str]]:
+    """The file's lines, decoded, and the line number of the first one returned.
+
+    A first line starting with ``# SIMULATED`` is consumed and sets ``ctx.simulated``; it
+    still counts as line 1, so the data then starts on line 2. A UTF-8 BOM is dropped.
+    """
+    stream = io.BufferedReader(ctx.open())  # type: ignore[type-var]
+    lines = (decode_line(raw) for raw in stream)
+    first = next(lines, None)
+    if first is None:
+        return 1, iter(())
+    first = first.removeprefix("\ufeff")
+    if is_simulated_marker(first):
+        ctx.simulated = True
+        return 2, lines
+    return 1, _chain_one(first, lines)
+
+
+def is_simulated_marker(line: str) -> bool:
+    return line.lstrip().startswith("#") and line.lstrip("# \t").startswith(SIMULATED_MARKER)
+
+
+def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def head_lines(head: str, skip_marker: bool = True) -> list[str]:
+    """The sniffing head as lines, without the simulated marker line and a cut-off last line."""
+    lines = head.splitlines()
+    if len(head) >= 60_000 and lines:
+        lines = lines[:-1]  # probably cut in the middle
+    if skip_marker and lines and is_simulated_marker(lines[0]):
+        lines = lines[1:]
+    return lines
+
+
+class _LineTracker:
+    """An iterator over lines that counts them and remembers those of the current record."""
+
+    __slots__ = ("_lines", "number", "buffer")
+
+    def __init__(self, lines: Iterable[str], first_line: int) -> None:
+        self._lines = iter(lines)
+        self.number = first_line - 1
+        self.buffer: list[str] = []
+
+    def __iter__(self) -> _LineTracker:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.number += 1
+        self.buffer.append(line)
+        return line
+
+
+@dataclass(slots=True)
+class Record:
+    """A CSV record: the physical line it starts on, its fields, its raw text."""
+
+    line: int
+    fields: list[str]
+    raw: str
+
+
+def csv_records(path: Path, lines: Iterable[str], first_line: int, **fmt: Any) -> Iterator[Record]:
+    """CSV records with the physical line each one *starts* on.
+
+    Quoted fields may hold newlines (CAAT's mission.csv does), so counting records is not
+    counting lines: the csv module reads from a counting iterator instead.
+    """
+    tracker = _LineTracker(lines, first_line)
+    reader = csv.reader(tracker, **fmt)
+    while True:
+        start = tracker.number + 1
+        tracker.buffer.clear()
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SourceFormatError(path, f"unreadable CSV: {exc}", line=start) from exc
+        raw = "".join(tracker.buffer).rstrip("\r\n")
+        yield Record(start, fields, raw)
+
+
+class RowBatch:
+    """Rows for one table, handed out as ``Rows`` every ``size`` rows."""
+
+    def __init__(self, table: str, schema: pa.Schema, size: int) -> None:
+        self.table = table
+        self.schema = schema
+        self.size = max(1, size)
+        self._cols: dict[str, list[Any]] = {name: [] for name in schema.names}
+        self._n = 0
+
+    def add(self, row: dict[str, Any]) -> Rows | None:
+        for name, values in self._cols.items():
+            values.append(row.get(name))
+        self._n += 1
+        return self.flush() if self._n >= self.size else None
+
+    def flush(self) -> Rows | None:
+        if not self._n:
+            return None
+        data = pa.table(
+            {
+                name: pa.array(values, self.schema.field(name).type)
+                for name, values in self._cols.items()
+            },
+            schema=self.schema,
+        )
+        for values in self._cols.values():
+            values.clear()
+        self._n = 0
+        return Rows(self.table, data)
+
+
+_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+_YEAR4 = re.compile(r"\d{4}")
+
+
+def parse_number(text: str) -> float | None:
+    """A plain number as SIPRI writes it ('12', '0.25', '1,162'); empty -> None.
+
+    Raises ValueError for anything else; the caller turns that into a reject.
+    """
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        value = float(t)
+    except ValueError:
+        t = t.replace("\u00a0", "")
+        if not _THOUSANDS.fullmatch(t):
+            raise ValueError(f"not a number: {text!r}") from None
+        value = float(t.replace(",", ""))
+    if not math.isfinite(value):
+        raise ValueError(f"not a number: {text!r}")
+    return value
+
+
+def parse_year(text: str) -> tuple[int | None, bool]:
+    """('2012', False), ('(2012)', True), ('2012?', True); '' -> (None, False)."""
+    t = text.strip()
+    if len(t) == 4 and t.isdigit():
+        return int(t), False
+    if not t:
+        return None, False
+    uncertain = "?" in t or "(" in t
+    t = t.strip("()? ")
+    if not _YEAR4.fullmatch(t):
+        raise ValueError(f"not a year: {text!r}")
+    return int(t), uncertain
+
+
+def parse_yes_no(text: str) -> bool | None:
+    t = text.strip().lower()
+    if not t:
+        return None
+    if t in ("yes", "y", "true", "1"):
+        return True
+    if t in ("no", "n", "false", "0"):
+        return False
+    raise ValueError(f"expected Yes/No, found {text!r}")
+
+
+# --------------------------------------------------------------------------------------
+# Names -> territories
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """What a SIPRI supplier/recipient name stands for: a rigour code and ISO alpha-3.
+
+    ``territories.from_name`` gives ``zz`` for SIPRI's 'unknown recipient(s)', ``zz-nsa``
+    for non-state actors (SIPRI's ``*`` mark, and the few secessionist entities it lists
+    without one, such as Biafra) and ``zz-org`` for organisations (``**``) other than the
+    EU and the UN. Those codes are deliberate: never the country named in brackets.
+    """
+
+    code: str
+    iso3: str | None
+    is_country: bool
+
+
+def actor(name: str) -> Actor:
+    """Resolve a SIPRI actor name; ``UnknownCode`` when no table knows it."""
+    t = territories.from_name(name.strip())
+    return Actor(t.code, t.iso3, t.is_country)
+
+
+class _ActorCache:
+    """``actor`` memoised per reader run (SIPRI files repeat a few hundred names)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Actor | UnknownCode] = {}
+
+    def get(self, name: str) -> Actor:
+        hit = self._seen.get(name)
+        if hit is None:
+            try:
+                hit = actor(name)
+            except UnknownCode as exc:
+                hit = exc
+            self._seen[name] = hit
+        if isinstance(hit, UnknownCode):
+            raise hit
+        return hit
+
+
+# --------------------------------------------------------------------------------------
+# Trade register
+# --------------------------------------------------------------------------------------
+
+TRANSFER_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("deal_id", pa.string()),
+        ("supplier", pa.string()),
+        ("supplier_iso3", pa.string()),
+        ("supplier_orig", pa.string()),
+        ("recipient", pa.string()),
+        ("recipient_iso3", pa.string()),
+        ("recipient_orig", pa.string()),
+        ("designation", pa.string()),
+        ("description", pa.string()),
+        ("category", pa.string()),
+        ("order_year", pa.int32()),
+        ("order_year_uncertain", pa.bool_()),
+        ("number_ordered", pa.float64()),
+        ("number_ordered_uncertain", pa.bool_()),
+        ("number_delivered", pa.float64()),
+        ("number_delivered_uncertain", pa.bool_()),
+        ("delivery_year", pa.int32()),
+        ("delivery_year_uncertain", pa.bool_()),
+        ("delivery_years", pa.string()),
+        ("status", pa.string()),
+        ("comments", pa.string()),
+        ("local_production", pa.bool_()),
+        ("tiv_unit", pa.float64()),
+        ("tiv_deal_unit", pa.float64()),
+        ("tiv_order", pa.float64()),
+        ("tiv_delivered", pa.float64()),
+    ]
+)
+
+#: Current layout (2020s exports): header -> our field, parser.
+NEW_COLUMNS: dict[str, tuple[str, str]] = {
+    "sipri at database id": ("deal_id", "text"),
+    "supplier": ("supplier", "actor"),
+    "recipient": ("recipient", "actor"),
+    "designation": ("designation", "text"),
+    "description": ("description", "text"),
+    "armament category": ("category", "text"),
+    "order date": ("order_year", "year"),
+    "order date is estimate": ("order_year_uncertain", "yesno"),
+    "numbers delivered": ("number_delivered", "number"),
+    "numbers delivered is estimate": ("number_delivered_uncertain", "yesno"),
+    "delivery year": ("delivery_year", "year"),
+    "delivery year is estimate": ("delivery_year_uncertain", "yesno"),
+    "status": ("status", "text"),
+    "sipri estimate": ("tiv_unit", "number"),
+    "tiv deal unit": ("tiv_deal_unit", "number"),
+    "tiv delivery values": ("tiv_delivered", "number"),
+    "local production": ("local_production", "yesno"),
+}
+NEW_REQUIRED = [
+    "SIPRI AT Database ID",
+    "Supplier",
+    "Recipient",
+    "Delivery year",
+    "TIV delivery values",
+]
+
+#: Classic layout (CONVENTIONS 4.4); an unnamed column right after a flagged one is its '?'.
+CLASSIC_COLUMNS: dict[str, tuple[str, str]] = {
+    "recipient": ("recipient", "actor"),
+    "supplier": ("supplier", "actor"),
+    "year of order": ("order_year", "year"),
+    "number ordered": ("number_ordered", "number"),
+    "weapon designation": ("designation", "text"),
+    "weapon description": ("description", "text"),
+    "number delivered": ("number_delivered", "number"),
+    "year(s) of delivery": ("delivery_years", "years"),
+    "status": ("status", "text"),
+    "comments": ("comments", "text"),
+    "sipri tiv per unit": ("tiv_unit", "number"),
+    "sipri tiv for total order": ("tiv_order", "number"),
+    "sipri tiv of delivered weapons": ("tiv_delivered", "number"),
+}
+CLASSIC_REQUIRED = [
+    "Recipient",
+    "Supplier",
+    "Year(s) of delivery",
+    "SIPRI TIV of delivered weapons",
+]
+_FLAGGED = {
+    "order_year": "order_year_uncertain",
+    "number_ordered": "number_ordered_uncertain",
+    "number_delivered": "number_delivered_uncertain",
+}
+HEADER_SEARCH_LINES = 60
+
+
+def _clean_header(cell: str) -> str:
+    return cell.strip().rstrip(";").strip().lower()
+
+
+def _is_register_header(fields: list[str]) -> str | None:
+    names = [_clean_header(c) for c in fields]
+    if names and names[0] == "sipri at database id" and "supplier" in names:
+        return "new"
+    if names and names[0] == "recipient" and "supplier" in names:
+        return "classic"
+    return None
+
+
+class SipriRegisterReader(Reader):
+    """SIPRI trade register CSV (current and classic layouts) -> arms_transfers."""
+
+    name: ClassVar[str] = "sipri-register"
+    dataset: ClassVar[str] = "sipri"
+    description: ClassVar[str] = (
+        "SIPRI Arms Transfers Database trade register CSV (current and classic layouts); "
+        "TIV, not money"
+    )
+    tables: ClassVar[tuple[str, ...]] = ("arms_transfers",)
+    attribution: ClassVar[str | None] = ATTRIBUTION
+
+    @classmethod
+    def sniff(cls, path: Path, head: str) -> int:
+        for line in head_lines(head)[:HEADER_SEARCH_LINES]:
+            low = line.lower()
+            if low.startswith("sipri at database id,supplier,recipient"):
+                return 95
+            if low.startswith("recipient,supplier,year of order"):
+                return 95
+        if "sipri" in head[:4000].lower() and "transfers of major" in head[:4000].lower():
+            return 40
+        return 0
+
+    def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        first, lines = text_lines(ctx)
+        records = csv_records(ctx.path, lines, first)
+        layout, header = self._find_header(ctx.path, records)
+        spec = self._column_spec(ctx.path, layout, header)
+        batch = RowBatch("arms_transfers", TRANSFER_SCHEMA, ctx.batch_rows)
+        actors = _ActorCache()
+        width = len(header.fields)
+        for rec in records:
+            fields = rec.fields
+            if not any(f.strip().strip(";") for f in fields):
+                continue  # blank line or a line of separators
+            if fields:
+                fields[-1] = fields[-1].removesuffix(";")
+            if len(fields) != width:
+                # A shorter row whose missing cells are all trailing empties is fine.
+                if len(fields) < width and layout == "classic":
+                    fields = fields + [""] * (width - len(fields))
+                else:
+                    yield Reject(
+                        rec.line, None, f"expected {width} fields, found {len(fields)}", rec.raw
+                    )
+                    continue
+            row, bad = self._convert(spec, fields, actors)
+            if bad is not None:
+                yield Reject(rec.line, bad[0], bad[1], rec.raw)
+                continue
+            row["line"] = rec.line
+            out = batch.add(row)
+            if out is not None:
+                yield out
+        out = batch.flush()
+        if out is not None:
+            yield out
+
+    @staticmethod
+    def _find_header(path: Path, records: Iterator[Record]) -> tuple[str, Record]:
+        for i, rec in enumerate(records):
+            layout = _is_register_header(rec.fields)
+            if layout is not None:
+                return layout, rec
+            if i >= HEADER_SEARCH_LINES:
+                break
+        raise SourceFormatError(
+            path,
+            "no SIPRI trade register header (a row starting 'SIPRI AT Database ID,Supplier' or "
+            f"'Recipient,Supplier') in the first {HEADER_SEARCH_LINES} lines",
+        )
+
+    @staticmethod
+    def _column_spec(path: Path, layout: str, header: Record) -> list[tuple[int, str, str, str]]:
+        """(index, source column, our field, parser) for each column we read."""
+        names = [_clean_header(c) for c in header.fields]
+        columns = NEW_COLUMNS if layout == "new" else CLASSIC_COLUMNS
+        required = NEW_REQUIRED if layout == "new" else CLASSIC_REQUIRED
+        missing = [c for c in required if c.lower() not in names]
+        if missing:
+            raise SourceFormatError(
+                path, f"missing columns: {', '.join(missing)}", line=header.line
+            )
+        spec: list[tuple[int, str, str, str]] = []
+        for i, name in enumerate(names):
+            if name in columns:
+                field, kind = columns[name]
+                spec.append((i, header.fields[i].strip().rstrip(";"), field, kind))
+                flag = _FLAGGED.get(field)
+                if layout == "classic" and flag and i + 1 < len(names) and names[i + 1] == "":
+                    spec.append((i + 1, f"{header.fields[i].strip()} ?", flag, "flag"))
+        return spec
+
+    @staticmethod
+    def _convert(
+        spec: list[tuple[int, str, str, str]], fields: list[str], actors: _ActorCache
+    ) -> tuple[dict[str, Any], tuple[str, str] | None]:
+        row: dict[str, Any] = {}
+        for i, column, field, kind in spec:
+            text = fields[i].strip()
+            try:
+                if kind == "text":
+                    row[field] = text or None
+                elif kind == "actor":
+                    row[f"{field}_orig"] = text or None
+                    if not text:
+                        return row, (column, f"empty {column}")
+                    a = actors.get(text)
+                    row[field] = a.code
+                    row[f"{field}_iso3"] = a.iso3
+                elif kind == "year":
+                    year, uncertain = parse_year(text)
+                    row[field] = year
+                    if uncertain:
+                        row[f"{field}_uncertain"] = True
+                elif kind == "number":
+                    row[field] = parse_number(text.rstrip("?").strip())
+                    if "?" in text and field in _FLAGGED:
+                        row[_FLAGGED[field]] = True
+                elif kind == "yesno":
+                    row[field] = parse_yes_no(text)
+                elif kind == "flag":
+                    # '?' marks uncertain data; no mark means SIPRI did not flag it.
+                    row[field] = True if "?" in text else bool(row.get(field))
+                elif kind == "years":
+                    row[field] = text or None
+                    years = _delivery_years(text)
+                    if len(years) == 1:
+                        row["delivery_year"] = years[0][0]
+                        row["delivery_year_uncertain"] = years[0][1]
+                    elif any(u for _, u in years):
+                        row["delivery_year_uncertain"] = True
+            except UnknownCode as exc:
+                return row, (column, f"unknown territory name {exc.value!r}")
+            except (ValueError, TransshipError) as exc:
+                return row, (column, str(exc))
+        return row, None
+
+
+def _delivery_years(text: str) -> list[tuple[int, bool]]:
+    """'2014; 2015' -> [(2014, False), (2015, False)]; '(2016)' or '2016?' is uncertain."""
+    out = []
+    for part in re.split(r"[;,]", text):
+        if part.strip():
+            year, uncertain = parse_year(part)
+            if year is not None:
+                out.append((year, uncertain))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# TIV tables
+# --------------------------------------------------------------------------------------
+
+TIV_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("sub", pa.int64()),
+        ("supplier", pa.string()),
+        ("supplier_iso3", pa.string()),
+        ("supplier_orig", pa.string()),
+        ("recipient", pa.string()),
+        ("recipient_iso3", pa.string()),
+        ("recipient_orig", pa.string()),
+        ("year", pa.int32()),
+        ("tiv", pa.float64()),
+        ("tiv_orig", pa.string()),
+    ]
+)
+TIDY_SCHEMA = pa.schema([f for f in TIV_SCHEMA if f.name != "sub"])
+_TITLE = re.compile(
+    r"^\s*TIV of arms (exports from|imports to) (.+?),\s*(\d{4})\s*-\s*(\d{4})\s*$", re.I
+)
+
+
+def _is_year_header(fields: list[str]) -> bool:
+    cells = [f.strip() for f in fields[1:] if f.strip()]
+    return (
+        bool(cells)
+        and not fields[0].strip()
+        and all(re.fullmatch(r"\d{4}", c) or c.lower() == "total" for c in cells)
+        and any(re.fullmatch(r"\d{4}", c) for c in cells)
+    )
+
+
+class SipriTivWideReader(Reader):
+    """SIPRI TIV table, one country's exports (or imports) by partner and year -> arms_tiv."""
+
+    name: ClassVar[str] = "sipri-tiv-wide"
+    dataset: ClassVar[str] = "sipri"
+    description: ClassVar[str] = (
+        "SIPRI TIV table 'TIV of arms exports from X' (or imports to X): partners x years; "
+        "TIV, not money"
+    )
+    tables: ClassVar[tuple[str, ...]] = ("arms_tiv",)
+    attribution: ClassVar[str | None] = ATTRIBUTION
+
+    @classmethod
+    def sniff(cls, path: Path, head: str) -> int:
+        lines = head_lines(head)[:30]
+        title = any(_TITLE.match(next(csv.reader([ln]), [""])[0] if ln else "") for ln in lines)
+        header = any(
+            _is_year_header(next(csv.reader([ln]), [""])) for ln in lines if ln.startswith(",")
+        )
+        if title and header:
+            return 95
+        if title:
+            return 60
+        return 0
+
+    def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        first, lines = text_lines(ctx)
+        records = csv_records(ctx.path, lines, first)
+        direction = country = None
+        header: Record | None = None
+        for i, rec in enumerate(records):
+            cell = rec.fields[0] if rec.fields else ""
+            m = _TITLE.match(cell)
+            if m and country is None:
+                direction, country = m.group(1).lower(), m.group(2).strip()
+            elif _is_year_header(rec.fields):
+                header = rec
+                break
+            if i > 40:
+                break
+        if country is None or direction is None:
+            raise SourceFormatError(
+                ctx.path, "no title line 'TIV of arms exports from <country>, <years>'"
+            )
+        if header is None:
+            raise SourceFormatError(ctx.path, "no header row of years (',1950,1951,...')")
+        years: list[tuple[int, int]] = []  # (column index, year)
+        for i, c in enumerate(header.fields):
+            if re.fullmatch(r"\d{4}", c.strip()):
+                years.append((i, int(c.strip())))
+        actors = _ActorCache()
+        try:
+            us = actors.get(country)
+        except UnknownCode as exc:
+            raise SourceFormatError(
+                ctx.path, f"unknown territory name {exc.value!r} in the title", line=first
+            ) from exc
+        us_side, them_side = (
+            ("supplier", "recipient")
+            if direction.startswith("exports")
+            else ("recipient", "supplier")
+        )
+        batch = RowBatch("arms_tiv", TIV_SCHEMA, ctx.batch_rows)
+        for rec in records:
+            fields = rec.fields
+            if not fields or not fields[0].strip():
+                continue  # blank separator rows
+            partner = fields[0].strip()
+            if partner.lower() == "total":
+                continue  # column sums, not a partner
+            try:
+                them = actors.get(partner)
+            except UnknownCode:
+                yield Reject(rec.line, them_side, f"unknown territory name {partner!r}", rec.raw)
+                continue
+            for sub, (i, year) in enumerate(years):
+                text = fields[i].strip() if i < len(fields) else ""
+                if not text:
+                    continue  # empty = no deliveries identified
+                try:
+                    value = parse_number(text)
+                except ValueError:
+                    yield Reject(rec.line, str(year), f"not a TIV value: {text!r}", rec.raw)
+                    continue
+                row = {
+                    "line": rec.line,
+                    "sub": sub,
+                    "year": year,
+                    "tiv": value,
+                    "tiv_orig": text,
+                    us_side: us.code,
+                    f"{us_side}_iso3": us.iso3,
+                    f"{us_side}_orig": country,
+                    them_side: them.code,
+                    f"{them_side}_iso3": them.iso3,
+                    f"{them_side}_orig": partner,
+                }
+                out = batch.add(row)
+                if out is not None:
+                    yield out
+        out = batch.flush()
+        if out is not None:
+            yield out
+
+
+class SipriTivTidyReader(Reader):
+    """Long TIV table ``supplier,recipient,year,value[,...]`` (360info's tidy SIPRI) -> arms_tiv."""
+
+    name: ClassVar[str] = "sipri-tiv-tidy"
+    dataset: ClassVar[str] = "sipri"
+    description: ClassVar[str] = (
+        "SIPRI TIV as a long table: supplier, recipient, year, value; TIV, not money"
+    )
+    tables: ClassVar[tuple[str, ...]] = ("arms_tiv",)
+    attribution: ClassVar[str | None] = ATTRIBUTION
+    REQUIRED: ClassVar[list[str]] = ["supplier", "recipient", "year", "value"]
+
+    @classmethod
+    def sniff(cls, path: Path, head: str) -> int:
+        lines = head_lines(head)
+        if not lines:
+            return 0
+        cols = [c.strip().strip('"').lower() for c in lines[0].split(",")]
+        if cols[:4] == cls.REQUIRED:
+            return 90 if "supplier_cown" in cols or "recipient_cown" in cols else 75
+        if set(cls.REQUIRED) <= set(cols):
+            return 50
+        return 0
+
+    def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        first, lines = text_lines(ctx)
+        records = csv_records(ctx.path, lines, first)
+        header = next(records, None)
+        if header is None:
+            raise SourceFormatError(ctx.path, "file is empty")
+        cols = [c.strip().lower() for c in header.fields]
+        missing = [c for c in self.REQUIRED if c not in cols]
+        if missing:
+            raise SourceFormatError(
+                ctx.path, f"missing columns: {', '.join(missing)}", line=header.line
+            )
+        idx = {c: cols.index(c) for c in self.REQUIRED}
+        actors = _ActorCache()
+        batch = RowBatch("arms_tiv", TIDY_SCHEMA, ctx.batch_rows)
+        for rec in records:
+            f = rec.fields
+            if not any(x.strip() for x in f):
+                continue
+            if len(f) < len(cols):
+                yield Reject(
+                    rec.line, None, f"expected {len(cols)} fields, found {len(f)}", rec.raw
+                )
+                continue
+            row: dict[str, Any] = {"line": rec.line}
+            bad: tuple[str, str] | None = None
+            for side in ("supplier", "recipient"):
+                name = f[idx[side]].strip()
+                row[f"{side}_orig"] = name
+                try:
+                    a = actors.get(name)
+                except UnknownCode:
+                    bad = (side, f"unknown territory name {name!r}")
+                    break
+                row[side], row[f"{side}_iso3"] = a.code, a.iso3
+            if bad is None:
+                try:
+                    year, _ = parse_year(f[idx["year"]])
+                    if year is None:
+                        raise ValueError("empty year")
+                    row["year"] = year
+                except ValueError as exc:
+                    bad = ("year", str(exc))
+            if bad is None:
+                text = f[idx["value"]].strip()
+                try:
+                    row["tiv"] = parse_number(text)
+                    row["tiv_orig"] = text
+                except ValueError:
+                    bad = ("value", f"not a TIV value: {text!r}")
+            if bad is not None:
+                yield Reject(rec.line, bad[0], bad[1], rec.raw)
+                continue
+            out = batch.add(row)
+            if out is not None:
+                yield out
+        out = batch.flush()
+        if out is not None:
+            yield out
