@@ -143,33 +143,61 @@ def enumerate_paths(
     total); branches whose running mass falls below ``min_mass`` are pruned, which bounds
     the work at roughly ``1 / min_mass`` paths whatever the number of territories.
     """
+    out = [
+        PathMass(tuple(int(c) for c in row), float(m))
+        for paths, masses in path_arrays(chain, origin, destination, max_hops, min_mass)
+        for row, m in zip(paths.tolist(), masses.tolist(), strict=True)
+    ]
+    out.sort(key=lambda p: (-p.mass, p.path))
+    return out
+
+
+def path_arrays(
+    chain: Chain,
+    origin: int,
+    destination: int | None = None,
+    max_hops: int = 3,
+    min_mass: float = 1e-6,
+) -> list[tuple[npt.NDArray[np.int64], FloatArray]]:
+    """:func:`enumerate_paths` as arrays: per path length, (paths x nodes, masses)."""
     if max_hops < 1:
         raise ValueError("max_hops must be at least 1")
     v = start_vector(chain, origin)
     q = chain.q
     absorb = chain.absorb
-    out: list[PathMass] = []
-    # Depth-first over (path, running mass of reaching its last node).
-    stack: list[tuple[tuple[int, ...], float]] = []
-    for j in np.flatnonzero(v >= min_mass):
-        if int(j) != origin:
-            stack.append(((origin, int(j)), float(v[j])))
-    while stack:
-        path, reach = stack.pop()
-        last = path[-1]
-        if destination is None or last == destination:
-            mass = reach * float(absorb[last])
-            if mass >= min_mass:
-                out.append(PathMass(path, mass))
-        if len(path) - 1 >= max_hops or (destination is not None and last == destination):
-            continue
-        row = q[last]
-        for nxt in np.flatnonzero(row * reach >= min_mass).tolist():
-            if nxt in path:
-                continue
-            stack.append(((*path, nxt), reach * float(row[nxt])))
-    out.sort(key=lambda p: -p.mass)
-    return out
+    # Breadth-first, one hop per step, vectorised over all live prefixes: ``prefix`` holds
+    # the paths (rows), ``reach`` the probability of having walked each of them.
+    first = np.flatnonzero(v >= min_mass)
+    first = first[first != origin]
+    prefix = np.column_stack([np.full(len(first), origin), first]).astype(np.int64)
+    reach = v[first]
+    found_paths: list[npt.NDArray[np.int64]] = []
+    found_mass: list[FloatArray] = []
+    for hop in range(1, max_hops + 1):
+        if len(prefix) == 0:
+            break
+        last = prefix[:, -1]
+        mass = reach * absorb[last]
+        keep = mass >= min_mass
+        if destination is not None:
+            keep &= last == destination
+        if keep.any():
+            found_paths.append(prefix[keep])
+            found_mass.append(mass[keep])
+        if hop == max_hops:
+            break
+        if destination is not None:
+            live = last != destination
+            prefix, reach, last = prefix[live], reach[live], last[live]
+        step = reach[:, None] * q[last]  # (K, n)
+        rows = np.arange(len(prefix))[:, None]
+        step[rows, prefix] = 0.0  # no territory twice
+        k_idx, nxt = np.nonzero(step >= min_mass)
+        if len(k_idx) > 4_000_000:
+            raise ValueError("too many paths: raise min_mass or lower max_hops")
+        prefix = np.column_stack([prefix[k_idx], nxt]).astype(np.int64)
+        reach = step[k_idx, nxt]
+    return list(zip(found_paths, found_mass, strict=True))
 
 
 def path_masses(

@@ -26,7 +26,6 @@ scan, before any grouping, so a chapter-93 query reads only chapter-93 rows.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,16 +37,15 @@ import pyarrow as pa
 
 from transship.exc import InvalidInput, NotFound
 from transship.flows import attribution as att
-from transship.flows.engine import DuckDBEngine, Engine
+from transship.flows import chains
+from transship.flows.chains import CIF_FACTOR, Years
+from transship.flows.engine import DuckDBEngine, Engine, temp_name
 from transship.flows.explain import Indicator, weighted_score
 from transship.flows.surge import BreakDate, DiD, did, is_post, parse_break
 from transship.store import Store
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Importer-reported values are CIF, exporter-reported FOB; importer figures are divided by
-#: this factor before they are compared or resampled (BACI's median CIF margin is ~4-6 %).
-CIF_FACTOR = 1.05
 #: Multiplicative reporting noise (log-normal sigma) added in each resample.
 REPORTING_NOISE = 0.10
 #: Indicator weights in the route score (indicators that do not apply are left out).
@@ -56,8 +54,6 @@ WEIGHTS = {"attribution": 0.45, "co_movement": 0.2, "surge": 0.25, "reported_ree
 CONTROLS = 10
 #: Most routes (by attributed share) that get the full set of indicators.
 MAX_CANDIDATES = 100
-_PRODUCT = re.compile(r"^\d{2,10}$")
-_YEARS = re.compile(r"^\s*(\d{4})\s*(?:[-:]\s*(\d{4})\s*)?$")
 
 
 # -- public records ------------------------------------------------------------------------
@@ -169,47 +165,25 @@ def _indicator_dict(ind: Indicator) -> dict[str, Any]:
 
 
 # -- arguments -----------------------------------------------------------------------------
-def parse_years(years: str | int | Sequence[int] | range | None) -> tuple[int, int] | None:
-    """``2019-2024``, ``2021``, ``(2019, 2024)``, ``range(2019, 2025)``, ``[2019, 2020]``."""
+def parse_years(years: str | int | Sequence[int] | None) -> Years | None:
+    """``'2019-2024'``, ``'2021'``, ``2021``, ``(2019, 2024)`` or ``range(2019, 2025)``."""
     if years is None:
         return None
-    if isinstance(years, int):
-        return (years, years)
     if isinstance(years, str):
-        m = _YEARS.match(years)
-        if not m:
-            raise InvalidInput(f"years {years!r}: expected YYYY or YYYY-YYYY")
-        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-    else:
-        vals = [int(y) for y in years]
-        if not vals:
-            raise InvalidInput("years: empty range")
-        lo, hi = min(vals), max(vals)
-    if lo > hi:
-        raise InvalidInput(f"years {lo}-{hi}: start after end")
-    return (lo, hi)
+        return chains.parse_years(years)
+    if isinstance(years, int):
+        return chains.check_years((years, years))
+    vals = [int(y) for y in years]
+    if not vals:
+        raise InvalidInput("years: empty range")
+    return chains.check_years((min(vals), max(vals)))
 
 
-def check_product(product: str | None) -> str | None:
-    if product is None:
-        return None
-    p = product.replace(".", "").replace(" ", "")
-    if not _PRODUCT.match(p) or len(p) % 2:
-        raise InvalidInput(f"product {product!r}: expected an HS code of 2, 4, 6, 8 or 10 digits")
-    return p
-
-
-def territory_iso3(value: str) -> str:
-    """An ISO3 code for what a user typed (ISO2/ISO3/name/rigour code)."""
-    v = value.strip()
-    if re.fullmatch(r"[A-Za-z]{3}", v):
-        return v.upper()
+def territory_code(value: str) -> str:
+    """The store's territory code ('rs') for what a user typed: ISO2/ISO3, a name, a code."""
     from transship.normalise.territories import lookup
 
-    t = lookup(v)
-    if t.iso3 is None:
-        return t.code.upper()
-    return t.iso3
+    return lookup(value.strip()).code
 
 
 def as_engine(engine: Engine | Store) -> Engine:
@@ -221,26 +195,31 @@ def as_engine(engine: Engine | Store) -> Engine:
 class ProductData:
     """One product's bilateral flows, dense per year, with the record ids behind each cell.
 
-    ``x[y][i, j]``: exporter i's report of exports to j; ``m[y][i, j]``: importer j's report
-    of imports from i divided by the CIF factor; NaN where nothing was reported.
+    Territories are indexed by store code (``codes``; ``labels`` are the ISO3 codes shown).
+    Per year: ``x[i, j]`` exporter i's report of exports to j, ``m[i, j]`` importer j's
+    report of imports from i divided by the CIF factor (``m_raw`` as reported), ``r`` a
+    reconciled (BACI) value, ``value`` the stage's single best value (``chains.pairs_sql``:
+    reconciled, else exporter's, else importer's FOB-adjusted); NaN where nothing exists.
     """
 
     product: str
     years: list[int]
     codes: list[str]
+    labels: list[str]
     x: dict[int, FloatArray]
     m: dict[int, FloatArray]
     m_raw: dict[int, FloatArray]
+    r: dict[int, FloatArray]
+    value: dict[int, FloatArray]
     world_imports: dict[int, FloatArray]
     rx: dict[int, FloatArray]
     ids: dict[tuple[int, int, int], list[str]]
     rx_ids: dict[tuple[int, int, int], list[str]]
     world_ids: dict[tuple[int, int], list[str]]
-    monthly: dict[tuple[int, int], dict[str, float]]
-    monthly_ids: dict[tuple[int, int], list[str]]
     simulated: bool
+    monthly: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
+    monthly_ids: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     index: dict[str, int] = field(default_factory=dict)
-    _point: dict[int, FloatArray] = field(default_factory=dict)
     _chains: dict[int, att.Chain] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -251,15 +230,14 @@ class ProductData:
         return len(self.codes)
 
     def point(self, year: int) -> FloatArray:
-        """Mirror-reconciled flows: the mean of the two reports where both exist."""
-        if year not in self._point:
-            x, m = self.x[year], self.m[year]
-            both = np.isfinite(x) & np.isfinite(m)
-            p = np.where(
-                both, (np.nan_to_num(x) + np.nan_to_num(m)) / 2, np.nan_to_num(x) + np.nan_to_num(m)
-            )
-            self._point[year] = p
-        return self._point[year]
+        """The point estimate of every flow in ``year`` (0 where none was reported)."""
+        return self.value[year]
+
+    def alternatives(self, year: int) -> tuple[FloatArray, FloatArray]:
+        """The two mirror alternatives per cell (a reconciled value stands for both)."""
+        r = self.r[year]
+        has_r = np.isfinite(r)
+        return np.where(has_r, r, self.x[year]), np.where(has_r, r, self.m[year])
 
     def chain(self, year: int, production: FloatArray | None = None) -> att.Chain:
         if production is not None:
@@ -275,160 +253,206 @@ class ProductData:
         return out
 
 
-def _filters(product: str | None, years: tuple[int, int] | None, level: int | None) -> str:
-    parts = []
+def _where(product: str | None, years: Years | None, dataset: str | None) -> str:
+    parts = ["value_usd IS NOT NULL"]
     if product is not None:
         parts.append(f"hs_code LIKE '{product}%'")
-        if level is not None:
-            parts.append(f"length(hs_code) = {level}")
     if years is not None:
         parts.append(f"year BETWEEN {years[0]} AND {years[1]}")
-    return " AND ".join(parts) or "TRUE"
+    if dataset is not None:
+        parts.append(f"dataset = '{dataset}'")
+    return " AND ".join(parts)
 
 
-def product_level(engine: Engine, product: str) -> int:
-    """The code length to read for ``product``: its own if rows exist at that level, else
-    the coarsest finer level present (whose rows are then summed up to ``product``)."""
-    t = engine.sql(
-        f"SELECT length(hs_code) AS l, count(*) AS n FROM trade_flows "
-        f"WHERE hs_code LIKE '{product}%' GROUP BY length(hs_code) ORDER BY l"
-    )
-    levels = [int(v) for v in t.column("l").to_pylist()]
-    if not levels:
-        raise NotFound(f"no trade flows for product {product}")
-    return len(product) if len(product) in levels else min(levels)
-
-
-def _flow_sql(product: str | None, years: tuple[int, int] | None, level: int | None) -> str:
+def _world_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
+    """Each reporter's imports from World: one HS level and period kind per reporter and
+    year, as in ``chains.scope_sql``, so a chapter total and its headings never add up."""
     prod = f"'{product}'" if product is not None else "hs_code"
-    return f"""
-WITH base AS (
-  SELECT record_id, flow, year, period, {prod} AS product,
-         coalesce(reporter_iso3, upper(reporter)) AS rep,
-         coalesce(partner_iso3, upper(partner)) AS par,
-         CASE WHEN partner_is_world THEN 1 ELSE 0 END AS world,
-         CASE WHEN partner_is_area THEN 1 ELSE 0 END AS area,
-         CASE WHEN simulated THEN 1 ELSE 0 END AS sim,
-         CASE WHEN length(period) = 4 THEN 1 ELSE 0 END AS annual,
-         value_usd
-  FROM trade_flows
-  WHERE flow IN ('X', 'M', 'RX') AND value_usd IS NOT NULL AND {_filters(product, years, level)}
-), pick AS (
-  SELECT *, max(annual) OVER (PARTITION BY rep, flow, year, product) AS has_annual FROM base
-  WHERE area = 0 AND rep IS NOT NULL AND par IS NOT NULL AND rep <> par
-)
-SELECT year, product, flow, rep, par, world, annual, period,
-       CASE WHEN annual = 1 OR has_annual = 0 THEN 1 ELSE 0 END AS yearly,
-       sum(value_usd) AS value, max(sim) AS sim, array_agg(record_id) AS ids
-FROM pick
-WHERE annual = 1 OR has_annual = 0 OR world = 0
-GROUP BY year, product, flow, rep, par, world, annual, period, has_annual
-"""
+    level = "length(hs_code)" if product is not None else "0"
+    inner = (
+        f"SELECT reporter, reporter_iso3, year, value_usd, record_id, {prod} AS product, "
+        f"(CASE WHEN length(period) > 4 THEN 100 ELSE 0 END + {level}) AS level_key "
+        f"FROM trade_flows WHERE flow = 'M' AND partner_is_world AND reporter IS NOT NULL "
+        f"AND {_where(product, years, dataset)}"
+    )
+    return (
+        "SELECT reporter, max(reporter_iso3) AS reporter_iso3, product, year, "
+        "sum(value_usd) AS value, list_sort(array_agg(record_id)) AS ids FROM ("
+        "SELECT w.*, min(level_key) OVER (PARTITION BY reporter, year, product) AS level_min "
+        f"FROM ({inner}) w) k WHERE level_key = level_min GROUP BY reporter, product, year"
+    )
+
+
+def _rx_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
+    scope = chains.scope_sql(product, years, dataset, flows=("RX",))
+    return (
+        "SELECT reporter, partner, product, year, sum(value_usd) AS value, "
+        f"list_sort(array_agg(record_id)) AS ids FROM ({scope}) s "
+        "GROUP BY reporter, partner, product, year"
+    )
 
 
 def load_flows(
     engine: Engine | Store,
     product: str | None = None,
-    years: str | Sequence[int] | tuple[int, int] | None = None,
-    cif_factor: float = CIF_FACTOR,
+    years: str | int | Sequence[int] | None = None,
+    dataset: str | None = None,
 ) -> dict[str, ProductData]:
-    """Read X/M/RX rows (one scan, product filter first) into dense per-year matrices."""
+    """Read one product filter's flows into dense per-year matrices (per product label).
+
+    Bilateral values come from ``chains.pairs_sql`` (the stage's single definition of a
+    directed pair); reported re-exports and each reporter's imports from World are read
+    beside them with the same product, year and dataset filters, applied in the first scan.
+    """
     eng = as_engine(engine)
-    product = check_product(product)
+    prod = chains.check_product(product)
     span = parse_years(years)
-    level = product_level(eng, product) if product is not None else None
-    table = eng.sql(_flow_sql(product, span, level))
-    return _to_matrices(table, cif_factor)
+    ds = chains.check_dataset(dataset)
+    pairs = eng.sql(chains.pairs_sql(chains.scope_sql(prod, span, ds)))
+    world = eng.sql(_world_sql(prod, span, ds))
+    rx = eng.sql(_rx_sql(prod, span, ds))
+    sim = (
+        eng.sql(
+            "SELECT max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim FROM trade_flows "
+            f"WHERE {_where(prod, span, ds)}"
+        )
+        .column("sim")[0]
+        .as_py()
+    )
+    return _to_matrices(pairs, world, rx, bool(sim))
 
 
-def _to_matrices(table: pa.Table, cif_factor: float) -> dict[str, ProductData]:
-    rows = table.to_pydict()
+def _nan_matrices(years: list[int], n: int) -> dict[int, FloatArray]:
+    return {y: np.full((n, n), np.nan) for y in years}
+
+
+def _to_matrices(
+    pairs: pa.Table, world: pa.Table, rx: pa.Table, simulated: bool
+) -> dict[str, ProductData]:
+    p = pairs.to_pydict()
+    w = world.to_pydict()
+    r = rx.to_pydict()
+    labels: dict[str, str] = {}
+    for code, iso in zip(p["exporter"], p["exporter_iso3"], strict=True):
+        labels.setdefault(str(code), str(iso) if iso else str(code).upper())
+    for code, iso in zip(p["importer"], p["importer_iso3"], strict=True):
+        labels.setdefault(str(code), str(iso) if iso else str(code).upper())
     by_product: dict[str, list[int]] = defaultdict(list)
-    for k in range(table.num_rows):
-        by_product[str(rows["product"][k])].append(k)
+    for k, prod in enumerate(p["product"]):
+        by_product[str(prod)].append(k)
     out: dict[str, ProductData] = {}
     for prod, ks in sorted(by_product.items()):
-        reporters = {str(rows["rep"][k]) for k in ks}
-        partners = {str(rows["par"][k]) for k in ks if not rows["world"][k]}
-        codes = sorted(reporters | partners)
+        codes = sorted({str(p["exporter"][k]) for k in ks} | {str(p["importer"][k]) for k in ks})
         idx = {c: i for i, c in enumerate(codes)}
         n = len(codes)
-        years = sorted({int(rows["year"][k]) for k in ks})
-        x = {y: np.full((n, n), np.nan) for y in years}
-        m = {y: np.full((n, n), np.nan) for y in years}
-        m_raw = {y: np.full((n, n), np.nan) for y in years}
-        rx = {y: np.full((n, n), np.nan) for y in years}
+        years = sorted({int(p["year"][k]) for k in ks})
+        x, m, m_raw = _nan_matrices(years, n), _nan_matrices(years, n), _nan_matrices(years, n)
+        rec, rxm = _nan_matrices(years, n), _nan_matrices(years, n)
+        value = {y: np.zeros((n, n)) for y in years}
         wi = {y: np.full(n, np.nan) for y in years}
-        ids: dict[tuple[int, int, int], list[str]] = defaultdict(list)
-        rx_ids: dict[tuple[int, int, int], list[str]] = defaultdict(list)
-        world_ids: dict[tuple[int, int], list[str]] = defaultdict(list)
-        mx: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        mm: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        monthly_ids: dict[tuple[int, int], list[str]] = defaultdict(list)
-        sim = False
+        ids: dict[tuple[int, int, int], list[str]] = {}
         for k in ks:
-            y = int(rows["year"][k])
-            flow = rows["flow"][k]
-            r = idx[str(rows["rep"][k])]
-            v = float(rows["value"][k])
-            rid = [str(s) for s in rows["ids"][k]]
-            sim = sim or bool(rows["sim"][k])
-            yearly = bool(rows["yearly"][k])
-            if rows["world"][k]:
-                if flow == "M" and yearly:
-                    wi[y][r] = _add(wi[y][r], v / cif_factor)
-                    world_ids[(y, r)].extend(rid)
+            y, i, j = int(p["year"][k]), idx[str(p["exporter"][k])], idx[str(p["importer"][k])]
+            for mat, col, factor in (
+                (x, "x_value", 1.0),
+                (m, "m_value", CIF_FACTOR),
+                (rec, "r_value", 1.0),
+            ):
+                v = p[col][k]
+                if v is not None:
+                    mat[y][i, j] = float(v) / factor
+            if p["m_value"][k] is not None:
+                m_raw[y][i, j] = float(p["m_value"][k])
+            value[y][i, j] = max(float(p["value_usd"][k] or 0.0), 0.0)
+            ids[(y, i, j)] = [str(s) for s in p["evidence"][k] or ()]
+        world_ids: dict[tuple[int, int], list[str]] = {}
+        for k, wp in enumerate(w["product"]):
+            code, y = str(w["reporter"][k]), int(w["year"][k])
+            if str(wp) != prod or code not in idx or y not in wi:
                 continue
-            p = idx[str(rows["par"][k])]
-            if not rows["annual"][k] and flow in ("X", "M"):
-                # Monthly detail, kept for co-movement where it exists.
-                period = str(rows["period"][k])
-                if flow == "X":
-                    mx[(r, p)][period] += v
-                    monthly_ids[(r, p)].extend(rid)
-                else:
-                    mm[(p, r)][period] += v / cif_factor
-                    monthly_ids[(p, r)].extend(rid)
-            if not yearly:
+            wi[y][idx[code]] = float(w["value"][k]) / CIF_FACTOR
+            world_ids[(y, idx[code])] = [str(s) for s in w["ids"][k] or ()]
+        rx_ids: dict[tuple[int, int, int], list[str]] = {}
+        for k, rp in enumerate(r["product"]):
+            a, b, y = str(r["reporter"][k]), str(r["partner"][k]), int(r["year"][k])
+            if str(rp) != prod or a not in idx or b not in idx or y not in rxm:
                 continue
-            if flow == "X":
-                x[y][r, p] = _add(x[y][r, p], v)
-                ids[(y, r, p)].extend(rid)
-            elif flow == "M":
-                m[y][p, r] = _add(m[y][p, r], v / cif_factor)
-                m_raw[y][p, r] = _add(m_raw[y][p, r], v)
-                ids[(y, p, r)].extend(rid)
-            elif flow == "RX":
-                rx[y][r, p] = _add(rx[y][r, p], v)
-                rx_ids[(y, r, p)].extend(rid)
-        monthly: dict[tuple[int, int], dict[str, float]] = {}
-        for cell in set(mx) | set(mm):
-            xs, ms = mx.get(cell, {}), mm.get(cell, {})
-            monthly[cell] = {
-                t: (xs[t] + ms[t]) / 2 if t in xs and t in ms else xs.get(t, ms.get(t, 0.0))
-                for t in set(xs) | set(ms)
-            }
+            rxm[y][idx[a], idx[b]] = float(r["value"][k])
+            rx_ids[(y, idx[a], idx[b])] = [str(s) for s in r["ids"][k] or ()]
         out[prod] = ProductData(
             product=prod,
             years=years,
             codes=codes,
+            labels=[labels[c] for c in codes],
             x=x,
             m=m,
             m_raw=m_raw,
+            r=rec,
+            value=value,
             world_imports=wi,
-            rx=rx,
-            ids=dict(ids),
-            rx_ids=dict(rx_ids),
-            world_ids=dict(world_ids),
-            monthly=monthly,
-            monthly_ids=dict(monthly_ids),
-            simulated=sim,
+            rx=rxm,
+            ids=ids,
+            rx_ids=rx_ids,
+            world_ids=world_ids,
+            simulated=simulated,
         )
     return out
 
 
-def _add(current: float, value: float) -> float:
-    return value if math.isnan(current) else current + value
+def _load_monthly(
+    eng: Engine,
+    pd: ProductData,
+    pairs: set[tuple[int, int]],
+    span: Years | None,
+    dataset: str | None,
+) -> None:
+    """Monthly values of the given cells, where the data has months (for co-movement)."""
+    if not pairs:
+        return
+    legs = temp_name("route_legs")
+    eng.register(
+        legs,
+        pa.table(
+            {
+                "src": [pd.codes[i] for i, _ in sorted(pairs)],
+                "dst": [pd.codes[j] for _, j in sorted(pairs)],
+            }
+        ),
+    )
+    try:
+        t = eng.sql(
+            f"""
+WITH base AS (
+  SELECT record_id, flow, period, value_usd, reporter,
+         length(hs_code) AS lvl_key,
+         CASE WHEN flow = 'X' THEN reporter ELSE partner END AS src,
+         CASE WHEN flow = 'X' THEN partner ELSE reporter END AS dst
+  FROM trade_flows
+  WHERE flow IN ('X', 'M') AND length(period) > 4 AND NOT partner_is_world
+    AND {_where(pd.product, span, dataset)}
+), legs AS (
+  SELECT b.*, min(b.lvl_key) OVER (PARTITION BY b.reporter, b.flow, b.period) AS lvl_min
+  FROM base b JOIN {legs} l ON b.src = l.src AND b.dst = l.dst
+)
+SELECT src, dst, flow, period, sum(value_usd) AS value, list_sort(array_agg(record_id)) AS ids
+FROM legs WHERE lvl_key = lvl_min GROUP BY src, dst, flow, period
+"""
+        )
+    finally:
+        eng.drop(legs)
+    xs: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+    ms: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+    for row in t.to_pylist():
+        cell = (pd.index[row["src"]], pd.index[row["dst"]])
+        v = float(row["value"])
+        if row["flow"] == "X":
+            xs[cell][row["period"]] = v
+        else:
+            ms[cell][row["period"]] = v / CIF_FACTOR
+        pd.monthly_ids.setdefault(cell, []).extend(str(s) for s in row["ids"])
+    for cell in set(xs) | set(ms):
+        xc, mc = xs.get(cell, {}), ms.get(cell, {})
+        pd.monthly[cell] = {t_: xc.get(t_, mc.get(t_, 0.0)) for t_ in set(xc) | set(mc)}
 
 
 # -- routes --------------------------------------------------------------------------------
@@ -437,15 +461,15 @@ def find_routes(
     origin: str,
     destination: str | None = None,
     product: str | None = None,
-    years: str | Sequence[int] | tuple[int, int] | None = None,
+    years: str | int | Sequence[int] | None = None,
     break_date: str | BreakDate | None = None,
     max_hops: int = 3,
     resamples: int = 200,
     seed: int = 0,
     *,
+    dataset: str | None = None,
     min_share: float = 1e-5,
     noise: float = REPORTING_NOISE,
-    cif_factor: float = CIF_FACTOR,
     production: dict[str, float] | None = None,
     max_candidates: int = MAX_CANDIDATES,
     data: dict[str, ProductData] | None = None,
@@ -454,8 +478,9 @@ def find_routes(
 
     ``destination=None`` ranks paths to every destination. ``years``: ``'2019-2024'``, a
     pair or a range. ``break_date`` (``'2022-02'``) switches on the surge indicator.
-    ``production``: known production per ISO3 (else the net-export proxy). ``data``:
-    matrices already loaded with :func:`load_flows` (the validation reuses them).
+    ``dataset`` limits the rows to one dataset. ``production``: known production per
+    territory (else the net-export proxy). ``data``: matrices already loaded with
+    :func:`load_flows` (the validation reuses them; ``product`` then only labels errors).
     Routes come back best first; each carries its legs, nodes, indicators and record ids.
     """
     if max_hops < 1 or max_hops > 6:
@@ -463,18 +488,19 @@ def find_routes(
     if resamples < 0:
         raise InvalidInput("resamples must not be negative")
     eng = as_engine(engine)
-    product = check_product(product)
+    product = chains.check_product(product)
     span = parse_years(years)
+    dataset = chains.check_dataset(dataset)
     brk = parse_break(break_date) if isinstance(break_date, str) else break_date
-    o_code = territory_iso3(origin)
-    d_code = territory_iso3(destination) if destination else None
+    o_code = territory_code(origin)
+    d_code = territory_code(destination) if destination else None
     if data is None:
-        data = load_flows(eng, product, span, cif_factor)
+        data = load_flows(eng, product, span, dataset)
     elif span is not None:
         data = {k: _restrict(v, span) for k, v in data.items()}
     if not any(o_code in pd.index for pd in data.values()):
         raise NotFound(
-            f"no trade flows for origin {o_code}" + (f", product {product}" if product else "")
+            f"no trade flows from {origin}" + (f" for product {product}" if product else "")
         )
     rng = np.random.default_rng(seed)
     routes: list[Route] = []
@@ -496,37 +522,34 @@ def find_routes(
                 max_candidates=max_candidates,
                 brk=brk,
                 span=span,
-                cif_factor=cif_factor,
+                dataset=dataset,
             )
         )
     routes.sort(key=lambda r: (-r.score, -r.value_usd, r.path))
     return routes
 
 
-def _restrict(pd: ProductData, span: tuple[int, int]) -> ProductData:
+def _restrict(pd: ProductData, span: Years) -> ProductData:
     keep = [y for y in pd.years if span[0] <= y <= span[1]]
     if keep == pd.years:
         return pd
-    sub = ProductData(
+    return ProductData(
         product=pd.product,
         years=keep,
         codes=pd.codes,
+        labels=pd.labels,
         x={y: pd.x[y] for y in keep},
         m={y: pd.m[y] for y in keep},
         m_raw={y: pd.m_raw[y] for y in keep},
+        r={y: pd.r[y] for y in keep},
+        value={y: pd.value[y] for y in keep},
         world_imports={y: pd.world_imports[y] for y in keep},
         rx={y: pd.rx[y] for y in keep},
         ids=pd.ids,
         rx_ids=pd.rx_ids,
         world_ids=pd.world_ids,
-        monthly={
-            c: {t: v for t, v in s.items() if span[0] <= int(t[:4]) <= span[1]}
-            for c, s in pd.monthly.items()
-        },
-        monthly_ids=pd.monthly_ids,
         simulated=pd.simulated,
     )
-    return sub
 
 
 def _production_vector(pd: ProductData, production: dict[str, float] | None) -> FloatArray | None:
@@ -534,7 +557,7 @@ def _production_vector(pd: ProductData, production: dict[str, float] | None) -> 
         return None
     vec = np.full(pd.n, np.nan)
     for code, value in production.items():
-        i = pd.index.get(territory_iso3(code))
+        i = pd.index.get(territory_code(code))
         if i is not None:
             vec[i] = float(value)
     return vec
@@ -554,21 +577,21 @@ def _routes_for_product(
     production: dict[str, float] | None,
     max_candidates: int,
     brk: BreakDate | None,
-    span: tuple[int, int] | None,
-    cif_factor: float,
+    span: Years | None,
+    dataset: str | None,
 ) -> list[Route]:
     prod_vec = _production_vector(pd, production)
     years = [y for y in pd.years if pd.point(y)[o].sum() > 0]
     if not years:
         return []
-    chains = {y: pd.chain(y, prod_vec) for y in years}
+    ychains = {y: pd.chain(y, prod_vec) for y in years}
     origin_exports = {y: float(pd.point(y)[o].sum()) for y in years}
     total_exports = sum(origin_exports.values())
 
     # 1. Candidate paths: any path above the threshold in any year.
     found: set[tuple[int, ...]] = set()
     for y in years:
-        for pm in att.enumerate_paths(chains[y], o, d, max_hops, min_mass=min_share):
+        for pm in att.enumerate_paths(ychains[y], o, d, max_hops, min_mass=min_share):
             found.add(pm.path)
     if not found:
         return []
@@ -577,7 +600,7 @@ def _routes_for_product(
     # 2. Point masses per year, value in USD, share of the origin's exports over the span.
     values = np.zeros(len(paths))
     for y in years:
-        ch = chains[y]
+        ch = ychains[y]
         start = att.start_vector(ch, o)
         mass = att.path_masses(ch.q[None], ch.absorb[None], start[None], paths)[0]
         values += mass * origin_exports[y]
@@ -586,7 +609,7 @@ def _routes_for_product(
     # Fundamental-matrix totals per destination, and what the enumerated paths cover.
     chain_value = np.zeros(pd.n)
     for y in years:
-        chain_value += att.absorption_shares(chains[y], o) * origin_exports[y]
+        chain_value += att.absorption_shares(ychains[y], o) * origin_exports[y]
     paths_value = np.zeros(pd.n)
     for p, v in zip(paths, values, strict=True):
         paths_value[p[-1]] += v
@@ -601,14 +624,17 @@ def _routes_for_product(
     if resamples == 0:
         low, high, vlow, vhigh = shares.copy(), shares.copy(), values.copy(), values.copy()
 
-    # 4. Indicators.
-    controls = _control_products(eng, pd, paths, span, cif_factor) if brk is not None else {}
+    # 4. Indicators (monthly series and control products read for these paths only).
+    cells = {(p[t], p[t + 1]) for p in paths for t in range(len(p) - 1)}
+    if not pd.monthly:
+        _load_monthly(eng, pd, cells, span, dataset)
+    controls = _control_products(eng, pd, cells, span, dataset) if brk is not None else {}
     best = float(shares.max()) if len(shares) else 0.0
     routes: list[Route] = []
     for k, path in enumerate(paths):
-        codes = [pd.codes[i] for i in path]
-        legs = [_leg(pd, chains, path[t], path[t + 1], years) for t in range(len(path) - 1)]
-        nodes = [_node(pd, chains, path, t, years) for t in range(len(path))]
+        labels = [pd.labels[i] for i in path]
+        legs = [_leg(pd, ychains, path[t], path[t + 1], years) for t in range(len(path) - 1)]
+        nodes = [_node(pd, ychains, path, t, years) for t in range(len(path))]
         dest = path[-1]
         check = {
             "paths_share": float(paths_value[dest] / total_exports),
@@ -622,7 +648,7 @@ def _routes_for_product(
         )
         routes.append(
             Route(
-                path=codes,
+                path=labels,
                 product=pd.product,
                 years=years,
                 share=float(shares[k]),
@@ -664,7 +690,8 @@ def _intervals(
         done = 0
         while done < resamples:
             s = min(chunk, resamples - done)
-            flows = att.resample_flows(pd.x[y], pd.m[y], rng, s, noise)
+            alt_x, alt_m = pd.alternatives(y)
+            flows = att.resample_flows(alt_x, alt_m, rng, s, noise)
             q, absorb, f = att.stacked_chains(flows, pd.world_imports[y], prod_vec)
             row = f[:, o, :]
             tot = row.sum(axis=1)
@@ -687,8 +714,8 @@ def _leg(pd: ProductData, chains: dict[int, att.Chain], i: int, j: int, years: l
     ms = [pd.m_raw[y][i, j] for y in years if math.isfinite(pd.m_raw[y][i, j])]
     weighted = sum(float(pd.point(y)[i, j] * chains[y].q[i, j]) for y in years)
     return Leg(
-        source=pd.codes[i],
-        target=pd.codes[j],
+        source=pd.labels[i],
+        target=pd.labels[j],
         value_usd=value,
         exporter_reported_usd=float(sum(xs)) if xs else None,
         importer_reported_usd=float(sum(ms)) if ms else None,
@@ -713,7 +740,7 @@ def _node(
             ids.extend(pd.ids.get((y, j, i), ()))
             ids.extend(pd.ids.get((y, i, j), ()))
     return Node(
-        territory=pd.codes[i],
+        territory=pd.labels[i],
         role=role,
         imports_usd=imports,
         exports_usd=exports,
@@ -745,8 +772,8 @@ def _indicators(
             weight=WEIGHTS["attribution"],
             evidence=sorted(set(leg_ids) | set(world)),
             detail=(
-                f"{share:.4%} of {pd.codes[path[0]]}'s exports of {pd.product} end in "
-                f"{pd.codes[path[-1]]} along this path (all paths: {check['paths_share']:.4%}, "
+                f"{share:.4%} of {pd.labels[path[0]]}'s exports of {pd.product} end in "
+                f"{pd.labels[path[-1]]} along this path (all paths: {check['paths_share']:.4%}, "
                 f"chain total (I-Q)^-1 R: {check['chain_share']:.4%}); value relative to the "
                 f"best route of the query; supply rows per node in nodes[].record_ids"
             ),
@@ -807,12 +834,12 @@ def _co_movement(pd: ProductData, path: tuple[int, ...], years: list[int]) -> In
         res = lagged_correlation(inflow, outflow, 3 if monthly else 1)
         unit = "month" if monthly else "year"
         if res is None:
-            parts.append(f"{pd.codes[m]}: too few {unit}s with trade")
+            parts.append(f"{pd.labels[m]}: too few {unit}s with trade")
             rs.append(0.0)
             continue
         r, lag, n = res
         rs.append(r)
-        parts.append(f"{pd.codes[m]}: r={r:+.2f} at lag {lag} {unit}(s) over {n} pairs")
+        parts.append(f"{pd.labels[m]}: r={r:+.2f} at lag {lag} {unit}(s) over {n} pairs")
         ids.extend(pd.cell_ids(a, m, years) + pd.cell_ids(m, b, years))
         if monthly:
             ids.extend(pd.monthly_ids.get((a, m), []) + pd.monthly_ids.get((m, b), []))
@@ -861,7 +888,7 @@ def _leg_did(
         ids = ids + cell.record_ids
     post = np.array([is_post(str(y), brk) for y in years])
     res = did(np.array(rows), post)
-    label = f"{pd.codes[i]}->{pd.codes[j]} vs {len(dests)} destinations, {len(prods)} products"
+    label = f"{pd.labels[i]}->{pd.labels[j]} vs {len(dests)} destinations, {len(prods)} products"
     return res, ids, label
 
 
@@ -909,14 +936,14 @@ def _reported_reexport(pd: ProductData, path: tuple[int, ...], years: list[int])
         m, b = path[t], path[t + 1]
         reports = any(np.isfinite(pd.rx[y][m]).any() for y in years)
         if not reports:
-            parts.append(f"{pd.codes[m]} reports no re-exports of {pd.product}")
+            parts.append(f"{pd.labels[m]} reports no re-exports of {pd.product}")
             continue
         rx = sum(float(np.nan_to_num(pd.rx[y][m, b])) for y in years)
         x = sum(float(pd.point(y)[m, b]) for y in years)
         ratio = min(1.0, rx / x) if x > 0 else 0.0
         ratios.append(ratio)
         parts.append(
-            f"{pd.codes[m]}->{pd.codes[b]}: re-exports {rx:,.0f} USD = {ratio:.1%} of exports"
+            f"{pd.labels[m]}->{pd.labels[b]}: re-exports {rx:,.0f} USD = {ratio:.1%} of exports"
         )
         for y in years:
             ids.extend(pd.rx_ids.get((y, m, b), ()))
@@ -935,62 +962,50 @@ def _reported_reexport(pd: ProductData, path: tuple[int, ...], years: list[int])
 def _control_products(
     eng: Engine,
     pd: ProductData,
-    paths: list[tuple[int, ...]],
-    span: tuple[int, int] | None,
-    cif_factor: float,
+    cells: set[tuple[int, int]],
+    span: Years | None,
+    dataset: str | None,
 ) -> dict[tuple[int, int], list[_Cell]]:
-    """Each leg's trade in other products of the same code length (largest first)."""
-    pairs = sorted({(p[t], p[t + 1]) for p in paths for t in range(len(p) - 1)})
-    if not pairs:
+    """Each leg's trade in other products of the same code length (largest first).
+
+    Read through ``chains.pairs_sql`` over every product (one code level per reporter), with
+    the legs' territory pairs joined in first, so only those pairs' rows are grouped.
+    """
+    if not cells:
         return {}
-    legs = pa.table(
-        {
-            "src": [pd.codes[i] for i, _ in pairs],
-            "dst": [pd.codes[j] for _, j in pairs],
-        }
+    legs = temp_name("route_ctrl")
+    pairs = sorted(cells)
+    eng.register(
+        legs,
+        pa.table({"src": [pd.codes[i] for i, _ in pairs], "dst": [pd.codes[j] for _, j in pairs]}),
     )
-    eng.register("_route_legs", legs)
-    years = f"AND year BETWEEN {span[0]} AND {span[1]}" if span is not None else ""
-    table = eng.sql(
-        f"""
-WITH base AS (
-  SELECT record_id, flow, year, hs_code, value_usd,
-         CASE WHEN flow = 'X' THEN coalesce(reporter_iso3, upper(reporter))
-              ELSE coalesce(partner_iso3, upper(partner)) END AS src,
-         CASE WHEN flow = 'X' THEN coalesce(partner_iso3, upper(partner))
-              ELSE coalesce(reporter_iso3, upper(reporter)) END AS dst,
-         CASE WHEN length(period) = 4 THEN 1 ELSE 0 END AS annual
-  FROM trade_flows
-  WHERE flow IN ('X', 'M') AND value_usd IS NOT NULL AND NOT partner_is_world
-    AND length(hs_code) = {len(pd.product)} AND hs_code <> '{pd.product}' {years}
-), legs AS (
-  SELECT b.* FROM base b JOIN _route_legs l ON b.src = l.src AND b.dst = l.dst
-), pick AS (
-  SELECT *, max(annual) OVER (PARTITION BY src, dst, flow, year, hs_code) AS has_annual FROM legs
+    scope = chains.scope_sql(None, span, dataset)
+    try:
+        table = eng.sql(
+            f"""
+WITH s AS (
+  SELECT sc.* FROM (
+    SELECT *, CASE WHEN flow = 'M' THEN partner ELSE reporter END AS src,
+              CASE WHEN flow = 'M' THEN reporter ELSE partner END AS dst
+    FROM ({scope}) x
+    WHERE length(product) = {len(pd.product)} AND product <> '{pd.product}'
+  ) sc JOIN {legs} l ON sc.src = l.src AND sc.dst = l.dst
 )
-SELECT src, dst, hs_code, year, flow, sum(value_usd) AS value, array_agg(record_id) AS ids
-FROM pick WHERE annual = 1 OR has_annual = 0
-GROUP BY src, dst, hs_code, year, flow
+SELECT exporter, importer, product, year, value_usd, evidence
+FROM ({chains.pairs_sql("SELECT * FROM s")}) p
 """
-    )
-    cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+        )
+    finally:
+        eng.drop(legs)
+    grouped: dict[tuple[int, int, str], _Cell] = {}
     for row in table.to_pylist():
-        key = (row["src"], row["dst"], row["hs_code"])
-        cell = cells.setdefault(key, {"x": defaultdict(float), "m": defaultdict(float), "ids": []})
-        v = float(row["value"])
-        if row["flow"] == "X":
-            cell["x"][int(row["year"])] += v
-        else:
-            cell["m"][int(row["year"])] += v / cif_factor
-        cell["ids"].extend(row["ids"])
+        cell = (pd.index[row["exporter"]], pd.index[row["importer"]])
+        c = grouped.setdefault((*cell, str(row["product"])), _Cell(str(row["product"]), {}, []))
+        c.values[int(row["year"])] = float(row["value_usd"] or 0.0)
+        c.record_ids.extend(str(r) for r in row["evidence"] or ())
     out: dict[tuple[int, int], list[_Cell]] = defaultdict(list)
-    for (src, dst, hs), cell in cells.items():
-        x, m = cell["x"], cell["m"]
-        values = {
-            y: (x[y] + m[y]) / 2 if y in x and y in m else x.get(y, m.get(y, 0.0))
-            for y in set(x) | set(m)
-        }
-        out[(pd.index[src], pd.index[dst])].append(_Cell(hs, values, [str(s) for s in cell["ids"]]))
+    for (i, j, _), c in grouped.items():
+        out[(i, j)].append(c)
     for pair, lst in out.items():
         lst.sort(key=lambda c: -sum(c.values.values()))
         out[pair] = lst[:CONTROLS]
@@ -1055,3 +1070,29 @@ def sankey(routes: Sequence[Route]) -> dict[str, Any]:
             for r in routes
         ],
     }
+
+
+# -- aggregate over origins ----------------------------------------------------------------
+def transit_matrix(
+    pd: ProductData,
+    year: int,
+    max_hops: int = 3,
+    min_share: float = 1e-4,
+    production: dict[str, float] | None = None,
+) -> FloatArray:
+    """USD passed on over each edge M -> N, summed over every origin's routes.
+
+    For each origin A, every path of at most ``max_hops`` legs above ``min_share`` carries
+    ``share x A's exports``; each leg after the first (M received the goods from someone
+    else) adds that value to ``transit[M, N]``. This is what the routes say M re-exports to
+    N, the quantity a reporter's own re-export figures (Comtrade RX) measure.
+    """
+    chain = pd.chain(year, _production_vector(pd, production))
+    exports = chain.exports
+    out = np.zeros((pd.n, pd.n))
+    for o in np.flatnonzero(exports > 0).tolist():
+        for paths, masses in att.path_arrays(chain, o, None, max_hops, min_mass=min_share):
+            value = masses * float(exports[o])
+            for t in range(1, paths.shape[1] - 1):
+                np.add.at(out, (paths[:, t], paths[:, t + 1]), value)
+    return out
