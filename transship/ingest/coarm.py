@@ -329,22 +329,22 @@ class CoarmExportReader(Reader):
         seen_data = False
         for rec in csv_records(ctx.path, lines, first, delimiter=";", skipinitialspace=True):
             f = [c.strip() for c in rec.fields]
-            while f and f[-1] == "":
-                f.pop()  # the trailing ';'
-            if not f:
+            if not any(f):
                 continue
-            if not seen_data and not f[0][:1].isdigit():
+            if len(f) == 12 and f[-1] == "":
+                f.pop()  # the trailing ';'
+            if not seen_data:
                 if f[0].lower() == "year":
                     continue  # a header row, if a version has one
-                raise SourceFormatError(
-                    ctx.path, "not COARM export data (first field is not a year)", line=rec.line
-                )
-            seen_data = True
-            if len(f) != 11:
-                if len(f) < 11 and not any(ch.isdigit() for ch in "".join(f[1:])):
+                if not _YEAR.fullmatch(f[0]) or len(f) != 11:
                     raise SourceFormatError(
-                        ctx.path, f"expected 11 ';'-separated fields, found {len(f)}", line=rec.line
+                        ctx.path,
+                        "not COARM export data: expected 11 ';'-separated fields starting with "
+                        f"a year, found {len(f)} starting with {f[0][:20]!r}",
+                        line=rec.line,
                     )
+                seen_data = True
+            if len(f) != 11:
                 yield Reject(rec.line, None, f"expected 11 fields, found {len(f)}", rec.raw)
                 continue
             try:

@@ -399,7 +399,7 @@ class SipriRegisterReader(Reader):
     @classmethod
     def sniff(cls, path: Path, head: str) -> int:
         for line in head_lines(head)[:HEADER_SEARCH_LINES]:
-            low = line.lower()
+            low = line.lower().replace('"', "")
             if low.startswith("sipri at database id,supplier,recipient"):
                 return 95
             if low.startswith("recipient,supplier,year of order"):
