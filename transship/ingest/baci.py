@@ -1,0 +1,252 @@
+"""CEPII BACI: reconciled bilateral trade, one CSV per year (``BACI_HS17_Y2022_V202401.csv``).
+
+BACI (Gaulier & Zignago 2010) reconciles each pair's export and import declarations into
+one FOB value per exporter x importer x HS6 product x year. Its CSV is ``t,i,j,k,v,q``:
+
+* ``t`` year; ``i`` exporter and ``j`` importer, as BACI country codes (Comtrade's, with
+  the deviations 842 USA, 251 France, 699 India, 381 Italy...); ``k`` HS6 code written as a
+  number, so chapters 01-09 lost their leading zero (``10121`` is ``010121``).
+* ``v`` value in **thousands** of USD; ``q`` quantity in metric **tonnes**. Either may be
+  ``NA`` or empty; ``q`` is sometimes padded (``           NA``).
+
+A row becomes one ``trade_flows`` row with ``reporter`` = exporter, ``partner`` = importer,
+``flow`` X, ``value_basis`` ``reconciled``, ``value_usd`` = v x 1000, ``qty`` = q with
+``qty_unit`` ``t`` and ``net_weight_kg`` = q x 1000 (a tonne-quantity *is* a weight). The HS
+edition comes from the file name (``HS17`` -> ``H5``); a name without one gives NULL.
+
+Country codes. BACI ships its own code table beside the data (``country_codes_V202401.csv``:
+``country_code,country_name,country_iso2,country_iso3``; older releases
+``country_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,iso_3digit_alpha``).
+Codes resolve through ``transship.normalise.territories.from_baci`` first; a code it lacks is
+looked up in that table when it sits beside the file and resolved by its ISO3 code, so a new
+release's new code does not reject its rows. The table itself (and ``product_codes_*.csv``)
+holds no trade: ``transship ingest`` of a whole release folder accepts both and stores
+nothing for them (logged), instead of failing on them; they are used as side tables only.
+
+Speed: see ``ingest.comtrade`` (shared helpers): text columns streamed by Arrow, codes
+resolved once per distinct value, checks as masks, line numbers from cumulative counts
+(BACI never quotes, so no value spans lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transship.exc import InvalidInput, UnknownCode
+from transship.ingest.base import ReadContext, Reader, Reject, Rows, require_columns
+from transship.ingest.comtrade import (
+    TABLE,
+    Cache,
+    Checks,
+    Coded,
+    CsvBatch,
+    constant,
+    csv_head,
+    csv_raw,
+    finish,
+    header_fields,
+    parse_numbers,
+    stream_csv,
+    year_of,
+)
+from transship.normalise import commodities, territories
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["t", "i", "j", "k", "v", "q"]
+REQUIRED = ["t", "i", "j", "k", "v"]
+#: BACI release names -> Comtrade HS edition codes.
+EDITIONS = {
+    "HS92": "H0",
+    "HS96": "H1",
+    "HS02": "H2",
+    "HS07": "H3",
+    "HS12": "H4",
+    "HS17": "H5",
+    "HS22": "H6",
+}
+_EDITION_IN_NAME = re.compile(r"(?<![A-Za-z0-9])HS(\d{2})(?!\d)", re.IGNORECASE)
+_VERSION_IN_NAME = re.compile(r"V(\d{6})", re.IGNORECASE)
+_SIDE_TABLES = re.compile(r"^(country|product)_codes(_V\d+)?\.csv$", re.IGNORECASE)
+
+
+def classification_from_name(name: str) -> str | None:
+    """``BACI_HS17_Y2022_V202401.csv`` -> ``H5``; None when the name carries no edition."""
+    m = _EDITION_IN_NAME.search(name)
+    return EDITIONS.get(f"HS{m.group(1)}") if m else None
+
+
+def country_table(data_file: Path) -> dict[int, str]:
+    """BACI's own ``country_codes_V*.csv`` beside ``data_file``: code -> ISO3.
+
+    The one with the data file's version (``V202401``) wins, else the newest. Rows without a
+    usable ISO3 (BACI writes ``N/A`` for "Other Asia, nes") are left out.
+    """
+    candidates = sorted(data_file.parent.glob("country_codes*.csv"))
+    if not candidates:
+        return {}
+    version = _VERSION_IN_NAME.search(data_file.name)
+    chosen = candidates[-1]
+    if version:
+        for c in candidates:
+            if version.group(0).upper() in c.name.upper():
+                chosen = c
+    out: dict[int, str] = {}
+    try:
+        with open(chosen, encoding="utf-8-sig", errors="replace", newline="") as f:
+            for row in csv.DictReader(f):
+                code = (row.get("country_code") or "").strip()
+                iso3 = (row.get("country_iso3") or row.get("iso_3digit_alpha") or "").strip()
+                if code.isdigit() and len(iso3) == 3 and iso3.isalpha():
+                    out[int(code)] = iso3
+    except OSError:
+        return {}
+    return out
+
+
+def baci_resolver(extra: dict[int, str]) -> Callable[[str], territories.Territory]:
+    """``from_baci``, then the release's own table (by ISO3) for codes we do not ship."""
+
+    def resolve(code: str) -> territories.Territory:
+        try:
+            return territories.from_baci(code)
+        except UnknownCode:
+            text = code.strip()
+            if text.isdigit() and int(text) in extra:
+                return territories.from_iso(extra[int(text)])
+            raise
+
+    return resolve
+
+
+def _year_text(text: str) -> str:
+    return str(year_of(text))
+
+
+def _hs6(text: str) -> str:
+    """BACI products are HS6: restore the lost zero, refuse anything else."""
+    code = commodities.hs_code(text)
+    if len(code) != 6:
+        raise InvalidInput(f"BACI product codes have 6 digits: {text!r}")
+    return code
+
+
+class BaciReader(Reader):
+    """CEPII BACI yearly CSV ``t,i,j,k,v,q`` (values in thousand USD, quantities in tonnes)."""
+
+    name: ClassVar[str] = "baci"
+    dataset: ClassVar[str] = "baci"
+    description: ClassVar[str] = (
+        "CEPII BACI CSV t,i,j,k,v,q (exporter, importer, HS6, value kUSD, tonnes)"
+    )
+    tables: ClassVar[tuple[str, ...]] = (TABLE,)
+    attribution: ClassVar[str | None] = "Source: CEPII BACI (Gaulier & Zignago 2010)"
+
+    @classmethod
+    def sniff(cls, path: Path, head: str) -> int:
+        fields = [f.lower() for f in header_fields(head)]
+        if fields[: len(REQUIRED)] == REQUIRED:
+            return 95
+        if _SIDE_TABLES.match(path.name) and fields and fields[0] in ("country_code", "code"):
+            return 50  # a release's side table: accepted, nothing stored (see module doc)
+        return 0
+
+    def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        head = csv_head(ctx.path)
+        ctx.simulated = ctx.simulated or head.simulated
+        header = [h.lower() for h in head.header]
+        if _SIDE_TABLES.match(ctx.path.name) and header and header[0] in ("country_code", "code"):
+            log.info("%s: BACI side table, used beside data files; nothing stored", ctx.path)
+            return
+        require_columns(ctx.path, header, REQUIRED, line=head.header_line)
+        head.header = header
+        columns = [c for c in COLUMNS if c in header]
+        classification = classification_from_name(ctx.path.name)
+        resolve = baci_resolver(country_table(ctx.path))
+        caches: tuple[Cache, ...] = ({}, {}, {})
+        for part in stream_csv(ctx, head, columns):
+            if not part.batch.num_rows:
+                yield from part.rejects
+                continue
+            yield from _rows(part, classification, resolve, caches, head.delimiter)
+
+
+def _rows(
+    part: CsvBatch,
+    classification: str | None,
+    resolve: Callable[[str], territories.Territory],
+    caches: tuple[Cache, ...],
+    delimiter: str,
+) -> Iterator[Rows | Reject]:
+    batch, lines = part.batch, part.lines
+    n = batch.num_rows
+    checks = Checks(n)
+    t, i, j, k, v = (batch.column(c) for c in ("t", "i", "j", "k", "v"))
+    q = batch.column("q") if "q" in batch.schema.names else None
+
+    blank = _all_null(batch)
+    if blank is not None:
+        checks.bad |= blank  # blank lines: skipped quietly
+
+    years = Coded(t)
+    year, bad_year = years.map(year_of, caches[0], pa.int32())
+    checks.add(years.missing(), "t", "missing year")
+    checks.add(bad_year, "t", lambda x: f"bad year {x!r}", t)
+
+    exporters, importers = Coded(i), Coded(j)
+    rep, bad_rep = exporters.territories(resolve, "reporter")
+    par, bad_par = importers.territories(resolve, "partner")
+    checks.add(exporters.missing(), "i", "missing exporter code")
+    checks.add(bad_rep, "i", lambda x: f"unknown country code {x!r}", i)
+    checks.add(importers.missing(), "j", "missing importer code")
+    checks.add(bad_par, "j", lambda x: f"unknown country code {x!r}", j)
+
+    products = Coded(k)
+    hs, bad_hs = products.map(_hs6, caches[1])
+    checks.add(products.missing(), "k", "missing product code")
+    checks.add(bad_hs, "k", lambda x: f"bad HS code {x!r}", k)
+
+    value, bad_v = parse_numbers(v)
+    checks.add(bad_v, "v", lambda x: f"value is not a number: {x!r}", v)
+    cols: dict[str, pa.Array] = {**rep, "reporter_orig": i, **par, "partner_orig": j}
+    cols["flow"] = constant("X", n)
+    cols["year"] = year
+    cols["period"], _ = years.map(_year_text, caches[2])
+    cols["classification"] = constant(classification, n)
+    cols["hs_code"] = hs
+    cols["hs_orig"] = k
+    cols["value_usd"] = pc.multiply(value, 1000.0)
+    cols["value_orig"] = v
+    cols["value_basis"] = constant("reconciled", n)
+    if q is not None:
+        qty, bad_q = parse_numbers(q)
+        checks.add(bad_q, "q", lambda x: f"quantity is not a number: {x!r}", q)
+        cols["qty"] = qty
+        cols["qty_unit"] = constant("t", n)
+        cols["net_weight_kg"] = pc.multiply(qty, 1000.0)
+    if blank is not None:
+        checks.found = [f for f in checks.found if not blank[f[0]]]
+    yield from finish(checks, lines, cols, csv_raw(batch, delimiter), part.rejects)
+
+
+def _all_null(batch: pa.RecordBatch) -> np.ndarray | None:
+    """Blank lines come out of Arrow as all-null rows; None when there are none (cheap)."""
+    if batch.column("t").null_count == 0:
+        return None
+    mask = pc.is_null(batch.column(0))
+    for col in batch.columns[1:]:
+        mask = pc.and_(mask, pc.is_null(col))
+    arr = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return arr if arr.any() else None
+
+
+__all__ = ["BaciReader", "baci_resolver", "classification_from_name", "country_table"]
