@@ -55,6 +55,7 @@ class Product:
     unit_value_eur: Num
     unit_weight_kg: Num
     compatible_systems: tuple[str, ...]
+    ammunition: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ class Case:
     break_date: str | None
     products: dict[str, Product]
     parties: dict[str, Party]
-    weapon_systems: dict[str, str]
+    weapon_systems: dict[str, tuple[str, str | None]]
     holdings: dict[str, tuple[str, ...]]
     legitimate: list[Demand]
     schemes: list[Scheme]
@@ -175,7 +176,10 @@ def validate_case_dict(data: Any, path: Path) -> None:
     if not isinstance(data, dict):
         raise SourceFormatError(path, "a case file must be a YAML mapping")
     validator = jsonschema.Draft202012Validator(case_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     if errors:
         err = errors[0]
         # oneOf/anyOf failures hide the useful part in their context.
@@ -187,7 +191,9 @@ def validate_case_dict(data: Any, path: Path) -> None:
 
 def _message(err: jsonschema.ValidationError) -> str:
     if err.validator in ("oneOf", "anyOf") and "basis" in json.dumps(err.schema)[:4000]:
-        return "a number needs its basis: `source: <claim id>` or `assumption: true` with a `reason`"
+        return (
+            "a number needs its basis: `source: <claim id>` or `assumption: true` with a `reason`"
+        )
     msg = err.message
     return msg if len(msg) < 240 else msg[:237] + "..."
 
@@ -255,7 +261,9 @@ def load_case(path: str | Path) -> Case:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise SourceFormatError(p, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=line) from exc
+        raise SourceFormatError(
+            p, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=line
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceFormatError(p, f"cannot read case file: {exc}") from exc
     validate_case_dict(data, p)
@@ -268,17 +276,33 @@ def load_case(path: str | Path) -> Case:
     _walk_sources(data, "", refs)
     for where, ref in refs:
         if ref not in claims:
-            raise SourceFormatError(p, f"cites claim {ref!r}, which is not in {claims_file or 'any claims file'}", column=where)
+            raise SourceFormatError(
+                p,
+                f"cites claim {ref!r}, which is not in {claims_file or 'any claims file'}",
+                column=where,
+            )
     return _build(p, data, claims, claims_file, parties_file)
 
 
 def _build(
-    p: Path, data: dict[str, Any], claims: dict[str, dict[str, Any]], claims_file: Path | None, parties_file: Path | None
+    p: Path,
+    data: dict[str, Any],
+    claims: dict[str, dict[str, Any]],
+    claims_file: Path | None,
+    parties_file: Path | None,
 ) -> Case:
     products = {
         d["id"]: Product(
-            d["id"], d["name"], d["hs_code"], d["ml_category"], d.get("calibre"), d["unit"],
-            _req(d["unit_value_eur"]), _req(d["unit_weight_kg"]), tuple(d.get("compatible_systems", ())),
+            d["id"],
+            d["name"],
+            d["hs_code"],
+            d["ml_category"],
+            d.get("calibre"),
+            d["unit"],
+            _req(d["unit_value_eur"]),
+            _req(d["unit_weight_kg"]),
+            tuple(d.get("compatible_systems", ())),
+            d.get("ammunition"),
         )
         for d in data["products"]
     }
@@ -288,10 +312,21 @@ def _build(
             raise SourceFormatError(p, f"duplicate party id {d['id']!r}", column=f"parties[{i}].id")
         caps = {c["product"]: _req(c["annual_capacity"]) for c in d.get("products", ())}
         parties[d["id"]] = Party(
-            d["id"], d["name"], d["country"], tuple(d["roles"]), tuple(d.get("aliases", ())), bool(d.get("simulated")),
-            bool(d.get("state_owned")), caps, d.get("source"), d.get("reason"), d.get("note"),
+            d["id"],
+            d["name"],
+            d["country"],
+            tuple(d["roles"]),
+            tuple(d.get("aliases", ())),
+            bool(d.get("simulated")),
+            bool(d.get("state_owned")),
+            caps,
+            d.get("source"),
+            d.get("reason"),
+            d.get("note"),
         )
-    systems = {d["name"]: d["calibre"] for d in data.get("weapon_systems", ())}
+    systems = {
+        d["name"]: (d["calibre"], d.get("ammunition")) for d in data.get("weapon_systems", ())
+    }
     holdings = {d["country"]: tuple(d["systems"]) for d in data.get("holdings", ())}
 
     def need(kind: str, ident: str | None, table: dict[str, Any], where: str) -> None:
@@ -315,9 +350,15 @@ def _build(
         yrs = d.get("years")
         demand.append(
             Demand(
-                d["id"], d["seller_country"], d["buyer_country"], d["product"], _req(d["annual_value_eur"]),
+                d["id"],
+                d["seller_country"],
+                d["buyer_country"],
+                d["product"],
+                _req(d["annual_value_eur"]),
                 (int(yrs.get("start", 1900)), int(yrs.get("end", 2100))) if yrs else None,
-                d.get("seller"), d.get("producer"), _num(d.get("consignments_per_year")),
+                d.get("seller"),
+                d.get("producer"),
+                _num(d.get("consignments_per_year")),
             )
         )
     schemes: list[Scheme] = []
@@ -330,22 +371,47 @@ def _build(
         for j, leg in enumerate(d["legs"]):
             need("party", leg.get("party"), parties, f"{w}.legs[{j}].party")
             if j and leg["from"] != d["legs"][j - 1]["to"]:
-                raise SourceFormatError(p, "each leg must start where the previous one ends", column=f"{w}.legs[{j}].from")
+                raise SourceFormatError(
+                    p,
+                    "each leg must start where the previous one ends",
+                    column=f"{w}.legs[{j}].from",
+                )
             legs.append(
-                Leg(leg["from"], leg["to"], leg.get("party"), tuple(leg.get("transit", ())), leg.get("transport", "road"),
-                    _num(leg.get("lag_days")))
+                Leg(
+                    leg["from"],
+                    leg["to"],
+                    leg.get("party"),
+                    tuple(leg.get("transit", ())),
+                    leg.get("transport", "road"),
+                    _num(leg.get("lag_days")),
+                )
             )
         if d["end"] < d["start"]:
             raise SourceFormatError(p, "end is before start", column=f"{w}.end")
         c = d["certificates"]
         if c["forged"]["value"] + c["reused"]["value"] + c["no_compatible_system"]["value"] > 1:
-            raise SourceFormatError(p, "certificate shares add up to more than 1", column=f"{w}.certificates")
+            raise SourceFormatError(
+                p, "certificate shares add up to more than 1", column=f"{w}.certificates"
+            )
         schemes.append(
             Scheme(
-                d["id"], d.get("description", ""), d["product"], d.get("producer"), d.get("exporter"),
-                d.get("declared_end_user"), tuple(legs), d["start"], d["end"], _num(d.get("value_eur")),
-                _num(d.get("quantity")), _req(d["consignments_per_year"]), _req(c["forged"]), _req(c["reused"]),
-                _req(c["no_compatible_system"]), _num(d.get("onward_cites_certificate")), _num(d.get("markup")),
+                d["id"],
+                d.get("description", ""),
+                d["product"],
+                d.get("producer"),
+                d.get("exporter"),
+                d.get("declared_end_user"),
+                tuple(legs),
+                d["start"],
+                d["end"],
+                _num(d.get("value_eur")),
+                _num(d.get("quantity")),
+                _req(d["consignments_per_year"]),
+                _req(c["forged"]),
+                _req(c["reused"]),
+                _req(c["no_compatible_system"]),
+                _num(d.get("onward_cites_certificate")),
+                _num(d.get("markup")),
                 d.get("source"),
             )
         )
@@ -377,6 +443,42 @@ def _build(
     )
 
 
+def compatible_systems(
+    case: Case | None, country: str, calibre: str, ammunition: str | None = None
+) -> list[str]:
+    """Weapon systems of ``calibre`` the armed forces of ``country`` are known to hold: the
+    shipped operator table (transship/data/weapon_systems.csv) plus the case's own holdings.
+    Empty means "none known", which the certificate check reports as a flag, not a proof."""
+    from transship.exc import InvalidInput
+    from transship.normalise.military import calibre as canonical
+    from transship.normalise.military import known_operator
+
+    try:
+        wanted = canonical(calibre)
+    except InvalidInput:
+        return []
+    names = [r.weapon_system for r in known_operator(country, wanted, ammunition)]
+    if case is not None:
+        for system in case.holdings.get(country.lower(), ()):
+            cal, kind = case.weapon_systems.get(system, ("", None))
+            try:
+                same = canonical(cal) == wanted
+            except InvalidInput:
+                same = False
+            if same and (ammunition is None or kind is None or ammunition in kind):
+                names.append(system)
+    return sorted(set(names))
+
+
+def holdings_table(case: Case) -> dict[str, list[list[str | None]]]:
+    """The case's extra holdings as plain data (country -> [system, calibre, ammunition]),
+    written into a simulation's manifest so evaluation needs no case folder."""
+    out: dict[str, list[list[str | None]]] = {}
+    for country, systems in sorted(case.holdings.items()):
+        out[country] = [[s, *case.weapon_systems.get(s, ("", None))] for s in systems]
+    return out
+
+
 def case_files(case: Case) -> list[Path]:
     """The case's own files a store ingests (parties as FtM entities, claims)."""
     return [f for f in (case.parties_file, case.claims_file) if f is not None and f.exists()]
@@ -398,7 +500,11 @@ def parties_ftm(case: Case) -> list[dict[str, Any]]:
     for party in case.parties.values():
         if party.simulated:
             continue
-        schema = "PublicBody" if "authority" in party.roles or party.id in ("ua-mod", "pl-reserves") else "Company"
+        schema = (
+            "PublicBody"
+            if "authority" in party.roles or party.id in ("ua-mod", "pl-reserves")
+            else "Company"
+        )
         claim = case.claims.get(party.source or "", {})
         props: dict[str, list[str]] = {
             "name": [party.name],

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from transship.normalise.money import usd_per_eur
-from transship.simulate.case import Case, Demand, Party, Product, Scheme
+from transship.simulate.case import Case, Demand, Party, Product, Scheme, compatible_systems
 from transship.simulate.world import Territories
 
 #: Share of onward legs (intermediary -> next country) whose customs record is in the data.
@@ -43,7 +43,9 @@ class FlowParts:
     weight_kg: list[float] = field(default_factory=list)
     qty: list[float] = field(default_factory=list)
 
-    def add(self, year: int, exp: int, imp: int, origin: int, hs: str, usd: float, kg: float, qty: float) -> None:
+    def add(
+        self, year: int, exp: int, imp: int, origin: int, hs: str, usd: float, kg: float, qty: float
+    ) -> None:
         self.year.append(year)
         self.exp.append(exp)
         self.imp.append(imp)
@@ -81,7 +83,14 @@ def _random_day(rng: np.random.Generator, months: list[tuple[int, int]]) -> date
 
 
 class _Builder:
-    def __init__(self, case: Case, terr: Territories, years: tuple[int, int], rng: np.random.Generator, noise: float):
+    def __init__(
+        self,
+        case: Case,
+        terr: Territories,
+        years: tuple[int, int],
+        rng: np.random.Generator,
+        noise: float,
+    ):
         self.case = case
         self.terr = terr
         self.years = years
@@ -126,8 +135,18 @@ class _Builder:
 
     # -- records -------------------------------------------------------------------------
     def certificate(
-        self, cid: str, product: Product, qty: float, exporter: str, exp_country: str, consignee: str,
-        cons_country: str, end_user: str, eu_country: str, issued: date, licence_id: str,
+        self,
+        cid: str,
+        product: Product,
+        qty: float,
+        exporter: str,
+        exp_country: str,
+        consignee: str,
+        cons_country: str,
+        end_user: str,
+        eu_country: str,
+        issued: date,
+        licence_id: str,
     ) -> dict[str, Any]:
         return {
             "certificate_id": cid,
@@ -156,7 +175,13 @@ class _Builder:
         }
 
     def licence(
-        self, lid: str, cert: dict[str, Any], product: Product, value_eur: float, issued: date, exporter_party: str | None
+        self,
+        lid: str,
+        cert: dict[str, Any],
+        product: Product,
+        value_eur: float,
+        issued: date,
+        exporter_party: str | None,
     ) -> dict[str, Any]:
         year = issued.year
         rate = usd_per_eur(min(max(year, 1999), 2025))
@@ -190,9 +215,21 @@ class _Builder:
         }
 
     def shipment(
-        self, d: date, product: Product, qty: float, value_eur: float, sender: str, s_country: str, receiver: str,
-        r_country: str, origin: str, transit: tuple[str, ...], transport: str, licence_id: str | None,
-        cert_id: str | None, declared_dest: str | None = None,
+        self,
+        d: date,
+        product: Product,
+        qty: float,
+        value_eur: float,
+        sender: str,
+        s_country: str,
+        receiver: str,
+        r_country: str,
+        origin: str,
+        transit: tuple[str, ...],
+        transport: str,
+        licence_id: str | None,
+        cert_id: str | None,
+        declared_dest: str | None = None,
     ) -> dict[str, Any]:
         sid = self.ship_id()
         rate = usd_per_eur(min(max(d.year, 1999), 2025))
@@ -228,14 +265,29 @@ class _Builder:
             "simulated": True,
         }
 
-    def flow(self, d: date, exp: str, imp: str, origin: str, product: Product, qty: float, value_eur: float) -> None:
+    def flow(
+        self,
+        d: date,
+        exp: str,
+        imp: str,
+        origin: str,
+        product: Product,
+        qty: float,
+        value_eur: float,
+    ) -> None:
         if not self.in_years(d):
             return
         t = self.terr
         rate = usd_per_eur(min(max(d.year, 1999), 2025))
         self.docs.flows.add(
-            d.year, t.index(exp), t.index(imp), t.index(origin), product.hs_code, value_eur * rate,
-            qty * product.unit_weight_kg.value, qty,
+            d.year,
+            t.index(exp),
+            t.index(imp),
+            t.index(origin),
+            product.hs_code,
+            value_eur * rate,
+            qty * product.unit_weight_kg.value,
+            qty,
         )
 
     # -- legitimate trade ----------------------------------------------------------------
@@ -248,12 +300,21 @@ class _Builder:
             annual = float(self.rng.uniform(lo, hi))
             if dem.seller is None:
                 # Papers outside the data: the statistics see it, the customs extract does not.
-                uv = float(self.rng.uniform(product.unit_value_eur.low, product.unit_value_eur.high))
+                uv = float(
+                    self.rng.uniform(product.unit_value_eur.low, product.unit_value_eur.high)
+                )
                 n = 12
                 for k in range(n):
                     d = date(year, k + 1, 15)
-                    self.flow(d, dem.seller_country, dem.buyer_country, dem.seller_country, product,
-                              annual / n / uv, annual / n)
+                    self.flow(
+                        d,
+                        dem.seller_country,
+                        dem.buyer_country,
+                        dem.seller_country,
+                        product,
+                        annual / n / uv,
+                        annual / n,
+                    )
                 continue
             self.legit_contract(dem, product, year, annual)
 
@@ -261,7 +322,11 @@ class _Builder:
         rng = self.rng
         seller = self.case.parties[dem.seller] if dem.seller else None
         exporter = seller.name if seller else f"Exporter in {self.cname(dem.seller_country)}{SIM}"
-        n = int(dem.consignments_per_year.value) if dem.consignments_per_year else int(np.clip(annual / 4e6, 1, 8))
+        n = (
+            int(dem.consignments_per_year.value)
+            if dem.consignments_per_year
+            else int(np.clip(annual / 4e6, 1, 8))
+        )
         uv = float(rng.uniform(product.unit_value_eur.low, product.unit_value_eur.high))
         qty_total = max(1.0, round(annual / uv))
         issued = date(year, 1, 1) + timedelta(days=int(rng.integers(0, 60)))
@@ -269,8 +334,19 @@ class _Builder:
         lid = self.lic_id(dem.seller_country, year)
         consignee = f"State procurement agency of {self.cname(dem.buyer_country)}{SIM}"
         end_user = f"Armed forces of {self.cname(dem.buyer_country)}{SIM}"
-        cert = self.certificate(cid, product, qty_total, exporter, dem.seller_country, consignee, dem.buyer_country,
-                                end_user, dem.buyer_country, issued, lid)
+        cert = self.certificate(
+            cid,
+            product,
+            qty_total,
+            exporter,
+            dem.seller_country,
+            consignee,
+            dem.buyer_country,
+            end_user,
+            dem.buyer_country,
+            issued,
+            lid,
+        )
         flaws: list[str] = []
         if rng.random() < self.p_sloppy:
             cert["signatory"] = None
@@ -282,8 +358,14 @@ class _Builder:
         if rng.random() < 0.4:
             cert["delivery_verification"] = "delivery verification certificate received"
         detour = rng.random() < self.p_sloppy * 0.7
-        lic = self.licence(lid, cert, product, qty_total * uv, issued + timedelta(days=int(rng.integers(5, 30))),
-                           dem.seller)
+        lic = self.licence(
+            lid,
+            cert,
+            product,
+            qty_total * uv,
+            issued + timedelta(days=int(rng.integers(5, 30))),
+            dem.seller,
+        )
         if not (self.in_years(issued)):
             return
         self.docs.certificates.append(cert)
@@ -296,24 +378,67 @@ class _Builder:
             q = float(qtys[k])
             if q <= 0:
                 continue
-            day = min(int(issued.toordinal() + 30 + k * 300 / n + rng.integers(0, 20)), date(year, 12, 31).toordinal())
+            day = min(
+                int(issued.toordinal() + 30 + k * 300 / n + rng.integers(0, 20)),
+                date(year, 12, 31).toordinal(),
+            )
             d = date.fromordinal(day)
             if late and k == n - 1:
-                d = date.fromisoformat(cert["valid_until"]) + timedelta(days=int(rng.integers(5, 40)))
+                d = date.fromisoformat(cert["valid_until"]) + timedelta(
+                    days=int(rng.integers(5, 40))
+                )
             declared = None
             if detour and k == 0:
                 declared = self._neighbour(dem.buyer_country)
                 flaws.append("declared_destination_differs")
-            s = self.shipment(d, product, q, q * uv, exporter, dem.seller_country, consignee, dem.buyer_country,
-                              dem.seller_country, (), "road", lid, cid, declared)
+            s = self.shipment(
+                d,
+                product,
+                q,
+                q * uv,
+                exporter,
+                dem.seller_country,
+                consignee,
+                dem.buyer_country,
+                dem.seller_country,
+                (),
+                "road",
+                lid,
+                cid,
+                declared,
+            )
             self.docs.shipments.append(s)
             ship_ids.append(s["shipment_id"])
-            self.flow(d, dem.seller_country, dem.buyer_country, dem.seller_country, product, q, q * uv)
-            self.docs.truth.append({"simulated": True, "kind": "shipment", "id": s["shipment_id"], "diverted": False,
-                                    "scheme": None, "demand": dem.id, "leg": 1, "origin": dem.seller_country,
-                                    "via": [], "final_destination": dem.buyer_country})
-        self.docs.truth.append({"simulated": True, "kind": "certificate", "id": cid, "false": False, "reasons": [],
-                                "scheme": None, "demand": dem.id, "legitimate_flaws": flaws, "shipments": ship_ids})
+            self.flow(
+                d, dem.seller_country, dem.buyer_country, dem.seller_country, product, q, q * uv
+            )
+            self.docs.truth.append(
+                {
+                    "simulated": True,
+                    "kind": "shipment",
+                    "id": s["shipment_id"],
+                    "diverted": False,
+                    "scheme": None,
+                    "demand": dem.id,
+                    "leg": 1,
+                    "origin": dem.seller_country,
+                    "via": [],
+                    "final_destination": dem.buyer_country,
+                }
+            )
+        self.docs.truth.append(
+            {
+                "simulated": True,
+                "kind": "certificate",
+                "id": cid,
+                "false": False,
+                "reasons": [],
+                "scheme": None,
+                "demand": dem.id,
+                "legitimate_flaws": flaws,
+                "shipments": ship_ids,
+            }
+        )
 
     def _neighbour(self, iso2: str) -> str:
         """Another territory of the same region (a bonded warehouse or a port next door)."""
@@ -343,7 +468,9 @@ class _Builder:
         exporter = self.party_name(exporter_party, f"Exporter in {self.cname(origin)}{SIM}")
         first = s.legs[0]
         consignee = self.party_name(first.party, f"Consignee in {self.cname(first.to)}{SIM}")
-        declared_eu = (case.parties[s.declared_end_user].name if s.declared_end_user else self.forces(first.to))
+        declared_eu = (
+            case.parties[s.declared_end_user].name if s.declared_end_user else self.forces(first.to)
+        )
         markup = s.markup.value if s.markup else 0.1
         onward_cites = s.onward_cites_certificate.value if s.onward_cites_certificate else 0.3
         lacking = self._lacking(product, exclude={origin, s.legs[-1].to})
@@ -377,8 +504,19 @@ class _Builder:
                 if kind == "no_compatible_system":
                     eu_country = lacking[int(rng.integers(len(lacking)))]
                     eu = self.forces(eu_country)
-                cert = self.certificate(cid, product, q, exporter, origin, consignee, first.to, eu, eu_country, issued,
-                                        lid)
+                cert = self.certificate(
+                    cid,
+                    product,
+                    q,
+                    exporter,
+                    origin,
+                    consignee,
+                    first.to,
+                    eu,
+                    eu_country,
+                    issued,
+                    lid,
+                )
                 if kind == "forged" and rng.random() < self.p_visible_flaw:
                     flaw = int(rng.integers(4))
                     if flaw == 0:
@@ -392,7 +530,9 @@ class _Builder:
                         cert["end_use"] = None
                         reasons.append("missing_end_use")
                     else:
-                        cert["valid_until"] = (d0 - timedelta(days=int(rng.integers(10, 60)))).isoformat()
+                        cert["valid_until"] = (
+                            d0 - timedelta(days=int(rng.integers(10, 60)))
+                        ).isoformat()
                         reasons.append("expired")
                 if rng.random() < 0.3:
                     cert["delivery_verification"] = "delivery verification certificate received"
@@ -402,8 +542,14 @@ class _Builder:
             if new_cert and self.in_years(d0):
                 self.docs.certificates.append(cert)
                 self.docs.licences.append(
-                    self.licence(lid, cert, product, value, d0 - timedelta(days=int(rng.integers(1, 15))),
-                                 exporter_party)
+                    self.licence(
+                        lid,
+                        cert,
+                        product,
+                        value,
+                        d0 - timedelta(days=int(rng.integers(1, 15))),
+                        exporter_party,
+                    )
                 )
             # Leg by leg: the statistics see every leg, the customs extract the first and some onward ones.
             d = d0
@@ -414,40 +560,78 @@ class _Builder:
                 receiver = self.party_name(leg.party, f"Consignee in {self.cname(leg.to)}{SIM}")
                 if j:
                     lag = leg.lag_days
-                    d = d + timedelta(days=int(rng.integers(int(lag.low), int(lag.high) + 1)) if lag else
-                                      int(rng.integers(7, 46)))
+                    d = d + timedelta(
+                        days=int(rng.integers(int(lag.low), int(lag.high) + 1))
+                        if lag
+                        else int(rng.integers(7, 46))
+                    )
                     leg_value *= 1 + markup
                 self.flow(d, leg.origin, leg.to, origin, product, q, leg_value)
                 record = j == 0 or rng.random() < ONWARD_CUSTOMS_COVERAGE
                 cites = j == 0 or rng.random() < onward_cites
                 if record and self.in_years(d):
-                    sh = self.shipment(d, product, q, leg_value, sender, s_country, receiver, leg.to, origin,
-                                       leg.transit, leg.transport, lid if j == 0 else None, cid if cites else None)
+                    sh = self.shipment(
+                        d,
+                        product,
+                        q,
+                        leg_value,
+                        sender,
+                        s_country,
+                        receiver,
+                        leg.to,
+                        origin,
+                        leg.transit,
+                        leg.transport,
+                        lid if j == 0 else None,
+                        cid if cites else None,
+                    )
                     self.docs.shipments.append(sh)
                     ship_ids.append(sh["shipment_id"])
-                    self.docs.truth.append({
-                        "simulated": True, "kind": "shipment", "id": sh["shipment_id"], "diverted": True,
-                        "scheme": s.id, "consignment": f"{s.id}-{k + 1:03d}", "leg": j + 1, "origin": origin,
-                        "via": list(s.path[1:-1]), "final_destination": s.path[-1], "certificate": cid,
-                    })
+                    self.docs.truth.append(
+                        {
+                            "simulated": True,
+                            "kind": "shipment",
+                            "id": sh["shipment_id"],
+                            "diverted": True,
+                            "scheme": s.id,
+                            "consignment": f"{s.id}-{k + 1:03d}",
+                            "leg": j + 1,
+                            "origin": origin,
+                            "via": list(s.path[1:-1]),
+                            "final_destination": s.path[-1],
+                            "certificate": cid,
+                        }
+                    )
                 sender, s_country = receiver, leg.to
-            self.docs.truth.append({
-                "simulated": True, "kind": "certificate", "id": cid, "false": True, "reasons": reasons,
-                "scheme": s.id, "consignment": f"{s.id}-{k + 1:03d}", "shipments": ship_ids,
-                "quantity_used": used[cid], "quantity_certified": cert["quantity"],
-            })
+            self.docs.truth.append(
+                {
+                    "simulated": True,
+                    "kind": "certificate",
+                    "id": cid,
+                    "false": True,
+                    "reasons": reasons,
+                    "scheme": s.id,
+                    "consignment": f"{s.id}-{k + 1:03d}",
+                    "shipments": ship_ids,
+                    "quantity_used": used[cid],
+                    "quantity_certified": cert["quantity"],
+                }
+            )
 
     def _lacking(self, product: Product, exclude: set[str]) -> list[str]:
-        """Countries whose (case) holdings have no system for the product's calibre."""
+        """Countries of the case with no known weapon system for the product's calibre."""
         if not product.calibre:
             return []
-        out = []
-        for country, systems in sorted(self.case.holdings.items()):
-            if country in exclude:
-                continue
-            if not any(self.case.weapon_systems.get(s) == product.calibre for s in systems):
-                out.append(country)
-        return out
+        countries = set(self.case.holdings) | {p.country for p in self.case.parties.values()}
+        for d in self.case.legitimate:
+            countries |= {d.seller_country, d.buyer_country}
+        for s in self.case.schemes:
+            countries |= set(s.path)
+        return sorted(
+            c
+            for c in countries - exclude
+            if not compatible_systems(self.case, c, product.calibre, product.ammunition)
+        )
 
 
 def build_documents(
@@ -483,7 +667,9 @@ def _merge_certificate_truth(docs: Documents) -> None:
     docs.truth = rest + [r for r in merged.values() if r["id"] in present]
 
 
-def _planted(case: Case, docs: Documents, terr: Territories, years: tuple[int, int]) -> list[dict[str, Any]]:
+def _planted(
+    case: Case, docs: Documents, terr: Territories, years: tuple[int, int]
+) -> list[dict[str, Any]]:
     """Routes and hubs the schemes plant: what the flow stages should find."""
     out: list[dict[str, Any]] = []
     iso3 = {terr.iso2[i]: terr.iso3[i] for i in range(len(terr))}
@@ -492,14 +678,29 @@ def _planted(case: Case, docs: Documents, terr: Territories, years: tuple[int, i
         if y0 > y1:
             continue
         hs = case.products[s.product].hs_code
-        out.append({
-            "simulated": True, "kind": "route", "scheme": s.id, "path": [iso3[c] for c in s.path],
-            "product": hs, "years": [y0, y1], "description": s.description,
-        })
+        out.append(
+            {
+                "simulated": True,
+                "kind": "route",
+                "scheme": s.id,
+                "path": [iso3[c] for c in s.path],
+                "product": hs,
+                "years": [y0, y1],
+                "description": s.description,
+            }
+        )
         for c in s.path[1:-1]:
             for y in range(y0, y1 + 1):
-                out.append({"simulated": True, "kind": "hub", "scheme": s.id, "territory": iso3[c], "product": hs,
-                            "year": y})
+                out.append(
+                    {
+                        "simulated": True,
+                        "kind": "hub",
+                        "scheme": s.id,
+                        "territory": iso3[c],
+                        "product": hs,
+                        "year": y,
+                    }
+                )
     return out
 
 

@@ -27,11 +27,17 @@ import numpy as np
 
 from transship.exc import InvalidInput
 from transship.normalise.money import usd_per_eur
-from transship.simulate.case import Case, load_case
+from transship.simulate.case import Case, holdings_table, load_case
 from transship.simulate.documents import build_documents
 from transship.simulate.statistics import BACI_SCHEMA, COMTRADE_SCHEMA, StatisticsGenerator
 from transship.simulate.world import load_territories, reporting_profiles
-from transship.simulate.writers import ArrowCsvSink, banner, sha256_file, write_jsonl, write_records_csv
+from transship.simulate.writers import (
+    ArrowCsvSink,
+    banner,
+    sha256_file,
+    write_jsonl,
+    write_records_csv,
+)
 
 MANIFEST = "manifest.json"
 TRUTH = "truth.jsonl"
@@ -40,22 +46,88 @@ DATA = "data"
 FLUSH_ROWS = 200_000
 
 SHIPMENT_COLUMNS = [
-    "shipment_id", "ccd_number", "direction", "date", "year", "declarant", "sender", "sender_country", "receiver",
-    "receiver_country", "origin_country", "departure_country", "destination_country", "trading_country",
-    "transit_countries", "hs_code", "ml_category", "goods_description", "calibre", "quantity", "unit",
-    "net_weight_kg", "value", "currency", "value_usd", "licence_id", "certificate_id", "transport", "simulated",
+    "shipment_id",
+    "ccd_number",
+    "direction",
+    "date",
+    "year",
+    "declarant",
+    "sender",
+    "sender_country",
+    "receiver",
+    "receiver_country",
+    "origin_country",
+    "departure_country",
+    "destination_country",
+    "trading_country",
+    "transit_countries",
+    "hs_code",
+    "ml_category",
+    "goods_description",
+    "calibre",
+    "quantity",
+    "unit",
+    "net_weight_kg",
+    "value",
+    "currency",
+    "value_usd",
+    "licence_id",
+    "certificate_id",
+    "transport",
+    "simulated",
 ]
 LICENCE_COLUMNS = [
-    "licence_id", "authority_country", "licence_type", "status", "exporter", "exporter_id", "consignee",
-    "consignee_country", "end_user", "end_user_country", "destination", "ml_category", "hs_code", "goods_description",
-    "calibre", "quantity", "unit", "value", "currency", "value_eur", "value_usd", "issued_date", "valid_until",
-    "certificate_id", "denial_criteria", "simulated",
+    "licence_id",
+    "authority_country",
+    "licence_type",
+    "status",
+    "exporter",
+    "exporter_id",
+    "consignee",
+    "consignee_country",
+    "end_user",
+    "end_user_country",
+    "destination",
+    "ml_category",
+    "hs_code",
+    "goods_description",
+    "calibre",
+    "quantity",
+    "unit",
+    "value",
+    "currency",
+    "value_eur",
+    "value_usd",
+    "issued_date",
+    "valid_until",
+    "certificate_id",
+    "denial_criteria",
+    "simulated",
 ]
 CERTIFICATE_COLUMNS = [
-    "certificate_id", "exporter", "exporter_country", "consignee", "consignee_country", "end_user", "end_user_country",
-    "final_destination", "goods_description", "hs_code", "ml_category", "calibre", "quantity", "unit", "end_use",
-    "non_reexport_clause", "issuing_authority", "signatory", "issue_date", "valid_until", "delivery_verification",
-    "licence_id", "simulated",
+    "certificate_id",
+    "exporter",
+    "exporter_country",
+    "consignee",
+    "consignee_country",
+    "end_user",
+    "end_user_country",
+    "final_destination",
+    "goods_description",
+    "hs_code",
+    "ml_category",
+    "calibre",
+    "quantity",
+    "unit",
+    "end_use",
+    "non_reexport_clause",
+    "issuing_authority",
+    "signatory",
+    "issue_date",
+    "valid_until",
+    "delivery_verification",
+    "licence_id",
+    "simulated",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -125,7 +197,9 @@ def noise_factor(case: Case, noise: str | float) -> tuple[str, float]:
     try:
         f = float(noise)
     except ValueError:
-        raise InvalidInput(f"unknown noise level {noise!r}; known: {', '.join(case.noise_levels)} or a number") from None
+        raise InvalidInput(
+            f"unknown noise level {noise!r}; known: {', '.join(case.noise_levels)} or a number"
+        ) from None
     return (f"{f:g}", f)
 
 
@@ -141,7 +215,9 @@ def _prepare_out(out: Path) -> None:
             except (OSError, json.JSONDecodeError):
                 ours = False
         if not ours:
-            raise InvalidInput(f"{out} is not empty and holds no simulation; choose an empty or new folder")
+            raise InvalidInput(
+                f"{out} is not empty and holds no simulation; choose an empty or new folder"
+            )
         shutil.rmtree(out / DATA, ignore_errors=True)
         for name in (MANIFEST, TRUTH):
             (out / name).unlink(missing_ok=True)
@@ -184,10 +260,16 @@ def run(
 
     result = SimulationResult(out, case.id, seed, scale, noise_name, factor, span)
     data = out / DATA
-    comtrade = {y: ArrowCsvSink(data / "comtrade" / f"comtrade_plus_sim_{y}.csv", COMTRADE_SCHEMA, first_line)
-                for y in range(span[0], span[1] + 1)}
-    baci = {y: ArrowCsvSink(data / "baci" / f"BACI_HS17_Y{y}_SIM.csv", BACI_SCHEMA, first_line)
-            for y in range(span[0], span[1] + 1)}
+    comtrade = {
+        y: ArrowCsvSink(
+            data / "comtrade" / f"comtrade_plus_sim_{y}.csv", COMTRADE_SCHEMA, first_line
+        )
+        for y in range(span[0], span[1] + 1)
+    }
+    baci = {
+        y: ArrowCsvSink(data / "baci" / f"BACI_HS17_Y{y}_SIM.csv", BACI_SCHEMA, first_line)
+        for y in range(span[0], span[1] + 1)
+    }
     buf_c: dict[int, list[Any]] = {y: [] for y in comtrade}
     buf_b: dict[int, list[Any]] = {y: [] for y in baci}
     sizes = {y: 0 for y in comtrade}
@@ -218,20 +300,36 @@ def run(
             sink.close()
 
     customs = data / "customs"
-    n_ship = write_records_csv(customs / "shipments.csv", docs.shipments, SHIPMENT_COLUMNS, first_line)
+    n_ship = write_records_csv(
+        customs / "shipments.csv", docs.shipments, SHIPMENT_COLUMNS, first_line
+    )
     n_lic = write_records_csv(customs / "licences.csv", docs.licences, LICENCE_COLUMNS, first_line)
-    n_cert = write_records_csv(customs / "certificates.csv", docs.certificates, CERTIFICATE_COLUMNS, first_line)
+    n_cert = write_records_csv(
+        customs / "certificates.csv", docs.certificates, CERTIFICATE_COLUMNS, first_line
+    )
     n_truth = write_jsonl(out / TRUTH, docs.truth)
     if progress is not None:
         progress("documents", 1, 1)
 
     paths = [s.path for s in comtrade.values()] + [s.path for s in baci.values()]
-    paths += [customs / "shipments.csv", customs / "licences.csv", customs / "certificates.csv", out / TRUTH]
+    paths += [
+        customs / "shipments.csv",
+        customs / "licences.csv",
+        customs / "certificates.csv",
+        out / TRUTH,
+    ]
     rows = {s.path: s.rows for s in (*comtrade.values(), *baci.values())}
-    rows.update({customs / "shipments.csv": n_ship, customs / "licences.csv": n_lic,
-                 customs / "certificates.csv": n_cert, out / TRUTH: n_truth})
+    rows.update(
+        {
+            customs / "shipments.csv": n_ship,
+            customs / "licences.csv": n_lic,
+            customs / "certificates.csv": n_cert,
+            out / TRUTH: n_truth,
+        }
+    )
     result.files = [
-        {"path": p.relative_to(out).as_posix(), "rows": rows[p], "sha256": sha256_file(p)} for p in paths
+        {"path": p.relative_to(out).as_posix(), "rows": rows[p], "sha256": sha256_file(p)}
+        for p in paths
     ]
     result.counts = {
         "flow_components": flow_rows,
@@ -240,8 +338,12 @@ def run(
         "shipments": n_ship,
         "licences": n_lic,
         "certificates": n_cert,
-        "diverted_shipments": sum(1 for t in docs.truth if t["kind"] == "shipment" and t["diverted"]),
-        "false_certificates": sum(1 for t in docs.truth if t["kind"] == "certificate" and t["false"]),
+        "diverted_shipments": sum(
+            1 for t in docs.truth if t["kind"] == "shipment" and t["diverted"]
+        ),
+        "false_certificates": sum(
+            1 for t in docs.truth if t["kind"] == "certificate" and t["false"]
+        ),
         "planted_routes": sum(1 for t in docs.truth if t["kind"] == "route"),
     }
     manifest = {
@@ -255,11 +357,16 @@ def run(
         "noise_factor": factor,
         "years": list(span),
         "break_date": case.break_date,
-        "usd_per_eur": {str(y): usd_per_eur(min(max(y, 1999), 2025)) for y in range(span[0], span[1] + 1)},
+        "holdings": holdings_table(case),
+        "usd_per_eur": {
+            str(y): usd_per_eur(min(max(y, 1999), 2025)) for y in range(span[0], span[1] + 1)
+        },
         "counts": result.counts,
         "files": result.files,
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / MANIFEST).write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return result
 
 
@@ -306,6 +413,8 @@ def _case_units(case: Case) -> dict[str, tuple[str, float]]:
 def read_manifest(sim_dir: str | Path) -> dict[str, Any]:
     path = Path(sim_dir) / MANIFEST
     if not path.exists():
-        raise InvalidInput(f"{sim_dir} holds no {MANIFEST}: not a folder written by `transship simulate`")
+        raise InvalidInput(
+            f"{sim_dir} holds no {MANIFEST}: not a folder written by `transship simulate`"
+        )
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
     return data

@@ -32,18 +32,50 @@ from transship.simulate.world import AREAS_NES, Reporting, Territories
 
 #: Chapter 93 at HS6 (CONVENTIONS 4.5) and the neighbours an arms analyst also watches.
 CH93 = (
-    "930110", "930120", "930190", "930200", "930310", "930320", "930330", "930390", "930400", "930510",
-    "930520", "930591", "930599", "930621", "930629", "930630", "930690", "930700",
+    "930110",
+    "930120",
+    "930190",
+    "930200",
+    "930310",
+    "930320",
+    "930330",
+    "930390",
+    "930400",
+    "930510",
+    "930520",
+    "930591",
+    "930599",
+    "930621",
+    "930629",
+    "930630",
+    "930690",
+    "930700",
 )
 NEIGHBOURS = (
-    "360100", "360200", "360300", "360410", "360490", "360500", "360610", "360690", "871000", "880220",
-    "880230", "880240", "880610", "880621", "880622", "880699", "890610", "901310",
+    "360100",
+    "360200",
+    "360300",
+    "360410",
+    "360490",
+    "360500",
+    "360610",
+    "360690",
+    "871000",
+    "880220",
+    "880230",
+    "880240",
+    "880610",
+    "880621",
+    "880622",
+    "880699",
+    "890610",
+    "901310",
 )
 #: Other HS6 products at --scale 1 (more at larger scales).
 BASE_GENERIC = 30
 #: Share of a valuation error drawn from the wide component (real mirror ratios have fat tails).
-TAIL_SHARE = 0.15
-TAIL_FACTOR = 3.0
+TAIL_SHARE = 0.3
+TAIL_FACTOR = 8.0
 
 QTY_UNITS = {"u": (5, "u"), "kg": (8, "kg")}
 
@@ -73,8 +105,14 @@ COMTRADE_SCHEMA = pa.schema(
     ]
 )
 BACI_SCHEMA = pa.schema(
-    [("t", pa.int32()), ("i", pa.int32()), ("j", pa.int32()), ("k", pa.string()), ("v", pa.float64()),
-     ("q", pa.float64())]
+    [
+        ("t", pa.int32()),
+        ("i", pa.int32()),
+        ("j", pa.int32()),
+        ("k", pa.string()),
+        ("v", pa.float64()),
+        ("q", pa.float64()),
+    ]
 )
 
 
@@ -84,7 +122,9 @@ def generic_codes(n: int) -> list[str]:
         return []
     rng = np.random.default_rng(930_693)
     chapters = [c for c in range(1, 98) if c not in (36, 77, 93)]
-    pool = [f"{c:02d}{h:02d}{s:02d}" for c in chapters for h in range(1, 41) for s in range(10, 100, 10)]
+    pool = [
+        f"{c:02d}{h:02d}{s:02d}" for c in chapters for h in range(1, 41) for s in range(10, 100, 10)
+    ]
     picks = rng.choice(len(pool), size=min(n, len(pool)), replace=False)
     return sorted(pool[int(i)] for i in picks)
 
@@ -103,12 +143,15 @@ class Plan:
         return int(self.pairs_per_product_year * len(self.products) * n_years)
 
 
-def plan(case: Case, terr: Territories, years: tuple[int, int], scale: float, extra_codes: set[str]) -> Plan:
+def plan(
+    case: Case, terr: Territories, years: tuple[int, int], scale: float, extra_codes: set[str]
+) -> Plan:
     base = case.background.get("flow_rows")
     target = (base.value if base else 40_000.0) * scale
     n_generic = max(0, int(round(BASE_GENERIC * scale)))
     codes = sorted(set(CH93) | set(NEIGHBOURS) | set(generic_codes(n_generic)) | extra_codes)
-    n_years = years[1] - years[0] + 1
+    # Density is set on the case's own years, so --years narrows without thickening a year.
+    n_years = case.years[1] - case.years[0] + 1
     max_pairs = 0.6 * len(terr) * (len(terr) - 1)
     per = min(max_pairs, max(5.0, target / (len(codes) * n_years)))
     return Plan(codes, per, years)
@@ -129,15 +172,24 @@ class Components:
 
     @staticmethod
     def concat(parts: list[Components]) -> Components:
-        return Components(*(np.concatenate([getattr(p, f) for p in parts]) for f in Components.__slots__))
+        return Components(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in Components.__slots__)
+        )
 
 
 class StatisticsGenerator:
     """Background plus case flows, reported by each side, product by product."""
 
     def __init__(
-        self, case: Case, terr: Territories, rep: Reporting, flows: FlowParts, years: tuple[int, int], scale: float,
-        seed: int, units: dict[str, tuple[str, float]],
+        self,
+        case: Case,
+        terr: Territories,
+        rep: Reporting,
+        flows: FlowParts,
+        years: tuple[int, int],
+        scale: float,
+        seed: int,
+        units: dict[str, tuple[str, float]],
     ) -> None:
         self.case = case
         self.terr = terr
@@ -207,15 +259,22 @@ class StatisticsGenerator:
                 kg = q * rng.lognormal(np.log(5.0), 1.0) * np.ones_like(q)
             parts.append(
                 Components(
-                    np.full(v.size, y0 + k, np.int32), ei[m].astype(np.int32), ej[m].astype(np.int32),
-                    ei[m].astype(np.int32), v, kg, q,
+                    np.full(v.size, y0 + k, np.int32),
+                    ei[m].astype(np.int32),
+                    ej[m].astype(np.int32),
+                    ei[m].astype(np.int32),
+                    v,
+                    kg,
+                    q,
                 )
             )
         comps = Components.concat(parts) if parts else _empty()
         extra = self.case_flows.get(hs)
         if extra is not None:
             keep = (extra.year >= y0) & (extra.year <= y1)
-            comps = Components.concat([comps, Components(*(getattr(extra, f)[keep] for f in Components.__slots__))])
+            comps = Components.concat(
+                [comps, Components(*(getattr(extra, f)[keep] for f in Components.__slots__))]
+            )
         return comps, unit
 
     def _unit(self, hs: str, rng: np.random.Generator) -> tuple[str, float]:
@@ -252,7 +311,9 @@ class StatisticsGenerator:
             else:
                 value = comps.value * (1.0 + rep.cif_fob_margin[r]) * np.exp(err)
                 foreign = comps.origin != comps.exp
-                partner = np.where(foreign & (u[3] < rep.imports_by_origin[r]), comps.origin, comps.exp)
+                partner = np.where(
+                    foreign & (u[3] < rep.imports_by_origin[r]), comps.origin, comps.exp
+                )
                 flow = np.full(n, "M")
             mis = u[4] < rep.misattributed[r]
             if mis.any():
@@ -265,26 +326,53 @@ class StatisticsGenerator:
             qty = np.where(missing[0], np.nan, comps.qty * qty_noise[0])
             kg = np.where(missing[1], np.nan, comps.kg * qty_noise[1])
             sides.append(
-                pa.table({
-                    "year": comps.year[ok], "reporter": r[ok].astype(np.int32), "flow": flow[ok],
-                    "partner": partner[ok].astype(np.int32), "value": value[ok], "qty": qty[ok], "kg": kg[ok],
-                })
+                pa.table(
+                    {
+                        "year": comps.year[ok],
+                        "reporter": r[ok].astype(np.int32),
+                        "flow": flow[ok],
+                        "partner": partner[ok].astype(np.int32),
+                        "value": value[ok],
+                        "qty": qty[ok],
+                        "kg": kg[ok],
+                    }
+                )
             )
         rows = pa.concat_tables(sides)
         agg = rows.group_by(["year", "reporter", "flow", "partner"], use_threads=False).aggregate(
-            [("value", "sum"), ("qty", "sum"), ("kg", "sum"), ("qty", "count"), ("kg", "count"), ("value", "count")]
+            [
+                ("value", "sum"),
+                ("qty", "sum"),
+                ("kg", "sum"),
+                ("qty", "count"),
+                ("kg", "count"),
+                ("value", "count"),
+            ]
         )
-        agg = agg.sort_by([("year", "ascending"), ("reporter", "ascending"), ("flow", "ascending"),
-                           ("partner", "ascending")])
+        agg = agg.sort_by(
+            [
+                ("year", "ascending"),
+                ("reporter", "ascending"),
+                ("flow", "ascending"),
+                ("partner", "ascending"),
+            ]
+        )
         comtrade = self._comtrade_table(hs, agg, unit)
         # BACI: one reconciled FOB value per flow some side reported.
         brng = np.random.default_rng([self.seed, 3_000_003, p])
         v = comps.value * np.exp(brng.normal(0.0, 0.03, n))
-        baci = pa.table({
-            "t": comps.year[seen], "i": comps.exp[seen].astype(np.int32), "j": comps.imp[seen].astype(np.int32),
-            "v": v[seen], "q": comps.kg[seen],
-        })
-        baci = baci.group_by(["t", "i", "j"], use_threads=False).aggregate([("v", "sum"), ("q", "sum")])
+        baci = pa.table(
+            {
+                "t": comps.year[seen],
+                "i": comps.exp[seen].astype(np.int32),
+                "j": comps.imp[seen].astype(np.int32),
+                "v": v[seen],
+                "q": comps.kg[seen],
+            }
+        )
+        baci = baci.group_by(["t", "i", "j"], use_threads=False).aggregate(
+            [("v", "sum"), ("q", "sum")]
+        )
         baci = baci.sort_by([("t", "ascending"), ("i", "ascending"), ("j", "ascending")])
         code = pa.array(terr.comtrade.astype(np.int32))
         baci_out = pa.table(
@@ -314,12 +402,19 @@ class StatisticsGenerator:
         is_m = pc.equal(flow, "M").to_numpy(zero_copy_only=False)
         value = np.round(agg["value_sum"].to_numpy(), 2)
         n_rows = agg["value_count"].to_numpy()
-        qty = np.where(agg["qty_count"].to_numpy() == n_rows, np.round(agg["qty_sum"].to_numpy(), 1), np.nan)
-        kg = np.where(agg["kg_count"].to_numpy() == n_rows, np.round(agg["kg_sum"].to_numpy(), 1), np.nan)
+        qty = np.where(
+            agg["qty_count"].to_numpy() == n_rows, np.round(agg["qty_sum"].to_numpy(), 1), np.nan
+        )
+        kg = np.where(
+            agg["kg_count"].to_numpy() == n_rows, np.round(agg["kg_sum"].to_numpy(), 1), np.nan
+        )
         has_qty = ~np.isnan(qty)
         qcode, qabbr = QTY_UNITS[unit]
-        editions = np.array([rep.edition(int(r), int(y)) for r, y in zip(reporter, year, strict=True)]) if n else \
-            np.array([], dtype=str)
+        editions = (
+            np.array([rep.edition(int(r), int(y)) for r, y in zip(reporter, year, strict=True)])
+            if n
+            else np.array([], dtype=str)
+        )
         iso_arr = pa.array(isos)
         return pa.table(
             {
@@ -369,9 +464,13 @@ def _group_case_flows(flows: FlowParts) -> dict[str, Components]:
         return out
     hs = np.array(flows.hs)
     arrays = {
-        "year": np.array(flows.year, np.int32), "exp": np.array(flows.exp, np.int32),
-        "imp": np.array(flows.imp, np.int32), "origin": np.array(flows.origin, np.int32),
-        "value": np.array(flows.value_usd), "kg": np.array(flows.weight_kg), "qty": np.array(flows.qty),
+        "year": np.array(flows.year, np.int32),
+        "exp": np.array(flows.exp, np.int32),
+        "imp": np.array(flows.imp, np.int32),
+        "origin": np.array(flows.origin, np.int32),
+        "value": np.array(flows.value_usd),
+        "kg": np.array(flows.weight_kg),
+        "qty": np.array(flows.qty),
     }
     for code in sorted(set(flows.hs)):
         m = hs == code

@@ -41,7 +41,9 @@ class Territories:
         try:
             return self.iso2.index(iso2.lower())
         except ValueError:
-            raise InvalidInput(f"territory {iso2!r} is not among the simulated territories") from None
+            raise InvalidInput(
+                f"territory {iso2!r} is not among the simulated territories"
+            ) from None
 
 
 def load_territories() -> Territories:
@@ -92,9 +94,9 @@ _KEYS = {
     "imports_by_origin": "imports_by_origin",
 }
 _FALLBACK = {
-    "coverage": 0.84,
-    "cif_fob_margin": 0.07,
-    "valuation_noise": 0.4,
+    "coverage": 0.82,
+    "cif_fob_margin": 0.09,
+    "valuation_noise": 0.28,
     "misattributed_partner_share": 0.03,
     "suppress_ch93": 0.1,
     "reporting_lag_years": 0,
@@ -111,7 +113,9 @@ def _value(spec: dict[str, Any], key: str, default: dict[str, Any]) -> float:
     return float(item["value"])
 
 
-def reporting_profiles(case: Case, terr: Territories, noise: float, rng: np.random.Generator) -> Reporting:
+def reporting_profiles(
+    case: Case, terr: Territories, noise: float, rng: np.random.Generator
+) -> Reporting:
     """Reporting arrays for every territory. ``noise`` multiplies valuation noise, partner
     misattribution and chapter-93 suppression (suppression capped at 0.97)."""
     n = len(terr)
@@ -128,7 +132,9 @@ def reporting_profiles(case: Case, terr: Territories, noise: float, rng: np.rand
             if key not in spec:
                 base = _jitter(key, base, spread[t, k])
             out[attr][t] = base
-        ed = spec.get("hs_edition", default.get("hs_edition", [{"from_year": 2017, "edition": "H5"}]))
+        ed = spec.get(
+            "hs_edition", default.get("hs_edition", [{"from_year": 2017, "edition": "H5"}])
+        )
         editions.append(sorted((int(e["from_year"]), str(e["edition"])) for e in ed))
     out["valuation_noise"] *= noise
     out["misattributed"] = np.clip(out["misattributed"] * noise, 0, 0.9)

@@ -32,7 +32,9 @@ class ArrowCsvSink:
         self.rows = 0
         self._file = pa.OSFile(str(path), "wb")
         self._file.write(first_line.encode("utf-8"))
-        self._writer = pacsv.CSVWriter(self._file, schema, write_options=pacsv.WriteOptions(quoting_style="none"))
+        self._writer = pacsv.CSVWriter(
+            self._file, schema, write_options=pacsv.WriteOptions(quoting_style="none")
+        )
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
@@ -52,11 +54,19 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     if isinstance(value, float):
-        return repr(value) if value != int(value) else str(int(value)) if abs(value) < 1e15 else repr(value)
+        return (
+            repr(value)
+            if value != int(value)
+            else str(int(value))
+            if abs(value) < 1e15
+            else repr(value)
+        )
     return str(value)
 
 
-def write_records_csv(path: Path, rows: list[dict[str, Any]], columns: list[str], first_line: str) -> int:
+def write_records_csv(
+    path: Path, rows: list[dict[str, Any]], columns: list[str], first_line: str
+) -> int:
     """Own-format CSV (shipments, licences, certificates): header = store columns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
