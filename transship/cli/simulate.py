@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from transship.cli.common import (
     DbOption,
@@ -86,7 +93,8 @@ def simulate_cmd(
     c = result.counts
     err_console.print(
         f"SIMULATED: {c['flow_components']:,} flows, {c['comtrade_rows']:,} Comtrade rows, "
-        f"{c['shipments']:,} shipments ({c['diverted_shipments']:,} diverted), {c['certificates']:,} certificates "
+        f"{c['shipments']:,} shipments ({c['diverted_shipments']:,} diverted), "
+        f"{c['certificates']:,} certificates "
         f"({c['false_certificates']:,} false). Ingest with `transship ingest {out}/data`; "
         f"score detection with `transship evaluate {out}`."
     )
@@ -110,11 +118,11 @@ def evaluate_cmd(
         for sim in sim_dirs:
             with _progress() as bar:
                 task = bar.add_task(f"evaluate {sim.name}", total=None)
-                rows.extend(
-                    evaluate(
-                        sim, store=store, progress=lambda msg: bar.update(task, description=msg)
-                    )
-                )
+
+                def say(msg: str, bar: Progress = bar, task: TaskID = task) -> None:
+                    bar.update(task, description=msg)
+
+                rows.extend(evaluate(sim, store=store, progress=say))
     finally:
         if store is not None:
             store.close()

@@ -184,7 +184,8 @@ def check_reuse(
             cid,
             "quantity_reuse",
             False,
-            f"{len(out)} shipments carry {used:,.0f} {unit} against {allowed:,.0f} certified ({used / allowed:.0%})",
+            f"{len(out)} shipments carry {used:,.0f} {unit} against {allowed:,.0f} certified "
+            f"({used / allowed:.0%})",
             ids,
         )
     return CheckResult(
@@ -229,7 +230,8 @@ def check_capability(
         cid,
         "end_user_capability",
         False,
-        f"no weapon system for {what} known in {country}: the named end user could not use the goods",
+        f"no weapon system for {what} known in {country}: "
+        "the named end user could not use the goods",
         evidence,
     )
 
@@ -351,8 +353,9 @@ def check_certificates(
         f"SELECT * FROM certificates{where} ORDER BY certificate_id, record_id", params
     ).to_pylist()
     ships = store.query(
-        "SELECT record_id, shipment_id, date, certificate_id, quantity, unit, sender_country, departure_country, "
-        f"destination_country FROM shipments{where} ORDER BY shipment_id, record_id",
+        "SELECT record_id, shipment_id, date, certificate_id, quantity, unit, sender_country, "
+        "departure_country, destination_country "
+        f"FROM shipments{where} ORDER BY shipment_id, record_id",
         params,
     ).to_pylist()
     return run_checks(certs, ships, holdings, checks)

@@ -551,7 +551,8 @@ class _Builder:
                         exporter_party,
                     )
                 )
-            # Leg by leg: the statistics see every leg, the customs extract the first and some onward ones.
+            # Leg by leg: the statistics see every leg; the customs extract sees the first
+            # and some onward ones.
             d = d0
             leg_value = value
             ship_ids: list[str] = []

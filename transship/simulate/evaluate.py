@@ -147,7 +147,8 @@ def _datasets(store: Store, results: list[IngestResult]) -> dict[str, list[str]]
         if r.sha256 is None or r.status == "failed":
             continue
         row = store.fetchall(
-            "SELECT format, dataset FROM ingest_runs WHERE sha256 = ? AND status = 'ok' ORDER BY run_id LIMIT 1",
+            "SELECT format, dataset FROM ingest_runs WHERE sha256 = ? AND status = 'ok' "
+            "ORDER BY run_id LIMIT 1",
             [r.sha256],
         )
         if row:
@@ -246,11 +247,13 @@ def _certificate_stages(
     if not cert_shas:
         return []
     certs = store.query(
-        f"SELECT * FROM certificates WHERE source_sha256 IN {_in(cert_shas)} ORDER BY certificate_id"
+        f"SELECT * FROM certificates WHERE source_sha256 IN {_in(cert_shas)} "
+        "ORDER BY certificate_id"
     ).to_pylist()
     ships = store.query(
-        f"SELECT record_id, shipment_id, date, certificate_id, quantity, unit, sender_country, departure_country, "
-        f"destination_country FROM shipments WHERE source_sha256 IN {_in(ship_shas or ['none'])} ORDER BY shipment_id"
+        "SELECT record_id, shipment_id, date, certificate_id, quantity, unit, sender_country, "
+        "departure_country, destination_country FROM shipments "
+        f"WHERE source_sha256 IN {_in(ship_shas or ['none'])} ORDER BY shipment_id"
     ).to_pylist()
     results = certs_mod.run_checks(certs, ships, _holdings(manifest))
     flagged = set(certs_mod.failed(results))
@@ -266,7 +269,8 @@ def _certificate_stages(
             label,
             flagged,
             true_false,
-            f"{len(misleading_only)} of {len(true_false)} false certificates are genuine but misleading "
+            f"{len(misleading_only)} of {len(true_false)} false certificates are genuine but "
+            "misleading "
             "papers with no visible flaw",
         ),
     ]

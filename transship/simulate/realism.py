@@ -54,7 +54,8 @@ WITH x AS (SELECT y, k, r AS i, p AS j, sum(v) AS v FROM rows_ WHERE f = 'X' GRO
         JOIN rep b ON b.y = p.y AND b.k = p.k AND b.r = p.j)
 SELECT count(*) AS flows,
        avg(CASE WHEN xv IS NULL OR mv IS NULL THEN 1 ELSE 0 END) AS one_sided,
-       quantile_cont(CASE WHEN xv > 0 AND mv > 0 THEN ln(mv / xv) END, [0.1, 0.25, 0.5, 0.75, 0.9]) AS q
+       quantile_cont(CASE WHEN xv > 0 AND mv > 0 THEN ln(mv / xv) END,
+                     [0.1, 0.25, 0.5, 0.75, 0.9]) AS q
 FROM both_report
 """
 
@@ -98,15 +99,17 @@ def real_stats(folder: str | Path) -> MirrorStats:
     files = _sql_list(_glob(Path(folder), "*.csv"))
     with _memory() as store:
         store.execute(
-            f"""CREATE TEMP VIEW raw_ AS SELECT * FROM read_csv({files}, header = true, all_varchar = true,
-                union_by_name = true)"""
+            f"""CREATE TEMP VIEW raw_ AS SELECT * FROM read_csv({files}, header = true,
+                all_varchar = true, union_by_name = true)"""
         )
         store.execute(
-            """CREATE TEMP VIEW rows_ AS SELECT "Year" AS y, "Commodity Code" AS k, "Reporter Code" AS r,
+            """CREATE TEMP VIEW rows_ AS SELECT "Year" AS y, "Commodity Code" AS k,
+                   "Reporter Code" AS r,
                    "Partner Code" AS p, CASE "Trade Flow Code" WHEN '1' THEN 'M' ELSE 'X' END AS f,
                    try_cast("Trade Value (US$)" AS DOUBLE) AS v, try_cast("Qty" AS DOUBLE) AS qty
                FROM raw_ WHERE "Trade Flow Code" IN ('1', '2')
-                 AND "Partner Code" NOT IN ('0', '490', '568', '636', '637', '837', '838', '839', '899')"""
+                 AND "Partner Code" NOT IN
+                     ('0', '490', '568', '636', '637', '837', '838', '839', '899')"""
         )
         return _stats(
             store, "SELECT avg(CASE WHEN coalesce(qty, 0) = 0 THEN 1 ELSE 0 END) AS z FROM rows_"
@@ -139,9 +142,10 @@ def simulated_chapter_zero_qty(sim_dir: str | Path) -> float:
     files = _sql_list(_glob(Path(sim_dir) / "data" / "comtrade", "*.csv"))
     with _memory() as store:
         rows = store.query(
-            f"""WITH r AS (SELECT "refYear" y, left("cmdCode", 2) ch, "reporterCode" rc, "partnerCode" pc,
-                       "flowCode" f, "qtyUnitCode" u, try_cast("qty" AS DOUBLE) q
-                    FROM read_csv({files}, header = true, skip = 1, all_varchar = true, union_by_name = true)),
+            f"""WITH r AS (SELECT "refYear" y, left("cmdCode", 2) ch, "reporterCode" rc,
+                       "partnerCode" pc, "flowCode" f, "qtyUnitCode" u, try_cast("qty" AS DOUBLE) q
+                    FROM read_csv({files}, header = true, skip = 1, all_varchar = true,
+                                  union_by_name = true)),
                 c AS (SELECT y, ch, rc, pc, f,
                              count(DISTINCT u) = 1 AND bool_and(coalesce(q, 0) > 0) AS has_qty
                       FROM r GROUP BY ALL)

@@ -348,7 +348,8 @@ def run(
     }
     manifest = {
         "simulated": True,
-        "notice": "SIMULATED data written by transship simulate; not an observation of the real world",
+        "notice": "SIMULATED data written by transship simulate; "
+        "not an observation of the real world",
         "case": case.id,
         "case_sha256": sha256_file(case.path),
         "seed": seed,
