@@ -42,10 +42,21 @@ class HsHeading:
 
     code: str
     level: int
-    editions: str
+    editions: str  # 'H0-H6', 'H6' (new in HS 2022), '?-H6' (first edition unchecked), 'pre-H6'
     group: str
     description: str
     note: str
+
+    def in_edition(self, edition: str | int) -> bool | None:
+        """Whether the code exists in an edition; ``None`` when the table does not know."""
+        wanted = hs_edition(edition)
+        if self.editions == "pre-H6":
+            return False if wanted == "H6" else None
+        first, _, last = self.editions.partition("-")
+        last = last or first
+        if first == "?":
+            return True if wanted >= last else None
+        return first <= wanted <= last
 
 
 def hs_code(value: str | int | float, edition: str | None = None) -> str:
@@ -58,15 +69,16 @@ def hs_code(value: str | int | float, edition: str | None = None) -> str:
     """
     if edition is not None:
         hs_edition(edition)
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, int | float) and value < 0):
         raise InvalidInput(f"not an HS code: {value!r}")
     if isinstance(value, float):
-        if not value.is_integer() or value < 0:
+        if not value.is_integer():
             raise InvalidInput(f"not an HS code: {value!r}")
         value = int(value)
-    text = _SEPARATORS.sub("", str(value).strip())
-    if text.endswith(".0"):
+    text = str(value).strip()
+    if re.fullmatch(r"\d+\.0", text):  # a spreadsheet turned the code into a float
         text = text[:-2]
+    text = _SEPARATORS.sub("", text)
     if not text.isascii() or not text.isdigit():
         raise InvalidInput(f"not an HS code: {value!r}")
     if len(text) % 2 == 1:

@@ -17,7 +17,7 @@ from transship.exc import InvalidInput, UnknownCode
 from transship.normalise._tables import read_table
 
 _PATTERN = re.compile(
-    r"^(?:EU\s*)?(?:(?:CATEGORY|CAT\.?)\s*)?(?:ML)?\s*[-.:]?\s*0*(?P<num>\d{1,2})(?P<rest>[A-Z0-9.\s]*?)\.?$"
+    r"^(?:EU\s*)?(?:(?:CATEGORY|CAT\.?)\s*)?(?:ML)*\s*[-.:]?\s*0*(?P<num>\d{1,2})(?P<rest>[A-Z0-9.\s]*?)\.?$"
 )
 _TOKEN = re.compile(r"[A-Z]|\d+")
 _SPLIT = re.compile(r"[;,/|+&\n]|\s+AND\s+")
@@ -61,15 +61,28 @@ def ml_subcategory(value: str | int) -> str | None:
     return category + "." + ".".join(tokens)
 
 
+# Ratings of other lists that licence reports mix with ML categories: UK national ratings
+# (PL5017, PL5001b), "NLR" (not listed) and EU dual-use codes (1C011, 5A002a).
+_OTHER_LISTS = re.compile(r"^(PL\d{4}\w*|NLR|\d[A-E]\d{3}\w*)$")
+_GLUED = re.compile(r"(?<=[0-9A-Z])(?=PL\d{4})")
+
+
 def ml_categories(text: str) -> list[str]:
-    """Every category in a list such as ``'ML1;ML3'`` or ``'ML 1, ML 4a'`` (order kept,
-    duplicates dropped). Empty text gives an empty list."""
+    """Every ML category in a list such as ``'ML1;ML3'``, ``'ML 1, ML 4a'`` or
+    ``'ML2, 14, 18'`` (order kept, duplicates dropped; empty text gives ``[]``).
+
+    Ratings of other lists (``PL5017``, ``NLR``, dual-use ``5A002``) are skipped, also when
+    glued on (``ML6aPL5017``). Raises :class:`UnknownCode` when a part is neither.
+    """
     out: list[str] = []
-    for part in _SPLIT.split(str(text).upper()):
-        if part.strip():
-            category = ml_category(part)
-            if category not in out:
-                out.append(category)
+    upper = _GLUED.sub(";", str(text).upper())
+    for part in _SPLIT.split(upper):
+        part = part.strip()
+        if not part or _OTHER_LISTS.match(part):
+            continue
+        category = ml_category(part)
+        if category not in out:
+            out.append(category)
     return out
 
 
@@ -185,6 +198,7 @@ def known_operator(
     """
     code = territory_code.strip().lower()
     return tuple(r for r in weapon_systems(calibre_value, ammunition) if code in r.operators)
+
 
 __all__ = [
     "ML_CATEGORIES",
