@@ -468,11 +468,17 @@ def test_sniff_does_not_claim_other_formats(
         "Commodity Code,Commodity,Trade Value (US$)\n"
         "H5,2021,2021,2021,6,1,2,Export,688,Serbia,SRB,804,Ukraine,UKR,930630,Cartridges,12345\n"
     )
-    for path in (
+    others = [
         comtrade,
         shared_data / "sipri-trade-register/trade_register_1995_2025.csv",
         shared_data / "sipri-tiv-360info/sipri-exports-processed.csv",
+        shared_data / "sipri-tiv-360info/raw-tiv-by-exporter/TIV-Export-SER-1950-2021.csv",
         fixtures / "sipri_register_classic.csv",
-    ):
+    ]
+    # Real Comtrade bulk CSVs, OpenSanctions fixtures and reference tables (read in place).
+    others += sorted((shared_data / "comtrade-hs2-oil-wood-sample").glob("*.csv"))
+    others += sorted((shared_data / "opensanctions-ftm-fixtures").glob("*.csv"))
+    others += sorted((shared_data / "reference").glob("*.csv"))
+    for path in others:
         head = read_head(path)
         assert all(cls.sniff(path, head) < 30 for cls in COARM_READERS), path.name

@@ -447,6 +447,10 @@ def test_sniff_does_not_claim_other_files(shared_data: Path, tmp_path: Path) -> 
         shared_data / f"caat-eu-arms-exports/{n}"
         for n in ("broker.csv", "mission.csv", "consult.csv")
     ]
+    # Real Comtrade bulk CSVs, OpenSanctions fixtures and reference tables (read in place).
+    others += sorted((shared_data / "comtrade-hs2-oil-wood-sample").glob("*.csv"))
+    others += sorted((shared_data / "opensanctions-ftm-fixtures").glob("*.csv"))
+    others += sorted((shared_data / "reference").glob("*.csv"))
     for path in others:
         head = read_head(path)
         assert all(cls.sniff(path, head) < 30 for cls in SIPRI_READERS), path.name

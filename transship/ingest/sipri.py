@@ -249,13 +249,12 @@ class Actor:
 
     code: str
     iso3: str | None
-    is_country: bool
 
 
 def actor(name: str) -> Actor:
     """Resolve a SIPRI actor name; ``UnknownCode`` when no table knows it."""
     t = territories.from_name(name.strip())
-    return Actor(t.code, t.iso3, t.is_country)
+    return Actor(t.code, t.iso3)
 
 
 class _ActorCache:
@@ -423,7 +422,7 @@ class SipriRegisterReader(Reader):
             if fields:
                 fields[-1] = fields[-1].removesuffix(";")
             if len(fields) != width:
-                # A shorter row whose missing cells are all trailing empties is fine.
+                # Some classic exports drop a row's trailing empty cells: pad them.
                 if len(fields) < width and layout == "classic":
                     fields = fields + [""] * (width - len(fields))
                 else:
