@@ -1005,7 +1005,7 @@ class ComtradePlusJsonReader(Reader):
         stream = JsonRecords(ctx)
         batch_rows = min(ctx.batch_rows, JSON_BATCH_ROWS)
         header: list[str] | None = None
-        names = PLUS
+        names = PLUS  # every optional field is read (missing keys are empty)
         dropped = 0
         pending: list[tuple[int, int, dict[str, Any]]] = []
 
@@ -1033,16 +1033,14 @@ class ComtradePlusJsonReader(Reader):
 
         for line, sub, record in stream:
             ctx.simulated = ctx.simulated or stream.simulated
-            if header is None:
-                first = list(record)
-                if not first:
-                    raise SourceFormatError(ctx.path, "empty record", line=line)
-                columns = _plus_columns(first, ctx.path, line)
-                header = columns
-                names = _present(PLUS, columns)
             if not isinstance(record, dict):
                 yield Reject(line, None, "record is not a JSON object", json.dumps(record)[:2000])
                 continue
+            if header is None:
+                # The first record must have the required fields; later records may omit
+                # any optional one (it reads as empty).
+                _plus_columns(list(record), ctx.path, line)
+                header = PLUS_REQUIRED + PLUS_OPTIONAL
             pending.append((line, sub, record))
             if len(pending) >= batch_rows:
                 yield from flush()

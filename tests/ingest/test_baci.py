@@ -1,0 +1,235 @@
+"""BACI reader: units, lost leading zeros, NA, country codes, side tables, line numbers.
+
+The fixtures are hand-made in BACI's layout and labelled ``# SIMULATED`` (invented figures).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from transship.exc import SourceFormatError
+from transship.ingest import ingest_file
+from transship.ingest.baci import classification_from_name, country_table
+from transship.ingest.registry import sniff
+from transship.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = "baci_HS17_Y2022_V202401_sample.csv"
+
+
+def test_sample_units_codes_and_na(fixtures: Path, store: Store) -> None:
+    result = ingest_file(store, fixtures / SAMPLE)
+    assert result.format == "baci" and (result.rows_loaded, result.rows_rejected) == (9, 0)
+    rows = store.fetchall(
+        "SELECT line, reporter, partner, flow, year, period, classification, hs_code, hs_orig, "
+        "value_usd, value_orig, value_basis, qty, qty_unit, net_weight_kg, simulated "
+        "FROM trade_flows ORDER BY line"
+    )
+    assert rows[0] == (
+        3, "rs", "cz", "X", 2022, "2022", "H5", "930630", "930630",
+        1_234_567.0, "1234.567", "reconciled", 45.2, "t", 45_200.0, True,
+    )  # fmt: skip
+    by_line = {r[0]: r for r in rows}
+    assert by_line[4][12:15] == (None, "t", None)  # q "           NA"
+    assert by_line[5][12] is None  # q empty
+    assert by_line[6][1:3] == ("fr", "rs") and by_line[6][7:9] == ("010121", "10121")
+    assert by_line[7][1] == "in" and by_line[7][7] == "030211" and by_line[7][12] is None
+    assert by_line[8][1] == "us" and by_line[8][9] is None and by_line[8][12] == 1.5  # v NA
+    assert by_line[9][1] == "tw"  # 490 "Other Asia, nes"
+    assert by_line[10][1] == "it"  # BACI's 381
+    assert by_line[11][1] == "ch" and by_line[11][9] == pytest.approx(1.0)
+    codes = store.fetchall(
+        "SELECT DISTINCT reporter_orig, reporter_iso3, reporter_m49 FROM trade_flows "
+        "WHERE reporter_orig IN ('842', '251', '699') ORDER BY 1"
+    )
+    assert codes == [("251", "FRA", "250"), ("699", "IND", "356"), ("842", "USA", "840")]
+    assert store.fetchall("SELECT format, simulated FROM sources") == [("baci", True)]
+
+
+def test_bad_rows_become_rejects(fixtures: Path, store: Store) -> None:
+    result = ingest_file(store, fixtures / "baci_bad.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (2, 7)
+    got = store.fetchall('SELECT line, "column", reason, raw FROM rejects ORDER BY line')
+    assert got == [
+        (4, "t", "bad year '20x2'", "20x2,688,203,930630,1.5,1"),
+        (5, "i", "unknown country code '999'", "2022,999,203,930630,1.5,1"),
+        (6, "k", "bad HS code '9306'", "2022,688,203,9306,1.5,1"),
+        (7, "v", "value is not a number: '1.5e'", "2022,688,203,930630,1.5e,1"),
+        (8, "q", "quantity is not a number: 'lots'", "2022,688,203,930630,1.5,lots"),
+        (9, None, "expected 6 fields, found 3", "2022,688,203"),
+        (10, "j", "missing importer code", "2022,688,,930630,1.5,1"),
+    ]
+    # the row after the short line keeps its physical line number
+    assert store.fetchall("SELECT line FROM trade_flows ORDER BY 1") == [(3,), (11,)]
+    # no edition in the file name
+    assert store.fetchall("SELECT DISTINCT classification FROM trade_flows") == [(None,)]
+
+
+def test_strict(fixtures: Path, store: Store) -> None:
+    with pytest.raises(SourceFormatError) as err:
+        ingest_file(store, fixtures / "baci_bad.csv", strict=True)
+    assert (err.value.line, err.value.column) == (4, "t")
+    assert "bad year" in str(err.value) and store.count("trade_flows") == 0
+
+
+def test_missing_columns_and_wrong_kind(fixtures: Path, tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    path.write_text("t,i,j,v,q\n2022,688,203,1.5,1\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError) as err:
+        ingest_file(store, path, format="baci")
+    assert err.value.reason == "missing columns: k" and err.value.line == 1
+    with pytest.raises(SourceFormatError, match="missing columns: t, i, j, k, v"):
+        ingest_file(store, fixtures / "comtrade_plus_9306.csv", format="baci")
+
+
+def test_idempotent(fixtures: Path, store: Store) -> None:
+    first = ingest_file(store, fixtures / SAMPLE)
+    second = ingest_file(store, fixtures / SAMPLE)
+    assert (first.status, second.status) == ("ok", "skipped")
+    assert store.count("trade_flows") == 9 and store.count("ingest_runs") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "edition"),
+    [
+        ("BACI_HS92_Y1995_V202401.csv", "H0"),
+        ("BACI_HS96_Y2000_V202401.csv", "H1"),
+        ("BACI_HS02_Y2005_V202401.csv", "H2"),
+        ("BACI_HS07_Y2010_V202401.csv", "H3"),
+        ("BACI_HS12_Y2015_V202401.csv", "H4"),
+        ("BACI_HS17_Y2022_V202401.csv", "H5"),
+        ("baci_hs22_y2023_v202501.csv", "H6"),
+        ("BACI_Y2022.csv", None),
+        ("BACI_HS1700_Y2022.csv", None),
+    ],
+)
+def test_classification_from_file_name(name: str, edition: str | None) -> None:
+    assert classification_from_name(name) == edition
+
+
+def _release(fixtures: Path, folder: Path, codes: str | None) -> Path:
+    """A BACI release folder: a data file with a code we do not ship (900), and optionally
+    the release's own country table."""
+    folder.mkdir()
+    data = folder / "BACI_HS17_Y2022_V202401.csv"
+    text = (fixtures / SAMPLE).read_text(encoding="utf-8")
+    data.write_text(text + "2022,900,688,930630,7.5,0.5\n", encoding="utf-8")
+    if codes is not None:
+        (folder / "country_codes_V202401.csv").write_text(codes, encoding="utf-8")
+    return data
+
+
+NEW_CODES = (
+    "country_code,country_name,country_iso2,country_iso3\n"
+    "688,Serbia,RS,SRB\n"
+    "900,Kosovo,XK,XKX\n"
+    "490,Other Asia nes,N/A,N/A\n"
+)
+OLD_CODES = (
+    "\ufeffcountry_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,"
+    "iso_3digit_alpha\n900,Kosovo,Kosovo,XK,XKX\n"
+)
+
+
+def test_release_country_table_resolves_unshipped_codes(
+    fixtures: Path, tmp_path: Path, store: Store
+) -> None:
+    data = _release(fixtures, tmp_path / "release", NEW_CODES)
+    assert country_table(data) == {688: "SRB", 900: "XKX"}  # N/A rows left out
+    result = ingest_file(store, data)
+    assert (result.rows_loaded, result.rows_rejected) == (10, 0)
+    row = store.fetchall("SELECT reporter, reporter_orig, line FROM trade_flows WHERE line = 12")
+    assert row == [("xk", "900", 12)]
+    # the shipped mapping still wins for codes it knows
+    assert store.fetchall(
+        "SELECT DISTINCT reporter FROM trade_flows WHERE reporter_orig = '490'"
+    ) == [("tw",)]
+
+
+def test_older_release_table_layout(fixtures: Path, tmp_path: Path) -> None:
+    data = _release(fixtures, tmp_path / "old", OLD_CODES)
+    assert country_table(data) == {900: "XKX"}
+
+
+def test_without_release_table_the_code_is_rejected(
+    fixtures: Path, tmp_path: Path, store: Store
+) -> None:
+    data = _release(fixtures, tmp_path / "bare", None)
+    result = ingest_file(store, data)
+    assert (result.rows_loaded, result.rows_rejected) == (9, 1)
+    assert store.fetchall('SELECT line, "column", reason FROM rejects') == [
+        (12, "i", "unknown country code '900'")
+    ]
+
+
+def test_release_folder_side_tables_store_nothing(
+    fixtures: Path, tmp_path: Path, store: Store
+) -> None:
+    folder = tmp_path / "release"
+    _release(fixtures, folder, NEW_CODES)
+    (folder / "product_codes_V202401.csv").write_text(
+        'code,description\n010121,"Horses: live, pure-bred breeding animals"\n', encoding="utf-8"
+    )
+    from transship.ingest import ingest_paths
+
+    results = {Path(r.file).name: r for r in ingest_paths(store, [folder])}
+    assert {n: (r.status, r.format, r.rows_loaded) for n, r in results.items()} == {
+        "BACI_HS17_Y2022_V202401.csv": ("ok", "baci", 10),
+        "country_codes_V202401.csv": ("ok", "baci", 0),
+        "product_codes_V202401.csv": ("ok", "baci", 0),
+    }
+
+
+def test_many_batches_keep_exact_line_numbers(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches (64 KiB blocks): line numbers stay the physical ones across blocks,
+    also after short rows Arrow skips in the middle of a block."""
+    bench = _benchmark_module()  # benchmarks/ingest.py: the seeded BACI generator
+
+    path = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    bench.generate(path, 20_000, bench.usable_codes(), seed=7)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for n in (5_000, 12_345):  # make two physical lines short
+        lines[n - 1] = "2022,688"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("TRANSSHIP_BATCH_ROWS", "1000")
+    result = ingest_file(store, path)
+    assert (result.rows_loaded, result.rows_rejected) == (19_998, 2)
+    assert store.fetchall("SELECT line FROM rejects ORDER BY 1") == [(5_000,), (12_345,)]
+    runs = store.fetchall("SELECT count(DISTINCT line), min(line), max(line) FROM trade_flows")
+    assert runs == [(19_998, 2, 20_001)]
+    # every stored row carries the values of its own physical line
+    for line in (2, 4_999, 5_001, 12_344, 12_346, 20_001):
+        t, i, j, k, v, q = lines[line - 1].split(",")
+        [(orig, value_orig)] = store.fetchall(
+            "SELECT [reporter_orig, partner_orig, hs_orig], value_orig FROM trade_flows "
+            "WHERE line = ?",
+            [line],
+        )
+        assert orig == [i, j, k] and value_orig == v
+
+
+def _benchmark_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "_bench_ingest", ROOT / "benchmarks" / "ingest.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sniffing(fixtures: Path, shared_data: Path, tmp_path: Path) -> None:
+    assert sniff(fixtures / SAMPLE).name == "baci"
+    assert sniff(fixtures / "baci_bad.csv").name == "baci"
+    side = tmp_path / "country_codes_V202401.csv"
+    shutil.copy(shared_data / "reference" / "baci_country_codes.csv", side)
+    assert sniff(side).name == "baci"
+    with pytest.raises(SourceFormatError, match="not a format transship recognises"):
+        sniff(shared_data / "reference" / "baci_country_codes.csv")  # not a release side table
