@@ -85,7 +85,8 @@ class _Bad(Exception):
 # Places
 # --------------------------------------------------------------------------------------
 
-#: Destination texts that name a group, a region or no country at all (lower case).
+#: Destination texts that name a group, a region or no country at all (lower case); used
+#: when the territory table has no code for them (it may give e.g. ``zz-multi``).
 AGGREGATES = frozenset(
     {
         "others",
@@ -169,7 +170,8 @@ class _Places:
 
 
 def _place(iso2: str, name: str) -> str | None:
-    low = name.lower().strip(" .")
+    """One place: the ISO2 code when it is one, else the name through the territory table,
+    else this module's own lists (groups and regions -> None, 'unknown' -> zz, typos)."""
     if re.fullmatch(r"[A-Za-z]{2}", iso2):
         try:
             return territories.from_iso(iso2.upper()).code
@@ -178,13 +180,14 @@ def _place(iso2: str, name: str) -> str | None:
                 raise
     if not name:
         raise UnknownCode("territory", iso2)
-    if low in AGGREGATES or low.startswith("not applicable"):
-        return None
-    if low in UNKNOWN_NAMES:
-        return territories.UNKNOWN.code
     try:
         return territories.from_name(name).code
     except UnknownCode:
+        low = name.lower().strip(" .")
+        if low in AGGREGATES or low.startswith("not applicable"):
+            return None
+        if low in UNKNOWN_NAMES:
+            return territories.UNKNOWN.code
         alias = FALLBACK_ISO2.get(low)
         if alias is None:
             raise
