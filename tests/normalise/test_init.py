@@ -31,3 +31,10 @@ def test_contract_examples() -> None:
     out = territory_arrays(pa.array(["842", "0", None, "9999"]), from_comtrade)
     assert out["code"].to_pylist() == ["us", "world", None, "zz"]
     assert out["unknown"].to_pylist() == [False, False, False, True]
+
+
+def test_package_exports_exist() -> None:
+    import transship.normalise as package
+
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name

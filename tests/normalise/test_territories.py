@@ -329,6 +329,7 @@ def _comtradr_rows(shared: Path) -> list[dict[str, str]]:
 # Codes where we knowingly differ from comtradr's iso_3 column, and why.
 COMTRADE_ISO3_EXCEPTIONS = {
     "58": "Belgium-Luxembourg union is an area, not Belgium",
+    "492": "Europe EU nes is an area; comtradr reuses Monaco's MCO",
     "97": "EU aggregate: no ISO alpha-3",
     "412": "Kosovo: comtradr writes _KS, we use XKX",
     "488": "Midway: comtradr _MI, ISO 3166-3 MID",
@@ -353,6 +354,42 @@ def test_every_comtrade_code_resolves(shared_data: Path) -> None:
             # Pseudo codes (_AC, X1, S19, R4...) are areas and aggregates.
             assert terr.is_area and terr.iso3 is None, (row["id"], row["country"], terr)
     assert from_comtrade(0).is_world
+
+
+# Names in the code lists we knowingly resolve elsewhere or not at all.
+NAME_EXCEPTIONS = {
+    "Saint Helena": "rigour's 'sh-hl' (the island) wins over 'sh' (with Ascension, Tristan)",
+    "CÙte d'Ivoire": "BACI file mojibake",
+    "CuraÁao": "BACI file mojibake",
+}
+
+
+def test_every_code_list_name_resolves_to_its_code(shared_data: Path) -> None:
+    """Comtrade's names and notes, BACI's names: by name, the same territory as by code.
+
+    Only our own index is asked (no rigour fallback), so readers never pay its start-up."""
+    from transship.normalise.territories import _index, _name_keys
+
+    by_name = _index().by_name
+
+    def by_our_index(name: str) -> Territory | None:
+        return next((by_name[k] for k in _name_keys(name) if k in by_name), None)
+
+    checked = 0
+    for row in _comtradr_rows(shared_data):
+        for name in (row["country"].strip(), row["note"].strip()):
+            if name and name not in NAME_EXCEPTIONS:
+                assert by_our_index(name) == from_comtrade(row["id"]), (row["id"], name)
+                checked += 1
+    path = shared_data / "reference" / "baci_country_codes.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for col in ("country_name_abbreviation", "country_name_full"):
+                if row[col] not in NAME_EXCEPTIONS:
+                    expected = from_baci(row["country_code"])
+                    assert by_our_index(row[col]) == expected, (row["country_code"], row[col])
+                    checked += 1
+    assert checked > 1000
 
 
 def test_every_baci_code_resolves(shared_data: Path) -> None:

@@ -99,7 +99,6 @@ _HISTORIC_M49 = {
 _HISTORIC_NAMES = {
     "VDVN": "North Vietnam",
     "YDYE": "South Yemen",
-    "FXFR": "Metropolitan France",
     "DYBJ": "Dahomey",
     "HVBF": "Upper Volta",
     "RHZW": "Southern Rhodesia",
@@ -126,8 +125,38 @@ class _Index:
 _DROP = re.compile(r"[^\w]+")
 
 
+# Abbreviations of statistical code lists (Comtrade, BACI, World Bank), expanded on both sides.
+_ABBREVIATIONS = {
+    "rep": "republic",
+    "dem": "democratic",
+    "fed": "federal",
+    "isds": "islands",
+    "isd": "island",
+    "st": "saint",
+    "sts": "states",
+    "terr": "territory",
+    "br": "british",
+    "fr": "french",
+    "n": "northern",
+    "so": "southern",
+    "misc": "miscellaneous",
+    "excl": "excluding",
+    "nes": "not elsewhere specified",
+    "sar": "",
+    "the": "",
+}
+# Qualifiers that do not change which territory is meant: "(...1990)", "(to 1992)",
+# "(Overseas France)", "(former)", leading "Former"/"Fmr".
+_QUALIFIERS = re.compile(
+    r"\(\s*(?:\.\.\.|to)\s*\d{4}\s*\)|\(\d{4}\s*-\s*\d{4}\)|\(overseas france\)|\(former\)",
+    re.IGNORECASE,
+)
+_FORMER = re.compile(r"^\s*(?:former|fmr\.?)\s+", re.IGNORECASE)
+
+
 def _name_key(text: str) -> str:
-    """Comparison key for names: case, accents, punctuation and spacing do not matter.
+    """Comparison key for names: case, accents, punctuation, spacing and the usual
+    abbreviations (``Rep.``, ``Dem.``, ``Isds``, ``St.``, ``nes``) do not matter.
 
     Cyrillic letters stay Cyrillic; only their combining marks go (й -> и), and the aliases
     are keyed the same way, so both sides meet.
@@ -135,7 +164,19 @@ def _name_key(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.replace("&", " and "))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("ß", "ss").replace("đ", "dj").replace("ђ", "дј")
-    return " ".join(_DROP.sub(" ", text).replace("_", " ").split())
+    words = _DROP.sub(" ", text).replace("_", " ").split()
+    return " ".join(w for w in (_ABBREVIATIONS.get(w, w) for w in words) if w)
+
+
+def _name_keys(text: str) -> list[str]:
+    """The key of a name, then the keys of the name without date or status qualifiers."""
+    keys = [_name_key(text)]
+    bare = _QUALIFIERS.sub(" ", text)
+    for variant in (bare, _FORMER.sub("", bare)):
+        key = _name_key(variant)
+        if key and key not in keys:
+            keys.append(key)
+    return keys
 
 
 def _pyc_numeric(alpha_2: str) -> str | None:
@@ -349,17 +390,18 @@ def from_name(name: str) -> Territory:
     text = str(name).strip()
     stars = len(text) - len(text.rstrip("*"))
     base = text.rstrip("*").strip()
-    key = _name_key(base)
-    if not key:
+    keys = _name_keys(base)
+    if not keys[0]:
         raise UnknownCode("territory", name)
     if stars >= 2:
-        found = idx.by_name.get(key)
+        found = idx.by_name.get(keys[0])
         return found if found is not None and found.code in ("eu", "un") else ORGANISATION
     if stars == 1:
         return NON_STATE
-    found = idx.by_name.get(key)
-    if found is not None:
-        return found
+    for key in keys:
+        found = idx.by_name.get(key)
+        if found is not None:
+            return found
     known = lookup_territory(base)
     if known is not None and known.code in idx.by_code:
         return idx.by_code[known.code] if known.code != "zz" else UNKNOWN
