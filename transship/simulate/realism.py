@@ -133,22 +133,3 @@ def simulated_stats(sim_dir: str | Path) -> MirrorStats:
         return _stats(
             store, "SELECT avg(CASE WHEN coalesce(qty, 0) = 0 THEN 1 ELSE 0 END) AS z FROM rows_"
         )
-
-
-def simulated_chapter_zero_qty(sim_dir: str | Path) -> float:
-    """Share of rows without quantity once simulated HS6 rows are summed to HS2 chapters the
-    way Comtrade publishes chapter totals: a quantity only where every HS6 row under it has
-    one in the same unit."""
-    files = _sql_list(_glob(Path(sim_dir) / "data" / "comtrade", "*.csv"))
-    with _memory() as store:
-        rows = store.query(
-            f"""WITH r AS (SELECT "refYear" y, left("cmdCode", 2) ch, "reporterCode" rc,
-                       "partnerCode" pc, "flowCode" f, "qtyUnitCode" u, try_cast("qty" AS DOUBLE) q
-                    FROM read_csv({files}, header = true, skip = 1, all_varchar = true,
-                                  union_by_name = true)),
-                c AS (SELECT y, ch, rc, pc, f,
-                             count(DISTINCT u) = 1 AND bool_and(coalesce(q, 0) > 0) AS has_qty
-                      FROM r GROUP BY ALL)
-                SELECT avg(CASE WHEN has_qty THEN 0 ELSE 1 END) AS z FROM c"""
-        ).to_pylist()
-        return float(rows[0]["z"])

@@ -210,6 +210,16 @@ class StatisticsGenerator:
         self.ch93_share = dict(zip(CH93, ch93_share, strict=True))
         n = len(terr)
         self.off_diag = ~np.eye(n, dtype=bool)
+        # HS edition each territory reports in, per year, as indices into a small name table.
+        names = sorted({ed for eds in rep.hs_edition for _, ed in eds} | {"H5"})
+        self._edition_names = pa.array(names)
+        self._edition_index = np.array(
+            [
+                [names.index(rep.edition(t, y)) for y in range(years[0], years[1] + 1)]
+                for t in range(n)
+            ],
+            dtype=np.int64,
+        )
 
     # -- background ----------------------------------------------------------------------
     def background(self, p: int, hs: str) -> tuple[Components, str]:
@@ -390,7 +400,6 @@ class StatisticsGenerator:
 
     def _comtrade_table(self, hs: str, agg: pa.Table, unit: str) -> pa.Table:
         terr = self.terr
-        rep = self.rep
         n = agg.num_rows
         codes = np.append(terr.comtrade, AREAS_NES).astype(np.int32)
         isos = terr.iso3 + ["_X"]
@@ -410,10 +419,8 @@ class StatisticsGenerator:
         )
         has_qty = ~np.isnan(qty)
         qcode, qabbr = QTY_UNITS[unit]
-        editions = (
-            np.array([rep.edition(int(r), int(y)) for r, y in zip(reporter, year, strict=True)])
-            if n
-            else np.array([], dtype=str)
+        editions = pc.take(
+            self._edition_names, pa.array(self._edition_index[reporter, year - self.years[0]])
         )
         iso_arr = pa.array(isos)
         return pa.table(
@@ -428,7 +435,7 @@ class StatisticsGenerator:
                 "partnerCode": pa.array(codes[partner]),
                 "partnerISO": pc.take(iso_arr, pa.array(partner)),
                 "partner2Code": pa.array(np.zeros(n, np.int32)),
-                "classificationCode": pa.array(editions, pa.string()),
+                "classificationCode": editions,
                 "cmdCode": pa.array([hs] * n, pa.string()),
                 "customsCode": pa.array(["C00"] * n),
                 "motCode": pa.array(np.zeros(n, np.int32)),
