@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transship.exc import SourceFormatError
 from transship.ingest.own import (
@@ -21,6 +24,7 @@ from transship.ingest.own import (
     ClaimReader,
     LicenceReader,
     ShipmentReader,
+    fast_check,
     field_kinds,
     load_schema,
     schema_rejects,
@@ -95,6 +99,51 @@ def test_schema_errors_name_the_field() -> None:
     )
     assert bad is not None and bad.column == "unit"
     assert schema_rejects("claim", {"id": "C1", "claim": "x", "currency": "EUR"}, 1, None) is None
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 3000),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from(["", "rs", "EUR", "eur", "ML3", "export", "issued", "A", "2", "x" * 3]),
+    st.text(max_size=4),
+    st.lists(st.one_of(st.text(max_size=3), st.integers(0, 3)), max_size=3),
+)
+
+
+_VALID: dict[str, dict[str, object]] = {
+    "licence": {"licence_id": "L1", "authority_country": "rs", "destination": "cz",
+                "issued_date": "2021", "ml_category": "ML3", "value": 10, "currency": "EUR"},
+    "shipment": {"shipment_id": "S1", "direction": "export", "date": "2021-03",
+                 "hs_code": "930630", "transit_countries": ["hu"], "year": 2021},
+    "certificate": {"certificate_id": "C1", "end_user": "E", "final_destination": "ly",
+                    "non_reexport_clause": True},
+    "claim": {"id": "X", "claim": "c", "quantity": 1, "currency": "EUR", "credibility": 2},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["licence", "shipment", "certificate", "claim"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fast_check_agrees_with_jsonschema(name: str, data: st.DataObject) -> None:
+    """The compiled check only skips jsonschema for records jsonschema finds valid."""
+    fields = sorted(field_kinds(name)) + ["colour", "line", "destination_orig"]
+    record = dict(_VALID[name]) if data.draw(st.booleans()) else {}
+    for key in data.draw(st.lists(st.sampled_from(fields), unique=True, max_size=6)):
+        if data.draw(st.booleans()) and key in record:
+            del record[key]
+        else:
+            record[key] = data.draw(_VALUES)
+    check = fast_check(name)
+    assert check is not None
+    assert check(record) == (not list(validator(name).iter_errors(record))), record
+
+
+def test_fast_check_accepts_valid_records() -> None:
+    for name, record in _VALID.items():
+        assert not list(validator(name).iter_errors(record))
+        assert fast_check(name)(record)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -354,3 +403,32 @@ def test_claims_optional_grading_fields(store: Store, tmp_path: Path) -> None:
         "ua",
     )
     assert (row["document_id"], row["reliability"], row["credibility"]) == ("D1", "B", "2")
+
+
+# -- the documentation ---------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "formats.md"
+
+
+def test_docs_list_every_field() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    for name in ("licence", "shipment", "certificate", "claim"):
+        for field in field_kinds(name):
+            assert f"| `{field}` |" in text, (name, field)
+
+
+def test_docs_examples_read_without_rejects(tmp_path: Path) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    blocks = re.findall(r"```(csv|json)\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 8
+    for i, (kind, body) in enumerate(blocks):
+        path = tmp_path / f"example{i}.{kind}"
+        path.write_text(body, encoding="utf-8")
+        store = connect(tmp_path / f"example{i}.duckdb")
+        try:
+            result = ingest_file(store, path)
+            assert result.rows_rejected == 0 and result.rows_loaded >= 1, (kind, body[:80])
+            if "SIMULATED" in body or '"simulated": true' in body:
+                assert store.fetchall("SELECT simulated FROM sources") == [(True,)]
+        finally:
+            store.close()

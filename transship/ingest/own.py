@@ -112,7 +112,14 @@ def _json_path(parts: Any) -> str:
 def schema_rejects(
     name: str, record: dict[str, Any], line: int | None, raw: str | None
 ) -> Reject | None:
-    """Validate one record; all its errors in one ``Reject`` whose column is the first field."""
+    """Validate one record; all its errors in one ``Reject`` whose column is the first field.
+
+    A valid record (almost all of them) is recognised by the fast check; ``jsonschema`` runs
+    only on the others, to word the errors.
+    """
+    fast = fast_check(name)
+    if fast is not None and fast(record):
+        return None
     errors = sorted(validator(name).iter_errors(record), key=lambda e: (list(e.path), e.message))
     if not errors:
         return None
@@ -120,6 +127,183 @@ def schema_rejects(
     column = described[0][0]
     reason = "; ".join(f"{col}: {msg}" if col else msg for col, msg in described)
     return Reject(line, column, reason, raw)
+
+
+# -- a fast validity check for the subset of JSON Schema the formats use -----------------------
+#
+# jsonschema takes ~5 ms per record here (it re-resolves every $ref); customs files have
+# hundreds of thousands of rows. The check below compiles the schema once into plain Python
+# and answers only "valid or not"; it supports exactly the keywords our schemas use and refuses
+# (returns None: jsonschema for everything) a schema with any other keyword. A property test
+# checks it agrees with jsonschema.
+
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$defs", "title", "description", "readOnly", "x-transship-key"}
+)
+_SUPPORTED = _ANNOTATIONS | {
+    "type", "enum", "required", "properties", "patternProperties", "additionalProperties",
+    "anyOf", "not", "dependentRequired", "minLength", "minimum", "maximum", "pattern",
+    "items", "$ref",
+}  # fmt: skip
+Check = Callable[[Any], bool]
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _is_type(value: Any, name: str) -> bool:
+    """jsonschema's type semantics: booleans are not numbers; 1.0 is an integer."""
+    if name == "null":
+        return value is None
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "string":
+        return isinstance(value, str)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "object":
+        return isinstance(value, dict)
+    if isinstance(value, bool):
+        return False
+    if name == "number":
+        return isinstance(value, int | float)
+    if name == "integer":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    raise _Unsupported(name)
+
+
+_PY_TYPES: dict[str, type] = {
+    "null": type(None), "boolean": bool, "string": str, "array": list, "object": dict,
+}  # fmt: skip
+
+
+def _type_check(types: list[str]) -> Check:
+    for t in types:
+        _is_type(None, t)  # raises for a type we do not know
+    if "number" in types or "integer" in types:
+        return lambda v: any(_is_type(v, t) for t in types)
+    plain = tuple(_PY_TYPES[t] for t in types)
+    if bool in plain:
+        return lambda v: isinstance(v, plain)
+    return lambda v: isinstance(v, plain) and not isinstance(v, bool)
+
+
+def _all(checks: list[Check]) -> Check:
+    if not checks:
+        return lambda v: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    group = tuple(checks)
+    return lambda v: all(c(v) for c in group)
+
+
+def _compile(schema: Any, root: dict[str, Any]) -> Check:
+    if schema is True or schema == {}:
+        return lambda value: True
+    if not isinstance(schema, dict) or set(schema) - _SUPPORTED:
+        raise _Unsupported(str(schema)[:80])
+    checks: list[Check] = []
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/$defs/"):
+            raise _Unsupported(ref)
+        checks.append(_compile(root["$defs"][ref.removeprefix("#/$defs/")], root))
+    if "type" in schema:
+        t = schema["type"]
+        checks.append(_type_check([t] if isinstance(t, str) else list(t)))
+    if "enum" in schema:
+        allowed = list(schema["enum"])
+
+        def in_enum(v: Any) -> bool:
+            for x in allowed:
+                if v == x and (
+                    type(v) is type(x) or (_is_type(v, "number") and _is_type(x, "number"))
+                ):
+                    return True
+            return False
+
+        checks.append(in_enum)
+    if "minLength" in schema:
+        n = schema["minLength"]
+        checks.append(lambda v: not isinstance(v, str) or len(v) >= n)
+    if "pattern" in schema:
+        rx = re.compile(schema["pattern"])
+        checks.append(lambda v: not isinstance(v, str) or rx.search(v) is not None)
+    if "minimum" in schema:
+        low = schema["minimum"]
+        checks.append(lambda v: not _is_type(v, "number") or v >= low)
+    if "maximum" in schema:
+        high = schema["maximum"]
+        checks.append(lambda v: not _is_type(v, "number") or v <= high)
+    if "items" in schema:
+        item = _compile(schema["items"], root)
+        checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+    if "required" in schema:
+        req = tuple(schema["required"])
+        checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in req))
+    if "dependentRequired" in schema:
+        deps = {k: tuple(v) for k, v in schema["dependentRequired"].items()}
+        checks.append(
+            lambda v: (
+                not isinstance(v, dict)
+                or all(all(x in v for x in need) for k, need in deps.items() if k in v)
+            )
+        )
+    props = {k: _compile(p, root) for k, p in schema.get("properties", {}).items()}
+    patterns = [
+        (re.compile(k), _compile(p, root)) for k, p in schema.get("patternProperties", {}).items()
+    ]
+    extra = schema.get("additionalProperties", True)
+    if extra not in (True, False):
+        raise _Unsupported("additionalProperties schema")
+    if props or patterns or extra is False:
+        # Which checks apply to a key depends only on the key: work it out once per key.
+        per_key: dict[str, tuple[Check, ...] | None] = {}
+
+        def key_checks(key: str) -> tuple[Check, ...] | None:
+            found = per_key.get(key, ())
+            if found == ():
+                subs = [props[key]] if key in props else []
+                subs += [sub for rx, sub in patterns if rx.search(key)]
+                found = tuple(subs) if subs or extra is not False else None
+                per_key[key] = found
+            return found
+
+        def check_props(v: Any) -> bool:
+            if not isinstance(v, dict):
+                return True
+            for key, value in v.items():
+                subs = key_checks(key)
+                if subs is None:
+                    return False
+                for sub in subs:
+                    if not sub(value):
+                        return False
+            return True
+
+        checks.append(check_props)
+    if "anyOf" in schema:
+        options = [_compile(s, root) for s in schema["anyOf"]]
+        checks.append(lambda v: any(c(v) for c in options))
+    if "not" in schema:
+        negated = _compile(schema["not"], root)
+        checks.append(lambda v: not negated(v))
+    return _all(checks)
+
+
+@cache
+def fast_check(name: str) -> Check | None:
+    """A compiled validity check for a format's schema (None when it uses other keywords)."""
+    schema = load_schema(name)
+    try:
+        return _compile(schema, schema)
+    except _Unsupported as exc:  # pragma: no cover - our schemas use the subset
+        log.warning("schema %s uses %s: validating with jsonschema only", name, exc)
+        return None
 
 
 def _describe(name: str, error: jsonschema.ValidationError) -> tuple[str | None, str]:
@@ -160,6 +344,15 @@ def _territory(value: str) -> str:
     return territories.lookup(value).code
 
 
+# Customs and licence files repeat the same few codes, dates and units on every row: the
+# normalisers are pure, so each distinct text is worked out once (errors are not cached).
+_ml_category = lru_cache(maxsize=4096)(military.ml_category)
+_hs_code = lru_cache(maxsize=8192)(commodities.hs_code)
+_partial_date = lru_cache(maxsize=16384)(dates.partial_date)
+_unit = lru_cache(maxsize=1024)(quantities.unit)
+_parse_amount = lru_cache(maxsize=16384)(money.parse_amount)
+
+
 def country(record: dict[str, Any], column: str) -> str | None:
     value = record.get(column)
     if value is None:
@@ -188,7 +381,7 @@ def ml(record: dict[str, Any], column: str = "ml_category") -> str | None:
     if value is None:
         return None
     try:
-        return military.ml_category(str(value))
+        return _ml_category(str(value))
     except TransshipError as exc:
         raise FieldError(column, f"not an ML category: {value!r} (ML1..ML22)") from exc
 
@@ -198,7 +391,7 @@ def hs(record: dict[str, Any], column: str = "hs_code") -> str | None:
     if value is None:
         return None
     try:
-        return commodities.hs_code(str(value))
+        return _hs_code(str(value))
     except TransshipError as exc:
         raise FieldError(column, f"not an HS code: {value!r} (2 to 10 digits)") from exc
 
@@ -208,7 +401,7 @@ def date(record: dict[str, Any], column: str) -> str | None:
     if value is None:
         return None
     try:
-        parsed = dates.partial_date(str(value).strip())
+        parsed = _partial_date(str(value).strip())
     except TransshipError as exc:
         raise FieldError(
             column, f"not a date: {value!r} (use 2021, 2021-03 or 2021-03-04)"
@@ -224,7 +417,7 @@ def unit(record: dict[str, Any], column: str = "unit") -> str | None:
     if value is None:
         return None
     try:
-        return quantities.unit(str(value))
+        return _unit(str(value))
     except TransshipError:
         return str(value).strip().lower()
 
@@ -554,7 +747,7 @@ def _type_cells(record: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]
         text = str(cell).strip()
         try:
             if kind == "number":
-                out[key] = money.parse_amount(text)
+                out[key] = _parse_amount(text)
             elif kind == "integer":
                 out[key] = int(text)
             elif kind == "boolean":
