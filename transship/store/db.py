@@ -61,6 +61,8 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Store:
         "preserve_insertion_order": "false",
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",
+        # DuckDB draws its own progress bar on stdout, which would corrupt --json output.
+        "enable_progress_bar": "false",
     }
     try:
         con = duckdb.connect(str(db), read_only=read_only, config=config)
