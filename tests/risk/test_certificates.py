@@ -158,7 +158,8 @@ def test_checks_on_a_store(store: Store, tmp_path: Path) -> None:
         "certificate_id,exporter,exporter_country,consignee,consignee_country,end_user,end_user_country,"
         "final_destination,goods_description,calibre,quantity,unit,end_use,non_reexport_clause,"
         "issuing_authority,signatory,issue_date,valid_until\n"
-        "EUC-9,Exp,rs,Con,bg,Army,bg,bg,122 mm rocket,122 mm,100,pieces,own use,true,MoD,,2023-01-01,2024-01-01\n",
+        "EUC-9,Exp,rs,Con,bg,Army,bg,bg,122 mm rocket,122 mm,100,pieces,own use,true,MoD,,"
+        "2023-01-01,2024-01-01\n",
         "utf-8",
     )
     ships = tmp_path / "shipments.csv"
