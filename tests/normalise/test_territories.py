@@ -392,6 +392,23 @@ def test_every_code_list_name_resolves_to_its_code(shared_data: Path) -> None:
     assert checked > 1000
 
 
+def test_every_code_in_real_comtrade_files_resolves(shared_data: Path) -> None:
+    """Legacy Comtrade CSVs use codes the reference lists lack (381 Italy)."""
+    seen: set[str] = set()
+    for path in sorted((shared_data / "comtrade-hs2-oil-wood-sample").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.reader(line for line in handle if not line.startswith("#"))
+            header = next(rows)
+            cols = [i for i, h in enumerate(header) if h in ("Reporter Code", "Partner Code")]
+            assert len(cols) == 2, header
+            for row in rows:
+                seen.update(row[i] for i in cols if i < len(row) and row[i].strip())
+    assert "381" in seen and len(seen) > 150
+    for code in sorted(seen):
+        from_comtrade(code)
+    assert from_comtrade(381).code == "it"
+
+
 def test_every_baci_code_resolves(shared_data: Path) -> None:
     path = shared_data / "reference" / "baci_country_codes.csv"
     with path.open(encoding="utf-8-sig", newline="") as handle:

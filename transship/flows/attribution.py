@@ -15,10 +15,13 @@ Everything here is dense numpy on one country x country matrix per product and y
 (about 250 x 250): no I/O, no store. ``transship.flows.routes`` feeds it.
 
 ``supply = imports + production``. Imports are the larger of the mirror-reconciled
-bilateral sum and what the territory reports from World; production, when not given, is
-proxied by net exports ``max(0, exports - imports)``, the least production consistent with
-the exports. That proxy says nothing about domestic use, so for a net exporter the chain
-treats all imports as passed on: an upper bound for the re-exported part, stated as such.
+bilateral sum and what the territory reports from World. Production is rarely known; when
+it is not given it is proxied by net exports ``max(0, exports - imports)``, the least
+production consistent with the exports, and every territory is assumed to keep at least
+``MIN_ABSORPTION`` (10 %) of its supply for its own use, so that supply is at least
+``exports / (1 - MIN_ABSORPTION)``. Without that floor a net exporter would absorb
+nothing: no route could end there, and everything it imported would count as passed on.
+Both are assumptions, stated in each route's detail; known production overrides them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ FloatArray = npt.NDArray[np.float64]
 #: Leakage added when a closed set of territories would never absorb (degenerate data):
 #: keeps ``I - Q`` invertible without changing any realistic result.
 LEAK = 1e-9
+#: Least share of its supply a territory is assumed to keep when its production is only
+#: proxied (see the module notes).
+MIN_ABSORPTION = 0.1
 
 
 @dataclass(slots=True)
@@ -50,23 +56,41 @@ class Chain:
     production: FloatArray  # n
     q: FloatArray  # n x n transitions between territories
     absorb: FloatArray  # n, domestic absorption
+    exports: FloatArray  # n, row sums of flows
 
-    @property
-    def exports(self) -> FloatArray:
-        return np.asarray(self.flows.sum(axis=1), dtype=np.float64)
+
+def _supply(
+    exports: FloatArray,
+    imports: FloatArray,
+    production: FloatArray | None,
+    min_absorption: float,
+) -> tuple[FloatArray, FloatArray]:
+    """(production used, supply): known production where given (NaN = unknown), else the
+    net-export proxy with the absorption floor; supply never below exports."""
+    proxy = np.maximum(exports - imports, 0.0)
+    floor = exports / (1.0 - min_absorption) if min_absorption < 1 else exports
+    proxied_supply = np.maximum(imports + proxy, floor)
+    if production is None:
+        return proxied_supply - imports, proxied_supply
+    known = np.isfinite(production) & (production >= 0)
+    prod = np.where(known, np.nan_to_num(production), proxied_supply - imports)
+    supply = np.maximum(imports + prod, exports)
+    return prod, supply
 
 
 def build_chain(
     flows: FloatArray,
     imports_reported: FloatArray | None = None,
     production: FloatArray | None = None,
+    min_absorption: float = MIN_ABSORPTION,
 ) -> Chain:
     """The chain for one flow matrix.
 
     ``imports_reported``: each territory's own total imports (e.g. its World row); the
     bilateral column sum is used where it is larger or where nothing was reported.
     ``production``: known production; NaN or missing entries fall back to the net-export
-    proxy. Supply is never below exports, so no row of ``q`` can exceed one.
+    proxy with the ``min_absorption`` floor. Supply is never below exports, so no row of
+    ``q`` can exceed one.
     """
     f = np.asarray(flows, dtype=np.float64)
     if f.ndim != 2 or f.shape[0] != f.shape[1]:
@@ -78,18 +102,20 @@ def build_chain(
     if imports_reported is not None:
         rep = np.nan_to_num(np.asarray(imports_reported, dtype=np.float64), nan=0.0)
         imports = np.maximum(imports, np.maximum(rep, 0.0))
-    proxy = np.maximum(exports - imports, 0.0)
-    if production is None:
-        prod = proxy
-    else:
-        given = np.asarray(production, dtype=np.float64)
-        prod = np.where(np.isfinite(given) & (given >= 0), given, proxy)
-    supply = np.maximum(imports + prod, exports)
+    prod, supply = _supply(exports, imports, production, min_absorption)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(supply[:, None] > 0, f / supply[:, None], 0.0)
     q *= 1.0 - LEAK
     absorb = 1.0 - q.sum(axis=1)
-    return Chain(flows=f, supply=supply, imports=imports, production=prod, q=q, absorb=absorb)
+    return Chain(
+        flows=f,
+        supply=supply,
+        imports=imports,
+        production=prod,
+        q=q,
+        absorb=absorb,
+        exports=exports,
+    )
 
 
 def fundamental(q: FloatArray) -> FloatArray:
@@ -256,6 +282,7 @@ def stacked_chains(
     flows: FloatArray,
     imports_reported: FloatArray | None = None,
     production: FloatArray | None = None,
+    min_absorption: float = MIN_ABSORPTION,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``build_chain`` over a stack (S, n, n): returns (q, absorb, start-ready flows)."""
     f = np.where(np.isfinite(flows) & (flows > 0), flows, 0.0)
@@ -266,13 +293,8 @@ def stacked_chains(
     if imports_reported is not None:
         rep = np.nan_to_num(np.asarray(imports_reported, dtype=np.float64), nan=0.0)
         imports = np.maximum(imports, np.maximum(rep, 0.0)[None, :])
-    proxy = np.maximum(exports - imports, 0.0)
-    if production is None:
-        prod = proxy
-    else:
-        given = np.asarray(production, dtype=np.float64)[None, :]
-        prod = np.where(np.isfinite(given) & (given >= 0), given, proxy)
-    supply = np.maximum(imports + prod, exports)
+    given = None if production is None else np.asarray(production, dtype=np.float64)[None, :]
+    _prod, supply = _supply(exports, imports, given, min_absorption)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(supply[:, :, None] > 0, f / supply[:, :, None], 0.0)
     q *= 1.0 - LEAK

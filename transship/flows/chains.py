@@ -235,13 +235,15 @@ class LegTable:
     """Materialised legs (directed pair values) for one product filter and years.
 
     ``relation`` holds: leg_id BIGINT, exp / imp INTEGER (indexes into ``territories``),
-    pidx INTEGER (index into ``products``), year INTEGER, value_usd DOUBLE, and the
-    ``evidence`` list of record ids. ``territories`` are store codes ('rs'), ``iso3`` the
+    pidx INTEGER (index into ``products``), year INTEGER, value_usd DOUBLE.
+    ``evidence_relation`` holds leg_id, exporter, importer (store codes), product, year,
+    value_usd and ``evidence`` (the record ids behind the leg). ``territories`` are store codes ('rs'), ``iso3`` the
     matching ISO3 (None for codes without one), ``products`` the product labels.
     """
 
     engine: Engine
     relation: str
+    evidence_relation: str
     territories: pa.Array
     iso3: pa.Array
     products: pa.Array
@@ -263,7 +265,7 @@ class LegTable:
         for start in range(0, len(ids), 10_000):
             chunk = ids[start : start + 10_000]
             rows = self.engine.sql(
-                f"SELECT leg_id, evidence FROM {self.relation} "
+                f"SELECT leg_id, evidence FROM {self.evidence_relation} "
                 f"WHERE leg_id IN ({', '.join(map(str, chunk))})"
             )
             for leg, ev in zip(
@@ -290,6 +292,7 @@ class LegTable:
 
     def close(self) -> None:
         self.engine.drop(self.relation)
+        self.engine.drop(self.evidence_relation)
 
 
 def prepare_legs(
@@ -299,9 +302,19 @@ def prepare_legs(
     dataset: str | None = None,
 ) -> LegTable:
     """Materialise the legs of one analysis: the product filter and years run here, before
-    any join, so a chapter-93 route query joins only chapter-93 legs."""
-    pairs = temp_name("pairs")
-    engine.view(pairs, pairs_sql(scope_sql(product, years, dataset)))
+    any join, so a chapter-93 route query joins only chapter-93 legs.
+
+    Two relations: the pairs with their evidence (``LegTable.evidence_relation``, read only
+    to map leg ids to record ids) and a compact integer-coded copy (``LegTable.relation``)
+    that the chain join reads."""
+    pairs, relation = temp_name("legev"), temp_name("legs")
+    engine.materialize(
+        pairs,
+        "SELECT CAST(row_number() OVER (ORDER BY product, year, exporter, importer) AS BIGINT) "
+        "AS leg_id, exporter, importer, exporter_iso3, importer_iso3, product, year, "
+        f"value_usd, evidence FROM ({pairs_sql(scope_sql(product, years, dataset))}) p "
+        "WHERE value_usd > 0",
+    )
     terr = engine.sql(
         "SELECT code, max(iso3) AS iso3 FROM ("
         f"SELECT exporter AS code, exporter_iso3 AS iso3 FROM {pairs} "
@@ -309,7 +322,7 @@ def prepare_legs(
         ") u GROUP BY code ORDER BY code"
     )
     prods = engine.sql(f"SELECT DISTINCT product FROM {pairs} ORDER BY product")
-    tname, pname, relation = temp_name("terr"), temp_name("prod"), temp_name("legs")
+    tname, pname = temp_name("terr"), temp_name("prod")
     engine.register(
         tname,
         pa.table(
@@ -328,23 +341,22 @@ def prepare_legs(
             }
         ),
     )
-    engine.materialize(
-        relation,
-        "SELECT CAST(row_number() OVER (ORDER BY p.product, p.year, p.exporter, p.importer) "
-        "AS BIGINT) AS leg_id, "
-        "te.idx AS exp, ti.idx AS imp, pr.pidx AS pidx, CAST(p.year AS INTEGER) AS year, "
-        "p.value_usd AS value_usd, p.evidence AS evidence "
-        f"FROM {pairs} p JOIN {tname} te ON te.code = p.exporter "
-        f"JOIN {tname} ti ON ti.code = p.importer JOIN {pname} pr ON pr.product = p.product "
-        "WHERE p.value_usd > 0",
-    )
-    engine.drop(pairs)
+    try:
+        engine.materialize(
+            relation,
+            "SELECT p.leg_id, te.idx AS exp, ti.idx AS imp, pr.pidx AS pidx, "
+            "CAST(p.year AS INTEGER) AS year, p.value_usd AS value_usd "
+            f"FROM {pairs} p JOIN {tname} te ON te.code = p.exporter "
+            f"JOIN {tname} ti ON ti.code = p.importer JOIN {pname} pr ON pr.product = p.product",
+        )
+    finally:
+        engine.drop(tname)
+        engine.drop(pname)
     n = int(engine.scalar(f"SELECT count(*) FROM {relation}") or 0)
-    engine.drop(tname)
-    engine.drop(pname)
     return LegTable(
         engine=engine,
         relation=relation,
+        evidence_relation=pairs,
         territories=terr.column("code").combine_chunks().cast(pa.string()),
         iso3=terr.column("iso3").combine_chunks().cast(pa.string()),
         products=prods.column("product").combine_chunks().cast(pa.string()),

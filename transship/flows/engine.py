@@ -201,7 +201,8 @@ class SparkEngine(Engine):
             .appName("transship-flows")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         )
@@ -237,7 +238,7 @@ class SparkEngine(Engine):
             cond = f" WHERE {where}" if where else ""
             path_sql = str(target).replace("'", "''")
             store.execute(
-                f'COPY (SELECT * FROM "{name}"{cond}) TO \'{path_sql}\' '
+                f"COPY (SELECT * FROM \"{name}\"{cond}) TO '{path_sql}' "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
             )
             paths[name] = str(target)

@@ -186,27 +186,28 @@ def hub_table(
     years = check_years(years)
     dataset = check_dataset(dataset)
     history: Years | None = (1900, years[1]) if years else None
-    pairs = temp_name("hpairs")
+    pairs, rx = temp_name("hpairs"), temp_name("hrx")
     engine.materialize(pairs, pairs_sql(scope_sql(product, history, dataset), evidence=evidence))
     try:
-        q = _hub_sql(pairs, product, history, dataset, break_year, use_reexports, evidence)
+        if use_reexports:
+            ev_rx = ", list_sort(array_agg(record_id)) AS rx_ids" if evidence else ""
+            rx_scope = scope_sql(product, history, dataset, flows=("RX",))
+            engine.materialize(
+                rx,
+                f"SELECT reporter AS code, product, year, sum(value_usd) AS rx_v{ev_rx} "
+                f"FROM ({rx_scope}) r GROUP BY reporter, product, year",
+            )
+        q = _hub_sql(pairs, rx if use_reexports else None, break_year, evidence)
         if years:
             q = f"SELECT * FROM ({q}) h WHERE year BETWEEN {years[0]} AND {years[1]}"
         table = engine.sql(q + " ORDER BY score DESC, outflow_usd DESC, code, product, year")
     finally:
         engine.drop(pairs)
+        engine.drop(rx)
     return table
 
 
-def _hub_sql(
-    pairs: str,
-    product: str | None,
-    history: Years | None,
-    dataset: str | None,
-    break_year: int | None,
-    use_reexports: bool,
-    evidence: bool,
-) -> str:
+def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: bool) -> str:
     ev_out = ", flatten(array_agg(evidence)) AS out_ids" if evidence else ""
     ev_in = ", flatten(array_agg(evidence)) AS in_ids" if evidence else ""
     outs = (
@@ -219,14 +220,9 @@ def _hub_sql(
         f"SELECT importer AS code, product, year, sum(value_usd) AS in_v{ev_in} "
         f"FROM {pairs} WHERE value_usd > 0 GROUP BY importer, product, year"
     )
-    if use_reexports:
-        rx_scope = scope_sql(product, history, dataset, flows=("RX",))
-        ev_rx = ", list_sort(array_agg(record_id)) AS rx_ids" if evidence else ""
-        rx = (
-            f"SELECT reporter AS code, product, year, sum(value_usd) AS rx_v{ev_rx} "
-            f"FROM ({rx_scope}) r GROUP BY reporter, product, year"
-        )
-        rxr = f"SELECT DISTINCT reporter AS code, year FROM ({rx_scope}) r"
+    if rx_rel is not None:
+        rx = f"SELECT * FROM {rx_rel}"
+        rxr = f"SELECT DISTINCT code, year FROM {rx_rel}"
     else:
         rx = (
             "SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS VARCHAR) AS product, "
@@ -331,7 +327,9 @@ def _series_rows(
     return grouped
 
 
-def _hub_score(row: dict[str, Any], series: list[dict[str, Any]], break_year: int | None) -> HubScore:
+def _hub_score(
+    row: dict[str, Any], series: list[dict[str, Any]], break_year: int | None
+) -> HubScore:
     year = int(row["year"])
     ids: dict[str, list[str]] = {
         "in": row.get("in_ids") or [],
@@ -389,7 +387,9 @@ def _detail(name: str, row: dict[str, Any], weight: float, break_year: int | Non
     if name == "pass_through":
         return f"inflow {inflow:,.0f} USD, outflow {outflow:,.0f} USD"
     if name == "excess_exports":
-        return f"outflow {outflow:,.0f} USD against inflow {inflow:,.0f} USD plus lowest net exports"
+        return (
+            f"outflow {outflow:,.0f} USD against inflow {inflow:,.0f} USD plus lowest net exports"
+        )
     if name == "reexport_share":
         return f"reported re-exports {row['rx_usd'] or 0.0:,.0f} USD"
     if name == "concentration":

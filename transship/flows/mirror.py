@@ -115,7 +115,7 @@ def mirror_gaps(
     pairs, fx = temp_name("mpairs"), temp_name("mfit")
     engine.materialize(pairs, pairs_sql(scope_sql(product, years, dataset, reconciled=False)))
     try:
-        engine.materialize(fx, _fit_sql(pairs))
+        _fit(engine, pairs, fx)
         where = []
         if reporter and partner:
             where.append(
@@ -126,8 +126,7 @@ def mirror_gaps(
             where.append(f"(p.exporter = '{reporter}' OR p.importer = '{reporter}')")
         elif partner:
             where.append(f"(p.exporter = '{partner}' OR p.importer = '{partner}')")
-        q = _output_sql(pairs, fx, where, limit)
-        table = engine.sql(q)
+        table = _output(engine, pairs, fx, where, limit)
     finally:
         engine.drop(fx)
         engine.drop(pairs)
@@ -151,7 +150,7 @@ def reporting_reliability(
         pairs, pairs_sql(scope_sql(product, years, dataset, reconciled=False), evidence=False)
     )
     try:
-        engine.materialize(fx, _fit_sql(pairs))
+        _fit(engine, pairs, fx)
 
         def part(kind: str, col: str) -> str:
             return f"(SELECT key, {col}, n FROM {fx} WHERE kind = '{kind}')"
@@ -171,78 +170,126 @@ def reporting_reliability(
         engine.drop(pairs)
 
 
-def _fit_sql(pairs: str) -> str:
-    """One small relation holding every fitted parameter, keyed by ``kind``:
+def _fit(engine: Engine, pairs: str, fx: str) -> None:
+    """Fit the reporting model into one small relation ``fx`` holding every parameter,
+    keyed by ``kind``:
 
     ``mu`` (chapter -> margin), ``ax`` / ``bm`` (country -> effect as exporter / importer,
     with n), ``sx`` / ``sm`` (country -> residual dispersion as exporter / importer),
-    ``g`` (global dispersion), ``lx`` / ``lm`` (country -> mean and sd of ln values of its
-    matched flows as exporter / importer, for phantom scores), ``rx`` / ``rm`` ((country,
-    year) with any reported export / import in scope: who is a reporter)."""
+    ``g`` (global dispersion), ``lx`` / ``lm`` folded into sx / sm (mean and sd of ln values
+    of the country's matched flows, for phantom scores), ``rx`` / ``rm`` ((country, year)
+    with any reported export / import in scope: who is a reporter).
+
+    Each step is materialised: the steps reuse each other, and Spark would otherwise
+    recompute the whole lineage for every reference."""
     k = SHRINK
-    m = (
-        "SELECT exporter, importer, year, substr(product, 1, 2) AS chapter, "
-        "ln(m_value / x_value) AS r, ln(x_value) AS lx, ln(m_value) AS lm "
-        f"FROM {pairs} WHERE x_value > 0 AND m_value > 0"
-    )
-    mu = f"SELECT chapter, median(r) AS mu FROM ({m}) m GROUP BY chapter"
-    m1 = (
-        "SELECT m.exporter, m.importer, m.year, m.chapter, m.r - u.mu AS r1, m.lx, m.lm "
-        f"FROM ({m}) m JOIN ({mu}) u ON u.chapter = m.chapter"
-    )
-    a0 = f"SELECT exporter, median(r1) * count(*) / (count(*) + {k}) AS a FROM ({m1}) q GROUP BY exporter"
-    b1 = (
-        f"SELECT q.importer, median(q.r1 - a0.a) * count(*) / (count(*) + {k}) AS b, "
-        f"count(*) AS n FROM ({m1}) q JOIN ({a0}) a0 ON a0.exporter = q.exporter "
-        "GROUP BY q.importer"
-    )
-    a1 = (
-        f"SELECT q.exporter, median(q.r1 - b1.b) * count(*) / (count(*) + {k}) AS a, "
-        f"count(*) AS n FROM ({m1}) q JOIN ({b1}) b1 ON b1.importer = q.importer "
-        "GROUP BY q.exporter"
-    )
-    res = (
-        "SELECT q.exporter, q.importer, q.r1 - a1.a - b1.b AS e, q.lx, q.lm "
-        f"FROM ({m1}) q JOIN ({a1}) a1 ON a1.exporter = q.exporter "
-        f"JOIN ({b1}) b1 ON b1.importer = q.importer"
-    )
-    cols = "kind, key, chapter, year, effect, sigma, n, ln_mean, ln_sd"
-    parts = [
-        f"SELECT 'mu' AS kind, CAST(NULL AS VARCHAR) AS key, chapter, CAST(NULL AS INTEGER) AS year, "
-        "mu AS effect, CAST(NULL AS DOUBLE) AS sigma, CAST(NULL AS BIGINT) AS n, "
-        f"CAST(NULL AS DOUBLE) AS ln_mean, CAST(NULL AS DOUBLE) AS ln_sd FROM ({mu}) u",
-        "SELECT 'ax', exporter, NULL, NULL, a, NULL, n, NULL, NULL FROM "
-        f"({a1}) a1",
-        f"SELECT 'bm', importer, NULL, NULL, b, NULL, n, NULL, NULL FROM ({b1}) b1",
-        f"SELECT 'sx', exporter, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
-        f"avg(lx), stddev_samp(lx) FROM ({res}) r GROUP BY exporter",
-        f"SELECT 'sm', importer, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
-        f"avg(lm), stddev_samp(lm) FROM ({res}) r GROUP BY importer",
-        f"SELECT 'g', NULL, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), NULL, NULL "
-        f"FROM ({res}) r",
-        f"SELECT 'rx', exporter, NULL, year, NULL, NULL, count(*), NULL, NULL FROM {pairs} "
-        "WHERE x_value IS NOT NULL GROUP BY exporter, year",
-        f"SELECT 'rm', importer, NULL, year, NULL, NULL, count(*), NULL, NULL FROM {pairs} "
-        "WHERE m_value IS NOT NULL GROUP BY importer, year",
-    ]
-    return f"SELECT {cols} FROM (" + " UNION ALL ".join(parts) + ") f"
+    m1, a0, b1, a1, res = (temp_name(n) for n in ("m1", "a0", "b1", "a1", "res"))
+    try:
+        m = (
+            "SELECT exporter, importer, year, substr(product, 1, 2) AS chapter, "
+            "ln(m_value / x_value) AS r, ln(x_value) AS lx, ln(m_value) AS lm "
+            f"FROM {pairs} WHERE x_value > 0 AND m_value > 0"
+        )
+        engine.materialize(
+            m1,
+            "SELECT m.exporter, m.importer, m.chapter, m.r, m.r - u.mu AS r1, m.lx, m.lm, u.mu "
+            f"FROM ({m}) m JOIN (SELECT chapter, median(r) AS mu FROM ({m}) q GROUP BY chapter) u "
+            "ON u.chapter = m.chapter",
+        )
+        engine.materialize(
+            a0,
+            f"SELECT exporter, median(r1) * count(*) / (count(*) + {k}) AS a "
+            f"FROM {m1} GROUP BY exporter",
+        )
+        engine.materialize(
+            b1,
+            f"SELECT q.importer, median(q.r1 - a0.a) * count(*) / (count(*) + {k}) AS b, "
+            f"count(*) AS n FROM {m1} q JOIN {a0} a0 ON a0.exporter = q.exporter "
+            "GROUP BY q.importer",
+        )
+        engine.materialize(
+            a1,
+            f"SELECT q.exporter, median(q.r1 - b1.b) * count(*) / (count(*) + {k}) AS a, "
+            f"count(*) AS n FROM {m1} q JOIN {b1} b1 ON b1.importer = q.importer "
+            "GROUP BY q.exporter",
+        )
+        engine.materialize(
+            res,
+            "SELECT q.exporter, q.importer, q.r1 - a1.a - b1.b AS e, q.lx, q.lm "
+            f"FROM {m1} q JOIN {a1} a1 ON a1.exporter = q.exporter "
+            f"JOIN {b1} b1 ON b1.importer = q.importer",
+        )
+        cols = "kind, key, chapter, year, effect, sigma, n, ln_mean, ln_sd"
+        parts = [
+            "SELECT 'mu' AS kind, CAST(NULL AS VARCHAR) AS key, chapter, "
+            "CAST(NULL AS INTEGER) AS year, max(mu) AS effect, CAST(NULL AS DOUBLE) AS sigma, "
+            "count(*) AS n, CAST(NULL AS DOUBLE) AS ln_mean, CAST(NULL AS DOUBLE) AS ln_sd "
+            f"FROM {m1} GROUP BY chapter",
+            f"SELECT 'ax', exporter, NULL, NULL, a, NULL, n, NULL, NULL FROM {a1}",
+            f"SELECT 'bm', importer, NULL, NULL, b, NULL, n, NULL, NULL FROM {b1}",
+            f"SELECT 'sx', exporter, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
+            f"avg(lx), stddev_samp(lx) FROM {res} GROUP BY exporter",
+            f"SELECT 'sm', importer, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
+            f"avg(lm), stddev_samp(lm) FROM {res} GROUP BY importer",
+            f"SELECT 'g', NULL, NULL, NULL, NULL, {MAD_SCALE} * median(abs(e)), count(*), "
+            f"NULL, NULL FROM {res}",
+            f"SELECT 'rx', exporter, NULL, year, NULL, NULL, count(*), NULL, NULL FROM {pairs} "
+            "WHERE x_value IS NOT NULL GROUP BY exporter, year",
+            f"SELECT 'rm', importer, NULL, year, NULL, NULL, count(*), NULL, NULL FROM {pairs} "
+            "WHERE m_value IS NOT NULL GROUP BY importer, year",
+        ]
+        engine.materialize(fx, f"SELECT {cols} FROM (" + " UNION ALL ".join(parts) + ") f")
+    finally:
+        for name in (res, a1, b1, a0, m1):
+            engine.drop(name)
 
 
-def _shrunk_sigma(alias: str, glob: str) -> str:
+def _country_sql(fx: str) -> str:
+    """One row per country with every fitted parameter (and the global ones repeated),
+    so the output query needs two plain joins instead of one per parameter."""
+    return (
+        "SELECT c.key, ax.effect AS ax, bm.effect AS bm, sx.sigma AS sx, sx.n AS sx_n, "
+        "sx.ln_mean AS x_ln_mean, sx.ln_sd AS x_ln_sd, sm.sigma AS sm, sm.n AS sm_n, "
+        "sm.ln_mean AS m_ln_mean, sm.ln_sd AS m_ln_sd "
+        f"FROM (SELECT DISTINCT key FROM {fx} WHERE kind IN ('ax', 'bm', 'sx', 'sm')) c "
+        f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'ax') ax ON ax.key = c.key "
+        f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'bm') bm ON bm.key = c.key "
+        f"LEFT JOIN (SELECT key, sigma, n, ln_mean, ln_sd FROM {fx} WHERE kind = 'sx') sx "
+        "ON sx.key = c.key "
+        f"LEFT JOIN (SELECT key, sigma, n, ln_mean, ln_sd FROM {fx} WHERE kind = 'sm') sm "
+        "ON sm.key = c.key"
+    )
+
+
+def _shrunk(sigma: str, n: str, glob: str) -> str:
     """sqrt((n sigma^2 + k g^2) / (n + k)), floored; g alone when the country has no pairs."""
     k = SHRINK
     return (
-        f"greatest({SIGMA_FLOOR}, CASE WHEN {alias}.n IS NULL THEN {glob} ELSE "
-        f"sqrt(({alias}.n * {alias}.sigma * {alias}.sigma + {k} * {glob} * {glob}) "
-        f"/ ({alias}.n + {k})) END)"
+        f"greatest({SIGMA_FLOOR}, CASE WHEN {n} IS NULL THEN {glob} ELSE "
+        f"sqrt(({n} * {sigma} * {sigma} + {k} * {glob} * {glob}) / ({n} + {k})) END)"
     )
 
 
-def _output_sql(pairs: str, fx: str, where: list[str], limit: int | None) -> str:
-    g = f"(SELECT max(sigma) FROM {fx} WHERE kind = 'g')"
-    gmu = f"(SELECT median(effect) FROM {fx} WHERE kind = 'mu')"
-    sx = _shrunk_sigma("sx", "gl.g")
-    sm = _shrunk_sigma("sm", "gl.g")
+def _output(engine: Engine, pairs: str, fx: str, where: list[str], limit: int | None) -> pa.Table:
+    cx, gl = temp_name("mcx"), temp_name("mgl")
+    engine.materialize(cx, _country_sql(fx))
+    engine.materialize(
+        gl,
+        f"SELECT max(CASE WHEN kind = 'g' THEN sigma END) AS g, "
+        f"median(CASE WHEN kind = 'mu' THEN effect END) AS mu FROM {fx}",
+    )
+    try:
+        return engine.sql(_output_sql(pairs, fx, cx, gl, where, limit))
+    finally:
+        engine.drop(cx)
+        engine.drop(gl)
+
+
+def _output_sql(
+    pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: int | None
+) -> str:
+    sx = _shrunk("ce.sx", "ce.sx_n", "gl.g")
+    sm = _shrunk("ci.sm", "ci.sm_n", "gl.g")
     kind = (
         "CASE WHEN p.x_value > 0 AND p.m_value > 0 THEN 'matched' "
         "WHEN p.x_value > 0 AND rm.n IS NOT NULL THEN 'phantom_export' "
@@ -260,26 +307,19 @@ def _output_sql(pairs: str, fx: str, where: list[str], limit: int | None) -> str
         "p.x_kg AS export_kg, p.m_kg AS import_kg, "
         "CASE WHEN p.x_value > 0 AND p.m_value > 0 THEN ln(p.m_value / p.x_value) END AS log_gap, "
         "coalesce(mu.effect, gl.mu) AS cif_fob_margin, "
-        "coalesce(ax.effect, 0.0) AS exporter_effect, coalesce(bm.effect, 0.0) AS importer_effect, "
+        "coalesce(ce.ax, 0.0) AS exporter_effect, coalesce(ci.bm, 0.0) AS importer_effect, "
         f"{sx} AS exporter_sigma, {sm} AS importer_sigma, "
-        "sx.ln_mean AS x_ln_mean, sx.ln_sd AS x_ln_sd, sm.ln_mean AS m_ln_mean, "
-        "sm.ln_sd AS m_ln_sd, p.evidence "
-        f"FROM {pairs} p "
-        f"CROSS JOIN (SELECT {g} AS g, {gmu} AS mu) gl "
+        "ce.x_ln_mean, ce.x_ln_sd, ci.m_ln_mean, ci.m_ln_sd, p.evidence "
+        f"FROM {pairs} p CROSS JOIN {gl} gl "
         f"LEFT JOIN (SELECT chapter, effect FROM {fx} WHERE kind = 'mu') mu "
         "ON mu.chapter = substr(p.product, 1, 2) "
-        f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'ax') ax ON ax.key = p.exporter "
-        f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'bm') bm ON bm.key = p.importer "
-        f"LEFT JOIN (SELECT key, sigma, n, ln_mean, ln_sd FROM {fx} WHERE kind = 'sx') sx "
-        "ON sx.key = p.exporter "
-        f"LEFT JOIN (SELECT key, sigma, n, ln_mean, ln_sd FROM {fx} WHERE kind = 'sm') sm "
-        "ON sm.key = p.importer "
+        f"LEFT JOIN {cx} ce ON ce.key = p.exporter "
+        f"LEFT JOIN {cx} ci ON ci.key = p.importer "
         f"LEFT JOIN (SELECT key, year, n FROM {fx} WHERE kind = 'rx') rx "
         "ON rx.key = p.exporter AND rx.year = p.year "
         f"LEFT JOIN (SELECT key, year, n FROM {fx} WHERE kind = 'rm') rm "
         "ON rm.key = p.importer AND rm.year = p.year "
-        "WHERE (p.x_value > 0 OR p.m_value > 0)"
-        + ("".join(f" AND {w}" for w in where))
+        "WHERE (p.x_value > 0 OR p.m_value > 0)" + "".join(f" AND {w}" for w in where)
     )
     phantom_sd = f"greatest(0.5, coalesce({{sd}}, {SIGMA_FLOOR * 10}))"
     z = (
@@ -320,7 +360,15 @@ def _conform(table: pa.Table) -> pa.Table:
             typ = (
                 pa.string()
                 if name
-                in ("exporter", "importer", "exporter_iso3", "importer_iso3", "product", "kind", "qty_unit")
+                in (
+                    "exporter",
+                    "importer",
+                    "exporter_iso3",
+                    "importer_iso3",
+                    "product",
+                    "kind",
+                    "qty_unit",
+                )
                 else pa.float64()
             )
         arrays.append(col.cast(typ))

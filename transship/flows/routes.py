@@ -239,9 +239,17 @@ class ProductData:
         has_r = np.isfinite(r)
         return np.where(has_r, r, self.x[year]), np.where(has_r, r, self.m[year])
 
-    def chain(self, year: int, production: FloatArray | None = None) -> att.Chain:
-        if production is not None:
-            return att.build_chain(self.point(year), self.world_imports[year], production)
+    def chain(
+        self,
+        year: int,
+        production: FloatArray | None = None,
+        min_absorption: float = att.MIN_ABSORPTION,
+    ) -> att.Chain:
+        """The year's Markov chain (cached for the default assumptions)."""
+        if production is not None or min_absorption != att.MIN_ABSORPTION:
+            return att.build_chain(
+                self.point(year), self.world_imports[year], production, min_absorption
+            )
         if year not in self._chains:
             self._chains[year] = att.build_chain(self.point(year), self.world_imports[year])
         return self._chains[year]
@@ -471,6 +479,7 @@ def find_routes(
     min_share: float = 1e-5,
     noise: float = REPORTING_NOISE,
     production: dict[str, float] | None = None,
+    min_absorption: float = att.MIN_ABSORPTION,
     max_candidates: int = MAX_CANDIDATES,
     data: dict[str, ProductData] | None = None,
 ) -> list[Route]:
@@ -479,7 +488,8 @@ def find_routes(
     ``destination=None`` ranks paths to every destination. ``years``: ``'2019-2024'``, a
     pair or a range. ``break_date`` (``'2022-02'``) switches on the surge indicator.
     ``dataset`` limits the rows to one dataset. ``production``: known production per
-    territory (else the net-export proxy). ``data``: matrices already loaded with
+    territory (else the net-export proxy, with every territory keeping at least
+    ``min_absorption`` of its supply). ``data``: matrices already loaded with
     :func:`load_flows` (the validation reuses them; ``product`` then only labels errors).
     Routes come back best first; each carries its legs, nodes, indicators and record ids.
     """
@@ -519,6 +529,7 @@ def find_routes(
                 noise=noise,
                 min_share=min_share,
                 production=production,
+                min_absorption=min_absorption,
                 max_candidates=max_candidates,
                 brk=brk,
                 span=span,
@@ -575,6 +586,7 @@ def _routes_for_product(
     noise: float,
     min_share: float,
     production: dict[str, float] | None,
+    min_absorption: float,
     max_candidates: int,
     brk: BreakDate | None,
     span: Years | None,
@@ -584,7 +596,7 @@ def _routes_for_product(
     years = [y for y in pd.years if pd.point(y)[o].sum() > 0]
     if not years:
         return []
-    ychains = {y: pd.chain(y, prod_vec) for y in years}
+    ychains = {y: pd.chain(y, prod_vec, min_absorption) for y in years}
     origin_exports = {y: float(pd.point(y)[o].sum()) for y in years}
     total_exports = sum(origin_exports.values())
 
@@ -620,7 +632,9 @@ def _routes_for_product(
     shares = shares[order]
 
     # 3. Intervals: resample the mirror alternatives and the noise, year by year.
-    low, high, vlow, vhigh = _intervals(pd, o, years, paths, resamples, rng, noise, prod_vec)
+    low, high, vlow, vhigh = _intervals(
+        pd, o, years, paths, resamples, rng, noise, prod_vec, min_absorption
+    )
     if resamples == 0:
         low, high, vlow, vhigh = shares.copy(), shares.copy(), values.copy(), values.copy()
 
@@ -630,11 +644,13 @@ def _routes_for_product(
         _load_monthly(eng, pd, cells, span, dataset)
     controls = _control_products(eng, pd, cells, span, dataset) if brk is not None else {}
     best = float(shares.max()) if len(shares) else 0.0
+    node_cache: dict[int, Node] = {}
+    did_cache: dict[tuple[int, int], tuple[DiD | None, list[str], str]] = {}
     routes: list[Route] = []
     for k, path in enumerate(paths):
         labels = [pd.labels[i] for i in path]
         legs = [_leg(pd, ychains, path[t], path[t + 1], years) for t in range(len(path) - 1)]
-        nodes = [_node(pd, ychains, path, t, years) for t in range(len(path))]
+        nodes = [_node(pd, ychains, path, t, years, node_cache) for t in range(len(path))]
         dest = path[-1]
         check = {
             "paths_share": float(paths_value[dest] / total_exports),
@@ -644,7 +660,7 @@ def _routes_for_product(
             check["paths_share"] / check["chain_share"] if check["chain_share"] > 0 else 1.0
         )
         indicators, score = _indicators(
-            pd, path, legs, nodes, years, float(shares[k]), best, check, brk, controls
+            pd, path, legs, nodes, years, float(shares[k]), best, check, brk, controls, did_cache
         )
         routes.append(
             Route(
@@ -677,6 +693,7 @@ def _intervals(
     rng: np.random.Generator,
     noise: float,
     prod_vec: FloatArray | None,
+    min_absorption: float,
     chunk: int = 50,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """5th and 95th percentiles of share and value over ``resamples`` plausible worlds."""
@@ -692,7 +709,7 @@ def _intervals(
             s = min(chunk, resamples - done)
             alt_x, alt_m = pd.alternatives(y)
             flows = att.resample_flows(alt_x, alt_m, rng, s, noise)
-            q, absorb, f = att.stacked_chains(flows, pd.world_imports[y], prod_vec)
+            q, absorb, f = att.stacked_chains(flows, pd.world_imports[y], prod_vec, min_absorption)
             row = f[:, o, :]
             tot = row.sum(axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -725,28 +742,43 @@ def _leg(pd: ProductData, chains: dict[int, att.Chain], i: int, j: int, years: l
 
 
 def _node(
-    pd: ProductData, chains: dict[int, att.Chain], path: tuple[int, ...], t: int, years: list[int]
+    pd: ProductData,
+    chains_by_year: dict[int, att.Chain],
+    path: tuple[int, ...],
+    t: int,
+    years: list[int],
+    cache: dict[int, Node],
 ) -> Node:
     i = path[t]
     role = "origin" if t == 0 else "destination" if t == len(path) - 1 else "intermediary"
-    imports = sum(float(chains[y].imports[i]) for y in years)
-    exports = sum(float(chains[y].exports[i]) for y in years)
-    supply = sum(float(chains[y].supply[i]) for y in years)
-    kept = sum(float(chains[y].supply[i] * chains[y].absorb[i]) for y in years)
-    ids: list[str] = []
-    for y in years:
-        ids.extend(pd.world_ids.get((y, i), ()))
-        for j in range(pd.n):
-            ids.extend(pd.ids.get((y, j, i), ()))
-            ids.extend(pd.ids.get((y, i, j), ()))
+    if i not in cache:
+        chs = [chains_by_year[y] for y in years]
+        supply = sum(float(c.supply[i]) for c in chs)
+        kept = sum(float(c.supply[i] * c.absorb[i]) for c in chs)
+        ids: list[str] = []
+        for y in years:
+            ids.extend(pd.world_ids.get((y, i), ()))
+            for j in range(pd.n):
+                ids.extend(pd.ids.get((y, j, i), ()))
+                ids.extend(pd.ids.get((y, i, j), ()))
+        cache[i] = Node(
+            territory=pd.labels[i],
+            role=role,
+            imports_usd=sum(float(c.imports[i]) for c in chs),
+            exports_usd=sum(float(c.exports[i]) for c in chs),
+            supply_usd=supply,
+            absorption=kept / supply if supply > 0 else 1.0,
+            record_ids=ids,
+        )
+    base = cache[i]
     return Node(
-        territory=pd.labels[i],
+        territory=base.territory,
         role=role,
-        imports_usd=imports,
-        exports_usd=exports,
-        supply_usd=supply,
-        absorption=kept / supply if supply > 0 else 1.0,
-        record_ids=ids,
+        imports_usd=base.imports_usd,
+        exports_usd=base.exports_usd,
+        supply_usd=base.supply_usd,
+        absorption=base.absorption,
+        record_ids=base.record_ids,
     )
 
 
@@ -762,27 +794,40 @@ def _indicators(
     check: dict[str, float],
     brk: BreakDate | None,
     controls: dict[tuple[int, int], list[_Cell]],
+    did_cache: dict[tuple[int, int], tuple[DiD | None, list[str], str]],
 ) -> tuple[list[Indicator], float]:
     leg_ids = [rid for g in legs for rid in g.record_ids]
     world = [rid for y in years for i in path for rid in pd.world_ids.get((y, i), ())]
     inds = [
         Indicator(
             name="attribution",
-            value=share / best if best > 0 else 0.0,
+            value=attribution_value(share, best),
             weight=WEIGHTS["attribution"],
             evidence=sorted(set(leg_ids) | set(world)),
             detail=(
                 f"{share:.4%} of {pd.labels[path[0]]}'s exports of {pd.product} end in "
                 f"{pd.labels[path[-1]]} along this path (all paths: {check['paths_share']:.4%}, "
-                f"chain total (I-Q)^-1 R: {check['chain_share']:.4%}); value relative to the "
-                f"best route of the query; supply rows per node in nodes[].record_ids"
+                f"chain total (I-Q)^-1 R: {check['chain_share']:.4%}); value = 1 + log10(share / "
+                f"best share of the query) / 3, in [0, 1]; supply rows per node in "
+                f"nodes[].record_ids"
             ),
         ),
         _co_movement(pd, path, years),
-        _surge(pd, path, years, brk, controls),
+        _surge(pd, path, years, brk, controls, did_cache),
         _reported_reexport(pd, path, years),
     ]
     return inds, weighted_score(inds)
+
+
+def attribution_value(share: float, best: float) -> float:
+    """The attribution indicator in [0, 1]: 1 for the query's largest share, falling by a
+    third per factor of ten below it (0 at a thousandth). Logarithmic because
+    proportional mixing dilutes every path through a large intermediary by the size of
+    that intermediary's supply: a real diversion route can carry a hundredth of the
+    largest route's share and still be the one that matters."""
+    if share <= 0 or best <= 0:
+        return 0.0
+    return float(np.clip(1.0 + math.log10(share / best) / 3.0, 0.0, 1.0))
 
 
 def _series(pd: ProductData, i: int, j: int, years: list[int]) -> tuple[dict[str, float], bool]:
@@ -898,6 +943,7 @@ def _surge(
     years: list[int],
     brk: BreakDate | None,
     controls: dict[tuple[int, int], list[_Cell]],
+    did_cache: dict[tuple[int, int], tuple[DiD | None, list[str], str]],
 ) -> Indicator:
     if brk is None:
         return Indicator("surge", 0.0, 0.0, [], "no break date given (--break)")
@@ -905,7 +951,10 @@ def _surge(
     parts: list[str] = []
     ids: list[str] = []
     for t in range(len(path) - 1):
-        res, leg_ids, label = _leg_did(pd, path[t], path[t + 1], years, brk, controls)
+        leg = (path[t], path[t + 1])
+        if leg not in did_cache:
+            did_cache[leg] = _leg_did(pd, leg[0], leg[1], years, brk, controls)
+        res, leg_ids, label = did_cache[leg]
         if res is None:
             parts.append(f"{label}: no periods on one side of {brk} or no controls")
             worst = None

@@ -7,11 +7,14 @@ other products to that destination. A rise that the controls share (a price boom
 reporting change) cancels out; what is left is specific to the leg. Here the same estimate
 is made for one leg at a time:
 
-``y[u, t] = log(1 + value)``, u the treated cell (M -> D, product P) and the controls
+``y[u, t] = log(value + c)``, u the treated cell (M -> D, product P) and the controls
 (M -> other destinations, P) and (M -> D, other products); ``beta`` is the two-way
 fixed-effects coefficient of treated x post, which on a balanced panel with one treated
-cell equals (treated post - pre) minus (mean control post - pre). ``log(1 + v)`` keeps a
-leg that starts from nothing (the typical new route) instead of dropping its zeros.
+cell equals (treated post - pre) minus (mean control post - pre). The offset ``c`` is 1 %
+of the median positive value in the panel: a leg that starts from nothing (the typical
+new route) is kept, as a rise of about log(100) = 4.6 instead of an arbitrary log(10^7)
+that ``log(1 + v)`` in dollars would give, and a control cell that one year nobody
+reported does not swamp the variance.
 
 Two standard errors: the OLS one from the two-way model's residuals, and a placebo one
 (each control in turn treated as if it were the leg, Conley & Taber style), which does not
@@ -31,6 +34,8 @@ import numpy.typing as npt
 from transship.exc import InvalidInput
 
 FloatArray = npt.NDArray[np.float64]
+#: The log offset as a share of the panel's median positive value (see the module notes).
+OFFSET_SHARE = 0.01
 _BREAK = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
@@ -71,7 +76,7 @@ class DiD:
     se: float  # OLS, two-way fixed effects
     placebo_se: float | None  # sd of the estimate over placebo-treated controls
     placebo_p: float | None  # share of placebo |estimates| at least as large
-    treated_pre: float  # mean log(1+value) of the leg before
+    treated_pre: float  # mean log(value + offset) of the leg before
     treated_post: float
     control_pre: float
     control_post: float
@@ -114,7 +119,12 @@ def did(values: FloatArray, post: npt.NDArray[np.bool_], treated: int = 0) -> Di
     n_pre = n_periods - n_post
     if n_units < 2 or n_post == 0 or n_pre == 0:
         return None
-    y = np.log1p(np.maximum(v, 0.0))
+    v = np.maximum(v, 0.0)
+    positive = v[v > 0]
+    if positive.size == 0:
+        return None
+    offset = OFFSET_SHARE * float(np.median(positive))
+    y = np.log(v + offset)
     controls = [u for u in range(n_units) if u != treated]
     beta = _did_point(y, treated, post, controls)
 

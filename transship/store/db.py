@@ -61,13 +61,13 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Store:
         "preserve_insertion_order": "false",
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",
-        # DuckDB draws its own progress bar on stdout, which would corrupt --json output.
-        "enable_progress_bar": "false",
     }
     try:
         con = duckdb.connect(str(db), read_only=read_only, config=config)
     except duckdb.Error as exc:
         raise StoreError(f"cannot open store {db}: {exc}") from exc
+    # DuckDB draws its own progress bar on stdout, which would corrupt --json output.
+    con.execute("SET enable_progress_bar = false")
     log.debug("opened %s (threads=%s, memory_limit=%s)", db, config["threads"], config["memory_limit"])
     store = Store(con, db)
     if not read_only:
