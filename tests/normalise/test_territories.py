@@ -218,6 +218,8 @@ def test_lookup_dispatch() -> None:
     assert lookup("Peru").code == "pe"
     assert lookup("Mali").code == "ml"
     assert lookup("ua-cri").code == "ua-cri"
+    assert lookup("UA-CRI").code == "ua-cri"
+    assert lookup("zz-899").is_area
 
 
 # --- every name and code in the real files -----------------------------------------------

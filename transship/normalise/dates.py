@@ -92,7 +92,9 @@ def partial_date(value: str | int | float | date | datetime | None) -> str | Non
             return _check(int(text[:4]), int(text[4:6]), int(text[6:]))
         raise InvalidInput(f"not a date: {value!r}")
 
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[T ].*)?)?", text)
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[T ].*)?)?", text) or re.fullmatch(
+        r"(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?", text
+    )
     if iso:
         return _check(int(iso[1]), int(iso[2]), int(iso[3]) if iso[3] else None)
 

@@ -408,7 +408,7 @@ def from_name(name: str) -> Territory:
     raise UnknownCode("territory", name)
 
 
-_CODE_LIKE = re.compile(r"^[A-Za-z]{2,4}$|^[a-z]{2}-[a-z0-9-]+$")
+_CODE_LIKE = re.compile(r"^[A-Za-z]{2,4}$|^[A-Za-z]{2}-[A-Za-z0-9-]+$")
 
 
 def lookup(value: str | int) -> Territory:
