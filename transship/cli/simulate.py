@@ -106,11 +106,14 @@ def evaluate_cmd(
         list[Path], typer.Argument(help="Folders written by `transship simulate`.")
     ],
     db: DbOption = None,
+    mean: Annotated[
+        bool, typer.Option("--mean", help="Average the folders per stage and noise level (seeds).")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Ingest simulated folders, run the detection stages that exist, and score them
     (precision, recall, F1) against each folder's truth.jsonl, per stage and noise level."""
-    from transship.simulate.evaluate import evaluate, format_rows
+    from transship.simulate.evaluate import evaluate, format_rows, mean_rows
 
     rows = []
     store = open_store(db) if db is not None else None
@@ -126,6 +129,8 @@ def evaluate_cmd(
     finally:
         if store is not None:
             store.close()
+    if mean:
+        rows = mean_rows(rows)
     if json_out:
         emit_json([r.to_dict() for r in rows])
         return

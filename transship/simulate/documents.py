@@ -517,8 +517,11 @@ class _Builder:
                     issued,
                     lid,
                 )
-                if kind == "forged" and rng.random() < self.p_visible_flaw:
-                    flaw = int(rng.integers(4))
+                # Drawn for every new certificate, used for forged ones: the same seed then
+                # plants the same consignments at every noise level (paired comparisons).
+                visible = rng.random() < self.p_visible_flaw
+                flaw = int(rng.integers(4))
+                if kind == "forged" and visible:
                     if flaw == 0:
                         cert["issuing_authority"] = None
                         reasons.append("missing_issuing_authority")

@@ -359,6 +359,32 @@ def _route_stage(
     return score(stage, label, predicted, planted, f"route score >= {ROUTE_THRESHOLD}")
 
 
+def mean_rows(rows: list[EvalRow]) -> list[EvalRow]:
+    """Average several runs (seeds) per stage and noise level: precision, recall and F1 are
+    means over runs, support and counts are totals. Order: first appearance."""
+    groups: dict[tuple[str, str], list[EvalRow]] = {}
+    for r in rows:
+        groups.setdefault((r.stage, r.noise), []).append(r)
+    out = []
+    for (stage, noise), rs in groups.items():
+        n = len(rs)
+        out.append(
+            EvalRow(
+                stage,
+                noise,
+                round(sum(r.precision for r in rs) / n, 4),
+                round(sum(r.recall for r in rs) / n, 4),
+                round(sum(r.f1 for r in rs) / n, 4),
+                sum(r.support for r in rs),
+                sum(r.tp for r in rs),
+                sum(r.fp for r in rs),
+                sum(r.fn for r in rs),
+                f"mean of {n} runs; " + rs[0].note if n > 1 else rs[0].note,
+            )
+        )
+    return out
+
+
 def format_rows(rows: list[EvalRow]) -> list[dict[str, Any]]:
     """Rows for a human table (with counts and notes)."""
     return [{**r.to_dict(), "tp": r.tp, "fp": r.fp, "fn": r.fn, "note": r.note} for r in rows]
