@@ -204,6 +204,16 @@ def test_real_file_names_need_no_rigour_fallback(shared_data: Path) -> None:
     assert missing == set()
 
 
+def test_multilingual_names_come_from_our_index() -> None:
+    """rigour's multilingual names are in our index (fast), not only in its slow lookup."""
+    from transship.normalise.territories import _index, _name_key
+
+    by_name = _index().by_name
+    for name, code in (("Україна", "ua"), ("Serbien", "rs"), ("Turquie", "tr"), ("Kenia", "ke")):
+        assert by_name[_name_key(name)].code == code
+        assert from_name(name).code == code
+
+
 def test_unknown_name_raises() -> None:
     for bad in ("Atlantis", "", "   ", "*"):
         with pytest.raises(UnknownCode):

@@ -18,7 +18,8 @@ Sources disagree in small, costly ways:
   ``transship/data/territory_aliases.csv`` holds the names rigour and pycountry miss, plus
   Serbian Latin and Cyrillic names used in Serbian export reports.
 
-rigour gives the codes (lowercase ISO alpha-2 plus ``xk``, ``suhh``, ``yucs``, ``csxx``,
+rigour also gives some 27,000 names in many languages (indexed here once, with our own
+fast key); rigour gives the codes (lowercase ISO alpha-2 plus ``xk``, ``suhh``, ``yucs``, ``csxx``,
 ``cshh``, ``dd``, sub-national ``ua-cri``); pycountry gives ISO numeric codes and the ISO
 3166-3 alpha-4 codes of former countries. Former countries rigour does not know keep their
 alpha-4 code, lowercased, as their code (``ydye`` South Yemen, ``vdvn`` North Vietnam).
@@ -283,12 +284,37 @@ def _build() -> _Index:
     for hist in pycountry.historic_countries:
         terr = idx.by_alpha4[str(hist.alpha_4)]
         _put(idx.by_name, _name_key(str(hist.name)), terr)
+    for code, name in _rigour_names():
+        if code != "zz" and code in idx.by_code:
+            _put(idx.by_name, _name_key(name), idx.by_code[code])
     for row in read_table("territory_aliases.csv"):
         target = idx.by_code.get(row["territory"])
         if target is None:
             raise UnknownCode("territory", row["territory"])
         idx.by_name[_name_key(row["alias"])] = target
     return idx
+
+
+def _rigour_names() -> list[tuple[str, str]]:
+    """rigour's multilingual names (strong, then weak), keyed with our fast :func:`_name_key`.
+
+    ``rigour.territories.lookup_territory`` normalises its ~27,000 names on first use, which
+    costs several seconds; reading the same data here takes a fraction of that. The data file
+    is reached through rigour internals, so any change there just leaves these names out (the
+    slow lookup remains as a fallback).
+    """
+    try:
+        from rigour._core import territories_jsonl
+        from rigour.data import iter_jsonl_text
+    except ImportError:  # pragma: no cover - depends on the rigour version
+        return []
+    strong: list[tuple[str, str]] = []
+    weak: list[tuple[str, str]] = []
+    for data in iter_jsonl_text(territories_jsonl()):
+        code = str(data.get("code", ""))
+        strong += [(code, str(n)) for n in data.get("names_strong", [])]
+        weak += [(code, str(n)) for n in data.get("names_weak", [])]
+    return strong + weak
 
 
 def _area_table(name: str, idx: _Index) -> dict[int, Territory]:
