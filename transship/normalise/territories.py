@@ -18,10 +18,10 @@ Sources disagree in small, costly ways:
   ``transship/data/territory_aliases.csv`` holds the names rigour and pycountry miss, plus
   Serbian Latin and Cyrillic names used in Serbian export reports.
 
-rigour also gives some 27,000 names in many languages (indexed here once, with our own
-fast key); rigour gives the codes (lowercase ISO alpha-2 plus ``xk``, ``suhh``, ``yucs``, ``csxx``,
-``cshh``, ``dd``, sub-national ``ua-cri``); pycountry gives ISO numeric codes and the ISO
-3166-3 alpha-4 codes of former countries. Former countries rigour does not know keep their
+rigour gives the codes (lowercase ISO alpha-2 plus ``xk``, ``suhh``, ``yucs``, ``csxx``,
+``cshh``, ``dd``, sub-national ``ua-cri``) and some 27,000 names in many languages, indexed
+here once with our own fast key; pycountry gives ISO numeric codes and the ISO 3166-3
+alpha-4 codes of former countries. Former countries rigour does not know keep their
 alpha-4 code, lowercased, as their code (``ydye`` South Yemen, ``vdvn`` North Vietnam).
 
 Special codes: ``world`` for the World aggregate, ``zz`` for an unknown party (a source that
