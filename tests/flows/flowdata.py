@@ -111,19 +111,60 @@ def generated_rows(seed: int = 7, hub: bool = True) -> pa.Table:
                     q = round(v / 50.0)
                     if rng.random() < 0.93:
                         xv = v * float(np.exp(rng.normal(0, noise[e[0]])))
-                        add(reporter=e, partner=i, flow="X", year=year, hs=hs, value=xv, qty=q, unit="kg")
+                        add(
+                            reporter=e,
+                            partner=i,
+                            flow="X",
+                            year=year,
+                            hs=hs,
+                            value=xv,
+                            qty=q,
+                            unit="kg",
+                        )
                     if rng.random() < 0.93:
                         bias = 1.3 if i[0] == "us" else 1.0
                         mv = v * 1.06 * bias * float(np.exp(rng.normal(0, noise[i[0]])))
-                        add(reporter=i, partner=e, flow="M", year=year, hs=hs, value=mv, qty=q, unit="kg")
+                        add(
+                            reporter=i,
+                            partner=e,
+                            flow="M",
+                            year=year,
+                            hs=hs,
+                            value=mv,
+                            qty=q,
+                            unit="kg",
+                        )
             # aggregates that must never pair
             for c in COUNTRIES[:4]:
-                add(reporter=c, partner=("world", "WLD"), flow="X", year=year, hs=hs, value=1e9, world=True)
-                add(reporter=c, partner=("zz-899", None), flow="M", year=year, hs=hs, value=5e8, area=True)
+                add(
+                    reporter=c,
+                    partner=("world", "WLD"),
+                    flow="X",
+                    year=year,
+                    hs=hs,
+                    value=1e9,
+                    world=True,
+                )
+                add(
+                    reporter=c,
+                    partner=("zz-899", None),
+                    flow="M",
+                    year=year,
+                    hs=hs,
+                    value=5e8,
+                    area=True,
+                )
     if hub:
         for year in YEARS:
             if year >= 2022:
-                add(reporter=("bg", "BGR"), partner=("ua", "UKR"), flow="RX", year=year, hs="930610", value=4e7)
+                add(
+                    reporter=("bg", "BGR"),
+                    partner=("ua", "UKR"),
+                    flow="RX",
+                    year=year,
+                    hs="930610",
+                    value=4e7,
+                )
     # a clear phantom: 'pl' reports a large export of 930200 to 'cz' in 2019 that cz never reports
     add(reporter=("pl", "POL"), partner=("cz", "CZE"), flow="X", year=2019, hs="930300", value=9e8)
     table = pa.Table.from_pylist(rows)

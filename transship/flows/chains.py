@@ -162,7 +162,7 @@ def scope_sql(
     level = "length(hs_code)" if product else "0"
     cols = (
         "record_id, reporter, partner, reporter_iso3, partner_iso3, flow, year, "
-        "value_usd, qty, qty_unit, net_weight_kg, "
+        "value_usd, qty, qty_unit, net_weight_kg, simulated, "
         "(value_basis IS NOT NULL AND value_basis = 'reconciled') AS reconciled"
     )
     inner = (
@@ -173,7 +173,7 @@ def scope_sql(
     # One HS level and one period kind per reporter, flow and year (see module docstring).
     return (
         "SELECT record_id, reporter, partner, reporter_iso3, partner_iso3, flow, year, "
-        "value_usd, qty, qty_unit, net_weight_kg, reconciled, product FROM ("
+        "value_usd, qty, qty_unit, net_weight_kg, simulated, reconciled, product FROM ("
         "SELECT s.*, min(level_key) OVER (PARTITION BY reporter, flow, year) AS level_min "
         f"FROM ({inner}) s) k WHERE level_key = level_min"
     )
@@ -185,12 +185,13 @@ def pairs_sql(scope: str, evidence: bool = True) -> str:
 
     Columns: exporter, importer, exporter_iso3, importer_iso3, product, year, x_value,
     m_value, r_value (reconciled), value_usd (r_value, else x_value, else m_value /
-    CIF_FACTOR), x_qty / m_qty (when that side used one unit), qty_unit, x_kg, m_kg,
-    n_rows, evidence (sorted record ids; omitted when ``evidence=False``).
+    CIF_FACTOR), x_qty / m_qty (when that side used one unit), qty_unit, common_unit (both
+    sides in one and the same unit), x_kg, m_kg, simulated (any row simulated), n_rows,
+    evidence (sorted record ids; omitted when ``evidence=False``).
     """
     ev = ", list_sort(array_agg(record_id)) AS evidence" if evidence else ""
     side = (
-        "SELECT record_id, product, year, value_usd, qty, qty_unit, net_weight_kg, "
+        "SELECT record_id, product, year, value_usd, qty, qty_unit, net_weight_kg, simulated, "
         "CASE WHEN reconciled THEN 'R' ELSE flow END AS side, "
         "CASE WHEN flow = 'M' THEN partner ELSE reporter END AS exporter, "
         "CASE WHEN flow = 'M' THEN reporter ELSE partner END AS importer, "
@@ -212,6 +213,7 @@ def pairs_sql(scope: str, evidence: bool = True) -> str:
         "max(qty_unit) FILTER (WHERE side = 'M') AS m_unit_max, "
         "sum(net_weight_kg) FILTER (WHERE side = 'X') AS x_kg, "
         "sum(net_weight_kg) FILTER (WHERE side = 'M') AS m_kg, "
+        "max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim, "
         f"count(*) AS n_rows{ev} "
         f"FROM ({side}) sd GROUP BY exporter, importer, product, year"
     )
@@ -225,7 +227,7 @@ def pairs_sql(scope: str, evidence: bool = True) -> str:
         "coalesce(x_unit_min, m_unit_min) AS qty_unit, "
         "CASE WHEN x_unit_min = x_unit_max AND m_unit_min = m_unit_max "
         "AND x_unit_min = m_unit_min THEN x_unit_min END AS common_unit, "
-        f"x_kg, m_kg, n_rows{evcol} FROM ({agg}) a"
+        f"x_kg, m_kg, sim = 1 AS simulated, n_rows{evcol} FROM ({agg}) a"
     )
 
 
@@ -237,8 +239,9 @@ class LegTable:
     ``relation`` holds: leg_id BIGINT, exp / imp INTEGER (indexes into ``territories``),
     pidx INTEGER (index into ``products``), year INTEGER, value_usd DOUBLE.
     ``evidence_relation`` holds leg_id, exporter, importer (store codes), product, year,
-    value_usd and ``evidence`` (the record ids behind the leg). ``territories`` are store codes ('rs'), ``iso3`` the
-    matching ISO3 (None for codes without one), ``products`` the product labels.
+    value_usd and ``evidence`` (the record ids behind the leg). ``territories`` are store
+    codes ('rs'), ``iso3`` the matching ISO3 (None for codes without one), ``products`` the
+    product labels.
     """
 
     engine: Engine

@@ -201,7 +201,9 @@ class SparkEngine(Engine):
             .appName("transship-flows")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config(
+                "spark.sql.shuffle.partitions", "2" if self.master.startswith("local") else "200"
+            )
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -263,10 +265,12 @@ class SparkEngine(Engine):
         self._views.add(name)
 
     def materialize(self, name: str, query: str) -> None:
-        old = self._cached.pop(name, None)
-        df = self._df(query).persist()
-        df.count()
+        # localCheckpoint (eager) computes the result once and cuts its lineage: later
+        # queries plan against the stored result instead of re-planning (and, after an
+        # upstream view is dropped, re-running) every step that led to it.
+        df = self._df(query).localCheckpoint(eager=True)
         df.createOrReplaceTempView(_check_name(name))
+        old = self._cached.pop(name, None)
         self._cached[name] = df
         self._views.add(name)
         if old is not None:

@@ -67,7 +67,10 @@ def pass_through(break_year: int | None) -> tuple[str, str]:
     A territory that imports about as much of a product as it exports, in the same year,
     behaves like a conduit; a producer (exports, few imports) or a consumer (imports, few
     exports) does not. 0 when the territory has no recorded inflow."""
-    value = "CASE WHEN coalesce(in_v, 0.0) > 0 THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0.0 END"
+    value = (
+        "CASE WHEN coalesce(in_v, 0.0) > 0 "
+        "THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0.0 END"
+    )
     return value, "out_v > 0"
 
 
@@ -96,7 +99,10 @@ def reexport_share(break_year: int | None) -> tuple[str, str]:
     The one indicator where the hub says it itself. Available only where the territory
     reports re-exports at all that year (Comtrade flow RX); a territory that reports RX for
     other products but none for this one scores 0."""
-    value = "CASE WHEN coalesce(x_out, 0.0) > 0 THEN least(1.0, coalesce(rx_v, 0.0) / x_out) ELSE 0.0 END"
+    value = (
+        "CASE WHEN coalesce(x_out, 0.0) > 0 "
+        "THEN least(1.0, coalesce(rx_v, 0.0) / x_out) ELSE 0.0 END"
+    )
     return value, "rx_reporter"
 
 
@@ -149,6 +155,7 @@ class HubScore:
     indicators: list[Indicator] = field(default_factory=list)
     inflow_usd: float = 0.0
     outflow_usd: float = 0.0
+    simulated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +166,7 @@ class HubScore:
             "score": self.score,
             "inflow_usd": self.inflow_usd,
             "outflow_usd": self.outflow_usd,
+            "simulated": self.simulated,
             "indicators": [i.to_dict() for i in self.indicators],
         }
 
@@ -176,9 +184,10 @@ def hub_table(
     into :class:`HubScore` objects with evidence per indicator).
 
     Columns: code, territory (ISO3), product, year, score, inflow_usd, outflow_usd,
-    rx_usd, and for each indicator ``<name>`` (value) and ``<name>_w`` (weight used, 0 when
-    not computable); with ``evidence``, ``in_ids``, ``out_ids``, ``rx_ids`` (record ids of
-    the year's inflow, outflow and re-export rows). Every year up to the last of ``years``
+    rx_usd, simulated (any row behind it simulated), and for each indicator ``<name>``
+    (value) and ``<name>_w`` (weight used, 0 when not computable); with ``evidence``,
+    ``in_ids``, ``out_ids``, ``rx_ids`` (record ids of the year's inflow, outflow and
+    re-export rows). Every year up to the last of ``years``
     feeds the time-series indicators; only rows in ``years`` are returned.
     ``use_reexports=False`` ignores RX rows (for validating against them).
     """
@@ -213,11 +222,12 @@ def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: b
     outs = (
         "SELECT exporter AS code, max(exporter_iso3) AS iso3, product, year, "
         "sum(value_usd) AS out_v, sum(x_value) AS x_out, "
-        "sum(value_usd * value_usd) AS out_sq"
+        "sum(value_usd * value_usd) AS out_sq, max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_o"
         f"{ev_out} FROM {pairs} WHERE value_usd > 0 GROUP BY exporter, product, year"
     )
     ins = (
-        f"SELECT importer AS code, product, year, sum(value_usd) AS in_v{ev_in} "
+        "SELECT importer AS code, product, year, sum(value_usd) AS in_v, "
+        f"max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_i{ev_in} "
         f"FROM {pairs} WHERE value_usd > 0 GROUP BY importer, product, year"
     )
     if rx_rel is not None:
@@ -235,7 +245,8 @@ def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: b
     base = (
         "SELECT o.code, o.iso3, o.product, o.year, o.out_v, o.x_out, "
         "o.out_sq / (o.out_v * o.out_v) AS hhi, i.in_v, r.rx_v, "
-        f"(rr.code IS NOT NULL) AS rx_reporter{ev_cols} "
+        "(rr.code IS NOT NULL) AS rx_reporter, "
+        f"(o.sim_o = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated{ev_cols} "
         f"FROM ({outs}) o LEFT JOIN ({ins}) i "
         "ON i.code = o.code AND i.product = o.product AND i.year = o.year "
         f"LEFT JOIN ({rx}) r ON r.code = o.code AND r.product = o.product AND r.year = o.year "
@@ -243,7 +254,8 @@ def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: b
     )
     win = "PARTITION BY code, product"
     if break_year is None:
-        prior = f"avg(out_v) OVER ({win} ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+        prior = f"avg(out_v) OVER ({win} ORDER BY year {frame})"
     else:
         prior = f"avg(CASE WHEN year < {int(break_year)} THEN out_v END) OVER ({win})"
     series = (
@@ -265,10 +277,11 @@ def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: b
     names = list(HUB_INDICATORS)
     ev_sel = ", out_ids, in_ids, rx_ids" if evidence else ""
     return (
-        "SELECT code, coalesce(iso3, upper(code)) AS territory, product, CAST(year AS INTEGER) AS year, "
+        "SELECT code, coalesce(iso3, upper(code)) AS territory, product, "
+        "CAST(year AS INTEGER) AS year, "
         f"CASE WHEN ({' + '.join(den)}) > 0 THEN ({' + '.join(num)}) / ({' + '.join(den)}) "
         "ELSE 0.0 END AS score, coalesce(in_v, 0.0) AS inflow_usd, out_v AS outflow_usd, "
-        "coalesce(rx_v, 0.0) AS rx_usd, "
+        "coalesce(rx_v, 0.0) AS rx_usd, simulated, "
         + ", ".join(f"{n}, {n}_w" for n in names)
         + f"{ev_sel} FROM ({ind}) x"
     )
@@ -368,6 +381,7 @@ def _hub_score(
         indicators=indicators,
         inflow_usd=float(row["inflow_usd"] or 0.0),
         outflow_usd=float(row["outflow_usd"] or 0.0),
+        simulated=bool(row.get("simulated")),
     )
 
 

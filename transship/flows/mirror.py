@@ -87,6 +87,7 @@ COLUMNS = (
     "importer_sigma",
     "residual",
     "z",
+    "simulated",
     "evidence",
 )
 
@@ -285,9 +286,7 @@ def _output(engine: Engine, pairs: str, fx: str, where: list[str], limit: int | 
         engine.drop(gl)
 
 
-def _output_sql(
-    pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: int | None
-) -> str:
+def _output_sql(pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: int | None) -> str:
     sx = _shrunk("ce.sx", "ce.sx_n", "gl.g")
     sm = _shrunk("ci.sm", "ci.sm_n", "gl.g")
     kind = (
@@ -309,7 +308,7 @@ def _output_sql(
         "coalesce(mu.effect, gl.mu) AS cif_fob_margin, "
         "coalesce(ce.ax, 0.0) AS exporter_effect, coalesce(ci.bm, 0.0) AS importer_effect, "
         f"{sx} AS exporter_sigma, {sm} AS importer_sigma, "
-        "ce.x_ln_mean, ce.x_ln_sd, ci.m_ln_mean, ci.m_ln_sd, p.evidence "
+        "ce.x_ln_mean, ce.x_ln_sd, ci.m_ln_mean, ci.m_ln_sd, p.simulated, p.evidence "
         f"FROM {pairs} p CROSS JOIN {gl} gl "
         f"LEFT JOIN (SELECT chapter, effect FROM {fx} WHERE kind = 'mu') mu "
         "ON mu.chapter = substr(p.product, 1, 2) "
@@ -346,6 +345,7 @@ def _output_sql(
 
 _TYPES = {
     "year": pa.int32(),
+    "simulated": pa.bool_(),
     "evidence": pa.list_(pa.string()),
 }
 
