@@ -162,6 +162,20 @@ class SimulationResult:
     def data_files(self) -> list[Path]:
         return [self.out_dir / f["path"] for f in self.files if f["path"].startswith(DATA + "/")]
 
+    def summary(self) -> list[str]:
+        """A few human lines about the run (every one says SIMULATED)."""
+        c = self.counts
+        return [
+            f"SIMULATED case {self.case}, seed {self.seed}, noise {self.noise}, years "
+            f"{self.years[0]}-{self.years[1]}, scale {self.scale:g}",
+            f"SIMULATED statistics: {c.get('flow_components', 0):,} flows -> "
+            f"{c.get('comtrade_rows', 0):,} Comtrade rows (both sides), {c.get('baci_rows', 0):,} BACI rows",
+            f"SIMULATED documents: {c.get('shipments', 0):,} shipments "
+            f"({c.get('diverted_shipments', 0):,} diverted), {c.get('certificates', 0):,} certificates "
+            f"({c.get('false_certificates', 0):,} false), {c.get('planted_routes', 0)} planted routes "
+            f"(ground truth in {self.truth_path})",
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["out_dir"] = str(self.out_dir)
