@@ -165,14 +165,20 @@ class SimulationResult:
     def summary(self) -> list[str]:
         """A few human lines about the run (every one says SIMULATED)."""
         c = self.counts
+        flows, rows, baci = (
+            c.get("flow_components", 0),
+            c.get("comtrade_rows", 0),
+            c.get("baci_rows", 0),
+        )
+        ships, div = c.get("shipments", 0), c.get("diverted_shipments", 0)
+        certs, false = c.get("certificates", 0), c.get("false_certificates", 0)
         return [
             f"SIMULATED case {self.case}, seed {self.seed}, noise {self.noise}, years "
             f"{self.years[0]}-{self.years[1]}, scale {self.scale:g}",
-            f"SIMULATED statistics: {c.get('flow_components', 0):,} flows -> "
-            f"{c.get('comtrade_rows', 0):,} Comtrade rows (both sides), {c.get('baci_rows', 0):,} BACI rows",
-            f"SIMULATED documents: {c.get('shipments', 0):,} shipments "
-            f"({c.get('diverted_shipments', 0):,} diverted), {c.get('certificates', 0):,} certificates "
-            f"({c.get('false_certificates', 0):,} false), {c.get('planted_routes', 0)} planted routes "
+            f"SIMULATED statistics: {flows:,} flows -> {rows:,} Comtrade rows (both sides), "
+            f"{baci:,} BACI rows",
+            f"SIMULATED documents: {ships:,} shipments ({div:,} diverted), {certs:,} certificates "
+            f"({false:,} false), {c.get('planted_routes', 0)} planted routes "
             f"(ground truth in {self.truth_path})",
         ]
 
