@@ -1,9 +1,181 @@
-"""Commands of the routes stage (being built)."""
+"""`transship routes`: how a territory's exports of a product reach a destination, ranked."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from transship.cli.common import (
+    DbOption,
+    JsonOption,
+    emit_json,
+    err_console,
+    handle_errors,
+    open_store,
+    out_console,
+    print_table,
+)
+from transship.exc import InvalidInput
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to `app`."""
+    app.command("routes")(routes)
+
+
+@handle_errors
+def routes(
+    origin: Annotated[
+        str,
+        typer.Option(
+            "--origin",
+            help="Exporting territory: ISO3, ISO2 or name (e.g. SRB).",
+            show_default=False,
+        ),
+    ],
+    destination: Annotated[
+        str | None,
+        typer.Option(
+            "--destination", help="Only routes ending here (e.g. UKR); all destinations if omitted."
+        ),
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="HS code prefix, 2-10 digits (e.g. 9306).")
+    ] = None,
+    years: Annotated[
+        str | None, typer.Option("--years", help="Year or range, e.g. 2019-2024.")
+    ] = None,
+    break_date: Annotated[
+        str | None,
+        typer.Option(
+            "--break", help="Break date (YYYY or YYYY-MM) for the surge test, e.g. 2022-02."
+        ),
+    ] = None,
+    max_hops: Annotated[int, typer.Option("--max-hops", help="Most legs per route (1-6).")] = 3,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Where the SQL runs: duckdb or spark.")
+    ] = "duckdb",
+    dataset: Annotated[
+        str | None,
+        typer.Option("--dataset", help="Use only this dataset's rows (e.g. comtrade, baci)."),
+    ] = None,
+    resamples: Annotated[
+        int,
+        typer.Option("--resamples", help="Resamples of the mirror alternatives for the intervals."),
+    ] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="Routes to show (best first).")] = 20,
+    sankey_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sankey", help="Also write Sankey nodes/links JSON for these routes to FILE."
+        ),
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Rank the paths origin -> intermediaries -> destination of a product.
+
+    Each route has the share of the origin's exports that ends at the
+    destination along it (an absorbing Markov chain per product and year),
+    a 90% interval from resampling the mirror figures, its USD value, and a
+    score built from indicators: attribution, lagged co-movement of the legs,
+    surges after --break (difference-in-differences) and reported
+    re-exports, each citing the trade_flows record ids behind it.
+    """
+    from transship.flows.engine import ENGINES, open_engine
+    from transship.flows.routes import find_routes, sankey
+
+    if engine not in ENGINES:
+        raise InvalidInput(f"--engine must be one of {', '.join(ENGINES)}")
+    if limit < 1:
+        raise InvalidInput("--limit must be at least 1")
+    with open_store(db, read_only=True) as store:
+        eng = open_engine(engine, store)
+        try:
+            found = find_routes(
+                eng,
+                origin,
+                destination,
+                product=product,
+                years=years,
+                break_date=break_date,
+                max_hops=max_hops,
+                resamples=resamples,
+                seed=seed,
+                dataset=dataset,
+            )
+        finally:
+            eng.close()
+    shown = found[:limit]
+    if sankey_file is not None:
+        sankey_file.write_text(
+            json.dumps(sankey(shown), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        err_console.print(
+            f"Sankey nodes and links for {len(shown)} routes written to {sankey_file}"
+        )
+    if json_out:
+        emit_json([r.to_dict() for r in shown])
+        return
+    _print(shown, len(found), origin, destination, product, sankey_file)
+
+
+def _print(
+    shown: list[Any],
+    total: int,
+    origin: str,
+    destination: str | None,
+    product: str | None,
+    sankey_file: Path | None,
+) -> None:
+    if not shown:
+        out_console.print(
+            f"No routes from {origin}"
+            + (f" to {destination}" if destination else "")
+            + (f" for {product}" if product else "")
+            + " above the share threshold."
+        )
+        return
+    if any(r.simulated for r in shown):
+        out_console.print(
+            "[bold red]SIMULATED DATA[/bold red]: these routes come from simulated statistics."
+        )
+    products = sorted({r.product for r in shown})
+    rows = []
+    for k, r in enumerate(shown, start=1):
+        ind = {i.name: i for i in r.indicators}
+        row: dict[str, Any] = {"#": k, "path": ">".join(r.path)}
+        if len(products) > 1:
+            row["product"] = r.product
+        row.update(
+            {
+                "share [90%]": f"{r.share:.2%} [{r.low * 100:.2f}-{r.high * 100:.2f}]",
+                "USD": r.value_usd,
+                "score": round(r.score, 2),
+                "co-move": _ind(ind.get("co_movement")),
+                "surge": _ind(ind.get("surge")),
+            }
+        )
+        rows.append(row)
+    title = f"Routes from {shown[0].path[0]}" + (f" to {destination}" if destination else "")
+    if len(products) == 1:
+        title += f", HS {products[0]}"
+    print_table(rows, title=title, limit=len(rows))
+    if total > len(shown):
+        out_console.print(f"... {total - len(shown)} more (raise --limit)")
+    out_console.print(
+        "share = part of the origin's exports of the product that ends at the destination along "
+        "the path [90% interval]; --json gives every indicator with its record ids."
+    )
+    if sankey_file is None:
+        out_console.print("Sankey diagram data: add --sankey FILE (nodes/links JSON).")
+
+
+def _ind(ind: Any) -> str:
+    if ind is None or ind.weight <= 0:
+        return "-"
+    return f"{ind.value:.2f}"

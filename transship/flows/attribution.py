@@ -193,7 +193,7 @@ def path_arrays(
     absorb = chain.absorb
     # Breadth-first, one hop per step, vectorised over all live prefixes: ``prefix`` holds
     # the paths (rows), ``reach`` the probability of having walked each of them.
-    first = np.flatnonzero(v >= min_mass)
+    first = np.flatnonzero((v >= min_mass) & (v > 0))
     first = first[first != origin]
     prefix = np.column_stack([np.full(len(first), origin), first]).astype(np.int64)
     reach = v[first]
@@ -204,7 +204,7 @@ def path_arrays(
             break
         last = prefix[:, -1]
         mass = reach * absorb[last]
-        keep = mass >= min_mass
+        keep = (mass >= min_mass) & (mass > 0)
         if destination is not None:
             keep &= last == destination
         if keep.any():
@@ -218,7 +218,7 @@ def path_arrays(
         step = reach[:, None] * q[last]  # (K, n)
         rows = np.arange(len(prefix))[:, None]
         step[rows, prefix] = 0.0  # no territory twice
-        k_idx, nxt = np.nonzero(step >= min_mass)
+        k_idx, nxt = np.nonzero((step >= min_mass) & (step > 0))
         if len(k_idx) > 4_000_000:
             raise ValueError("too many paths: raise min_mass or lower max_hops")
         prefix = np.column_stack([prefix[k_idx], nxt]).astype(np.int64)

@@ -1128,6 +1128,7 @@ def transit_matrix(
     max_hops: int = 3,
     min_share: float = 1e-4,
     production: dict[str, float] | None = None,
+    min_absorption: float = att.MIN_ABSORPTION,
 ) -> FloatArray:
     """USD passed on over each edge M -> N, summed over every origin's routes.
 
@@ -1136,7 +1137,7 @@ def transit_matrix(
     else) adds that value to ``transit[M, N]``. This is what the routes say M re-exports to
     N, the quantity a reporter's own re-export figures (Comtrade RX) measure.
     """
-    chain = pd.chain(year, _production_vector(pd, production))
+    chain = pd.chain(year, _production_vector(pd, production), min_absorption)
     exports = chain.exports
     out = np.zeros((pd.n, pd.n))
     for o in np.flatnonzero(exports > 0).tolist():

@@ -54,6 +54,7 @@ import pyarrow as pa
 from scipy.stats import spearmanr
 
 from transship.exc import NotFound as NotFoundError
+from transship.flows.attribution import MIN_ABSORPTION
 from transship.flows.engine import DuckDBEngine
 from transship.flows.routes import Route, find_routes, load_flows, transit_matrix
 from transship.store import Store, connect
@@ -203,6 +204,7 @@ def validate_reexports(
     ks: Sequence[int] = (10, 25, 50),
     max_hops: int = 3,
     min_share: float = 1e-4,
+    min_absorption: float = MIN_ABSORPTION,
     dataset: str | None = None,
 ) -> dict[str, Any]:
     """Withhold re-exports, run hubs and routes on the rest, compare with what was withheld.
@@ -225,8 +227,8 @@ def validate_reexports(
 
         hubs = hub_scores(engine, dataset=dataset, use_reexports=False)
         data = load_flows(engine, dataset=dataset)
-        hub_part = _hub_metrics(hubs, data, truth)
-        pair_part = _pair_metrics(data, truth, ks, max_hops, min_share)
+        hub_part = _hub_metrics(hubs, data, truth, min_absorption)
+        pair_part = _pair_metrics(data, truth, ks, max_hops, min_share, min_absorption)
     finally:
         work.close()
     return {
@@ -235,17 +237,24 @@ def validate_reexports(
         "rx_pairs": len(truth.pairs),
         "hubs": hub_part,
         "pairs": pair_part,
-        "settings": {"ks": list(ks), "max_hops": max_hops, "min_share": min_share},
+        "settings": {
+            "ks": list(ks),
+            "max_hops": max_hops,
+            "min_share": min_share,
+            "min_absorption": min_absorption,
+        },
     }
 
 
-def _hub_metrics(hubs: list[Any], data: dict[str, Any], truth: _Truth) -> dict[str, Any]:
+def _hub_metrics(
+    hubs: list[Any], data: dict[str, Any], truth: _Truth, min_absorption: float
+) -> dict[str, Any]:
     score = {(h.code, h.product, h.year): float(h.score) for h in hubs}
     chain_in: dict[tuple[str, str, int], float] = {}
     chain_out: dict[tuple[str, str, int], float] = {}
     for prod, pd in data.items():
         for y in pd.years:
-            ch = pd.chain(y)
+            ch = pd.chain(y, None, min_absorption)
             for i, code in enumerate(pd.codes):
                 if ch.supply[i] > 0:
                     chain_in[(code, prod, y)] = float(ch.imports[i] / ch.supply[i])
@@ -276,7 +285,12 @@ def _hub_metrics(hubs: list[Any], data: dict[str, Any], truth: _Truth) -> dict[s
 
 
 def _pair_metrics(
-    data: dict[str, Any], truth: _Truth, ks: Sequence[int], max_hops: int, min_share: float
+    data: dict[str, Any],
+    truth: _Truth,
+    ks: Sequence[int],
+    max_hops: int,
+    min_share: float,
+    min_absorption: float,
 ) -> dict[str, Any]:
     per: list[dict[str, Any]] = []
     for prod, pd in sorted(data.items()):
@@ -284,7 +298,9 @@ def _pair_metrics(
             hubs = [i for i, c in enumerate(pd.codes) if (c, prod, y) in truth.product_reporters]
             if not hubs:
                 continue
-            transit = transit_matrix(pd, y, max_hops=max_hops, min_share=min_share)
+            transit = transit_matrix(
+                pd, y, max_hops=max_hops, min_share=min_share, min_absorption=min_absorption
+            )
             exports = pd.point(y)
             pred, base, real = [], [], []
             for m in hubs:
