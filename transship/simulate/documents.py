@@ -383,13 +383,13 @@ class _Builder:
                 date(year, 12, 31).toordinal(),
             )
             d = date.fromordinal(day)
+            # Drawn whether used or not, so every noise level consumes the same draws.
+            late_days, pick = int(rng.integers(5, 40)), float(rng.random())
             if late and k == n - 1:
-                d = date.fromisoformat(cert["valid_until"]) + timedelta(
-                    days=int(rng.integers(5, 40))
-                )
+                d = date.fromisoformat(cert["valid_until"]) + timedelta(days=late_days)
             declared = None
             if detour and k == 0:
-                declared = self._neighbour(dem.buyer_country)
+                declared = self._neighbour(dem.buyer_country, pick)
                 flaws.append("declared_destination_differs")
             s = self.shipment(
                 d,
@@ -440,12 +440,13 @@ class _Builder:
             }
         )
 
-    def _neighbour(self, iso2: str) -> str:
-        """Another territory of the same region (a bonded warehouse or a port next door)."""
+    def _neighbour(self, iso2: str, u: float) -> str:
+        """Another territory of the same region (a bonded warehouse or a port next door),
+        picked by ``u`` in [0, 1)."""
         t = self.terr
         i = t.index(iso2)
         same = [k for k in range(len(t)) if t.region[k] == t.region[i] and k != i]
-        return t.iso2[same[int(self.rng.integers(len(same)))]]
+        return t.iso2[same[min(int(u * len(same)), len(same) - 1)]]
 
     # -- diversion -----------------------------------------------------------------------
     def scheme(self, s: Scheme) -> None:
@@ -521,6 +522,7 @@ class _Builder:
                 # plants the same consignments at every noise level (paired comparisons).
                 visible = rng.random() < self.p_visible_flaw
                 flaw = int(rng.integers(4))
+                expired_days = int(rng.integers(10, 60))
                 if kind == "forged" and visible:
                     if flaw == 0:
                         cert["issuing_authority"] = None
@@ -533,9 +535,7 @@ class _Builder:
                         cert["end_use"] = None
                         reasons.append("missing_end_use")
                     else:
-                        cert["valid_until"] = (
-                            d0 - timedelta(days=int(rng.integers(10, 60)))
-                        ).isoformat()
+                        cert["valid_until"] = (d0 - timedelta(days=expired_days)).isoformat()
                         reasons.append("expired")
                 if rng.random() < 0.3:
                     cert["delivery_verification"] = "delivery verification certificate received"
