@@ -32,6 +32,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, BinaryIO, TextIO, cast
 
 from followthemoney import model
@@ -130,6 +131,12 @@ def shipment_entity_id(dataset: str, shipment_id: str) -> str:
 # -- validation --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65_536)
+def _valid(type_name: str, value: str) -> bool:
+    """FtM cleans the value (dates, countries, numbers repeat: each text is checked once)."""
+    return registry.get(type_name).clean(value) is not None
+
+
 def check_entity(data: dict[str, Any], strict: bool = True) -> None:
     """Raise ``InvalidInput`` unless FtM accepts ``data`` exactly as written.
 
@@ -153,12 +160,13 @@ def check_entity(data: dict[str, Any], strict: bool = True) -> None:
         for value in values:
             if not isinstance(value, str):
                 raise InvalidInput(f"FtM export: {name}={value!r} is not a string ({data['id']})")
-            if strict and prop.type.clean(value) is None:
+            if strict and not _valid(prop.type.name, value):
                 raise InvalidInput(f"FtM export: {name}={value!r} is not a valid {prop.type.name}")
     missing = [p for p in schema.required if not props.get(p)]
     if strict and missing:
         raise InvalidInput(f"FtM export: {schema.name} {data['id']} lacks {', '.join(missing)}")
-    proxy = model.get_proxy(data, cleaned=False)
+    # Values were checked above (strict); build the proxy without cleaning them a second time.
+    proxy = model.get_proxy(data)
     if proxy.id != data["id"]:
         raise InvalidInput(f"FtM export: entity id {data['id']!r} rejected by FtM")
 
