@@ -113,7 +113,7 @@ def evaluate_cmd(
 ) -> None:
     """Ingest simulated folders, run the detection stages that exist, and score them
     (precision, recall, F1) against each folder's truth.jsonl, per stage and noise level."""
-    from transship.simulate.evaluate import evaluate, format_rows, mean_rows
+    from transship.simulate.evaluate import evaluate, format_rows, mean_rows, stage_notes
 
     rows = []
     store = open_store(db) if db is not None else None
@@ -134,7 +134,6 @@ def evaluate_cmd(
     if json_out:
         emit_json([r.to_dict() for r in rows])
         return
-    print_table(
-        format_rows(rows),
-        title="Detection on SIMULATED data (precision, recall, F1 against truth.jsonl)",
-    )
+    print_table(format_rows(rows), title="Detection on SIMULATED data against truth.jsonl")
+    for line in stage_notes(rows):
+        err_console.print(line, highlight=False)

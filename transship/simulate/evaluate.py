@@ -211,14 +211,18 @@ def _evaluate(
         if not shas:
             continue
         dataset = _dataset_of(store, shas)
-        say(f"hubs on {name}")
-        hub_row = _hub_stage(store, dataset, truth, years, break_date, f"hubs:{name}", label)
-        if hub_row is not None:
-            rows.append(hub_row)
-        say(f"routes on {name}")
-        route_row = _route_stage(store, dataset, truth, years, break_date, f"routes:{name}", label)
-        if route_row is not None:
-            rows.append(route_row)
+        for kind, stage_fn in (("hubs", _hub_stage), ("routes", _route_stage)):
+            stage = f"{kind}:{name}"
+            say(f"{kind} on {name}")
+            try:
+                row = stage_fn(store, dataset, truth, years, break_date, stage, label)
+            except Exception as exc:  # noqa: BLE001 - one broken stage must not hide the others
+                log.warning(
+                    "stage %s failed and is not scored: %s: %s", stage, type(exc).__name__, exc
+                )
+                continue
+            if row is not None:
+                rows.append(row)
     return rows
 
 
@@ -386,5 +390,13 @@ def mean_rows(rows: list[EvalRow]) -> list[EvalRow]:
 
 
 def format_rows(rows: list[EvalRow]) -> list[dict[str, Any]]:
-    """Rows for a human table (with counts and notes)."""
-    return [{**r.to_dict(), "tp": r.tp, "fp": r.fp, "fn": r.fn, "note": r.note} for r in rows]
+    """Rows for a human table (with the counts behind each figure)."""
+    return [{**r.to_dict(), "tp": r.tp, "fp": r.fp, "fn": r.fn} for r in rows]
+
+
+def stage_notes(rows: list[EvalRow]) -> list[str]:
+    """One line per stage saying what was counted (for under the table)."""
+    seen: dict[str, str] = {}
+    for r in rows:
+        seen.setdefault(r.stage, r.note)
+    return [f"{stage}: {note}" for stage, note in seen.items() if note]
