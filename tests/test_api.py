@@ -12,7 +12,9 @@ import transship
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_readme_python_example_runs(tmp_path: Path, shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_python_example_runs(
+    tmp_path: Path, shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     [block] = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     (tmp_path / "work").mkdir()

@@ -29,4 +29,6 @@ def find_case(name_or_path: str | Path) -> Path:
     candidate = cases_root() / str(name_or_path)
     if candidate.is_dir():
         return candidate
-    raise NotFound(f"no case {name_or_path!r} (a folder, or one of: {', '.join(sorted(x.name for x in cases_root().iterdir()))})")
+    raise NotFound(
+        f"no case {name_or_path!r} (a folder, or one of: {', '.join(sorted(x.name for x in cases_root().iterdir()))})"
+    )

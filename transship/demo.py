@@ -65,7 +65,10 @@ def run_demo(
         say("loading shipped reference tables")
         ref = load_reference(store)
         report.sections.append(
-            {"title": "Reference data (shipped)", "lines": [f"{t}: {n:,} rows" for t, n in ref.items()]}
+            {
+                "title": "Reference data (shipped)",
+                "lines": [f"{t}: {n:,} rows" for t, n in ref.items()],
+            }
         )
         _case(store, case_dir, report, say)
         sim_dir = _simulate(store, case_dir, out / "simulated", seed, report, say)
@@ -81,7 +84,9 @@ def _case(store: Store, case_dir: Path, report: DemoReport, say: Callable[[str],
     say(f"reading case {case_dir}")
     case = load_case(case_dir)
     results = ingest_paths(store, case_files(case))
-    lines = [f"{Path(r.file).name}: {r.rows_loaded:,} rows ({r.format}, {r.status})" for r in results]
+    lines = [
+        f"{Path(r.file).name}: {r.rows_loaded:,} rows ({r.format}, {r.status})" for r in results
+    ]
     parties = store.fetchall(
         "SELECT caption, schema, json_extract_string(properties, '$.country[0]') FROM entities "
         "WHERE dataset LIKE 'transship_case%' AND schema IN ('Company', 'Organization', 'LegalEntity', 'PublicBody') "
@@ -91,13 +96,22 @@ def _case(store: Store, case_dir: Path, report: DemoReport, say: Callable[[str],
         lines.append("parties: " + "; ".join(f"{p[0]} ({p[2] or '?'})" for p in parties))
     claims = store.fetchall("SELECT claim_id, attributed_to FROM claims ORDER BY claim_id")
     if claims:
-        lines.append(f"claims: {len(claims)} with their attributed sources, e.g. " + "; ".join(
-            f"{c[0]} <- {c[1]}" for c in claims[:3]))
-    report.sections.append({"title": f"Case {case_dir.name} (real sources, project's own words)", "lines": lines})
+        lines.append(
+            f"claims: {len(claims)} with their attributed sources, e.g. "
+            + "; ".join(f"{c[0]} <- {c[1]}" for c in claims[:3])
+        )
+    report.sections.append(
+        {"title": f"Case {case_dir.name} (real sources, project's own words)", "lines": lines}
+    )
 
 
 def _simulate(
-    store: Store, case_dir: Path, sim_dir: Path, seed: int, report: DemoReport, say: Callable[[str], None]
+    store: Store,
+    case_dir: Path,
+    sim_dir: Path,
+    seed: int,
+    report: DemoReport,
+    say: Callable[[str], None],
 ) -> Path:
     from transship.simulate import run as simulate
 
@@ -132,7 +146,9 @@ def _flows(store: Store, report: DemoReport, say: Callable[[str], None]) -> None
         top = max(h.indicators, key=lambda i: i.value * i.weight) if h.indicators else None
         why = f" (strongest: {top.name} = {top.value:.2f})" if top else ""
         lines.append(f"hub {h.territory} {h.year}: score {h.score:.2f}{why}")
-    routes = find_routes(engine, origin="SRB", destination="UKR", product="9306", break_date="2022-02")[:5]
+    routes = find_routes(
+        engine, origin="SRB", destination="UKR", product="9306", break_date="2022-02"
+    )[:5]
     for r in routes:
         lines.append(
             f"route {' -> '.join(r.path)}: share {r.share:.1%} [{r.low:.1%}, {r.high:.1%}], "
@@ -157,12 +173,14 @@ def _evaluate(sim_dir: Path, report: DemoReport, say: Callable[[str], None]) -> 
     rows = evaluate(sim_dir)
     lines = []
     for r in rows:
-        d = r.to_dict() if hasattr(r, "to_dict") else dict(r)
+        d = r.to_dict()
         lines.append(
             f"{d['stage']:<14} noise {d['noise']!s:<7} precision {d['precision']:.2f}  recall {d['recall']:.2f}  "
             f"F1 {d['f1']:.2f}  (support {d['support']})"
         )
-    report.sections.append({"title": "Detection quality against ground truth [SIMULATED]", "lines": lines})
+    report.sections.append(
+        {"title": "Detection quality against ground truth [SIMULATED]", "lines": lines}
+    )
 
 
 def _table_counts(store: Store) -> list[dict[str, Any]]:

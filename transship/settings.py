@@ -24,8 +24,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("TRANSSHIP_DB", "./transship.duckdb", "Path of the DuckDB store file (`--db` wins)."),
     Setting("TRANSSHIP_DUCKDB_MEMORY", "8GB", "DuckDB `memory_limit` for the store connection."),
-    Setting("TRANSSHIP_DUCKDB_THREADS", "2", "DuckDB `threads` (the project machines have 2 cores)."),
-    Setting("TRANSSHIP_BATCH_ROWS", "262144", "Rows per batch when streaming a file into the store."),
+    Setting(
+        "TRANSSHIP_DUCKDB_THREADS", "2", "DuckDB `threads` (the project machines have 2 cores)."
+    ),
+    Setting(
+        "TRANSSHIP_BATCH_ROWS", "262144", "Rows per batch when streaming a file into the store."
+    ),
     Setting("TRANSSHIP_SHARED", "", "Folder holding shared real data (`../shared` when empty)."),
     Setting("TRANSSHIP_SPARK_MASTER", "local[2]", "Spark master URL for `--engine spark`."),
 )

@@ -28,8 +28,9 @@ def test_every_command_has_help(name: str) -> None:
     result = runner.invoke(app, [name, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
-    from transship.cli.app import app as a
     import typer.main
+
+    from transship.cli.app import app as a
 
     cmd = typer.main.get_command(a).commands[name]  # type: ignore[attr-defined]
     assert cmd.help and len(cmd.help.strip()) > 20, f"{name} needs a real help text"

@@ -32,7 +32,9 @@ def test_ingest_json_interface_and_idempotence(shared_data: Path, tmp_path: Path
     assert first.exit_code == 0, first.output
     [row] = json.loads(first.stdout)
     assert JSON_KEYS <= set(row)
-    assert row["status"] == "ok" and row["format"] == "comtrade-legacy" and row["rows_loaded"] > 10_000
+    assert (
+        row["status"] == "ok" and row["format"] == "comtrade-legacy" and row["rows_loaded"] > 10_000
+    )
     assert len(row["sha256"]) == 64
     with connect(db) as s:
         before = s.count("trade_flows")
@@ -60,22 +62,30 @@ def test_missing_columns_named(shared_data: Path, tmp_path: Path) -> None:
     cut = [",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines]
     bad = tmp_path / "cut.csv"
     bad.write_text("\n".join(cut) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["ingest", str(bad), "--format", "comtrade-legacy", "--db", str(tmp_path / "s.duckdb")])
+    result = runner.invoke(
+        app, ["ingest", str(bad), "--format", "comtrade-legacy", "--db", str(tmp_path / "s.duckdb")]
+    )
     assert result.exit_code == 1
     assert "cut.csv" in result.output and "Trade Value (US$)" in result.output
     assert "Traceback" not in result.output
 
 
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
-    r = runner.invoke(app, ["ingest", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "s.duckdb")])
+    r = runner.invoke(
+        app, ["ingest", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "s.duckdb")]
+    )
     assert r.exit_code == 1 and "no such file" in r.output
-    r = runner.invoke(app, ["ingest", str(tmp_path), "--format", "nope", "--db", str(tmp_path / "s.duckdb")])
+    r = runner.invoke(
+        app, ["ingest", str(tmp_path), "--format", "nope", "--db", str(tmp_path / "s.duckdb")]
+    )
     assert r.exit_code == 1 and "unknown format" in r.output
 
 
 def _big_baci(path: Path, rows: int) -> None:
     rng = np.random.default_rng(7)
-    codes = np.array([4, 8, 40, 56, 100, 203, 276, 348, 380, 404, 566, 616, 642, 688, 703, 724, 792, 804, 842])
+    codes = np.array(
+        [4, 8, 40, 56, 100, 203, 276, 348, 380, 404, 566, 616, 642, 688, 703, 724, 792, 804, 842]
+    )
     with open(path, "w", encoding="utf-8") as f:
         f.write("t,i,j,k,v,q\n")
         chunk = 200_000
@@ -86,7 +96,10 @@ def _big_baci(path: Path, rows: int) -> None:
             k = rng.integers(10_000, 970_000, n)
             v = rng.gamma(1.0, 50.0, n)
             q = rng.gamma(1.0, 5.0, n)
-            f.writelines(f"2022,{a},{b},{c},{d:.3f},{e:.3f}\n" for a, b, c, d, e in zip(i, j, k, v, q, strict=True))
+            f.writelines(
+                f"2022,{a},{b},{c},{d:.3f},{e:.3f}\n"
+                for a, b, c, d, e in zip(i, j, k, v, q, strict=True)
+            )
 
 
 def test_killed_ingest_leaves_store_unchanged(shared_data: Path, tmp_path: Path) -> None:
@@ -100,14 +113,26 @@ def test_killed_ingest_leaves_store_unchanged(shared_data: Path, tmp_path: Path)
         ingest_file(s, _wood_2017(shared_data))
         before = {t: s.count(t) for t in ("trade_flows", "ingest_runs", "rejects", "sources")}
     env = {**os.environ, "TRANSSHIP_BATCH_ROWS": "50000"}
-    cmd = [sys.executable, "-m", "transship.cli.main", "ingest", str(big), "--db", str(db), "--format", "baci"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "transship.cli.main",
+        "ingest",
+        str(big),
+        "--db",
+        str(db),
+        "--format",
+        "baci",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     size0 = db.stat().st_size
     deadline = time.monotonic() + 120
     # Kill once the transaction is visibly writing (the file or its WAL grows), well before the end.
     while time.monotonic() < deadline and proc.poll() is None:
         wal = db.with_name(db.name + ".wal")
-        grown = db.stat().st_size > size0 + (4 << 20) or (wal.exists() and wal.stat().st_size > (1 << 20))
+        grown = db.stat().st_size > size0 + (4 << 20) or (
+            wal.exists() and wal.stat().st_size > (1 << 20)
+        )
         if grown:
             break
         time.sleep(0.05)

@@ -41,15 +41,34 @@ def test_migrations_recorded_once(tmp_path: Path) -> None:
 
 def test_statement_columns_follow_ftm(store) -> None:  # type: ignore[no-untyped-def]
     cols = store.columns("statements")
-    for name in ["id", "entity_id", "canonical_id", "prop", "prop_type", "schema", "value", "dataset",
-                 "lang", "original_value", "first_seen", "last_seen", "external", "origin"]:
+    for name in [
+        "id",
+        "entity_id",
+        "canonical_id",
+        "prop",
+        "prop_type",
+        "schema",
+        "value",
+        "dataset",
+        "lang",
+        "original_value",
+        "first_seen",
+        "last_seen",
+        "external",
+        "origin",
+    ]:
         assert name in cols
 
 
 def test_readonly_sql_refuses_writes(store) -> None:  # type: ignore[no-untyped-def]
     assert store.query_readonly("SELECT 1 AS x").column("x").to_pylist() == [1]
-    for bad in ["DELETE FROM trade_flows", "DROP TABLE claims", "SELECT 1; DROP TABLE claims",
-                "INSERT INTO claims SELECT * FROM claims", "COPY trade_flows TO 'x.csv'"]:
+    for bad in [
+        "DELETE FROM trade_flows",
+        "DROP TABLE claims",
+        "SELECT 1; DROP TABLE claims",
+        "INSERT INTO claims SELECT * FROM claims",
+        "COPY trade_flows TO 'x.csv'",
+    ]:
         with pytest.raises(InvalidInput):
             store.query_readonly(bad)
     assert "claims" in store.tables()
@@ -79,5 +98,7 @@ def test_only_store_calls_duckdb_connect() -> None:
 
 
 def test_only_shipped_extensions(store) -> None:  # type: ignore[no-untyped-def]
-    loaded = {r[0] for r in store.fetchall("SELECT extension_name FROM duckdb_extensions() WHERE loaded")}
+    loaded = {
+        r[0] for r in store.fetchall("SELECT extension_name FROM duckdb_extensions() WHERE loaded")
+    }
     assert {"parquet", "json"} <= loaded

@@ -42,10 +42,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output (stderr).")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors (stderr).")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="More log output (stderr).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors (stderr).")
+    ] = False,
 ) -> None:
     """transship: where arms and ammunition really go."""
     common.setup_logging(verbose, quiet)

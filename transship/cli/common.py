@@ -33,7 +33,11 @@ out_console = Console()
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="DuckDB store file (default: $TRANSSHIP_DB or ./transship.duckdb).", show_default=False),
+    typer.Option(
+        "--db",
+        help="DuckDB store file (default: $TRANSSHIP_DB or ./transship.duckdb).",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
@@ -84,7 +88,9 @@ def arrow_rows(table: pa.Table) -> list[dict[str, Any]]:
     return table.to_pylist()  # type: ignore[no-any-return]
 
 
-def print_table(rows: Iterable[dict[str, Any]] | pa.Table, title: str | None = None, limit: int = 50) -> None:
+def print_table(
+    rows: Iterable[dict[str, Any]] | pa.Table, title: str | None = None, limit: int = 50
+) -> None:
     """A readable table on stdout (for humans; --json is for machines)."""
     if isinstance(rows, pa.Table):
         rows = rows.slice(0, limit).to_pylist()

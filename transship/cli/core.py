@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -43,12 +44,16 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to read.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders to read.", show_default=False)
+    ],
     format: Annotated[
         str | None, typer.Option("--format", "-f", help="Force a reader (see `transship formats`).")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
-    dataset: Annotated[str | None, typer.Option("--dataset", help="Dataset name to record.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Dataset name to record.")
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -61,7 +66,9 @@ def ingest(
     if format is not None and format not in readers():
         raise InvalidInput(f"unknown format {format!r}; known: {', '.join(sorted(readers()))}")
     with open_store(db) as store, byte_progress(not json_out) as progress:
-        results = ingest_paths(store, paths, format=format, strict=strict, dataset=dataset, progress=progress)
+        results = ingest_paths(
+            store, paths, format=format, strict=strict, dataset=dataset, progress=progress
+        )
     if not results:
         raise InvalidInput("no data files found in " + ", ".join(map(str, paths)))
     if json_out:
@@ -73,9 +80,14 @@ def ingest(
             elif r.status == "skipped":
                 err_console.print(f"skipped {r.file}: {r.message}", highlight=False)
             else:
-                note = f", {r.rows_rejected:,} rejected (see `transship rejects --run {r.run_id}`)" if r.rows_rejected else ""
+                note = (
+                    f", {r.rows_rejected:,} rejected (see `transship rejects --run {r.run_id}`)"
+                    if r.rows_rejected
+                    else ""
+                )
                 err_console.print(
-                    f"{r.file}: {r.rows_loaded:,} rows loaded{note} [{r.format}, run {r.run_id}]", highlight=False
+                    f"{r.file}: {r.rows_loaded:,} rows loaded{note} [{r.format}, run {r.run_id}]",
+                    highlight=False,
                 )
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
@@ -106,7 +118,9 @@ def rejects(
     with open_store(db, read_only=True) as store:
         where = "WHERE run_id = ?" if run is not None else ""
         params = [run] if run is not None else []
-        if run is not None and not store.fetchall("SELECT 1 FROM ingest_runs WHERE run_id = ?", [run]):
+        if run is not None and not store.fetchall(
+            "SELECT 1 FROM ingest_runs WHERE run_id = ?", [run]
+        ):
             raise NotFound(f"no run {run} (see `transship runs`)")
         table = store.query(
             f'SELECT run_id, file, line, "column", reason, raw FROM rejects {where} ORDER BY run_id, line LIMIT {int(limit)}',
@@ -120,7 +134,9 @@ def rejects(
 
 @handle_errors
 def sql(
-    query: Annotated[str, typer.Argument(help="One read-only statement (SELECT, WITH, DESCRIBE...).")],
+    query: Annotated[
+        str, typer.Argument(help="One read-only statement (SELECT, WITH, DESCRIBE...).")
+    ],
     db: DbOption = None,
     json_out: JsonOption = False,
     limit: Annotated[int, typer.Option("--limit", help="Rows to print in table mode.")] = 50,
@@ -140,7 +156,9 @@ def sql(
 def export(
     table: Annotated[str, typer.Argument(help="Table or view to export (see `transship tables`).")],
     to: Annotated[str, typer.Option("--to", help="csv | jsonl | parquet | ftm")] = "csv",
-    output: Annotated[str, typer.Option("-o", "--output", help="Output file, or - for stdout.")] = "-",
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Output file, or - for stdout.")
+    ] = "-",
     db: DbOption = None,
 ) -> None:
     """Export a table as CSV, JSON lines, Parquet or FollowTheMoney entities, streaming."""
@@ -203,16 +221,21 @@ def _export(store: object, table: str, to: str, out: BinaryIO) -> int:
     return n
 
 
-def _chain(first: pa.RecordBatch, rest: object) -> object:
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     yield first
-    yield from rest  # type: ignore[misc]
+    yield from rest
 
 
 @handle_errors
 def formats(json_out: JsonOption = False) -> None:
     """List the source formats transship reads."""
     rows = [
-        {"name": cls.name, "dataset": cls.dataset, "tables": ", ".join(cls.tables), "description": cls.description}
+        {
+            "name": cls.name,
+            "dataset": cls.dataset,
+            "tables": ", ".join(cls.tables),
+            "description": cls.description,
+        }
         for cls in sorted(readers().values(), key=lambda c: c.name)
     ]
     if json_out:
@@ -225,7 +248,9 @@ def formats(json_out: JsonOption = False) -> None:
 def tables(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List the store's tables and views with row counts."""
     with open_store(db, read_only=True) as store:
-        rows = [{"table": t, "rows": store.count(t)} for t in store.tables() if not t.startswith("_")]
+        rows = [
+            {"table": t, "rows": store.count(t)} for t in store.tables() if not t.startswith("_")
+        ]
     if json_out:
         emit_json(rows)
     else:

@@ -17,12 +17,13 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo store and simulated files.")] = Path(
-        "transship-demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo store and simulated files.")
+    ] = Path("transship-demo"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 1,
     case: Annotated[
-        Path | None, typer.Option("--case", help="Case folder (default: the shipped cases/serbia-2025).")
+        Path | None,
+        typer.Option("--case", help="Case folder (default: the shipped cases/serbia-2025)."),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -54,4 +55,6 @@ def _print(report: DemoReport) -> None:
     c.print("\n[bold]Stages not built yet[/bold]")
     for name, what in report.not_built.items():
         c.print(f"  {name:<10} {what}")
-    c.print(f"\nExplore: transship tables --db {report.store}   |   transship sql \"...\" --db {report.store}")
+    c.print(
+        f'\nExplore: transship tables --db {report.store}   |   transship sql "..." --db {report.store}'
+    )

@@ -37,7 +37,9 @@ def render_cli() -> str:
         "0 on success, 1 on bad input or a data error, 2 on a usage error.\n",
     ]
     for args, title in [([], "transship")] + [([c], f"transship {c}") for c in command_names()]:
-        result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+        result = runner.invoke(
+            app, [*args, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+        )
         text = ANSI.sub("", result.output).rstrip()
         parts.append(f"## `{title}`\n\n```text\n{text}\n```\n")
     return "\n".join(parts)

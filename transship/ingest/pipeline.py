@@ -65,7 +65,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DATA_SUFFIXES))
+            out.extend(
+                sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DATA_SUFFIXES)
+            )
         else:
             out.append(p)
     return out
@@ -83,7 +85,11 @@ def ingest_paths(
     results = []
     for path in expand_paths(paths):
         try:
-            results.append(ingest_file(store, path, format=format, strict=strict, dataset=dataset, progress=progress))
+            results.append(
+                ingest_file(
+                    store, path, format=format, strict=strict, dataset=dataset, progress=progress
+                )
+            )
         except TransshipError as exc:
             results.append(IngestResult(str(path), format, None, None, 0, 0, "failed", exc.message))
             if strict:
@@ -110,7 +116,16 @@ def ingest_file(
     previous = store.source_run(sha)
     if previous is not None:
         log.info("%s: already loaded by run %d, skipped", path, previous[0])
-        return IngestResult(str(path), reader_cls.name, sha, previous[0], 0, 0, "skipped", f"same content as run {previous[0]}")
+        return IngestResult(
+            str(path),
+            reader_cls.name,
+            sha,
+            previous[0],
+            0,
+            0,
+            "skipped",
+            f"same content as run {previous[0]}",
+        )
     run_id = store.next_run_id()
     on_progress = progress(path, path.stat().st_size) if progress else None
     ctx = ReadContext(
@@ -150,8 +165,16 @@ def ingest_file(
             if not store.fetchall("SELECT 1 FROM sources WHERE sha256 = ?", [sha]):
                 store.execute(
                     "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [sha, str(path), reader.name, ctx.dataset or reader.dataset, path.stat().st_size,
-                     ctx.simulated, now(), reader.attribution],
+                    [
+                        sha,
+                        str(path),
+                        reader.name,
+                        ctx.dataset or reader.dataset,
+                        path.stat().st_size,
+                        ctx.simulated,
+                        now(),
+                        reader.attribution,
+                    ],
                 )
     except (UnicodeDecodeError, pa.ArrowInvalid, ValueError) as exc:
         err = SourceFormatError(path, _short(exc))
@@ -163,7 +186,13 @@ def ingest_file(
     finally:
         ctx.close()
     if rejected:
-        log.warning("%s: %d rows loaded, %d rejected (see `transship rejects --run %d`)", path, loaded, rejected, run_id)
+        log.warning(
+            "%s: %d rows loaded, %d rejected (see `transship rejects --run %d`)",
+            path,
+            loaded,
+            rejected,
+            run_id,
+        )
     else:
         log.info("%s: %d rows loaded", path, loaded)
     return IngestResult(str(path), reader.name, sha, run_id, loaded, rejected, "ok")
@@ -194,7 +223,14 @@ def _short(exc: BaseException) -> str:
 
 
 def _log_failed(
-    store: Store, run_id: int, path: Path, sha: str, reader: Reader, ctx: ReadContext, started: Any, message: str
+    store: Store,
+    run_id: int,
+    path: Path,
+    sha: str,
+    reader: Reader,
+    ctx: ReadContext,
+    started: Any,
+    message: str,
 ) -> None:
     """Record a failed run after the rollback, so `transship runs` shows it."""
     try:
@@ -203,9 +239,17 @@ def _log_failed(
                 "ingest_runs",
                 pa.table(
                     {
-                        "run_id": [run_id], "file": [str(path)], "sha256": [sha], "format": [reader.name],
-                        "dataset": [ctx.dataset or reader.dataset], "started": [started], "finished": [now()],
-                        "rows_loaded": [0], "rows_rejected": [0], "status": ["failed"], "message": [message],
+                        "run_id": [run_id],
+                        "file": [str(path)],
+                        "sha256": [sha],
+                        "format": [reader.name],
+                        "dataset": [ctx.dataset or reader.dataset],
+                        "started": [started],
+                        "finished": [now()],
+                        "rows_loaded": [0],
+                        "rows_rejected": [0],
+                        "status": ["failed"],
+                        "message": [message],
                     },
                     schema=_RUN_SCHEMA,
                 ),
@@ -243,7 +287,9 @@ def _flush_rejects(store: Store, ctx: ReadContext, pending: list[Reject]) -> Non
                 "line": pa.array([r.line for r in pending], pa.int64()),
                 "column": pa.array([r.column for r in pending], pa.string()),
                 "reason": pa.array([r.reason for r in pending], pa.string()),
-                "raw": pa.array([None if r.raw is None else r.raw[:2000] for r in pending], pa.string()),
+                "raw": pa.array(
+                    [None if r.raw is None else r.raw[:2000] for r in pending], pa.string()
+                ),
             }
         ),
     )
@@ -265,7 +311,9 @@ def _append_rows(store: Store, reader: Reader, ctx: ReadContext, rows: Rows) -> 
     return store.append(rows.table, data)
 
 
-def _provenance(reader: Reader, ctx: ReadContext, data: pa.Table, cols: set[str]) -> dict[str, pa.Array]:
+def _provenance(
+    reader: Reader, ctx: ReadContext, data: pa.Table, cols: set[str]
+) -> dict[str, pa.Array]:
     n = data.num_rows
     have = set(data.schema.names)
     out: dict[str, pa.Array] = {}

@@ -43,7 +43,9 @@ def get_reader(name: str) -> type[Reader]:
     try:
         return readers()[name]
     except KeyError:
-        raise InvalidInput(f"unknown format {name!r}; known: {', '.join(sorted(readers()))}") from None
+        raise InvalidInput(
+            f"unknown format {name!r}; known: {', '.join(sorted(readers()))}"
+        ) from None
 
 
 def read_head(path: Path) -> str:
@@ -63,11 +65,16 @@ def sniff(path: Path) -> type[Reader]:
     if not head.strip():
         raise SourceFormatError(path, "file is empty")
     if "\x00" in head[:4096]:
-        raise SourceFormatError(path, "binary file, not a format transship reads (use --format to force one)")
-    scored = sorted(((cls.sniff(path, head), cls.name, cls) for cls in readers().values()), reverse=True)
+        raise SourceFormatError(
+            path, "binary file, not a format transship reads (use --format to force one)"
+        )
+    scored = sorted(
+        ((cls.sniff(path, head), cls.name, cls) for cls in readers().values()), reverse=True
+    )
     best = scored[0] if scored else None
     if best is None or best[0] < 30:
         raise SourceFormatError(
-            path, "not a format transship recognises (see `transship formats`; use --format NAME to force one)"
+            path,
+            "not a format transship recognises (see `transship formats`; use --format NAME to force one)",
         )
     return best[2]

@@ -39,7 +39,9 @@ FACT_TABLES = (
     "claims",
     "statements",
 )
-_READ_ONLY_SQL = re.compile(r"^\s*(select|with|from|describe|show|summarize|pivot|unpivot|explain|values|table)\b", re.I)
+_READ_ONLY_SQL = re.compile(
+    r"^\s*(select|with|from|describe|show|summarize|pivot|unpivot|explain|values|table)\b", re.I
+)
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -55,7 +57,7 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Store:
         if read_only and not db.exists():
             raise NotFound(f"no store at {db} (run `transship ingest` or `transship demo` first)")
         db.parent.mkdir(parents=True, exist_ok=True)
-    config = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": settings.get("TRANSSHIP_DUCKDB_MEMORY"),
         "threads": settings.get("TRANSSHIP_DUCKDB_THREADS"),
         "preserve_insertion_order": "false",
@@ -68,7 +70,9 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Store:
         raise StoreError(f"cannot open store {db}: {exc}") from exc
     # DuckDB draws its own progress bar on stdout, which would corrupt --json output.
     con.execute("SET enable_progress_bar = false")
-    log.debug("opened %s (threads=%s, memory_limit=%s)", db, config["threads"], config["memory_limit"])
+    log.debug(
+        "opened %s (threads=%s, memory_limit=%s)", db, config["threads"], config["memory_limit"]
+    )
     store = Store(con, db)
     if not read_only:
         store.migrate()
@@ -103,7 +107,9 @@ class Store:
         known = _migrations()
         unknown = done - {name for name, _ in known}
         if unknown:
-            raise StoreError(f"store {self.path} has migrations this version lacks: {sorted(unknown)}")
+            raise StoreError(
+                f"store {self.path} has migrations this version lacks: {sorted(unknown)}"
+            )
         applied = []
         for name, sql in known:
             if name in done:
@@ -135,7 +141,9 @@ class Store:
     def query_readonly(self, sql: str) -> pa.Table:
         """Run one statement that cannot change the store (for `transship sql`)."""
         if not _READ_ONLY_SQL.match(sql) or ";" in sql.strip().rstrip(";"):
-            raise InvalidInput("only one read-only statement (SELECT, WITH, DESCRIBE, ...) is allowed")
+            raise InvalidInput(
+                "only one read-only statement (SELECT, WITH, DESCRIBE, ...) is allowed"
+            )
         self._con.execute("BEGIN TRANSACTION")
         try:
             return self.query(sql)
@@ -204,7 +212,7 @@ class Store:
             self._con.execute(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM _batch')
         finally:
             self._con.unregister("_batch")
-        return rows.num_rows
+        return int(rows.num_rows)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement that changes the store (library use only; the CLI's `sql` is read-only)."""
@@ -215,7 +223,7 @@ class Store:
 
     def next_run_id(self) -> int:
         row = self._con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()
-        return int(row[0])  # type: ignore[index]
+        return int(row[0]) if row else 1
 
     def source_run(self, sha256: str) -> tuple[int, str] | None:
         """The successful run that already loaded a file with this content, if any."""
