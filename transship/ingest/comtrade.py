@@ -906,7 +906,10 @@ def _plus_keep(batch: pa.RecordBatch | pa.Table) -> tuple[np.ndarray, int]:
         text = pc.if_else(
             pc.match_substring_regex(text, r"^\d+\.0$"), pc.utf8_slice_codeunits(text, 0, -2), text
         )
-        total = pc.or_kleene(pc.is_null(text), pc.is_in(text, value_set=pa.array(sorted(totals))))
+        total = pc.or_kleene(
+            pc.or_kleene(pc.is_null(text), pc.equal(text, "")),
+            pc.is_in(text, value_set=pa.array(sorted(totals))),
+        )
         keep &= _np_bool(pc.fill_null(total, True))
     flow = _col(batch, "flowCode")
     if flow is not None:
@@ -1056,10 +1059,12 @@ class ComtradePlusJsonReader(Reader):
 
 def _records_table(pending: list[tuple[int, int, dict[str, Any]]], header: list[str]) -> pa.Table:
     """Record dicts -> text columns (numbers keep their JSON spelling, see JsonRecords)."""
-    cols = {}
-    for name in header:
-        values = [rec.get(name) for _, _, rec in pending]
-        cols[name] = pa.array([_text(v) for v in values], pa.string())
+    records = [rec for _, _, rec in pending]
+    try:  # the usual case: strings (numbers arrive as their text) and nulls, in C++
+        return pa.Table.from_pylist(records, schema=pa.schema([(f, pa.string()) for f in header]))
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    cols = {f: pa.array([_text(rec.get(f)) for rec in records], pa.string()) for f in header}
     return pa.table(cols)
 
 
@@ -1127,11 +1132,15 @@ class JsonRecords:
     def _skip_ws(self) -> str:
         """Next non-blank character (not consumed); '' at end of file."""
         while True:
-            m = _WS.match(self._buf, self._pos)
-            assert m is not None
-            self._advance(m.end())
             if self._pos < len(self._buf):
-                return self._buf[self._pos]
+                c = self._buf[self._pos]
+                if c not in " \t\r\n":  # the usual case: no blank at all
+                    return c
+                m = _WS.match(self._buf, self._pos)
+                assert m is not None
+                self._advance(m.end())
+                if self._pos < len(self._buf):
+                    return self._buf[self._pos]
             if not self._more():
                 return ""
 
