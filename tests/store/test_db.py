@@ -102,3 +102,12 @@ def test_only_shipped_extensions(store) -> None:  # type: ignore[no-untyped-def]
         r[0] for r in store.fetchall("SELECT extension_name FROM duckdb_extensions() WHERE loaded")
     }
     assert {"parquet", "json"} <= loaded
+
+
+def test_queries_after_count_and_run_lookup(store) -> None:  # type: ignore[no-untyped-def]
+    """No unfinished result is left behind (DuckDB 2 refuses the next query otherwise)."""
+    assert store.count("trade_flows") == 0
+    assert store.source_run("0" * 64) is None
+    assert store.next_run_id() == 1
+    assert store.query("SELECT 1 AS x").num_rows == 1
+    assert sum(b.num_rows for b in store.stream("SELECT 1 AS x")) == 1

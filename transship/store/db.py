@@ -184,7 +184,8 @@ class Store:
 
     def count(self, table: str) -> int:
         self.columns(table)  # raises NotFound
-        return int(self._con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])  # type: ignore[index]
+        # fetchall, not fetchone: an unfinished result blocks the next query in DuckDB 2.
+        return int(self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0])
 
     # -- writing ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -222,16 +223,16 @@ class Store:
             raise InvalidInput(f"statement failed: {exc}") from exc
 
     def next_run_id(self) -> int:
-        row = self._con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()
+        [row] = self._con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchall()
         return int(row[0]) if row else 1
 
     def source_run(self, sha256: str) -> tuple[int, str] | None:
         """The successful run that already loaded a file with this content, if any."""
-        row = self._con.execute(
+        rows = self._con.execute(
             "SELECT run_id, format FROM ingest_runs WHERE sha256 = ? AND status = 'ok' ORDER BY run_id LIMIT 1",
             [sha256],
-        ).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        ).fetchall()
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def register_arrow(self, name: str, rows: pa.Table) -> None:
         """Make an Arrow table visible to SQL under ``name`` (for analysis stages)."""
