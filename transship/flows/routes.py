@@ -319,15 +319,27 @@ def load_flows(
     pairs = eng.sql(chains.pairs_sql(chains.scope_sql(prod, span, ds)))
     world = eng.sql(_world_sql(prod, span, ds))
     rx = eng.sql(_rx_sql(prod, span, ds))
-    sim = (
-        eng.sql(
-            "SELECT max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim FROM trade_flows "
-            f"WHERE {_where(prod, span, ds)}"
-        )
-        .column("sim")[0]
-        .as_py()
+    terr = eng.sql(_territory_sql(prod, span, ds)).to_pydict()
+    labels = {
+        str(code): str(iso) if iso else str(code).upper()
+        for code, iso in zip(terr["code"], terr["iso3"], strict=True)
+    }
+    simulated = any(bool(v) for v in terr["sim"])
+    return _to_matrices(pairs, world, rx, labels, simulated)
+
+
+def _territory_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
+    """Store code -> ISO3 label (the store code upper-cased where there is none), and
+    whether any row in scope is simulated; a few hundred rows."""
+    w = _where(product, years, dataset)
+    sim = "max(CASE WHEN simulated THEN 1 ELSE 0 END)"
+    return (
+        "SELECT code, max(iso3) AS iso3, max(sim) AS sim FROM ("
+        f"SELECT reporter AS code, max(reporter_iso3) AS iso3, {sim} AS sim FROM trade_flows "
+        f"WHERE reporter IS NOT NULL AND {w} GROUP BY reporter UNION ALL "
+        f"SELECT partner AS code, max(partner_iso3) AS iso3, {sim} AS sim FROM trade_flows "
+        f"WHERE partner IS NOT NULL AND {w} GROUP BY partner) t GROUP BY code"
     )
-    return _to_matrices(pairs, world, rx, bool(sim))
 
 
 def _nan_matrices(years: list[int], n: int) -> dict[int, FloatArray]:
@@ -335,16 +347,11 @@ def _nan_matrices(years: list[int], n: int) -> dict[int, FloatArray]:
 
 
 def _to_matrices(
-    pairs: pa.Table, world: pa.Table, rx: pa.Table, simulated: bool
+    pairs: pa.Table, world: pa.Table, rx: pa.Table, labels: dict[str, str], simulated: bool
 ) -> dict[str, ProductData]:
     p = pairs.to_pydict()
     w = world.to_pydict()
     r = rx.to_pydict()
-    labels: dict[str, str] = {}
-    for code, iso in zip(p["exporter"], p["exporter_iso3"], strict=True):
-        labels.setdefault(str(code), str(iso) if iso else str(code).upper())
-    for code, iso in zip(p["importer"], p["importer_iso3"], strict=True):
-        labels.setdefault(str(code), str(iso) if iso else str(code).upper())
     by_product: dict[str, list[int]] = defaultdict(list)
     for k, prod in enumerate(p["product"]):
         by_product[str(prod)].append(k)
@@ -391,7 +398,7 @@ def _to_matrices(
             product=prod,
             years=years,
             codes=codes,
-            labels=[labels[c] for c in codes],
+            labels=[labels.get(c, c.upper()) for c in codes],
             x=x,
             m=m,
             m_raw=m_raw,
