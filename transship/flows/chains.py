@@ -129,10 +129,15 @@ def scope_sql(
     flows: Sequence[str] = ("X", "M"),
     reconciled: bool = True,
     source: str = "trade_flows",
+    dedup: bool = True,
+    quantities: bool = True,
 ) -> str:
     """SQL for the trade_flows rows in scope, with a ``product`` column (the prefix, or the
     code as stored) and the columns pairing needs. ``reconciled=False`` drops BACI-style
-    reconciled rows (mirror statistics need both reported sides)."""
+    reconciled rows (mirror statistics need both reported sides). ``dedup=False`` skips
+    the level/period selection (a window over every row): pass :func:`needs_dedup`'s
+    answer. ``quantities=False`` leaves out quantity, weight and ISO3 columns (NULL): the
+    chain join needs values only, and every column not read is I/O saved."""
     product = check_product(product)
     years = check_years(years)
     dataset = check_dataset(dataset)
@@ -160,9 +165,15 @@ def scope_sql(
         where.append("(value_basis IS NULL OR value_basis <> 'reconciled')")
     product_expr = f"'{product}'" if product else "hs_code"
     level = "length(hs_code)" if product else "0"
+    extra = (
+        "reporter_iso3, partner_iso3, flow, year, value_usd, qty, qty_unit, net_weight_kg"
+        if quantities
+        else "CAST(NULL AS VARCHAR) AS reporter_iso3, CAST(NULL AS VARCHAR) AS partner_iso3, "
+        "flow, year, value_usd, CAST(NULL AS DOUBLE) AS qty, CAST(NULL AS VARCHAR) AS qty_unit, "
+        "CAST(NULL AS DOUBLE) AS net_weight_kg"
+    )
     cols = (
-        "record_id, reporter, partner, reporter_iso3, partner_iso3, flow, year, "
-        "value_usd, qty, qty_unit, net_weight_kg, simulated, "
+        f"record_id, reporter, partner, {extra}, simulated, "
         "(value_basis IS NOT NULL AND value_basis = 'reconciled') AS reconciled"
     )
     inner = (
@@ -170,64 +181,153 @@ def scope_sql(
         f"(CASE WHEN length(period) > 4 THEN 100 ELSE 0 END + {level}) AS level_key "
         f"FROM {source} WHERE {' AND '.join(where)}"
     )
-    # One HS level and one period kind per reporter, flow and year (see module docstring).
+    return dedup_sql(inner) if dedup else inner
+
+
+def dedup_sql(rows: str) -> str:
+    """Keep one HS level and one period kind per reporter, flow and year (see the module
+    docstring) from scope rows that carry ``level_key``."""
     return (
         "SELECT record_id, reporter, partner, reporter_iso3, partner_iso3, flow, year, "
-        "value_usd, qty, qty_unit, net_weight_kg, simulated, reconciled, product FROM ("
-        "SELECT s.*, min(level_key) OVER (PARTITION BY reporter, flow, year) AS level_min "
-        f"FROM ({inner}) s) k WHERE level_key = level_min"
+        "value_usd, qty, qty_unit, net_weight_kg, simulated, reconciled, product, level_key "
+        "FROM (SELECT s.*, min(level_key) OVER (PARTITION BY reporter, flow, year) AS level_min "
+        f"FROM ({rows}) s) k WHERE level_key = level_min"
     )
+
+
+@dataclass(slots=True)
+class Scope:
+    """The rows one analysis reads, prepared once.
+
+    With a product filter the matching rows (a small share of the store) are materialised
+    in one scan, so the de-duplication check, pairs and re-export sums read that small
+    relation instead of scanning ``trade_flows`` again. Without one, they read
+    ``trade_flows`` directly (copying it would cost more than it saves)."""
+
+    engine: Engine
+    product: str | None
+    years: Years | None
+    dataset: str | None
+    reconciled: bool
+    relation: str | None
+    dedup: bool
+    quantities: bool = True
+
+    def rows_sql(self, flows: Sequence[str] = ("X", "M")) -> str:
+        """SQL for the scope rows of these flows, de-duplicated when needed."""
+        if self.relation is None:
+            return scope_sql(
+                self.product,
+                self.years,
+                self.dataset,
+                flows,
+                self.reconciled,
+                dedup=self.dedup,
+                quantities=self.quantities,
+            )
+        rows = f"SELECT * FROM {self.relation} WHERE flow IN ({_in_list(flows)})"
+        return dedup_sql(rows) if self.dedup else rows
+
+    def pairs_sql(self, evidence: bool = True) -> str:
+        return pairs_sql(self.rows_sql(("X", "M")), evidence)
+
+    def close(self) -> None:
+        if self.relation is not None:
+            self.engine.drop(self.relation)
+            self.relation = None
+
+
+def open_scope(
+    engine: Engine,
+    product: str | None = None,
+    years: Years | None = None,
+    dataset: str | None = None,
+    flows: Sequence[str] = ("X", "M"),
+    reconciled: bool = True,
+    quantities: bool = True,
+) -> Scope:
+    """Prepare the rows of ``flows`` in scope (see :class:`Scope`); close it when done."""
+    product = check_product(product)
+    years = check_years(years)
+    dataset = check_dataset(dataset)
+    relation = None
+    raw = scope_sql(product, years, dataset, flows, reconciled, dedup=False, quantities=quantities)
+    if product is not None:
+        relation = temp_name("scope")
+        engine.materialize(relation, raw)
+        raw = f"SELECT * FROM {relation}"
+    n = engine.scalar(
+        "SELECT count(*) FROM (SELECT reporter, flow, year FROM "
+        f"({raw}) s GROUP BY reporter, flow, year HAVING min(level_key) < max(level_key)) t"
+    )
+    return Scope(engine, product, years, dataset, reconciled, relation, bool(n), quantities)
 
 
 # -- layer 2: directed pairs --------------------------------------------------------------
 def pairs_sql(scope: str, evidence: bool = True) -> str:
     """SQL: one row per exporter, importer, product, year from a scope relation/subquery.
 
-    Columns: exporter, importer, exporter_iso3, importer_iso3, product, year, x_value,
-    m_value, r_value (reconciled), value_usd (r_value, else x_value, else m_value /
-    CIF_FACTOR), x_qty / m_qty (when that side used one unit), qty_unit, common_unit (both
-    sides in one and the same unit), x_kg, m_kg, simulated (any row simulated), n_rows,
-    evidence (sorted record ids; omitted when ``evidence=False``).
+    Columns: exporter, importer, product, year, x_value, m_value, r_value (reconciled),
+    value_usd (r_value, else x_value, else m_value / CIF_FACTOR), x_qty / m_qty and
+    qty_unit (only when every row of the pair, both sides, uses one unit), x_kg, m_kg,
+    simulated (any row simulated), n_rows, evidence (sorted record ids; omitted when
+    ``evidence=False``).
     """
     ev = ", list_sort(array_agg(record_id)) AS evidence" if evidence else ""
     side = (
         "SELECT record_id, product, year, value_usd, qty, qty_unit, net_weight_kg, simulated, "
-        "CASE WHEN reconciled THEN 'R' ELSE flow END AS side, "
+        "CASE WHEN reconciled THEN 2 WHEN flow = 'X' THEN 0 ELSE 1 END AS side, "
         "CASE WHEN flow = 'M' THEN partner ELSE reporter END AS exporter, "
-        "CASE WHEN flow = 'M' THEN reporter ELSE partner END AS importer, "
-        "CASE WHEN flow = 'M' THEN partner_iso3 ELSE reporter_iso3 END AS exporter_iso3, "
-        "CASE WHEN flow = 'M' THEN reporter_iso3 ELSE partner_iso3 END AS importer_iso3 "
+        "CASE WHEN flow = 'M' THEN reporter ELSE partner END AS importer "
         f"FROM ({scope}) sc WHERE flow IN ('X', 'M')"
     )
+    # Few aggregates on purpose: this group-by is the heaviest step of mirror and hubs.
+    # One unit check for both sides (quantities are only comparable in one unit anyway);
+    # ISO3 codes are joined later from the small territory map (territory_map_sql).
     agg = (
-        "SELECT exporter, importer, max(exporter_iso3) AS exporter_iso3, "
-        "max(importer_iso3) AS importer_iso3, product, year, "
-        "sum(value_usd) FILTER (WHERE side = 'X') AS x_value, "
-        "sum(value_usd) FILTER (WHERE side = 'M') AS m_value, "
-        "sum(value_usd) FILTER (WHERE side = 'R') AS r_value, "
-        "sum(qty) FILTER (WHERE side = 'X') AS x_qty_sum, "
-        "sum(qty) FILTER (WHERE side = 'M') AS m_qty_sum, "
-        "min(qty_unit) FILTER (WHERE side = 'X') AS x_unit_min, "
-        "max(qty_unit) FILTER (WHERE side = 'X') AS x_unit_max, "
-        "min(qty_unit) FILTER (WHERE side = 'M') AS m_unit_min, "
-        "max(qty_unit) FILTER (WHERE side = 'M') AS m_unit_max, "
-        "sum(net_weight_kg) FILTER (WHERE side = 'X') AS x_kg, "
-        "sum(net_weight_kg) FILTER (WHERE side = 'M') AS m_kg, "
+        "SELECT exporter, importer, product, year, "
+        "sum(value_usd) FILTER (WHERE side = 0) AS x_value, "
+        "sum(value_usd) FILTER (WHERE side = 1) AS m_value, "
+        "sum(value_usd) FILTER (WHERE side = 2) AS r_value, "
+        "sum(qty) FILTER (WHERE side = 0) AS x_qty_sum, "
+        "sum(qty) FILTER (WHERE side = 1) AS m_qty_sum, "
+        "min(qty_unit) AS unit_min, max(qty_unit) AS unit_max, "
+        "sum(net_weight_kg) FILTER (WHERE side = 0) AS x_kg, "
+        "sum(net_weight_kg) FILTER (WHERE side = 1) AS m_kg, "
         "max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim, "
         f"count(*) AS n_rows{ev} "
         f"FROM ({side}) sd GROUP BY exporter, importer, product, year"
     )
     evcol = ", evidence" if evidence else ""
     return (
-        "SELECT exporter, importer, exporter_iso3, importer_iso3, product, year, "
-        "x_value, m_value, r_value, "
+        "SELECT exporter, importer, product, year, x_value, m_value, r_value, "
         f"coalesce(r_value, x_value, m_value / {CIF_FACTOR}) AS value_usd, "
-        "CASE WHEN x_unit_min = x_unit_max THEN x_qty_sum END AS x_qty, "
-        "CASE WHEN m_unit_min = m_unit_max THEN m_qty_sum END AS m_qty, "
-        "coalesce(x_unit_min, m_unit_min) AS qty_unit, "
-        "CASE WHEN x_unit_min = x_unit_max AND m_unit_min = m_unit_max "
-        "AND x_unit_min = m_unit_min THEN x_unit_min END AS common_unit, "
+        "CASE WHEN unit_min = unit_max THEN x_qty_sum END AS x_qty, "
+        "CASE WHEN unit_min = unit_max THEN m_qty_sum END AS m_qty, "
+        "CASE WHEN unit_min = unit_max THEN unit_min END AS qty_unit, "
         f"x_kg, m_kg, sim = 1 AS simulated, n_rows{evcol} FROM ({agg}) a"
+    )
+
+
+def territory_map_sql(
+    years: Years | None = None, dataset: str | None = None, source: str = "trade_flows"
+) -> str:
+    """SQL: store territory code -> ISO3 (as the rows give it), over reporters and partners.
+    Small (a few hundred rows); joined to results instead of carried through big group-bys."""
+    years = check_years(years)
+    dataset = check_dataset(dataset)
+    where = ["reporter IS NOT NULL"]
+    if years:
+        where.append(f"year BETWEEN {years[0]} AND {years[1]}")
+    if dataset:
+        where.append(f"dataset = '{dataset}'")
+    w = " AND ".join(where)
+    return (
+        "SELECT code, max(iso3) AS iso3 FROM ("
+        f"SELECT reporter AS code, max(reporter_iso3) AS iso3 FROM {source} WHERE {w} "
+        "GROUP BY reporter UNION ALL "
+        f"SELECT partner AS code, max(partner_iso3) AS iso3 FROM {source} WHERE {w} "
+        "AND partner IS NOT NULL GROUP BY partner) t GROUP BY code"
     )
 
 
@@ -236,23 +336,39 @@ def pairs_sql(scope: str, evidence: bool = True) -> str:
 class LegTable:
     """Materialised legs (directed pair values) for one product filter and years.
 
-    ``relation`` holds: leg_id BIGINT, exp / imp INTEGER (indexes into ``territories``),
-    pidx INTEGER (index into ``products``), year INTEGER, value_usd DOUBLE.
-    ``evidence_relation`` holds leg_id, exporter, importer (store codes), product, year,
-    value_usd and ``evidence`` (the record ids behind the leg). ``territories`` are store
-    codes ('rs'), ``iso3`` the matching ISO3 (None for codes without one), ``products`` the
-    product labels.
+    ``relation`` (in the engine) holds: leg_id BIGINT (1..n_legs, ordered by product, year,
+    exporter, importer), exp / imp INTEGER (indexes into ``territories``), pidx INTEGER
+    (index into ``products``), year INTEGER, value_usd DOUBLE. ``arrays`` holds the same
+    columns in memory as Arrow, row ``leg_id - 1`` for leg ``leg_id`` (a few hundred MB for
+    a full year of every HS6 product; that is what lets the chain join ship leg ids only).
+    ``territories`` are store codes ('rs'), ``products`` the product labels; ``iso3`` maps
+    territories to ISO3 on first use. Evidence is not held: :meth:`evidence` reads it.
     """
 
     engine: Engine
     relation: str
-    evidence_relation: str
+    arrays: pa.Table
     territories: pa.Array
-    iso3: pa.Array
     products: pa.Array
     n_legs: int
     product: str | None
     years: Years | None
+    dataset: str | None = None
+    dedup: bool = False
+    _iso3: pa.Array | None = None
+
+    @property
+    def iso3(self) -> pa.Array:
+        """ISO3 per territory index (None where a code has none); one scan, on first use."""
+        if self._iso3 is None:
+            m = self.engine.sql(territory_map_sql(self.years, self.dataset))
+            lookup = dict(
+                zip(m.column("code").to_pylist(), m.column("iso3").to_pylist(), strict=True)
+            )
+            self._iso3 = pa.array(
+                [lookup.get(c) for c in self.territories.to_pylist()], pa.string()
+            )
+        return self._iso3
 
     def index(self, code: str) -> int | None:
         """The integer index of a territory code, or None if it has no legs."""
@@ -260,28 +376,53 @@ class LegTable:
         return None if hits < 0 else int(hits)
 
     def evidence(self, leg_ids: Iterable[int]) -> dict[int, list[str]]:
-        """trade_flows record ids behind each leg id."""
-        ids = sorted({int(i) for i in leg_ids})
+        """trade_flows record ids behind each leg id (sorted). One pass over the scope rows
+        per call, so ask for all the legs you need at once."""
+        ids = sorted({int(i) for i in leg_ids if 1 <= int(i) <= self.n_legs})
         if not ids:
             return {}
-        out: dict[int, list[str]] = {}
-        for start in range(0, len(ids), 10_000):
-            chunk = ids[start : start + 10_000]
-            rows = self.engine.sql(
-                f"SELECT leg_id, evidence FROM {self.evidence_relation} "
-                f"WHERE leg_id IN ({', '.join(map(str, chunk))})"
+        rows = self.arrays.take(pa.array([i - 1 for i in ids], pa.int64()))
+        keys = pa.table(
+            {
+                "leg_id": pa.array(ids, pa.int64()),
+                "exporter": self.territories.take(rows.column("exp")),
+                "importer": self.territories.take(rows.column("imp")),
+                "product": self.products.take(rows.column("pidx")),
+                "year": rows.column("year").cast(pa.int32()),
+            }
+        )
+        name = temp_name("legkeys")
+        self.engine.register(name, keys)
+        try:
+            scope = scope_sql(
+                self.product, self.years, self.dataset, dedup=self.dedup, quantities=False
             )
+            side = (
+                "SELECT record_id, product, year, "
+                "CASE WHEN flow = 'M' THEN partner ELSE reporter END AS exporter, "
+                "CASE WHEN flow = 'M' THEN reporter ELSE partner END AS importer "
+                f"FROM ({scope}) s"
+            )
+            found = self.engine.sql(
+                "SELECT k.leg_id, list_sort(array_agg(r.record_id)) AS evidence "
+                f"FROM ({side}) r JOIN {name} k ON k.exporter = r.exporter "
+                "AND k.importer = r.importer AND k.product = r.product AND k.year = r.year "
+                "GROUP BY k.leg_id"
+            )
+        finally:
+            self.engine.drop(name)
+        return {
+            int(leg): list(ev or [])
             for leg, ev in zip(
-                rows.column("leg_id").to_pylist(), rows.column("evidence").to_pylist(), strict=True
-            ):
-                out[int(leg)] = list(ev or [])
-        return out
+                found.column("leg_id").to_pylist(),
+                found.column("evidence").to_pylist(),
+                strict=True,
+            )
+        }
 
     def legs(self) -> pa.Table:
-        """All legs with territory and product labels (small filters only: this is whole)."""
-        t = self.engine.sql(
-            f"SELECT leg_id, exp, imp, pidx, year, value_usd FROM {self.relation} ORDER BY leg_id"
-        )
+        """All legs with territory and product labels."""
+        t = self.arrays
         return pa.table(
             {
                 "leg_id": t.column("leg_id"),
@@ -295,7 +436,6 @@ class LegTable:
 
     def close(self) -> None:
         self.engine.drop(self.relation)
-        self.engine.drop(self.evidence_relation)
 
 
 def prepare_legs(
@@ -305,67 +445,82 @@ def prepare_legs(
     dataset: str | None = None,
 ) -> LegTable:
     """Materialise the legs of one analysis: the product filter and years run here, before
-    any join, so a chapter-93 route query joins only chapter-93 legs.
-
-    Two relations: the pairs with their evidence (``LegTable.evidence_relation``, read only
-    to map leg ids to record ids) and a compact integer-coded copy (``LegTable.relation``)
-    that the chain join reads."""
-    pairs, relation = temp_name("legev"), temp_name("legs")
-    engine.materialize(
-        pairs,
-        "SELECT CAST(row_number() OVER (ORDER BY product, year, exporter, importer) AS BIGINT) "
-        "AS leg_id, exporter, importer, exporter_iso3, importer_iso3, product, year, "
-        f"value_usd, evidence FROM ({pairs_sql(scope_sql(product, years, dataset))}) p "
-        "WHERE value_usd > 0",
-    )
-    terr = engine.sql(
-        "SELECT code, max(iso3) AS iso3 FROM ("
-        f"SELECT exporter AS code, exporter_iso3 AS iso3 FROM {pairs} "
-        f"UNION ALL SELECT importer AS code, importer_iso3 AS iso3 FROM {pairs}"
-        ") u GROUP BY code ORDER BY code"
-    )
-    prods = engine.sql(f"SELECT DISTINCT product FROM {pairs} ORDER BY product")
-    tname, pname = temp_name("terr"), temp_name("prod")
-    engine.register(
-        tname,
-        pa.table(
-            {
-                "code": terr.column("code").cast(pa.string()),
-                "idx": pa.array(range(terr.num_rows), pa.int32()),
-            }
-        ),
-    )
-    engine.register(
-        pname,
-        pa.table(
-            {
-                "product": prods.column("product").cast(pa.string()),
-                "pidx": pa.array(range(prods.num_rows), pa.int32()),
-            }
-        ),
-    )
+    any join, so a chapter-93 route query joins only chapter-93 legs. One pass over
+    ``trade_flows`` (two without a product filter: the de-duplication check is one)."""
+    keys, relation = temp_name("legkeys"), temp_name("legs")
+    scope = open_scope(engine, product, years, dataset, quantities=False)
     try:
         engine.materialize(
-            relation,
-            "SELECT p.leg_id, te.idx AS exp, ti.idx AS imp, pr.pidx AS pidx, "
-            "CAST(p.year AS INTEGER) AS year, p.value_usd AS value_usd "
-            f"FROM {pairs} p JOIN {tname} te ON te.code = p.exporter "
-            f"JOIN {tname} ti ON ti.code = p.importer JOIN {pname} pr ON pr.product = p.product",
+            keys,
+            "SELECT CAST(row_number() OVER (ORDER BY product, year, exporter, importer) "
+            "AS BIGINT) AS leg_id, exporter, importer, product, year, value_usd "
+            f"FROM ({scope.pairs_sql(evidence=False)}) p WHERE value_usd > 0",
         )
     finally:
-        engine.drop(tname)
-        engine.drop(pname)
-    n = int(engine.scalar(f"SELECT count(*) FROM {relation}") or 0)
+        scope.close()
+    try:
+        terr = engine.sql(
+            f"SELECT code FROM (SELECT exporter AS code FROM {keys} "
+            f"UNION SELECT importer AS code FROM {keys}) u ORDER BY code"
+        )
+        prods = engine.sql(f"SELECT DISTINCT product FROM {keys} ORDER BY product")
+        tname, pname = temp_name("terr"), temp_name("prod")
+        engine.register(
+            tname,
+            pa.table(
+                {
+                    "code": terr.column("code").cast(pa.string()),
+                    "idx": pa.array(range(terr.num_rows), pa.int32()),
+                }
+            ),
+        )
+        engine.register(
+            pname,
+            pa.table(
+                {
+                    "product": prods.column("product").cast(pa.string()),
+                    "pidx": pa.array(range(prods.num_rows), pa.int32()),
+                }
+            ),
+        )
+        try:
+            engine.materialize(
+                relation,
+                "SELECT CAST(p.leg_id AS INTEGER) AS leg_id, te.idx AS exp, ti.idx AS imp, pr.pidx AS pidx, "
+                "CAST(p.year AS INTEGER) AS year, p.value_usd AS value_usd "
+                f"FROM {keys} p JOIN {tname} te ON te.code = p.exporter "
+                f"JOIN {tname} ti ON ti.code = p.importer "
+                f"JOIN {pname} pr ON pr.product = p.product",
+            )
+        finally:
+            engine.drop(tname)
+            engine.drop(pname)
+    finally:
+        engine.drop(keys)
+    arrays = engine.sql(
+        f"SELECT leg_id, exp, imp, pidx, year, value_usd FROM {relation} ORDER BY leg_id"
+    )
+    arrays = pa.table(
+        {
+            "leg_id": arrays.column("leg_id").cast(pa.int64()),
+            "exp": arrays.column("exp").cast(pa.int32()),
+            "imp": arrays.column("imp").cast(pa.int32()),
+            "pidx": arrays.column("pidx").cast(pa.int32()),
+            "year": arrays.column("year").cast(pa.int32()),
+            "value_usd": arrays.column("value_usd").cast(pa.float64()),
+        }
+    ).combine_chunks()
     return LegTable(
         engine=engine,
         relation=relation,
-        evidence_relation=pairs,
+        arrays=arrays,
         territories=terr.column("code").combine_chunks().cast(pa.string()),
-        iso3=terr.column("iso3").combine_chunks().cast(pa.string()),
         products=prods.column("product").combine_chunks().cast(pa.string()),
-        n_legs=n,
+        n_legs=arrays.num_rows,
         product=check_product(product),
         years=check_years(years),
+        dataset=check_dataset(dataset),
+        dedup=scope.dedup,
     )
 
 
@@ -445,8 +600,10 @@ def chain_sql(
     max_lag: int = 0,
     partition: tuple[int, int] | None = None,
 ) -> str:
-    """The chain join as SQL (integer-coded columns; see :func:`chain_legs` for the schema).
-    ``partition=(k, n)`` keeps products with ``pidx % n = k``."""
+    """The chain join as SQL returning leg ids only (``leg1, leg2[, leg3]``): everything else
+    is looked up from ``legs.arrays`` by :func:`chain_legs`, which is cheaper than shipping
+    it out of the engine for every pair. ``partition=(k, n)`` keeps products with
+    ``pidx % n = k``."""
     o, d, _ = _endpoint_filters(legs, origin, destination)
     rel = legs.relation
     lag = max(0, int(max_lag))
@@ -460,9 +617,7 @@ def chain_sql(
         if d:
             where += f" AND l2.imp {d}"
         return (
-            "SELECT l1.exp AS origin, l1.imp AS hub, l2.imp AS destination, l1.pidx AS product, "
-            "l1.year AS year1, l2.year AS year2, l1.leg_id AS leg1, l2.leg_id AS leg2, "
-            "l1.value_usd AS value1, l2.value_usd AS value2 "
+            "SELECT l1.leg_id AS leg1, l2.leg_id AS leg2 "
             f"FROM {rel} l1 JOIN {rel} l2 ON l2.exp = l1.imp AND l2.pidx = l1.pidx "
             f"AND {_year_cond('l1', 'l2', lag)} WHERE {where}"
         )
@@ -474,10 +629,7 @@ def chain_sql(
     if d:
         where += f" AND l3.imp {d}"
     return (
-        "SELECT l1.exp AS origin, l1.imp AS hub, l2.imp AS hub2, l3.imp AS destination, "
-        "l1.pidx AS product, l1.year AS year1, l2.year AS year2, l3.year AS year3, "
-        "l1.leg_id AS leg1, l2.leg_id AS leg2, l3.leg_id AS leg3, "
-        "l1.value_usd AS value1, l2.value_usd AS value2, l3.value_usd AS value3 "
+        "SELECT l1.leg_id AS leg1, l2.leg_id AS leg2, l3.leg_id AS leg3 "
         f"FROM {rel} l1 JOIN {rel} l2 ON l2.exp = l1.imp AND l2.pidx = l1.pidx "
         f"AND {_year_cond('l1', 'l2', lag)} "
         f"JOIN {rel} l3 ON l3.exp = l2.imp AND l3.pidx = l2.pidx AND {_year_cond('l2', 'l3', lag)} "
@@ -485,20 +637,31 @@ def chain_sql(
     )
 
 
-_TERRITORY_COLS = ("origin", "hub", "hub2", "destination")
+def _decode(batch: pa.RecordBatch, legs: LegTable, labels: bool) -> pa.RecordBatch:
+    """Leg ids -> the documented columns, by position in ``legs.arrays`` (Arrow takes);
+    territory and product columns as dictionary arrays over the labels (zero copy) or,
+    with ``labels=False``, as the raw int32 indexes."""
+    arr = legs.arrays
+    hops = batch.num_columns
+    idx = [pc.subtract(batch.column(k).cast(pa.int64()), 1) for k in range(hops)]
 
+    def terr(col: pa.Array) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(col, legs.territories) if labels else col
 
-def _decode(batch: pa.RecordBatch, legs: LegTable) -> pa.RecordBatch:
-    """Integer codes -> dictionary arrays over the territory and product labels (zero copy)."""
-    cols = []
-    for name in batch.schema.names:
-        col = batch.column(name)
-        if name in _TERRITORY_COLS:
-            col = pa.DictionaryArray.from_arrays(col.cast(pa.int32()), legs.territories)
-        elif name == "product":
-            col = pa.DictionaryArray.from_arrays(col.cast(pa.int32()), legs.products)
-        cols.append(col)
-    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
+    cols: dict[str, pa.Array] = {"origin": terr(arr.column("exp").chunk(0).take(idx[0]))}
+    cols["hub"] = terr(arr.column("imp").chunk(0).take(idx[0]))
+    if hops == 3:
+        cols["hub2"] = terr(arr.column("imp").chunk(0).take(idx[1]))
+    cols["destination"] = terr(arr.column("imp").chunk(0).take(idx[-1]))
+    pidx = arr.column("pidx").chunk(0).take(idx[0])
+    cols["product"] = pa.DictionaryArray.from_arrays(pidx, legs.products) if labels else pidx
+    for k in range(hops):
+        cols[f"year{k + 1}"] = arr.column("year").chunk(0).take(idx[k])
+    for k in range(hops):
+        cols[f"leg{k + 1}"] = batch.column(k).cast(pa.int64())
+    for k in range(hops):
+        cols[f"value{k + 1}"] = arr.column("value_usd").chunk(0).take(idx[k])
+    return pa.RecordBatch.from_arrays(list(cols.values()), names=list(cols))
 
 
 def chain_legs(
@@ -514,14 +677,16 @@ def chain_legs(
     batch_rows: int = 262_144,
     partition_pairs: int | None = None,
     decode: bool = True,
+    labels: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Stream every chain origin -> hub [-> hub2] -> destination for one product filter.
 
     Two hops yield batches with columns ``origin, hub, destination, product, year1, year2,
     leg1, leg2, value1, value2``; three hops ``origin, hub, hub2, destination, product,
     year1, year2, year3, leg1, leg2, leg3, value1, value2, value3``. Territory and product
-    columns are Arrow dictionary arrays over store codes ('rs') and product labels (set
-    ``decode=False`` for the raw int32 indexes into ``legs.territories`` / ``legs.products``);
+    columns are Arrow dictionary arrays over store codes ('rs') and product labels
+    (``labels=False``: the raw int32 indexes into ``legs.territories`` / ``legs.products``;
+    ``decode=False``: only the ``leg*`` columns, the fastest form);
     ``leg*`` are leg ids (``legs.evidence(ids)`` gives the record ids), ``value*`` the legs'
     USD values. A leg of year t joins onward legs of years t..t+max_lag; chains that return
     to their origin are dropped.
@@ -552,7 +717,7 @@ def chain_legs(
             q = chain_sql(legs, max_hops, origin, destination, max_lag, (k, n) if n > 1 else None)
             for batch in engine.stream(q, batch_rows=batch_rows):
                 if batch.num_rows:
-                    yield _decode(batch, legs) if decode else batch
+                    yield _decode(batch, legs, labels) if decode else batch
     finally:
         if own:
             legs.close()

@@ -33,8 +33,8 @@ from transship.flows.chains import (
     check_dataset,
     check_product,
     check_years,
-    pairs_sql,
-    scope_sql,
+    open_scope,
+    territory_map_sql,
 )
 from transship.flows.engine import Engine, temp_name
 from transship.flows.explain import Indicator, merge_ids, weighted_score
@@ -196,31 +196,42 @@ def hub_table(
     dataset = check_dataset(dataset)
     history: Years | None = (1900, years[1]) if years else None
     pairs, rx = temp_name("hpairs"), temp_name("hrx")
-    engine.materialize(pairs, pairs_sql(scope_sql(product, history, dataset), evidence=evidence))
+    flows = ("X", "M", "RX") if use_reexports else ("X", "M")
+    scope = open_scope(engine, product, history, dataset, flows)
     try:
+        engine.materialize(pairs, scope.pairs_sql(evidence=evidence))
         if use_reexports:
             ev_rx = ", list_sort(array_agg(record_id)) AS rx_ids" if evidence else ""
-            rx_scope = scope_sql(product, history, dataset, flows=("RX",))
+            rx_scope = scope.rows_sql(("RX",))
             engine.materialize(
                 rx,
                 f"SELECT reporter AS code, product, year, sum(value_usd) AS rx_v{ev_rx} "
                 f"FROM ({rx_scope}) r GROUP BY reporter, product, year",
             )
-        q = _hub_sql(pairs, rx if use_reexports else None, break_year, evidence)
+        q = _hub_sql(
+            pairs,
+            rx if use_reexports else None,
+            break_year,
+            evidence,
+            territory_map_sql(history, dataset),
+        )
         if years:
             q = f"SELECT * FROM ({q}) h WHERE year BETWEEN {years[0]} AND {years[1]}"
         table = engine.sql(q + " ORDER BY score DESC, outflow_usd DESC, code, product, year")
     finally:
+        scope.close()
         engine.drop(pairs)
         engine.drop(rx)
     return table
 
 
-def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: bool) -> str:
+def _hub_sql(
+    pairs: str, rx_rel: str | None, break_year: int | None, evidence: bool, tmap: str
+) -> str:
     ev_out = ", flatten(array_agg(evidence)) AS out_ids" if evidence else ""
     ev_in = ", flatten(array_agg(evidence)) AS in_ids" if evidence else ""
     outs = (
-        "SELECT exporter AS code, max(exporter_iso3) AS iso3, product, year, "
+        "SELECT exporter AS code, product, year, "
         "sum(value_usd) AS out_v, sum(x_value) AS x_out, "
         "sum(value_usd * value_usd) AS out_sq, max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_o"
         f"{ev_out} FROM {pairs} WHERE value_usd > 0 GROUP BY exporter, product, year"
@@ -243,14 +254,15 @@ def _hub_sql(pairs: str, rx_rel: str | None, break_year: int | None, evidence: b
         rxr = "SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS INTEGER) AS year WHERE 1 = 0"
     ev_cols = ", o.out_ids, i.in_ids, r.rx_ids" if evidence else ""
     base = (
-        "SELECT o.code, o.iso3, o.product, o.year, o.out_v, o.x_out, "
+        "SELECT o.code, tm.iso3, o.product, o.year, o.out_v, o.x_out, "
         "o.out_sq / (o.out_v * o.out_v) AS hhi, i.in_v, r.rx_v, "
         "(rr.code IS NOT NULL) AS rx_reporter, "
         f"(o.sim_o = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated{ev_cols} "
         f"FROM ({outs}) o LEFT JOIN ({ins}) i "
         "ON i.code = o.code AND i.product = o.product AND i.year = o.year "
         f"LEFT JOIN ({rx}) r ON r.code = o.code AND r.product = o.product AND r.year = o.year "
-        f"LEFT JOIN ({rxr}) rr ON rr.code = o.code AND rr.year = o.year"
+        f"LEFT JOIN ({rxr}) rr ON rr.code = o.code AND rr.year = o.year "
+        f"LEFT JOIN ({tmap}) tm ON tm.code = o.code"
     )
     win = "PARTITION BY code, product"
     if break_year is None:

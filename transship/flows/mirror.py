@@ -46,10 +46,11 @@ import pyarrow as pa
 from transship.flows.chains import (
     Years,
     check_code,
+    check_dataset,
     check_product,
     check_years,
-    pairs_sql,
-    scope_sql,
+    open_scope,
+    territory_map_sql,
 )
 from transship.flows.engine import Engine, temp_name
 
@@ -111,10 +112,15 @@ def mirror_gaps(
     """
     product = check_product(product)
     years = check_years(years)
+    dataset = check_dataset(dataset)
     reporter = check_code(reporter, "reporter")
     partner = check_code(partner, "partner")
     pairs, fx = temp_name("mpairs"), temp_name("mfit")
-    engine.materialize(pairs, pairs_sql(scope_sql(product, years, dataset, reconciled=False)))
+    scope = open_scope(engine, product, years, dataset, reconciled=False)
+    try:
+        engine.materialize(pairs, scope.pairs_sql())
+    finally:
+        scope.close()
     try:
         _fit(engine, pairs, fx)
         where = []
@@ -127,7 +133,7 @@ def mirror_gaps(
             where.append(f"(p.exporter = '{reporter}' OR p.importer = '{reporter}')")
         elif partner:
             where.append(f"(p.exporter = '{partner}' OR p.importer = '{partner}')")
-        table = _output(engine, pairs, fx, where, limit)
+        table = _output(engine, pairs, fx, where, limit, territory_map_sql(years, dataset))
     finally:
         engine.drop(fx)
         engine.drop(pairs)
@@ -147,9 +153,11 @@ def reporting_reliability(
     product = check_product(product)
     years = check_years(years)
     pairs, fx = temp_name("mpairs"), temp_name("mfit")
-    engine.materialize(
-        pairs, pairs_sql(scope_sql(product, years, dataset, reconciled=False), evidence=False)
-    )
+    scope = open_scope(engine, product, years, dataset, reconciled=False)
+    try:
+        engine.materialize(pairs, scope.pairs_sql(evidence=False))
+    finally:
+        scope.close()
     try:
         _fit(engine, pairs, fx)
 
@@ -271,19 +279,25 @@ def _shrunk(sigma: str, n: str, glob: str) -> str:
     )
 
 
-def _output(engine: Engine, pairs: str, fx: str, where: list[str], limit: int | None) -> pa.Table:
+def _output(
+    engine: Engine, pairs: str, fx: str, where: list[str], limit: int | None, tmap: str
+) -> pa.Table:
     cx, gl = temp_name("mcx"), temp_name("mgl")
-    engine.materialize(cx, _country_sql(fx))
+    engine.materialize(
+        cx,
+        f"SELECT c.*, t.iso3 FROM ({_country_sql(fx)}) c FULL JOIN ({tmap}) t ON t.code = c.key",
+    )
     engine.materialize(
         gl,
         f"SELECT max(CASE WHEN kind = 'g' THEN sigma END) AS g, "
         f"median(CASE WHEN kind = 'mu' THEN effect END) AS mu FROM {fx}",
     )
     try:
-        return engine.sql(_output_sql(pairs, fx, cx, gl, where, limit))
+        table = engine.sql(_output_sql(pairs, fx, cx, gl, where, limit))
     finally:
         engine.drop(cx)
         engine.drop(gl)
+    return table
 
 
 def _output_sql(pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: int | None) -> str:
@@ -297,12 +311,11 @@ def _output_sql(pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: 
         "ELSE 'unreported_export' END"
     )
     base = (
-        "SELECT p.exporter, p.importer, p.exporter_iso3, p.importer_iso3, p.product, p.year, "
+        "SELECT p.exporter, p.importer, ce.iso3 AS exporter_iso3, ci.iso3 AS importer_iso3, "
+        "p.product, p.year, "
         f"{kind} AS kind, "
         "p.x_value AS export_value_usd, p.m_value AS import_value_usd, "
-        "CASE WHEN p.common_unit IS NOT NULL THEN p.x_qty END AS export_qty, "
-        "CASE WHEN p.common_unit IS NOT NULL THEN p.m_qty END AS import_qty, "
-        "coalesce(p.common_unit, p.qty_unit) AS qty_unit, "
+        "p.x_qty AS export_qty, p.m_qty AS import_qty, p.qty_unit, "
         "p.x_kg AS export_kg, p.m_kg AS import_kg, "
         "CASE WHEN p.x_value > 0 AND p.m_value > 0 THEN ln(p.m_value / p.x_value) END AS log_gap, "
         "coalesce(mu.effect, gl.mu) AS cif_fob_margin, "
