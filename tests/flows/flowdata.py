@@ -222,3 +222,12 @@ def comtrade_rows(path: Path, limit_reporters: set[str] | None = None) -> pa.Tab
             r["source_sha256"] = sha
             rows.append(r)
     return pa.Table.from_pylist(rows)
+
+
+def generated_store(path: Path, seed: int = 7) -> Store:
+    """A store file holding :func:`generated_rows` (for module-scoped fixtures)."""
+    from transship.store import connect
+
+    store = connect(path)
+    load(store, generated_rows(seed))
+    return store

@@ -1,0 +1,150 @@
+"""The chain join: same chains as brute force, estimate before running, partitions, evidence."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pytest
+
+from tests.flows import flowdata
+from transship.exc import InvalidInput
+from transship.flows.chains import LegTable, chain_legs, estimate_pairs, prepare_legs
+from transship.flows.engine import DuckDBEngine
+from transship.store import Store
+
+
+@pytest.fixture(scope="module")
+def gen_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = flowdata.generated_store(tmp_path_factory.mktemp("chains") / "gen.duckdb")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def legs93(gen_store: Store) -> Iterator[LegTable]:
+    legs = prepare_legs(DuckDBEngine(gen_store), product="93")
+    yield legs
+    legs.close()
+
+
+def _brute(legs: LegTable, hops: int, lag: int = 0) -> Counter[tuple[object, ...]]:
+    t = legs.legs().to_pylist()
+    out: Counter[tuple[object, ...]] = Counter()
+    by_exp: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for leg in t:
+        by_exp.setdefault((leg["exporter"], leg["product"]), []).append(leg)
+
+    def onward(leg: dict[str, object]) -> list[dict[str, object]]:
+        return [
+            n
+            for n in by_exp.get((leg["importer"], leg["product"]), [])  # type: ignore[arg-type]
+            if leg["year"] <= n["year"] <= leg["year"] + lag  # type: ignore[operator]
+        ]
+
+    for a in t:
+        for b in onward(a):
+            if b["importer"] == a["exporter"]:
+                continue
+            if hops == 2:
+                out[
+                    (
+                        a["exporter"],
+                        a["importer"],
+                        b["importer"],
+                        a["product"],
+                        a["year"],
+                        b["year"],
+                    )
+                ] += 1
+                continue
+            for c in onward(b):
+                if c["importer"] in (a["exporter"], b["exporter"]):
+                    continue
+                out[(a["exporter"], a["importer"], b["importer"], c["importer"], a["product"])] += 1
+    return out
+
+
+def _got(batches: Iterator[pa.RecordBatch], hops: int) -> Counter[tuple[object, ...]]:
+    out: Counter[tuple[object, ...]] = Counter()
+    for b in batches:
+        for r in b.to_pylist():
+            if hops == 2:
+                out[
+                    (r["origin"], r["hub"], r["destination"], r["product"], r["year1"], r["year2"])
+                ] += 1
+            else:
+                out[(r["origin"], r["hub"], r["hub2"], r["destination"], r["product"])] += 1
+    return out
+
+
+def test_product_filter_runs_before_the_join(legs93: LegTable) -> None:
+    assert legs93.products.to_pylist() == ["93"]
+    assert legs93.n_legs > 0
+    assert set(legs93.legs().column("product").to_pylist()) == {"93"}
+
+
+def test_two_hops_match_brute_force(gen_store: Store, legs93: LegTable) -> None:
+    eng = DuckDBEngine(gen_store)
+    expected = _brute(legs93, 2)
+    got = _got(chain_legs(eng, legs=legs93), 2)
+    assert got == expected
+    est = estimate_pairs(legs93)
+    assert est >= sum(got.values())
+    cycles = sum(
+        1
+        for a in legs93.legs().to_pylist()
+        for b in legs93.legs().to_pylist()
+        if b["exporter"] == a["importer"]
+        and b["importer"] == a["exporter"]
+        and a["year"] == b["year"]
+    )
+    assert est == sum(got.values()) + cycles
+
+
+def test_three_hops_and_lags_match_brute_force(gen_store: Store, legs93: LegTable) -> None:
+    eng = DuckDBEngine(gen_store)
+    assert _got(chain_legs(eng, legs=legs93, max_hops=3), 3) == _brute(legs93, 3)
+    assert _got(chain_legs(eng, legs=legs93, max_lag=1), 2) == _brute(legs93, 2, lag=1)
+    assert estimate_pairs(legs93, max_hops=3) >= sum(_brute(legs93, 3).values())
+
+
+def test_partitions_give_the_same_chains(gen_store: Store, legs93: LegTable) -> None:
+    eng = DuckDBEngine(gen_store)
+    legs = prepare_legs(eng, years=(2022, 2023))  # every code its own product
+    one = _got(chain_legs(eng, legs=legs), 2)
+    many = _got(chain_legs(eng, legs=legs, partition_pairs=50, batch_rows=64), 2)
+    assert one == many and len(legs.products) == len(flowdata.PRODUCTS)
+    legs.close()
+
+
+def test_endpoints_and_raw_forms(gen_store: Store, legs93: LegTable) -> None:
+    eng = DuckDBEngine(gen_store)
+    got = _got(chain_legs(eng, legs=legs93, origin="rs", destination="ua"), 2)
+    assert got and all(k[0] == "rs" and k[2] == "ua" for k in got)
+    assert estimate_pairs(legs93, origin="rs", destination="ua") >= sum(got.values())
+    raw = next(chain_legs(eng, legs=legs93, decode=False))
+    assert raw.schema.names == ["leg1", "leg2"]
+    ints = next(chain_legs(eng, legs=legs93, labels=False))
+    assert pa.types.is_integer(ints.schema.field("origin").type)
+    assert list(chain_legs(eng, legs=legs93, origin="zw")) == []
+    with pytest.raises(InvalidInput):
+        estimate_pairs(legs93, max_hops=4)
+
+
+def test_leg_evidence_is_the_rows_of_the_leg(gen_store: Store, legs93: LegTable) -> None:
+    batch = next(chain_legs(DuckDBEngine(gen_store), legs=legs93, origin="rs", destination="ua"))
+    first = batch.slice(0, 1).to_pylist()[0]
+    ev = legs93.evidence([first["leg1"], first["leg2"]])
+    rows = gen_store.query(
+        "SELECT reporter, partner, flow, year, value_usd FROM trade_flows WHERE record_id IN "
+        f"({', '.join(repr(i) for i in ev[first['leg1']])})"
+    ).to_pylist()
+    assert rows
+    for r in rows:
+        exporter = r["partner"] if r["flow"] == "M" else r["reporter"]
+        importer = r["reporter"] if r["flow"] == "M" else r["partner"]
+        assert (exporter, importer, r["year"]) == ("rs", first["hub"], first["year1"])
+    x = sum(r["value_usd"] for r in rows if r["flow"] == "X")
+    assert first["value1"] == pytest.approx(x)  # the exporter's own figure wins

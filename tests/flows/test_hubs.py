@@ -1,0 +1,134 @@
+"""Hub scores: a planted hub ranks first, every indicator documented and evidenced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.flows import flowdata
+from transship.cli.app import app
+from transship.flows.engine import DuckDBEngine
+from transship.flows.explain import weighted_score
+from transship.flows.hubs import HUB_INDICATORS, hub_scores, hub_table
+from transship.store import Store, connect
+
+
+@pytest.fixture(scope="module")
+def gen_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = flowdata.generated_store(tmp_path_factory.mktemp("hubs") / "gen.duckdb")
+    yield store
+    store.close()
+
+
+def test_every_indicator_is_documented() -> None:
+    assert abs(sum(w for _, w in HUB_INDICATORS.values()) - 1.0) < 1e-9
+    for name, (fn, weight) in HUB_INDICATORS.items():
+        assert fn.__doc__ and len(fn.__doc__.split()) > 20, name
+        assert weight > 0
+    methods = (Path(__file__).resolve().parents[2] / "docs" / "methods.md").read_text()
+    for name in HUB_INDICATORS:
+        assert f"`{name}`" in methods, f"{name} missing from docs/methods.md"
+
+
+def test_planted_hub_ranks_first(gen_store: Store) -> None:
+    """From 2022 'bg' passes most of the 9306 it gets from 'rs' on to 'ua'."""
+    eng = DuckDBEngine(gen_store)
+    found = hub_scores(eng, product="9306", years=(2022, 2024), break_year=2022)
+    assert found[0].territory == "BGR" and found[0].code == "bg"
+    assert {h.year for h in found[:3] if h.territory == "BGR"} >= {2022, 2023}
+    # without the self-reported re-exports it still stands out
+    blind = hub_scores(eng, product="9306", years=(2022, 2024), use_reexports=False)
+    top = [h.territory for h in blind[:4]]
+    assert "BGR" in top
+
+
+def test_scores_explain_themselves(gen_store: Store) -> None:
+    eng = DuckDBEngine(gen_store)
+    found = hub_scores(eng, product="9306", limit=15)
+    assert len(found) == 15
+    ids = set(gen_store.query("SELECT record_id FROM trade_flows").column(0).to_pylist())
+    for h in found:
+        assert 0.0 <= h.score <= 1.0
+        assert h.score == pytest.approx(weighted_score(h.indicators))
+        assert [i.name for i in h.indicators] == list(HUB_INDICATORS)
+        for ind in h.indicators:
+            assert ind.detail
+            if ind.weight > 0:
+                assert 0.0 <= ind.value <= 1.0
+                assert ind.evidence and set(ind.evidence) <= ids
+            else:
+                assert ind.detail.startswith("not computed")
+    bg = next(h for h in found if h.territory == "BGR" and h.year == 2023)
+    rx = next(i for i in bg.indicators if i.name == "reexport_share")
+    rx_ids = (
+        gen_store.query("SELECT record_id FROM trade_flows WHERE flow = 'RX' AND year = 2023")
+        .column(0)
+        .to_pylist()
+    )
+    assert set(rx_ids) <= set(rx.evidence)
+    assert rx.value == 1.0
+
+
+def test_break_year_gates_the_surge(gen_store: Store) -> None:
+    table = hub_table(DuckDBEngine(gen_store), product="9306", break_year=2022)
+    for r in table.to_pylist():
+        if r["year"] < 2022:
+            assert r["surge_w"] == 0.0
+    bg22 = [r for r in table.to_pylist() if r["code"] == "bg" and r["year"] == 2022][0]
+    assert bg22["surge_w"] > 0 and bg22["surge"] > 0.5
+
+
+def test_years_filter_keeps_history(gen_store: Store) -> None:
+    """Asking for one year uses the earlier years (never later ones) for the time series."""
+    eng = DuckDBEngine(gen_store)
+    one = {(r["code"], r["year"]): r for r in hub_table(eng, "9306", (2023, 2023)).to_pylist()}
+    full = {(r["code"], r["year"]): r for r in hub_table(eng, "9306", (2017, 2023)).to_pylist()}
+    assert {y for _, y in one} == {2023}
+    for key, r in one.items():
+        assert r["score"] == pytest.approx(full[key]["score"])
+        assert r["co_movement_w"] == full[key]["co_movement_w"]
+
+
+def test_real_comtrade_reexporters(shared_data: Path, tmp_path: Path) -> None:
+    """Real legacy Comtrade (HS44, 2016-2017): RX reporters get the re-export indicator."""
+    store = connect(tmp_path / "wood.duckdb")
+    folder = shared_data / "comtrade-hs2-oil-wood-sample"
+    for year in (2016, 2017):
+        flowdata.load(store, flowdata.comtrade_rows(folder / f"comtrade_wood_hs44_{year}.csv"))
+    rx_reporters = set(
+        store.query(
+            "SELECT DISTINCT reporter_iso3 FROM trade_flows WHERE flow = 'RX' AND year = 2017"
+        )
+        .column(0)
+        .to_pylist()
+    )
+    assert rx_reporters
+    found = hub_scores(DuckDBEngine(store), product="44", years=(2017, 2017))
+    by_territory = {h.territory: h for h in found}
+    for iso3 in rx_reporters:
+        if iso3 in by_territory:
+            ind = next(i for i in by_territory[iso3].indicators if i.name == "reexport_share")
+            assert ind.weight > 0
+    assert all(len(h.territory) == 3 for h in found)
+    store.close()
+
+
+def test_cli_json_contract(tmp_path: Path) -> None:
+    flowdata.generated_store(tmp_path / "cli.duckdb").close()
+    res = CliRunner().invoke(
+        app,
+        ["hubs", "--db", str(tmp_path / "cli.duckdb"), "--product", "9306", "--years", "2022-2024"]
+        + ["--json", "--limit", "3"],
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert len(rows) == 3
+    for r in rows:
+        assert {"territory", "product", "year", "score", "indicators"} <= set(r)
+        assert len(r["territory"]) == 3
+        for ind in r["indicators"]:
+            assert {"name", "value", "weight", "evidence"} <= set(ind)

@@ -1,0 +1,178 @@
+"""Mirror gaps: the fitted margin and reporter effects, phantom flows, evidence, real data."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from typer.testing import CliRunner
+
+from tests.flows import flowdata
+from transship.cli.app import app
+from transship.flows.engine import DuckDBEngine
+from transship.flows.mirror import COLUMNS, mirror_gaps, reporting_reliability
+from transship.store import Store, connect
+
+
+@pytest.fixture(scope="module")
+def gen_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = flowdata.generated_store(tmp_path_factory.mktemp("mirror") / "gen.duckdb")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def wood_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Store]:
+    path = shared_data / "comtrade-hs2-oil-wood-sample" / "comtrade_wood_hs44_2017.csv"
+    store = connect(tmp_path_factory.mktemp("wood") / "wood.duckdb")
+    flowdata.load(store, flowdata.comtrade_rows(path))
+    yield store
+    store.close()
+
+
+def _row(table: pa.Table, **keys: object) -> dict[str, object]:
+    rows = [r for r in table.to_pylist() if all(r[k] == v for k, v in keys.items())]
+    assert len(rows) == 1, (keys, len(rows))
+    return rows[0]
+
+
+def test_columns_and_never_pairs_aggregates(gen_store: Store) -> None:
+    table = mirror_gaps(DuckDBEngine(gen_store), product="93")
+    assert tuple(table.schema.names) == COLUMNS
+    parties = set(table.column("exporter").to_pylist()) | set(table.column("importer").to_pylist())
+    assert "world" not in parties
+    assert not any(p.startswith("zz") for p in parties)
+    assert set(table.column("product").to_pylist()) == {"93"}
+    assert all(table.column("simulated").to_pylist())
+
+
+def test_fitted_margin_and_biased_reporter(gen_store: Store) -> None:
+    """The generator adds 6% CIF and makes 'us' report imports 30% high."""
+    eng = DuckDBEngine(gen_store)
+    table = mirror_gaps(eng, product="9306")
+    margin = table.column("cif_fob_margin")[0].as_py()
+    assert abs(margin - math.log(1.06)) < 0.03
+    rel = {r["territory"]: r for r in reporting_reliability(eng, product="9306").to_pylist()}
+    assert abs(rel["us"]["importer_effect"] - math.log(1.3)) < 0.08
+    others = [abs(r["importer_effect"]) for k, r in rel.items() if k != "us"]
+    assert max(others) < 0.1
+    # 'tr' reports with 8x the noise of everyone else: its dispersion says so
+    assert rel["tr"]["importer_sigma"] > 2 * max(
+        r["importer_sigma"] for k, r in rel.items() if k != "tr"
+    )
+
+
+def test_biased_reporter_is_not_flagged(gen_store: Store) -> None:
+    """A +30% gap is the expectation for 'us' imports, not an anomaly."""
+    table = mirror_gaps(DuckDBEngine(gen_store), product="9306", partner="us")
+    matched = table.filter(pc.equal(table.column("kind"), "matched"))
+    into_us = matched.filter(pc.equal(matched.column("importer"), "us"))
+    gaps = into_us.column("log_gap").to_pylist()
+    zs = into_us.column("z").to_pylist()
+    assert sum(gaps) / len(gaps) > 0.2  # raw ratios look suspicious ...
+    assert sorted(abs(z) for z in zs)[len(zs) // 2] < 1.5  # ... scored residuals do not
+
+
+def test_phantom_export(gen_store: Store) -> None:
+    table = mirror_gaps(DuckDBEngine(gen_store), years=(2019, 2019))
+    row = _row(table, exporter="pl", importer="cz", product="930300")
+    assert row["kind"] == "phantom_export"
+    assert row["import_value_usd"] is None
+    assert row["z"] is not None and row["z"] > 3
+    phantoms = table.filter(pc.equal(table.column("kind"), "phantom_export"))
+    assert phantoms.column("exporter")[0].as_py() == "pl"  # the biggest one comes first
+
+
+def test_evidence_adds_up(gen_store: Store) -> None:
+    """Every row's evidence is the trade_flows rows whose values it reports."""
+    table = mirror_gaps(DuckDBEngine(gen_store), product="93", limit=40)
+    for r in table.to_pylist():
+        ids = r["evidence"]
+        assert ids
+        flows = gen_store.query(
+            "SELECT flow, sum(value_usd) AS v FROM trade_flows WHERE record_id IN "
+            f"({', '.join(repr(i) for i in ids)}) GROUP BY flow"
+        ).to_pylist()
+        by_flow = {f["flow"]: f["v"] for f in flows}
+        assert by_flow.get("X") == pytest.approx(r["export_value_usd"])
+        assert by_flow.get("M") == pytest.approx(r["import_value_usd"])
+
+
+def test_prefix_aggregates_codes(gen_store: Store) -> None:
+    eng = DuckDBEngine(gen_store)
+    agg = _row(mirror_gaps(eng, product="93", years=(2023, 2023)), exporter="rs", importer="bg")
+    codes = mirror_gaps(eng, product="9306", years=(2023, 2023), reporter="rs", partner="bg")
+    assert codes.num_rows == 2  # both directions
+    direct = gen_store.query(
+        "SELECT sum(value_usd) FROM trade_flows WHERE reporter = 'rs' AND partner = 'bg' "
+        "AND flow = 'X' AND year = 2023 AND hs_code LIKE '93%'"
+    ).column(0)[0]
+    assert agg["export_value_usd"] == pytest.approx(direct.as_py())
+
+
+def test_one_level_and_annual_rows_only(store: Store) -> None:
+    """Chapter totals beside subheadings, monthly rows beside annual ones: never summed twice."""
+    rows = [
+        flowdata._row("a:1", "t", 1, ("rs", "SRB"), ("bg", "BGR"), "X", 2022, "93", 100.0),
+        flowdata._row("a:2", "t", 2, ("rs", "SRB"), ("bg", "BGR"), "X", 2022, "930610", 60.0),
+        flowdata._row("a:3", "t", 3, ("rs", "SRB"), ("bg", "BGR"), "X", 2022, "930690", 30.0),
+        flowdata._row("a:4", "t", 4, ("bg", "BGR"), ("rs", "SRB"), "M", 2022, "930610", 66.0),
+        flowdata._row("a:5", "t", 5, ("bg", "BGR"), ("rs", "SRB"), "M", 2022, "930690", 33.0),
+        flowdata._row(
+            "a:6", "t", 6, ("bg", "BGR"), ("rs", "SRB"), "M", 2022, "930610", 99.0, period="2022-03"
+        ),
+    ]
+    flowdata.load(store, pa.Table.from_pylist(rows))
+    row = _row(mirror_gaps(DuckDBEngine(store), product="93"), exporter="rs", importer="bg")
+    assert row["export_value_usd"] == 100.0  # the chapter total, not 190
+    assert row["import_value_usd"] == 99.0  # annual subheadings, not the monthly row too
+    assert sorted(row["evidence"]) == ["a:1", "a:4", "a:5"]
+
+
+def test_real_comtrade_asymmetry_is_not_overflagged(wood_store: Store) -> None:
+    """SOURCE.md: Serbia-Czechia HS44 2017, ratios 1.14 and 0.68, both ordinary."""
+    table = mirror_gaps(DuckDBEngine(wood_store), product="44", reporter="rs", partner="cz")
+    rs_cz = _row(table, exporter="rs", importer="cz")
+    cz_rs = _row(table, exporter="cz", importer="rs")
+    assert rs_cz["export_value_usd"] == 1_285_663
+    assert rs_cz["import_value_usd"] == 1_466_737
+    assert cz_rs["export_value_usd"] == 4_273_496
+    assert cz_rs["import_value_usd"] == 2_917_849
+    assert rs_cz["exporter_iso3"] == "SRB" and rs_cz["importer_iso3"] == "CZE"
+    assert abs(rs_cz["z"]) < 2 and abs(cz_rs["z"]) < 2
+    assert len(rs_cz["evidence"]) == 2
+    assert 0.0 < rs_cz["cif_fob_margin"] < 0.2  # imports CIF exceed exports FOB
+
+
+def test_real_comtrade_phantoms_and_ordering(wood_store: Store) -> None:
+    table = mirror_gaps(DuckDBEngine(wood_store))
+    kinds = set(table.column("kind").to_pylist())
+    assert {"matched", "phantom_export", "phantom_import"} <= kinds
+    z = [abs(v) for v in table.column("z").to_pylist() if v is not None]
+    assert z == sorted(z, reverse=True)
+    assert z[0] > 5
+
+
+def test_cli_json_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    flowdata.generated_store(tmp_path / "cli.duckdb").close()
+    db = str(tmp_path / "cli.duckdb")
+    res = runner.invoke(
+        app,
+        ["mirror", "--db", db, "--product", "9306", "--reporter", "SRB", "--json", "--limit", "5"],
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert 0 < len(rows) <= 5
+    assert all("rs" in (r["exporter"], r["importer"]) for r in rows)
+    assert all(r["evidence"] for r in rows)
+    bad = runner.invoke(app, ["mirror", "--db", db, "--reporter", "Atlantis"])
+    assert bad.exit_code == 1
+    assert "unknown territory" in bad.output
+    bad = runner.invoke(app, ["mirror", "--db", db, "--years", "2024-2019"])
+    assert bad.exit_code == 1
