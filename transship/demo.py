@@ -27,6 +27,9 @@ NOT_BUILT = {
     "report": "HTML/PDF reports, GEXF/GraphML (FtM and CSV/Parquet export exist)",
     "serve": "REST API and web UI",
 }
+#: The simulation writes the same world as Comtrade-style and BACI-style statistics; the
+#: demo reads the flows stage off the Comtrade-style one (both sides reporting, mirror gaps).
+DEMO_DATASET = "comtrade"
 DEMO_FILES = ("transship.duckdb", "transship.duckdb.wal", "simulated")
 
 
@@ -117,7 +120,8 @@ def _simulate(
 
     say(f"simulating the diversion system (seed {seed}) -> {sim_dir}  [SIMULATED]")
     result = simulate(case_dir, sim_dir, seed=seed)
-    results = ingest_paths(store, [sim_dir])
+    # Only the data folder: truth.jsonl and manifest.json are the answer key, not evidence.
+    results = ingest_paths(store, [result.data_dir])
     loaded = sum(r.rows_loaded for r in results)
     rejected = sum(r.rows_rejected for r in results)
     failed = [r for r in results if r.status == "failed"]
@@ -138,10 +142,12 @@ def _flows(store: Store, report: DemoReport, say: Callable[[str], None]) -> None
     from transship.flows.hubs import hub_scores
     from transship.flows.routes import find_routes
 
-    say("flows: hubs and routes for HS 9306 (ammunition) [on SIMULATED statistics]")
+    say("flows: hubs and routes for HS 9306 (ammunition) [on SIMULATED Comtrade-style statistics]")
     engine = DuckDBEngine(store)
     lines = []
-    hubs = sorted(hub_scores(engine, product="9306"), key=lambda h: -h.score)[:5]
+    hubs = sorted(hub_scores(engine, product="9306", dataset=DEMO_DATASET), key=lambda h: -h.score)[
+        :5
+    ]
     for h in hubs:
         top = max(h.indicators, key=lambda i: i.value * i.weight) if h.indicators else None
         why = f" (strongest: {top.name} = {top.value:.2f})" if top else ""
