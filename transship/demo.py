@@ -158,18 +158,16 @@ def _flows(store: Store, report: DemoReport, say: Callable[[str], None]) -> None
     for r in routes:
         lines.append(
             f"route {' -> '.join(r.path)}: share {r.share:.1%} [{r.low:.1%}, {r.high:.1%}], "
-            f"USD {r.value_usd:,.0f}, score {r.score:.2f}, {sum(len(e) for e in _evidence(r))} evidence rows"
+            f"USD {r.value_usd:,.0f}, score {r.score:.2f}, {_evidence_rows(r)} evidence rows"
         )
     if not lines:
         lines.append("no hubs or routes found")
     report.sections.append({"title": "Flows: hubs and routes [SIMULATED data]", "lines": lines})
 
 
-def _evidence(route: Any) -> list[list[str]]:
-    ev = route.evidence
-    if isinstance(ev, dict):
-        return [list(v) for v in ev.values()]
-    return [list(e) if isinstance(e, list | tuple) else [e] for e in ev]
+def _evidence_rows(route: Any) -> int:
+    """How many trade_flows rows stand behind a route (each leg lists its record ids)."""
+    return sum(len(leg["record_ids"]) for leg in route.evidence)
 
 
 def _evaluate(sim_dir: Path, report: DemoReport, say: Callable[[str], None]) -> None:
