@@ -86,17 +86,26 @@ def _case(store: Store, case_dir: Path, report: DemoReport, say: Callable[[str],
 
     say(f"reading case {case_dir}")
     case = load_case(case_dir)
-    results = ingest_paths(store, case_files(case))
+    # The case's own dataset name, so its parties and claims stay apart from any other source.
+    results = ingest_paths(store, case_files(case), dataset=case_dataset(case_dir))
     lines = [
         f"{Path(r.file).name}: {r.rows_loaded:,} rows ({r.format}, {r.status})" for r in results
     ]
     parties = store.fetchall(
         "SELECT caption, schema, json_extract_string(properties, '$.country[0]') FROM entities "
-        "WHERE dataset LIKE 'transship_case%' AND schema IN ('Company', 'Organization', 'LegalEntity', 'PublicBody') "
-        "ORDER BY caption"
+        "WHERE dataset = ? AND schema IN ('Company', 'Organization', 'LegalEntity', 'PublicBody') "
+        "ORDER BY caption",
+        [case_dataset(case_dir)],
     )
     if parties:
         lines.append("parties: " + "; ".join(f"{p[0]} ({p[2] or '?'})" for p in parties))
+    for product in case.products.values():
+        v = product.unit_value_eur
+        basis = f"claim {v.source}" if v.source else f"assumption: {v.reason}"
+        lines.append(
+            f"product {product.name} (HS {product.hs_code}, {product.ml_category}, {product.calibre or '-'}): "
+            f"EUR {v.low:,.0f}-{v.high:,.0f} per {product.unit} [{basis}]"
+        )
     claims = store.fetchall("SELECT claim_id, attributed_to FROM claims ORDER BY claim_id")
     if claims:
         lines.append(
@@ -106,6 +115,11 @@ def _case(store: Store, case_dir: Path, report: DemoReport, say: Callable[[str],
     report.sections.append(
         {"title": f"Case {case_dir.name} (real sources, project's own words)", "lines": lines}
     )
+
+
+def case_dataset(case_dir: Path) -> str:
+    """The dataset name a case's files are stored under (``transship_case_serbia_2025``)."""
+    return "transship_case_" + case_dir.name.replace("-", "_")
 
 
 def _simulate(
@@ -189,7 +203,7 @@ def _evaluate(sim_dir: Path, report: DemoReport, say: Callable[[str], None]) -> 
 
 def _table_counts(store: Store) -> list[dict[str, Any]]:
     rows = []
-    for t in store.tables():
+    for t in store.tables(views=False):
         if t.startswith("_") or t.startswith("ref_"):
             continue
         cols = store.columns(t)

@@ -164,9 +164,11 @@ class Store:
             raise InvalidInput(f"query failed: {exc}") from exc
         yield from reader
 
-    def tables(self) -> list[str]:
+    def tables(self, views: bool = True) -> list[str]:
+        """Table (and, unless ``views=False``, view) names in the store."""
+        kind = "" if views else " AND table_type = 'BASE TABLE'"
         rows = self._con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+            f"SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'{kind} ORDER BY 1"
         ).fetchall()
         return [r[0] for r in rows]
 
