@@ -104,7 +104,7 @@ def _case(store: Store, case_dir: Path, report: DemoReport, say: Callable[[str],
         basis = f"claim {v.source}" if v.source else f"assumption: {v.reason}"
         lines.append(
             f"product {product.name} (HS {product.hs_code}, {product.ml_category}, {product.calibre or '-'}): "
-            f"EUR {v.low:,.0f}-{v.high:,.0f} per {product.unit} [{basis}]"
+            f"EUR {_money(v.low)}-{_money(v.high)} per {product.unit.rstrip('s')} [{basis}]"
         )
     claims = store.fetchall("SELECT claim_id, attributed_to FROM claims ORDER BY claim_id")
     if claims:
@@ -115,6 +115,10 @@ def _case(store: Store, case_dir: Path, report: DemoReport, say: Callable[[str],
     report.sections.append(
         {"title": f"Case {case_dir.name} (real sources, project's own words)", "lines": lines}
     )
+
+
+def _money(x: float) -> str:
+    return f"{x:,.2f}" if x < 10 else f"{x:,.0f}"
 
 
 def case_dataset(case_dir: Path) -> str:
