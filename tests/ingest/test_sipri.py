@@ -20,8 +20,6 @@ from transship.ingest.sipri import (
     SipriRegisterReader,
     SipriTivTidyReader,
     SipriTivWideReader,
-    csv_records,
-    decode_line,
 )
 from transship.store import Store
 
@@ -231,12 +229,6 @@ def test_classic_layout_fixture(store: Store, fixtures: Path) -> None:
     assert cyprus["tiv_delivered"] is None and cyprus["delivery_years"] is None  # no deliveries
 
 
-def test_decode_line_falls_back_to_latin1() -> None:
-    assert decode_line("Côte".encode()) == "Côte"
-    assert decode_line("Côte".encode("latin-1")) == "Côte"
-    assert decode_line(b"Serbia") == "Serbia"
-
-
 def test_simulated_marker_is_skipped_and_kept(store: Store, fixtures: Path, tmp_path: Path) -> None:
     path = tmp_path / "sim.csv"
     path.write_bytes(b"# SIMULATED test register\r\n" + (fixtures / CLASSIC).read_bytes())
@@ -299,13 +291,6 @@ def test_wrong_kind_of_file_is_a_format_error(store: Store, shared_data: Path) -
         ingest_file(store, shared_data / REGISTER, format="sipri-tiv-wide")
     with pytest.raises(SourceFormatError, match="missing columns"):
         ingest_file(store, shared_data / REGISTER, format="sipri-tiv-tidy")
-
-
-def test_csv_records_report_the_line_a_record_starts_on(tmp_path: Path) -> None:
-    lines = ['a,"two\n', 'lines",x\n', "b,one,y\n", "\n", "c,z,w\n"]
-    recs = list(csv_records(tmp_path, lines, 1))
-    assert [(r.line, r.fields[0]) for r in recs if r.fields] == [(1, "a"), (3, "b"), (5, "c")]
-    assert recs[0].raw == 'a,"two\nlines",x'
 
 
 # ---------------------------------------------------------------------------------------

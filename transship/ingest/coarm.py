@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError, UnknownCode
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
-from transship.ingest.sipri import Record, RowBatch, csv_records, head_lines, text_lines
+from transship.ingest.textio import Record, RowBatch, csv_records, head_lines, text_lines
 from transship.normalise import military, money, territories
 
 ATTRIBUTION = "EU COARM annual reports, compiled by Campaign Against Arms Trade (CAAT)"
