@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -299,6 +299,68 @@ def _looks_consult(r: list[str]) -> bool:
 def _score(fraction: float) -> int:
     """Share of sniffed records that fit -> confidence; a few bad rows do not matter."""
     return min(95, round(100 * fraction)) if fraction >= 0.75 else int(25 * fraction)
+
+
+# --------------------------------------------------------------------------------------
+# Reading the fixed-width comma files (broker, mission, consult)
+# --------------------------------------------------------------------------------------
+
+RowsOf = Callable[[list[str], _Places], list[dict[str, Any]]]
+
+
+def _read_fixed_width(
+    ctx: ReadContext,
+    file_name: str,
+    width: int,
+    rows_of: RowsOf,
+    divert: Callable[[Record, _Places], Reject | None] | None = None,
+    fatal_lines: int | None = None,
+) -> Iterator[Rows | Reject]:
+    """The read loop CAAT's comma files share: ``width`` fields a record, rows by ``rows_of``.
+
+    Blank records are skipped. ``divert`` sees each record first and may turn it into a
+    reject of its own. A record of the wrong width before the first good one means this is
+    not the file we think (``SourceFormatError``) - within the first ``fatal_lines`` lines
+    only, when given; after that it is a reject. ``rows_of`` raises ``_Bad`` for a row it
+    cannot use; its rows get the record's ``line`` and their position as ``sub``.
+    """
+    first, lines = text_lines(ctx)
+    batch = RowBatch("licence_stats", STATS_SCHEMA, ctx.batch_rows)
+    places = _Places()
+    good = 0
+    for rec in csv_records(ctx.path, lines, first):
+        f = rec.fields
+        if not any(c.strip() for c in f):
+            continue
+        if divert is not None:
+            diverted = divert(rec, places)
+            if diverted is not None:
+                yield diverted
+                continue
+        if len(f) != width:
+            if good == 0 and (fatal_lines is None or rec.line < first + fatal_lines):
+                raise SourceFormatError(
+                    ctx.path,
+                    f"not a CAAT {file_name}: expected {width} fields, found {len(f)}",
+                    line=rec.line,
+                )
+            yield Reject(rec.line, None, f"expected {width} fields, found {len(f)}", rec.raw)
+            continue
+        try:
+            rows = rows_of(f, places)
+        except _Bad as bad:
+            yield Reject(rec.line, bad.column, bad.reason, rec.raw)
+            continue
+        good += 1
+        for sub, row in enumerate(rows):
+            row["line"] = rec.line
+            row["sub"] = sub
+            out = batch.add(row)
+            if out is not None:
+                yield out
+    out = batch.flush()
+    if out is not None:
+        yield out
 
 
 # --------------------------------------------------------------------------------------
@@ -640,42 +702,23 @@ class CoarmBrokerReader(Reader):
         return _score(hits / (len(py) + len(rest))) if py or rest else 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        first, lines = text_lines(ctx)
-        batch = RowBatch("licence_stats", STATS_SCHEMA, ctx.batch_rows)
-        places = _Places()
-        good = 0
-        for rec in csv_records(ctx.path, lines, first):
-            if not any(c.strip() for c in rec.fields):
-                continue
-            if rec.raw.lstrip().startswith("["):
-                yield self._python_reject(rec, places)
-                continue
-            if len(rec.fields) != 13:
-                if good == 0 and rec.line <= first + 1:
-                    raise SourceFormatError(
-                        ctx.path,
-                        f"not a CAAT broker.csv: expected 13 fields, found {len(rec.fields)}",
-                        line=rec.line,
-                    )
-                yield Reject(
-                    rec.line, None, f"expected 13 fields, found {len(rec.fields)}", rec.raw
-                )
-                continue
-            try:
-                rows = broker_rows(broker_line(rec.fields), places)
-            except _Bad as bad:
-                yield Reject(rec.line, bad.column, bad.reason, rec.raw)
-                continue
-            good += 1
-            for sub, row in enumerate(rows):
-                row["line"] = rec.line
-                row["sub"] = sub
-                out = batch.add(row)
-                if out is not None:
-                    yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+        # A wrong width is fatal only on the first line or two: later python-list rows
+        # and stray lines are rejects.
+        yield from _read_fixed_width(
+            ctx,
+            "broker.csv",
+            13,
+            lambda f, places: broker_rows(broker_line(f), places),
+            divert=self._divert,
+            fatal_lines=2,
+        )
+
+    @classmethod
+    def _divert(cls, rec: Record, places: _Places) -> Reject | None:
+        """Python-list rows are parsed and reported, never loaded."""
+        if rec.raw.lstrip().startswith("["):
+            return cls._python_reject(rec, places)
+        return None
 
     @staticmethod
     def _python_reject(rec: Record, places: _Places) -> Reject:
@@ -717,39 +760,20 @@ class CoarmMissionReader(Reader):
         return _score(_fraction(_head_records(head), _looks_mission))
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        first, lines = text_lines(ctx)
-        batch = RowBatch("licence_stats", STATS_SCHEMA, ctx.batch_rows)
-        places = _Places()
-        good = 0
-        for rec in csv_records(ctx.path, lines, first):
-            f = rec.fields
-            if not any(c.strip() for c in f):
-                continue
-            if len(f) != 7:
-                if good == 0:
-                    raise SourceFormatError(
-                        ctx.path,
-                        f"not a CAAT mission.csv: expected 7 fields, found {len(f)}",
-                        line=rec.line,
-                    )
-                yield Reject(rec.line, None, f"expected 7 fields, found {len(f)}", rec.raw)
-                continue
-            try:
-                year = _year(f[0])
-                src, src_orig = places.many(f[1], f[2], "source")
-                dst, dst_orig = places.many(f[3], f[4], "destination")
-                if src_orig is None and not f[5].strip() and not f[6].strip():
-                    raise _Bad(None, "no member state, mission or items on this line")
-            except _Bad as bad:
-                yield Reject(rec.line, bad.column, bad.reason, rec.raw)
-                continue
-            good += 1
-            items = f[6].strip()
-            mentions = [m.group(0) for m in _ML_MENTION.finditer(items)]
-            cats = list(dict.fromkeys(c for c in (ml_code(m) for m in mentions) if c))
-            row = {
-                "line": rec.line,
-                "sub": 0,
+        yield from _read_fixed_width(ctx, "mission.csv", 7, self._rows)
+
+    @staticmethod
+    def _rows(f: list[str], places: _Places) -> list[dict[str, Any]]:
+        year = _year(f[0])
+        src, src_orig = places.many(f[1], f[2], "source")
+        dst, dst_orig = places.many(f[3], f[4], "destination")
+        if src_orig is None and not f[5].strip() and not f[6].strip():
+            raise _Bad(None, "no member state, mission or items on this line")
+        items = f[6].strip()
+        mentions = [m.group(0) for m in _ML_MENTION.finditer(items)]
+        cats = list(dict.fromkeys(c for c in (ml_code(m) for m in mentions) if c))
+        return [
+            {
                 "kind": "mission",
                 "year": year,
                 "source_country": src,
@@ -762,12 +786,7 @@ class CoarmMissionReader(Reader):
                 "mission": f[5].strip() or None,
                 "description": items or None,
             }
-            out = batch.add(row)
-            if out is not None:
-                yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+        ]
 
 
 # --------------------------------------------------------------------------------------
@@ -789,38 +808,7 @@ class CoarmConsultReader(Reader):
         return _score(_fraction(_head_records(head), _looks_consult))
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        first, lines = text_lines(ctx)
-        batch = RowBatch("licence_stats", STATS_SCHEMA, ctx.batch_rows)
-        places = _Places()
-        good = 0
-        for rec in csv_records(ctx.path, lines, first):
-            f = rec.fields
-            if not any(c.strip() for c in f):
-                continue
-            if len(f) != 8:
-                if good == 0:
-                    raise SourceFormatError(
-                        ctx.path,
-                        f"not a CAAT consult.csv: expected 8 fields, found {len(f)}",
-                        line=rec.line,
-                    )
-                yield Reject(rec.line, None, f"expected 8 fields, found {len(f)}", rec.raw)
-                continue
-            try:
-                rows = self._rows(f, places)
-            except _Bad as bad:
-                yield Reject(rec.line, bad.column, bad.reason, rec.raw)
-                continue
-            good += 1
-            for sub, row in enumerate(rows):
-                row["line"] = rec.line
-                row["sub"] = sub
-                out = batch.add(row)
-                if out is not None:
-                    yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+        yield from _read_fixed_width(ctx, "consult.csv", 8, self._rows)
 
     @staticmethod
     def _rows(f: list[str], places: _Places) -> list[dict[str, Any]]:
