@@ -44,6 +44,7 @@ import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError
 from transship.ingest.base import SIMULATED_MARKER, ReadContext, Reader, Reject, Rows
+from transship.ingest.textio import RowBatch
 from transship.normalise import commodities, dates, military, money, quantities, territories
 
 log = logging.getLogger(__name__)
@@ -527,7 +528,7 @@ class OwnFormatReader(Reader):
             records = self._json_records(ctx, text)
         else:
             records = self._csv_records(ctx, text)
-        batch: dict[str, list[Any]] = {name: [] for name in self.columns.names}
+        batch = RowBatch(self.tables[0], self.columns, ctx.batch_rows)
         for line, rec, raw, from_csv in records:
             if isinstance(rec, Reject):
                 yield rec
@@ -536,13 +537,12 @@ class OwnFormatReader(Reader):
             if isinstance(row, Reject):
                 yield row
                 continue
-            for name in self.columns.names:
-                batch[name].append(row.get(name))
-            if len(batch["line"]) >= ctx.batch_rows:
-                yield Rows(self.tables[0], pa.table(batch, schema=self.columns))
-                batch = {name: [] for name in self.columns.names}
-        if batch["line"]:
-            yield Rows(self.tables[0], pa.table(batch, schema=self.columns))
+            out = batch.add(row)
+            if out is not None:
+                yield out
+        out = batch.flush()
+        if out is not None:
+            yield out
 
     def _row(
         self, ctx: ReadContext, rec: dict[str, Any], line: int, raw: str | None, from_csv: bool
