@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError, UnknownCode
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
-from transship.ingest.textio import Record, RowBatch, csv_records, head_lines, text_lines
+from transship.ingest.textio import Record, batched, csv_records, head_lines, text_lines
 from transship.normalise import military, money, territories
 
 ATTRIBUTION = "EU COARM annual reports, compiled by Campaign Against Arms Trade (CAAT)"
@@ -324,8 +324,23 @@ def _read_fixed_width(
     only, when given; after that it is a reject. ``rows_of`` raises ``_Bad`` for a row it
     cannot use; its rows get the record's ``line`` and their position as ``sub``.
     """
+    yield from batched(
+        _fixed_width_items(ctx, file_name, width, rows_of, divert, fatal_lines),
+        "licence_stats",
+        STATS_SCHEMA,
+        ctx.batch_rows,
+    )
+
+
+def _fixed_width_items(
+    ctx: ReadContext,
+    file_name: str,
+    width: int,
+    rows_of: RowsOf,
+    divert: Callable[[Record, _Places], Reject | None] | None,
+    fatal_lines: int | None,
+) -> Iterator[dict[str, Any] | Reject]:
     first, lines = text_lines(ctx)
-    batch = RowBatch("licence_stats", STATS_SCHEMA, ctx.batch_rows)
     places = _Places()
     good = 0
     for rec in csv_records(ctx.path, lines, first):
@@ -355,12 +370,7 @@ def _read_fixed_width(
         for sub, row in enumerate(rows):
             row["line"] = rec.line
             row["sub"] = sub
-            out = batch.add(row)
-            if out is not None:
-                yield out
-    out = batch.flush()
-    if out is not None:
-        yield out
+            yield row
 
 
 # --------------------------------------------------------------------------------------
@@ -388,8 +398,10 @@ class CoarmExportReader(Reader):
         return _score(_fraction(lines, lambda ln: bool(cls._LINE.match(ln))))
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        yield from batched(self._items(ctx), "licence_stats", STATS_SCHEMA, ctx.batch_rows)
+
+    def _items(self, ctx: ReadContext) -> Iterator[dict[str, Any] | Reject]:
         first, lines = text_lines(ctx)
-        batch = RowBatch("licence_stats", STATS_SCHEMA, ctx.batch_rows)
         places = _Places()
         seen_data = False
         for rec in csv_records(ctx.path, lines, first, delimiter=";", skipinitialspace=True):
@@ -419,12 +431,7 @@ class CoarmExportReader(Reader):
                 continue
             row["line"] = rec.line
             row["sub"] = 0
-            out = batch.add(row)
-            if out is not None:
-                yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+            yield row
 
     @staticmethod
     def _row(f: list[str], places: _Places) -> dict[str, Any]:

@@ -44,7 +44,7 @@ import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError
 from transship.ingest.base import SIMULATED_MARKER, ReadContext, Reader, Reject, Rows
-from transship.ingest.textio import RowBatch
+from transship.ingest.textio import batched
 from transship.normalise import commodities, dates, military, money, quantities, territories
 
 log = logging.getLogger(__name__)
@@ -528,21 +528,11 @@ class OwnFormatReader(Reader):
             records = self._json_records(ctx, text)
         else:
             records = self._csv_records(ctx, text)
-        batch = RowBatch(self.tables[0], self.columns, ctx.batch_rows)
-        for line, rec, raw, from_csv in records:
-            if isinstance(rec, Reject):
-                yield rec
-                continue
-            row = self._row(ctx, rec, line, raw, from_csv)
-            if isinstance(row, Reject):
-                yield row
-                continue
-            out = batch.add(row)
-            if out is not None:
-                yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+        rows = (
+            rec if isinstance(rec, Reject) else self._row(ctx, rec, line, raw, from_csv)
+            for line, rec, raw, from_csv in records
+        )
+        yield from batched(rows, self.tables[0], self.columns, ctx.batch_rows)
 
     def _row(
         self, ctx: ReadContext, rec: dict[str, Any], line: int, raw: str | None, from_csv: bool

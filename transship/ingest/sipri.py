@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError, UnknownCode
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
-from transship.ingest.textio import Record, RowBatch, csv_records, head_lines, text_lines
+from transship.ingest.textio import Record, batched, csv_records, head_lines, text_lines
 from transship.normalise import territories
 
 ATTRIBUTION = "Source: SIPRI Arms Transfers Database"
@@ -273,11 +273,13 @@ class SipriRegisterReader(Reader):
         return 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        yield from batched(self._items(ctx), "arms_transfers", TRANSFER_SCHEMA, ctx.batch_rows)
+
+    def _items(self, ctx: ReadContext) -> Iterator[dict[str, Any] | Reject]:
         first, lines = text_lines(ctx)
         records = csv_records(ctx.path, lines, first)
         layout, header = self._find_header(ctx.path, records)
         spec = self._column_spec(ctx.path, layout, header)
-        batch = RowBatch("arms_transfers", TRANSFER_SCHEMA, ctx.batch_rows)
         actors = _ActorCache()
         width = len(header.fields)
         for rec in records:
@@ -300,12 +302,7 @@ class SipriRegisterReader(Reader):
                 yield Reject(rec.line, bad[0], bad[1], rec.raw)
                 continue
             row["line"] = rec.line
-            out = batch.add(row)
-            if out is not None:
-                yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+            yield row
 
     @staticmethod
     def _find_header(path: Path, records: Iterator[Record]) -> tuple[str, Record]:
@@ -460,6 +457,9 @@ class SipriTivWideReader(Reader):
         return 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        yield from batched(self._items(ctx), "arms_tiv", TIV_SCHEMA, ctx.batch_rows)
+
+    def _items(self, ctx: ReadContext) -> Iterator[dict[str, Any] | Reject]:
         first, lines = text_lines(ctx)
         records = csv_records(ctx.path, lines, first)
         direction = country = None
@@ -496,7 +496,6 @@ class SipriTivWideReader(Reader):
             if direction.startswith("exports")
             else ("recipient", "supplier")
         )
-        batch = RowBatch("arms_tiv", TIV_SCHEMA, ctx.batch_rows)
         for rec in records:
             fields = rec.fields
             if not fields or not fields[0].strip():
@@ -531,12 +530,7 @@ class SipriTivWideReader(Reader):
                     f"{them_side}_iso3": them.iso3,
                     f"{them_side}_orig": partner,
                 }
-                out = batch.add(row)
-                if out is not None:
-                    yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+                yield row
 
 
 class SipriTivTidyReader(Reader):
@@ -564,6 +558,9 @@ class SipriTivTidyReader(Reader):
         return 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
+        yield from batched(self._items(ctx), "arms_tiv", TIDY_SCHEMA, ctx.batch_rows)
+
+    def _items(self, ctx: ReadContext) -> Iterator[dict[str, Any] | Reject]:
         first, lines = text_lines(ctx)
         records = csv_records(ctx.path, lines, first)
         header = next(records, None)
@@ -577,7 +574,6 @@ class SipriTivTidyReader(Reader):
             )
         idx = {c: cols.index(c) for c in self.REQUIRED}
         actors = _ActorCache()
-        batch = RowBatch("arms_tiv", TIDY_SCHEMA, ctx.batch_rows)
         for rec in records:
             f = rec.fields
             if not any(x.strip() for x in f):
@@ -616,9 +612,4 @@ class SipriTivTidyReader(Reader):
             if bad is not None:
                 yield Reject(rec.line, bad[0], bad[1], rec.raw)
                 continue
-            out = batch.add(row)
-            if out is not None:
-                yield out
-        out = batch.flush()
-        if out is not None:
-            yield out
+            yield row

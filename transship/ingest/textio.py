@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from transship.exc import SourceFormatError
-from transship.ingest.base import SIMULATED_MARKER, ReadContext, Rows
+from transship.ingest.base import SIMULATED_MARKER, ReadContext, Reject, Rows
 
 
 def decode_line(raw: bytes) -> str:
@@ -152,3 +152,24 @@ class RowBatch:
             values.clear()
         self._n = 0
         return Rows(self.table, data)
+
+
+def batched(
+    items: Iterable[dict[str, Any] | Reject], table: str, schema: pa.Schema, size: int
+) -> Iterator[Rows | Reject]:
+    """Row dicts gathered into ``Rows`` of ``size`` rows; rejects passed on as they come.
+
+    Every reader's loop ended with the same add / yield-when-full / flush steps: a reader
+    now yields plain row dicts and rejects, and this does the batching.
+    """
+    batch = RowBatch(table, schema, size)
+    for item in items:
+        if isinstance(item, Reject):
+            yield item
+            continue
+        out = batch.add(item)
+        if out is not None:
+            yield out
+    out = batch.flush()
+    if out is not None:
+        yield out
