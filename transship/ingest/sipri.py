@@ -145,16 +145,21 @@ class _ActorCache:
 # Trade register
 # --------------------------------------------------------------------------------------
 
+#: Both sides of a transfer as the store keeps them: rigour code, ISO3, SIPRI's own name.
+ACTOR_FIELDS = [
+    ("supplier", pa.string()),
+    ("supplier_iso3", pa.string()),
+    ("supplier_orig", pa.string()),
+    ("recipient", pa.string()),
+    ("recipient_iso3", pa.string()),
+    ("recipient_orig", pa.string()),
+]
+
 TRANSFER_SCHEMA = pa.schema(
     [
         ("line", pa.int64()),
         ("deal_id", pa.string()),
-        ("supplier", pa.string()),
-        ("supplier_iso3", pa.string()),
-        ("supplier_orig", pa.string()),
-        ("recipient", pa.string()),
-        ("recipient_iso3", pa.string()),
-        ("recipient_orig", pa.string()),
+        *ACTOR_FIELDS,
         ("designation", pa.string()),
         ("description", pa.string()),
         ("category", pa.string()),
@@ -404,12 +409,7 @@ TIV_SCHEMA = pa.schema(
     [
         ("line", pa.int64()),
         ("sub", pa.int64()),
-        ("supplier", pa.string()),
-        ("supplier_iso3", pa.string()),
-        ("supplier_orig", pa.string()),
-        ("recipient", pa.string()),
-        ("recipient_iso3", pa.string()),
-        ("recipient_orig", pa.string()),
+        *ACTOR_FIELDS,
         ("year", pa.int32()),
         ("tiv", pa.float64()),
         ("tiv_orig", pa.string()),
