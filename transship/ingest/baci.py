@@ -168,8 +168,8 @@ class BaciReader(Reader):
             log.info("%s: BACI side table, used beside data files; nothing stored", ctx.path)
             return
         require_columns(ctx.path, header, REQUIRED, line=head.header_line)
-        head.header = header
-        columns = [c for c in COLUMNS if c in header]
+        # Arrow selects columns by the file's own spelling (``T,I,J...`` also occurs).
+        columns = [name for name in head.header if name.lower() in COLUMNS]
         classification = classification_from_name(ctx.path.name)
         resolve = baci_resolver(country_table(ctx.path))
         caches: tuple[Cache, ...] = ({}, {}, {})
@@ -188,6 +188,7 @@ def _rows(
     delimiter: str,
 ) -> Iterator[Rows | Reject]:
     batch, lines = part.batch, part.lines
+    batch = batch.rename_columns([c.lower() for c in batch.schema.names])
     n = batch.num_rows
     checks = Checks(n)
     t, i, j, k, v = (batch.column(c) for c in ("t", "i", "j", "k", "v"))
