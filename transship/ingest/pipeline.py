@@ -141,7 +141,7 @@ def ingest_file(
     reader = reader_cls()
     loaded = rejected = 0
     try:
-        with store.transaction():
+        with store.single_thread(), store.transaction():
             loaded, rejected = _load(store, reader, ctx)
             store.append(
                 "ingest_runs",
@@ -318,13 +318,13 @@ def _provenance(
     have = set(data.schema.names)
     out: dict[str, pa.Array] = {}
     if "dataset" in cols and "dataset" not in have:
-        out["dataset"] = pa.array([ctx.dataset or reader.dataset] * n, pa.string())
+        out["dataset"] = pa.repeat(pa.scalar(ctx.dataset or reader.dataset, pa.string()), n)
     if "source_sha256" in cols and "source_sha256" not in have:
-        out["source_sha256"] = pa.array([ctx.sha256] * n, pa.string())
+        out["source_sha256"] = pa.repeat(pa.scalar(ctx.sha256, pa.string()), n)
     if "run_id" in cols and "run_id" not in have:
-        out["run_id"] = pa.array([ctx.run_id] * n, pa.int64())
+        out["run_id"] = pa.repeat(pa.scalar(ctx.run_id, pa.int64()), n)
     if "simulated" in cols and "simulated" not in have:
-        out["simulated"] = pa.array([ctx.simulated] * n, pa.bool_())
+        out["simulated"] = pa.repeat(pa.scalar(ctx.simulated, pa.bool_()), n)
     if "record_id" in cols and "record_id" not in have:
         out["record_id"] = record_ids(ctx.sha256, data)
     return out

@@ -209,13 +209,25 @@ class Store:
         if extra:
             raise StoreError(f"table {table} has no columns {extra}")
         present = [c for c in cols if c in rows.schema.names]
-        self._con.register("_batch", rows)
-        try:
-            collist = ", ".join(f'"{c}"' for c in present)
-            self._con.execute(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM _batch')
-        finally:
-            self._con.unregister("_batch")
+        collist = ", ".join(f'"{c}"' for c in present)
+        # Read by name through a relation, not register(): a registered view (and the Arrow
+        # batch it pins) lives until COMMIT, so memory would grow with the file inside the
+        # file's transaction (measured in docs/performance.md).
+        batch = self._con.from_arrow(rows)
+        self._con.execute(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM batch')
+        del batch
         return int(rows.num_rows)
+
+    @contextlib.contextmanager
+    def single_thread(self) -> Iterator[None]:
+        """Insert with one thread: parallel Arrow inserts leave part-filled row groups that the
+        checkpoint rewrites, costing time and memory at close (docs/performance.md)."""
+        threads = settings.get("TRANSSHIP_DUCKDB_THREADS")
+        self._con.execute("SET threads = 1")
+        try:
+            yield
+        finally:
+            self._con.execute(f"SET threads = {int(threads)}")
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement that changes the store (library use only; the CLI's `sql` is read-only)."""
