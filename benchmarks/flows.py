@@ -53,7 +53,7 @@ SMOKE_ROWS = 200_000
 ROWS_PER_YEAR = 10_000_000
 N_PRODUCTS = 5_000
 GIB = 1 << 30
-CHAIN_DUCKDB_MEMORY = "1GB"
+CHAIN_DUCKDB_MEMORY = "500MB"
 
 sys.path.insert(0, str(ROOT))
 
@@ -415,7 +415,7 @@ def bench(rows: int, repeat: int, workdir: Path, chains: bool = True) -> dict[st
             f"peak {a['peak_rss'] / GIB:.2f} GiB"
         )
     if chains:
-        # DuckDB's own share of memory held to 1 GB (it spills beyond that): what must stay
+        # DuckDB's own share of memory held to 500 MB (it spills beyond that): what must stay
         # bounded is everything else, whatever the pair count
         c = run_task("chains", db, env={"TRANSSHIP_DUCKDB_MEMORY": CHAIN_DUCKDB_MEMORY})
         res["chains"] = c
