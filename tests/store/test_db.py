@@ -111,3 +111,10 @@ def test_queries_after_count_and_run_lookup(store) -> None:  # type: ignore[no-u
     assert store.next_run_id() == 1
     assert store.query("SELECT 1 AS x").num_rows == 1
     assert sum(b.num_rows for b in store.stream("SELECT 1 AS x")) == 1
+
+
+def test_abandoned_stream_frees_the_connection(store) -> None:  # type: ignore[no-untyped-def]
+    stream = store.stream("SELECT * FROM range(1000000) t(x)", batch_rows=1000)
+    next(stream)
+    stream.close()
+    assert store.query("SELECT 42 AS x").column("x").to_pylist() == [42]

@@ -162,7 +162,11 @@ class Store:
             reader = self._con.sql(sql).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise InvalidInput(f"query failed: {exc}") from exc
-        yield from reader
+        try:
+            yield from reader
+        finally:
+            # An abandoned stream must not leave the connection busy for the next query.
+            reader.close()
 
     def tables(self, views: bool = True) -> list[str]:
         """Table (and, unless ``views=False``, view) names in the store."""
