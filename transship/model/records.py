@@ -34,16 +34,22 @@ class Record:
 
 
 @dataclass(slots=True)
-class TradeFlow(Record):
-    """A row of `trade_flows`."""
+class FactRecord(Record):
+    """The provenance every fact row carries: which file (sha256), which line, which run."""
 
-    TABLE: ClassVar[str] = "trade_flows"
     record_id: str | None = None
     dataset: str | None = None
     source_sha256: str | None = None
     run_id: int | None = None
     line: int | None = None
     simulated: bool | None = None
+
+
+@dataclass(slots=True)
+class TradeFlow(FactRecord):
+    """A row of `trade_flows`."""
+
+    TABLE: ClassVar[str] = "trade_flows"
     reporter: str | None = None
     reporter_iso3: str | None = None
     reporter_m49: str | None = None
@@ -71,16 +77,10 @@ class TradeFlow(Record):
 
 
 @dataclass(slots=True)
-class ArmsTransfer(Record):
+class ArmsTransfer(FactRecord):
     """A row of `arms_transfers`."""
 
     TABLE: ClassVar[str] = "arms_transfers"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     deal_id: str | None = None
     supplier: str | None = None
     supplier_iso3: str | None = None
@@ -110,16 +110,10 @@ class ArmsTransfer(Record):
 
 
 @dataclass(slots=True)
-class ArmsTIV(Record):
+class ArmsTIV(FactRecord):
     """A row of `arms_tiv`."""
 
     TABLE: ClassVar[str] = "arms_tiv"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     supplier: str | None = None
     supplier_iso3: str | None = None
     supplier_orig: str | None = None
@@ -132,16 +126,10 @@ class ArmsTIV(Record):
 
 
 @dataclass(slots=True)
-class Licence(Record):
+class Licence(FactRecord):
     """A row of `licences`."""
 
     TABLE: ClassVar[str] = "licences"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     licence_id: str | None = None
     authority_country: str | None = None
     licence_type: str | None = None
@@ -172,16 +160,10 @@ class Licence(Record):
 
 
 @dataclass(slots=True)
-class LicenceStatistic(Record):
+class LicenceStatistic(FactRecord):
     """A row of `licence_stats`."""
 
     TABLE: ClassVar[str] = "licence_stats"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     kind: str | None = None
     year: int | None = None
     source_country: str | None = None
@@ -204,16 +186,10 @@ class LicenceStatistic(Record):
 
 
 @dataclass(slots=True)
-class Shipment(Record):
+class Shipment(FactRecord):
     """A row of `shipments`."""
 
     TABLE: ClassVar[str] = "shipments"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     shipment_id: str | None = None
     ccd_number: str | None = None
     direction: str | None = None
@@ -246,16 +222,10 @@ class Shipment(Record):
 
 
 @dataclass(slots=True)
-class EndUseCertificate(Record):
+class EndUseCertificate(FactRecord):
     """A row of `certificates`."""
 
     TABLE: ClassVar[str] = "certificates"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     certificate_id: str | None = None
     exporter: str | None = None
     exporter_country: str | None = None
@@ -281,16 +251,10 @@ class EndUseCertificate(Record):
 
 
 @dataclass(slots=True)
-class Entity(Record):
+class Entity(FactRecord):
     """A row of `entities`."""
 
     TABLE: ClassVar[str] = "entities"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     id: str | None = None
     schema: str | None = None
     caption: str | None = None
@@ -304,16 +268,10 @@ class Entity(Record):
 
 
 @dataclass(slots=True)
-class Document(Record):
+class Document(FactRecord):
     """A row of `documents`."""
 
     TABLE: ClassVar[str] = "documents"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     document_id: str | None = None
     title: str | None = None
     publisher: str | None = None
@@ -324,16 +282,10 @@ class Document(Record):
 
 
 @dataclass(slots=True)
-class Claim(Record):
+class Claim(FactRecord):
     """A row of `claims`."""
 
     TABLE: ClassVar[str] = "claims"
-    record_id: str | None = None
-    dataset: str | None = None
-    source_sha256: str | None = None
-    run_id: int | None = None
-    line: int | None = None
-    simulated: bool | None = None
     claim_id: str | None = None
     document_id: str | None = None
     text: str | None = None
