@@ -4,7 +4,9 @@
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
-RUN := uv run --locked
+# uv from PATH, or as a module where pip put it off PATH; resolved when a recipe runs,
+# i.e. after `setup` has installed it.
+RUN = $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv) run --locked
 
 .PHONY: setup demo test lint typecheck pytest bench-smoke bench docs-check
 
