@@ -340,9 +340,8 @@ def _describe(name: str, error: jsonschema.ValidationError) -> tuple[str | None,
 # -- value normalisation -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8192)
 def _territory(value: str) -> str:
-    return territories.lookup(value).code
+    return territories.lookup(value).code  # remembered by normalise, misses included
 
 
 # Customs and licence files repeat the same few codes, dates and units on every row: the

@@ -122,25 +122,6 @@ def actor(name: str) -> Actor:
     return Actor(t.code, t.iso3)
 
 
-class _ActorCache:
-    """``actor`` memoised per reader run (SIPRI files repeat a few hundred names)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, Actor | UnknownCode] = {}
-
-    def get(self, name: str) -> Actor:
-        hit = self._seen.get(name)
-        if hit is None:
-            try:
-                hit = actor(name)
-            except UnknownCode as exc:
-                hit = exc
-            self._seen[name] = hit
-        if isinstance(hit, UnknownCode):
-            raise hit
-        return hit
-
-
 # --------------------------------------------------------------------------------------
 # Trade register
 # --------------------------------------------------------------------------------------
@@ -285,7 +266,6 @@ class SipriRegisterReader(Reader):
         records = csv_records(ctx.path, lines, first)
         layout, header = self._find_header(ctx.path, records)
         spec = self._column_spec(ctx.path, layout, header)
-        actors = _ActorCache()
         width = len(header.fields)
         for rec in records:
             fields = rec.fields
@@ -302,7 +282,7 @@ class SipriRegisterReader(Reader):
                         rec.line, None, f"expected {width} fields, found {len(fields)}", rec.raw
                     )
                     continue
-            row, bad = self._convert(spec, fields, actors)
+            row, bad = self._convert(spec, fields)
             if bad is not None:
                 yield Reject(rec.line, bad[0], bad[1], rec.raw)
                 continue
@@ -346,7 +326,8 @@ class SipriRegisterReader(Reader):
 
     @staticmethod
     def _convert(
-        spec: list[tuple[int, str, str, str]], fields: list[str], actors: _ActorCache
+        spec: list[tuple[int, str, str, str]],
+        fields: list[str],
     ) -> tuple[dict[str, Any], tuple[str, str] | None]:
         row: dict[str, Any] = {}
         for i, column, field, kind in spec:
@@ -358,7 +339,7 @@ class SipriRegisterReader(Reader):
                     row[f"{field}_orig"] = text or None
                     if not text:
                         return row, (column, f"empty {column}")
-                    a = actors.get(text)
+                    a = actor(text)
                     row[field] = a.code
                     row[f"{field}_iso3"] = a.iso3
                 elif kind == "year":
@@ -484,9 +465,8 @@ class SipriTivWideReader(Reader):
         for i, c in enumerate(header.fields):
             if re.fullmatch(r"\d{4}", c.strip()):
                 years.append((i, int(c.strip())))
-        actors = _ActorCache()
         try:
-            us = actors.get(country)
+            us = actor(country)
         except UnknownCode as exc:
             raise SourceFormatError(
                 ctx.path, f"unknown territory name {exc.value!r} in the title", line=first
@@ -504,7 +484,7 @@ class SipriTivWideReader(Reader):
             if partner.lower() == "total":
                 continue  # column sums, not a partner
             try:
-                them = actors.get(partner)
+                them = actor(partner)
             except UnknownCode:
                 yield Reject(rec.line, them_side, f"unknown territory name {partner!r}", rec.raw)
                 continue
@@ -573,7 +553,6 @@ class SipriTivTidyReader(Reader):
                 ctx.path, f"missing columns: {', '.join(missing)}", line=header.line
             )
         idx = {c: cols.index(c) for c in self.REQUIRED}
-        actors = _ActorCache()
         for rec in records:
             f = rec.fields
             if not any(x.strip() for x in f):
@@ -589,7 +568,7 @@ class SipriTivTidyReader(Reader):
                 name = f[idx[side]].strip()
                 row[f"{side}_orig"] = name
                 try:
-                    a = actors.get(name)
+                    a = actor(name)
                 except UnknownCode:
                     bad = (side, f"unknown territory name {name!r}")
                     break

@@ -34,6 +34,7 @@ reports use instead of a country: ``zz-multi`` ("multiple countries", "Nordic co
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -406,6 +407,36 @@ def from_iso(code: str) -> Territory:
     raise UnknownCode("territory", code)
 
 
+_MEMO_SIZE = 65_536
+
+
+def _remembered(fn: Callable[[str], Territory]) -> Callable[[str], Territory]:
+    """Memoise a pure resolver, misses included: readers ask for the same few hundred names
+    and codes on every row, and a miss (``UnknownCode``) costs as much as a hit."""
+    seen: dict[object, Territory | UnknownCode] = {}
+
+    @functools.wraps(fn)
+    def wrapper(value: str) -> Territory:
+        try:
+            hit = seen.get(value)
+        except TypeError:  # unhashable: not worth remembering
+            return fn(value)
+        if hit is None:
+            try:
+                hit = fn(value)
+            except UnknownCode as exc:
+                hit = exc
+            if len(seen) >= _MEMO_SIZE:
+                seen.clear()
+            seen[value] = hit
+        if isinstance(hit, UnknownCode):
+            raise UnknownCode(hit.kind, hit.value)
+        return hit
+
+    return wrapper
+
+
+@_remembered
 def from_name(name: str) -> Territory:
     """English, SIPRI, COARM/CAAT, Serbian Latin or Cyrillic name -> territory.
 
@@ -437,6 +468,7 @@ def from_name(name: str) -> Territory:
 _CODE_LIKE = re.compile(r"^[A-Za-z]{2,4}$|^[A-Za-z]{2}-[A-Za-z0-9-]+$")
 
 
+@_remembered
 def lookup(value: str | int) -> Territory:
     """Any code or name: digits are Comtrade/ISO numeric, short letter codes are ISO/rigour
     codes (falling back to names: ``Iran``, ``Peru``), everything else is a name."""

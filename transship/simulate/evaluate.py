@@ -33,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from transship.exc import InvalidInput, NotFound
+from transship.flows.engine import DuckDBEngine
+from transship.flows.hubs import hub_scores
+from transship.flows.routes import find_routes
 from transship.ingest.pipeline import IngestResult, ingest_paths
 from transship.simulate.run import DATA, TRUTH, read_manifest
 from transship.store import Store, connect
@@ -301,12 +304,6 @@ def _hub_stage(
     stage: str,
     label: str,
 ) -> EvalRow | None:
-    try:
-        from transship.flows.engine import DuckDBEngine
-        from transship.flows.hubs import hub_scores
-    except ImportError:
-        log.warning("transship.flows.hubs not available: stage %s skipped", stage)
-        return None
     planted = {
         (t["territory"], t["product"], int(t["year"])) for t in truth if t.get("kind") == "hub"
     }
@@ -332,12 +329,6 @@ def _route_stage(
     stage: str,
     label: str,
 ) -> EvalRow | None:
-    try:
-        from transship.flows.engine import DuckDBEngine
-        from transship.flows.routes import find_routes
-    except ImportError:
-        log.warning("transship.flows.routes not available: stage %s skipped", stage)
-        return None
     planted = {(tuple(t["path"]), t["product"]) for t in truth if t.get("kind") == "route"}
     if not planted:
         return None
