@@ -35,7 +35,7 @@ def test_sample_units_codes_and_na(fixtures: Path, store: Store) -> None:
         1_234_567.0, "1234.567", "reconciled", 45.2, "t", 45_200.0, True,
     )  # fmt: skip
     by_line = {r[0]: r for r in rows}
-    assert by_line[4][12:15] == (None, "t", None)  # q "           NA"
+    assert by_line[4][12:15] == (None, None, None)  # q "           NA": no quantity, no unit
     assert by_line[5][12] is None  # q empty
     assert by_line[6][1:3] == ("fr", "rs") and by_line[6][7:9] == ("010121", "10121")
     assert by_line[7][1] == "in" and by_line[7][7] == "030211" and by_line[7][12] is None
@@ -233,3 +233,35 @@ def test_sniffing(fixtures: Path, shared_data: Path, tmp_path: Path) -> None:
     assert sniff(side).name == "baci"
     with pytest.raises(SourceFormatError, match="not a format transship recognises"):
         sniff(shared_data / "reference" / "baci_country_codes.csv")  # not a release side table
+
+
+def test_stored_as_the_source_and_presented_as_trade_flows(fixtures: Path, store: Store) -> None:
+    """BACI rows are stored narrow (``baci_rows``, ``baci_files``, ``baci_codes``) and the
+    ``trade_flows`` view presents them with the same columns and record ids as any row."""
+    result = ingest_file(store, fixtures / SAMPLE)
+    assert store.count("baci_rows") == result.rows_loaded == store.count("trade_flows")
+    assert store.count("trade_flow_rows") == 0
+    # Each country code once per file, with the first line that used it.
+    codes = dict(
+        store.fetchall("SELECT code, line FROM baci_codes WHERE run_id = ?", [result.run_id])
+    )
+    firsts = store.fetchall(
+        "SELECT code, min(line) FROM (SELECT i AS code, line FROM baci_rows "
+        "UNION ALL SELECT j, line FROM baci_rows) GROUP BY code"
+    )
+    assert codes == dict(firsts)
+    [(classification, sha)] = store.fetchall("SELECT classification, source_sha256 FROM baci_files")
+    assert classification == "H5" and sha == result.sha256
+    ids = [r[0] for r in store.fetchall("SELECT record_id FROM trade_flows ORDER BY line")]
+    lines = [r[0] for r in store.fetchall("SELECT line FROM baci_rows ORDER BY line")]
+    assert ids == [f"{result.sha256[:16]}:{n}" for n in lines]
+    # The statement view traces a BACI value to its original text like any other row.
+    [(value, original)] = store.fetchall(
+        "SELECT value, original_value FROM trade_flows_statements "
+        "WHERE entity_id = ? AND prop = 'value_usd'",
+        [ids[0]],
+    )
+    assert float(value) == 1_234_567.0 and original == "1234.567"
+    # Users see trade_flows as a data table, not the storage behind it.
+    shown = store.tables(views=False)
+    assert "trade_flows" in shown and not {"trade_flow_rows", "baci_rows"} & set(shown)

@@ -9,10 +9,16 @@ one FOB value per exporter x importer x HS6 product x year. Its CSV is ``t,i,j,k
 * ``v`` value in **thousands** of USD; ``q`` quantity in metric **tonnes**. Either may be
   ``NA`` or empty; ``q`` is sometimes padded (``           NA``).
 
-A row becomes one ``trade_flows`` row with ``reporter`` = exporter, ``partner`` = importer,
+Storage (migration 0004, docs/store.md). A checked row is stored as BACI wrote it, typed, in
+``baci_rows`` (``run_id, line, t, i, j, k, v, q``); the file's constants go to ``baci_files``
+and each country code it used, resolved once, to ``baci_codes``. The ``trade_flows`` view
+presents each row as a trade flow with ``reporter`` = exporter, ``partner`` = importer,
 ``flow`` X, ``value_basis`` ``reconciled``, ``value_usd`` = v x 1000, ``qty`` = q with
-``qty_unit`` ``t`` and ``net_weight_kg`` = q x 1000 (a tonne-quantity *is* a weight). The HS
-edition comes from the file name (``HS17`` -> ``H5``); a name without one gives NULL.
+``qty_unit`` ``t`` and ``net_weight_kg`` = q x 1000 (a tonne-quantity *is* a weight), and the
+stored numbers as the original values. The HS edition comes from the file name (``HS17`` ->
+``H5``); a name without one gives NULL. Why: ten million six-number rows stored as 28-column
+rows cost five times DuckDB's own load of the file; stored as themselves, about its cost
+(docs/performance.md).
 
 Country codes. BACI ships its own code table beside the data (``country_codes_V202401.csv``:
 ``country_code,country_name,country_iso2,country_iso3``; older releases
@@ -33,7 +39,7 @@ from __future__ import annotations
 import csv
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,7 +55,6 @@ from transship.ingest.comtrade import (
     Checks,
     Coded,
     CsvBatch,
-    constant,
     csv_head,
     csv_raw,
     finish,
@@ -128,8 +133,9 @@ def baci_resolver(extra: dict[int, str]) -> Callable[[str], territories.Territor
     return resolve
 
 
-def _year_text(text: str) -> str:
-    return str(year_of(text))
+def _hs6_number(text: str) -> int:
+    """The HS6 code as BACI's number (``010121`` and ``10121`` are both 10121)."""
+    return int(_hs6(text))
 
 
 def _hs6(text: str) -> str:
@@ -171,19 +177,96 @@ class BaciReader(Reader):
         # Arrow selects columns by the file's own spelling (``T,I,J...`` also occurs).
         columns = [name for name in head.header if name.lower() in COLUMNS]
         classification = classification_from_name(ctx.path.name)
-        resolve = baci_resolver(country_table(ctx.path))
+        book = CodeBook(baci_resolver(country_table(ctx.path)))
         caches: tuple[Cache, ...] = ({}, {}, {})
         for part in stream_csv(ctx, head, columns):
             if not part.batch.num_rows:
                 yield from part.rejects
                 continue
-            yield from _rows(part, classification, resolve, caches, head.delimiter)
+            yield from _rows(part, book, caches, head.delimiter)
+        if book.first_line:
+            yield Rows(CODES_TABLE, book.table(), facts=False)
+        yield Rows(
+            FILES_TABLE,
+            pa.table(
+                {"line": [head.header_line], "classification": [classification]},
+                schema=pa.schema([("line", pa.int64()), ("classification", pa.string())]),
+            ),
+            facts=False,
+        )
+
+
+#: Where BACI rows go (migration 0004); ``trade_flows`` presents them.
+ROWS_TABLE = "baci_rows"
+FILES_TABLE = "baci_files"
+CODES_TABLE = "baci_codes"
+#: ``baci_rows`` columns as the reader yields them.
+ROWS_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("t", pa.int16()),
+        ("i", pa.int32()),
+        ("j", pa.int32()),
+        ("k", pa.int32()),
+        ("v", pa.float64()),
+        ("q", pa.float64()),
+    ]
+)
+
+
+class CodeBook:
+    """The BACI country codes of one file: each distinct text resolved once (through
+    ``resolve``) to its number, and the territory and first line of every number a stored row
+    used, for ``baci_codes``."""
+
+    __slots__ = ("first_line", "resolve", "territory")
+
+    def __init__(self, resolve: Callable[[str], territories.Territory]) -> None:
+        self.resolve = resolve
+        self.territory: dict[int, territories.Territory] = {}
+        self.first_line: dict[int, int] = {}
+
+    def number(self, text: str) -> int:
+        """The code's number; UnknownCode (a reject) when it resolves to no territory, and
+        ValueError when it is not a number."""
+        terr = self.resolve(text)
+        number = int(text.strip())
+        self.territory.setdefault(number, terr)
+        return number
+
+    def used(self, columns: Sequence[pa.Array], lines: np.ndarray) -> None:
+        """Remember the first line of each number in ``columns`` (stored rows only; either
+        party column may use a code first)."""
+        numbers = np.concatenate([np.asarray(c.to_numpy(zero_copy_only=False)) for c in columns])
+        if not numbers.size:
+            return
+        at = np.tile(lines, len(columns))
+        order = np.lexsort((at, numbers))  # by number, then line
+        numbers, at = numbers[order], at[order]
+        uniq, first = np.unique(numbers, return_index=True)
+        for number, idx in zip(uniq.tolist(), first.tolist(), strict=True):
+            if number not in self.first_line:
+                self.first_line[number] = int(at[idx])
+
+    def table(self) -> pa.Table:
+        numbers = sorted(self.first_line)
+        terrs = [self.territory[n] for n in numbers]
+        return pa.table(
+            {
+                "code": pa.array(numbers, pa.int32()),
+                "territory": pa.array([t.code for t in terrs], pa.string()),
+                "iso3": pa.array([t.iso3 for t in terrs], pa.string()),
+                "m49": pa.array([t.m49 for t in terrs], pa.string()),
+                "is_world": pa.array([bool(t.is_world) for t in terrs], pa.bool_()),
+                "is_area": pa.array([bool(t.is_area) for t in terrs], pa.bool_()),
+                "line": pa.array([self.first_line[n] for n in numbers], pa.int64()),
+            }
+        )
 
 
 def _rows(
     part: CsvBatch,
-    classification: str | None,
-    resolve: Callable[[str], territories.Territory],
+    book: CodeBook,
     caches: tuple[Cache, ...],
     delimiter: str,
 ) -> Iterator[Rows | Reject]:
@@ -204,39 +287,39 @@ def _rows(
     checks.add(bad_year, "t", lambda x: f"bad year {x!r}", t)
 
     exporters, importers = Coded(i), Coded(j)
-    rep, bad_rep = exporters.territories(resolve, "reporter")
-    par, bad_par = importers.territories(resolve, "partner")
+    rep, bad_rep = exporters.map(book.number, caches[1], pa.int32())
+    par, bad_par = importers.map(book.number, caches[1], pa.int32())
     checks.add(exporters.missing(), "i", "missing exporter code")
     checks.add(bad_rep, "i", lambda x: f"unknown country code {x!r}", i)
     checks.add(importers.missing(), "j", "missing importer code")
     checks.add(bad_par, "j", lambda x: f"unknown country code {x!r}", j)
 
     products = Coded(k)
-    hs, bad_hs = products.map(_hs6, caches[1])
+    hs, bad_hs = products.map(_hs6_number, caches[2], pa.int32())
     checks.add(products.missing(), "k", "missing product code")
     checks.add(bad_hs, "k", lambda x: f"bad HS code {x!r}", k)
 
     value, bad_v = parse_numbers(v)
     checks.add(bad_v, "v", lambda x: f"value is not a number: {x!r}", v)
-    cols: dict[str, pa.Array] = {**rep, "reporter_orig": i, **par, "partner_orig": j}
-    cols["flow"] = constant("X", n)
-    cols["year"] = year
-    cols["period"], _ = years.map(_year_text, caches[2])
-    cols["classification"] = constant(classification, n)
-    cols["hs_code"] = hs
-    cols["hs_orig"] = k
-    cols["value_usd"] = pc.multiply(value, 1000.0)
-    cols["value_orig"] = v
-    cols["value_basis"] = constant("reconciled", n)
+    cols: dict[str, pa.Array] = {"t": year, "i": rep, "j": par, "k": hs, "v": value}
     if q is not None:
         qty, bad_q = parse_numbers(q)
         checks.add(bad_q, "q", lambda x: f"quantity is not a number: {x!r}", q)
-        cols["qty"] = qty
-        cols["qty_unit"] = constant("t", n)
-        cols["net_weight_kg"] = pc.multiply(qty, 1000.0)
+        cols["q"] = qty
     if blank is not None:
         checks.found = [f for f in checks.found if not blank[f[0]]]
-    yield from finish(checks, lines, cols, csv_raw(batch, delimiter), part.rejects)
+    good = ~checks.bad
+    kept = pa.array(good)
+    book.used([rep.filter(kept), par.filter(kept)], lines[good])
+    yield from finish(
+        checks,
+        lines,
+        cols,
+        csv_raw(batch, delimiter),
+        part.rejects,
+        table_name=ROWS_TABLE,
+        schema=ROWS_SCHEMA,
+    )
 
 
 def _all_null(batch: pa.RecordBatch) -> np.ndarray | None:

@@ -31,6 +31,9 @@ class Rows:
 
     table: str
     data: pa.Table
+    #: False for side tables written with the facts (e.g. the codes a BACI file used): they
+    #: are stored in the same transaction but not counted as loaded rows.
+    facts: bool = True
 
 
 @dataclass(slots=True)

@@ -484,11 +484,11 @@ def constant(value: Any, n: int, kind: pa.DataType = pa.string()) -> pa.Array:
     return pa.repeat(pa.scalar(value, kind), n)
 
 
-def trade_table(n: int, cols: dict[str, pa.Array]) -> pa.Table:
-    """Arrange columns in TRADE_SCHEMA order with its types; absent columns are left out."""
+def trade_table(n: int, cols: dict[str, pa.Array], schema: pa.Schema = TRADE_SCHEMA) -> pa.Table:
+    """Arrange columns in ``schema`` order with its types; absent columns are left out."""
     arrays = []
     fields = []
-    for f in TRADE_SCHEMA:
+    for f in schema:
         if f.name in cols:
             arr = cols[f.name]
             if arr.type != f.type:
@@ -504,20 +504,23 @@ def finish(
     cols: dict[str, pa.Array],
     raw: Callable[[np.ndarray], list[str]],
     skipped: Sequence[Reject] = (),
+    table_name: str = TABLE,
+    schema: pa.Schema = TRADE_SCHEMA,
 ) -> Iterator[Reject | Rows]:
     """Rejects first, in line order (so ``--strict`` stops at the earliest bad line), then
-    the good rows. ``skipped``: rows of this batch the CSV parser already refused."""
+    the good rows (as ``table_name`` rows in ``schema``). ``skipped``: rows of this batch the
+    CSV parser already refused."""
     rejects = checks.rejects(lines, raw)
     if skipped:
         rejects = sorted([*rejects, *skipped], key=lambda r: r.line or 0)
     yield from rejects
     good = ~checks.bad
     cols = {"line": pa.array(lines, pa.int64()), **cols}
-    table = trade_table(checks.n, cols)
+    table = trade_table(checks.n, cols, schema)
     if not good.all():
         table = table.filter(pa.array(good))
     if table.num_rows:
-        yield Rows(TABLE, table)
+        yield Rows(table_name, table)
 
 
 # ============================================================================================

@@ -270,7 +270,8 @@ def _load(store: Store, reader: Reader, ctx: ReadContext) -> tuple[int, int]:
             if len(pending) >= REJECT_FLUSH:
                 _flush_rejects(store, ctx, pending)
         else:
-            loaded += _append_rows(store, reader, ctx, item)
+            stored = _append_rows(store, reader, ctx, item)
+            loaded += stored if item.facts else 0
     _flush_rejects(store, ctx, pending)
     return loaded, rejected
 

@@ -79,6 +79,13 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Store:
     return store
 
 
+#: Views that readers and analyses write as if they were tables -> the table that takes the rows.
+#: ``trade_flows`` is the wide rows UNION ALL the normalised BACI rows (migration 0004).
+WRITES_TO: dict[str, str] = {"trade_flows": "trade_flow_rows"}
+#: Tables that only store rows a view presents (not listed as data tables of their own).
+BEHIND_VIEWS = frozenset({"trade_flow_rows", "baci_rows", "baci_files", "baci_codes"})
+
+
 class Store:
     """A DuckDB store. Use :func:`connect` to get one."""
 
@@ -169,12 +176,20 @@ class Store:
             reader.close()
 
     def tables(self, views: bool = True) -> list[str]:
-        """Table (and, unless ``views=False``, view) names in the store."""
+        """Table and view names in the store; with ``views=False`` the data tables as a user
+        sees them: base tables, except the storage behind a view that stands for a table
+        (``trade_flow_rows``, ``baci_*``), which appears under the view's name."""
         kind = "" if views else " AND table_type = 'BASE TABLE'"
         rows = self._con.execute(
             f"SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'{kind} ORDER BY 1"
         ).fetchall()
-        return [r[0] for r in rows]
+        names = [r[0] for r in rows]
+        if views:
+            return names
+        present = set(names)
+        shown = [n for n in names if n not in BEHIND_VIEWS]
+        shown += [v for v, t in WRITES_TO.items() if t in present]
+        return sorted(shown)
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
@@ -207,7 +222,11 @@ class Store:
             self._con.execute("COMMIT")
 
     def append(self, table: str, rows: pa.Table | pa.RecordBatch) -> int:
-        """Append Arrow rows to ``table``; columns are matched by name, missing ones are NULL."""
+        """Append Arrow rows to ``table``; columns are matched by name, missing ones are NULL.
+
+        A view that stands for a table (``trade_flows``, see ``WRITES_TO``) is written through
+        the table behind it."""
+        table = WRITES_TO.get(table, table)
         cols = self.columns(table)
         extra = [c for c in rows.schema.names if c not in cols]
         if extra:
