@@ -74,12 +74,21 @@ def test_scores_explain_themselves(gen_store: Store) -> None:
 
 
 def test_break_year_gates_the_surge(gen_store: Store) -> None:
-    table = hub_table(DuckDBEngine(gen_store), product="9306", break_year=2022)
-    for r in table.to_pylist():
+    """With a break, the surge compares with the mean before it and exists only from the
+    break on; before it, and in the first year without one, it counts as 0 (full weight,
+    no value) instead of leaving the score to the static indicators."""
+    weight = HUB_INDICATORS["surge"][1]
+    rows = hub_table(DuckDBEngine(gen_store), product="9306", break_year=2022).to_pylist()
+    for r in rows:
+        assert r["surge_w"] == weight
         if r["year"] < 2022:
-            assert r["surge_w"] == 0.0
-    bg22 = [r for r in table.to_pylist() if r["code"] == "bg" and r["year"] == 2022][0]
-    assert bg22["surge_w"] > 0 and bg22["surge"] > 0.5
+            assert r["surge"] is None
+    bg22 = [r for r in rows if r["code"] == "bg" and r["year"] == 2022][0]
+    assert bg22["surge"] > 0.5
+    no_break = hub_table(DuckDBEngine(gen_store), product="9306").to_pylist()
+    first = min(r["year"] for r in no_break)
+    assert all(r["surge"] is None for r in no_break if r["year"] == first)
+    assert any(r["surge"] is not None for r in no_break if first < r["year"] < 2022)
 
 
 def test_years_filter_keeps_history(gen_store: Store) -> None:

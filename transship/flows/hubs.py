@@ -44,21 +44,26 @@ log = logging.getLogger(__name__)
 
 # -- indicators ----------------------------------------------------------------------------
 # Each returns (value SQL, available SQL) over the per-(territory, product, year) relation
-# built in hub_table: in_v, out_v, x_out, hhi, rx_v, rx_reporter, n_years, min_net,
-# co, n_co, prior, year.
+# built in hub_table: in_v, out_v (0 when absent), x_out, hhi, rx_v, rx_reporter, yi (years
+# of the scope up to this one), own (the territory's own output proxy), co (zero-filled
+# correlation), n_prior / p_in / p_out (years and sums before the break or this year).
 
 
 def excess_exports(break_year: int | None) -> tuple[str, str]:
-    """Exports beyond plausible supply: max(0, outflow - inflow - production) / outflow.
+    """Exports beyond plausible own supply, covered by imports: T / outflow, where the
+    through-flow ``T = min(inflow, max(0, outflow - own))`` and ``own`` is the territory's
+    demonstrated output of the product: its lowest net exports (outflow - inflow) over the
+    years of the data so far, 0 if it exported nothing in one of them.
 
-    Production is not in trade statistics; its proxy is the territory's lowest net exports
-    (outflow - inflow, floored at 0) over the years in the data for this product: output
-    a territory demonstrably sustains even in its weakest year. What it exports beyond
-    imports plus that base must come from somewhere the statistics do not show (unrecorded
-    inflows, stocks, mislabelled transit). Needs at least two years (with one year the
-    proxy equals the year's own net exports)."""
-    value = "greatest(0.0, out_v - coalesce(in_v, 0.0) - greatest(0.0, min_net)) / out_v"
-    return value, "n_years >= 2 AND out_v > 0"
+    A unit exported is either made at home or imported; what exceeds what the territory
+    has shown it can make must have come in from abroad, and only as far as imports cover
+    it. Measured as a share of the territory's own exports, so a large producer and a small
+    entrepot are compared on the same scale: an entrepot (no output, imports at least its
+    exports) scores 1, a producer that imports nothing 0 however fast it grows (growth is
+    not supply from abroad), a producer that also imports the share of its exports beyond
+    its usual output that imports could cover. With one year the proxy is that year's net
+    exports, and the value is the share of exports imports could cover."""
+    return "least(in_v, greatest(0.0, out_v - own)) / out_v", "out_v > 0"
 
 
 def pass_through(break_year: int | None) -> tuple[str, str]:
@@ -66,21 +71,23 @@ def pass_through(break_year: int | None) -> tuple[str, str]:
 
     A territory that imports about as much of a product as it exports, in the same year,
     behaves like a conduit; a producer (exports, few imports) or a consumer (imports, few
-    exports) does not. 0 when the territory has no recorded inflow."""
-    value = (
-        "CASE WHEN coalesce(in_v, 0.0) > 0 "
-        "THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0.0 END"
-    )
+    exports) does not. A ratio of the territory's own flows, so size-neutral. 0 when the
+    territory has no recorded inflow."""
+    value = "CASE WHEN in_v > 0 THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0.0 END"
     return value, "out_v > 0"
 
 
 def co_movement(break_year: int | None) -> tuple[str, str]:
     """Co-movement of inflows and outflows: max(0, Pearson correlation) of the yearly
-    inflow and outflow series of this territory and product (all years in the data).
+    inflow and outflow series of this territory and product, over every year of the data
+    from the first to this one, a year without a flow counting as 0.
 
     Goods passed on make the two series rise and fall together; a producer's exports move
-    with its own output, not with its imports. Needs three years with both flows."""
-    return "greatest(0.0, co)", "n_co >= 3 AND co BETWEEN -1.0 AND 1.0"
+    with its own output, not with its imports. Counting missing years as zeros keeps the
+    strongest form of the signal - both flows appearing from nothing in the same year, as
+    a new route does - which a correlation over the years with both flows would drop.
+    Needs three years and both series varying."""
+    return "greatest(0.0, least(1.0, co))", "yi >= 3 AND co IS NOT NULL"
 
 
 def concentration(break_year: int | None) -> tuple[str, str]:
@@ -107,37 +114,52 @@ def reexport_share(break_year: int | None) -> tuple[str, str]:
 
 
 def surge(break_year: int | None) -> tuple[str, str]:
-    """Surge after a break: max(0, 1 - before / outflow), where ``before`` is the mean
-    yearly outflow before the break year (``break_year``) or, without a break, over the
-    earlier years in the data. 0.5 = outflow doubled, 0.9 = ten-fold.
+    """Surge after a break, on both sides: the smaller of the rises of outflow and of
+    inflow, each ``max(0, 1 - before / now)``, where ``before`` is the mean yearly flow
+    before the break year (``break_year``) or, without a break, over the earlier years of
+    the data, a year without a flow counting as 0. 0.5 = doubled, 0.9 = ten-fold.
 
-    A diversion route opens suddenly; an established trade grows slowly. Without earlier
-    years (or, with a break, for years before it) it is not computed."""
-    avail = "prior IS NOT NULL AND prior >= 0 AND out_v > 0"
+    A diversion route opens suddenly, and through a hub it opens on both sides at once:
+    imports from the origin and exports to the destination jump together (the "Eurasian
+    roundabout" signature). A producer whose exports jump while its imports do not, or a
+    consumer whose imports jump, is not a hub. Without earlier years (or, with a break, for
+    years before it) it is not computed."""
+    rise = "greatest(0.0, 1.0 - (p_{s} / n_prior) / {s}_v)"
+    value = (
+        f"CASE WHEN in_v > 0 THEN least({rise.format(s='out')}, {rise.format(s='in')}) ELSE 0.0 END"
+    )
+    avail = "n_prior >= 1 AND out_v > 0"
     if break_year is not None:
         avail += f" AND year >= {int(break_year)}"
-    return "greatest(0.0, 1.0 - prior / out_v)", avail
+    return value, avail
 
 
 #: name -> (function, weight). The weights say how directly each indicator points at
 #: transshipment: supply and pass-through first, self-reported re-exports next, the
 #: dynamic ones after, concentration least (small exporters are concentrated anyway).
 HUB_INDICATORS: dict[str, tuple[Callable[[int | None], tuple[str, str]], float]] = {
-    "excess_exports": (excess_exports, 0.25),
-    "pass_through": (pass_through, 0.20),
+    "excess_exports": (excess_exports, 0.20),
+    "pass_through": (pass_through, 0.15),
     "reexport_share": (reexport_share, 0.20),
     "co_movement": (co_movement, 0.15),
-    "surge": (surge, 0.10),
-    "concentration": (concentration, 0.10),
+    "surge": (surge, 0.25),
+    "concentration": (concentration, 0.05),
 }
+
+#: Indicators whose absence says nothing: they leave the score (weight 0) when they cannot
+#: be computed. Every other indicator counts as 0 then (no evidence for a hub), so that a
+#: score resting on fewer indicators - the first years of the data - cannot look as strong
+#: as one resting on all of them. Re-exports are the exception: reporting them (Comtrade
+#: flow RX) is up to each country, and most never do.
+SILENCE_IS_NOT_EVIDENCE = frozenset({"reexport_share"})
 
 #: Which evidence each indicator cites: rows of this year, or of every year of the series.
 _EVIDENCE = {
-    "excess_exports": ("in", "out", "all_out", "all_in"),
+    "excess_exports": ("in", "out", "upto_in", "upto_out"),
     "pass_through": ("in", "out"),
     "reexport_share": ("rx", "out"),
-    "co_movement": ("all_in", "all_out"),
-    "surge": ("out", "prior_out"),
+    "co_movement": ("upto_in", "upto_out"),
+    "surge": ("in", "out", "prior_in", "prior_out"),
     "concentration": ("out",),
 }
 
@@ -187,10 +209,25 @@ def hub_table(
     rx_usd, simulated (any row behind it simulated), and for each indicator ``<name>``
     (value) and ``<name>_w`` (weight used, 0 when not computable); with ``evidence``,
     ``in_ids``, ``out_ids``, ``rx_ids`` (record ids of the year's inflow, outflow and
-    re-export rows). Every year up to the last of ``years``
-    feeds the time-series indicators; only rows in ``years`` are returned.
-    ``use_reexports=False`` ignores RX rows (for validating against them).
+    re-export rows). One row per territory, product and year with exports. Every year up
+    to the last of ``years`` feeds the time-series indicators; only rows in ``years`` are
+    returned. ``use_reexports=False`` ignores RX rows (for validating against them).
     """
+    return _table(engine, product, years, dataset, break_year, use_reexports, evidence, True)
+
+
+def _table(
+    engine: Engine,
+    product: str | None,
+    years: Years | None,
+    dataset: str | None,
+    break_year: int | None,
+    use_reexports: bool,
+    evidence: bool,
+    exporters_only: bool,
+) -> pa.Table:
+    """:func:`hub_table`; ``exporters_only=False`` keeps the years in which a territory only
+    imported (no score, but part of its series: the evidence of the time-series indicators)."""
     product = check_product(product)
     years = check_years(years)
     dataset = check_dataset(dataset)
@@ -214,6 +251,7 @@ def hub_table(
             break_year,
             evidence,
             territory_map_sql(history, dataset),
+            exporters_only,
         )
         if years:
             q = f"SELECT * FROM ({q}) h WHERE year BETWEEN {years[0]} AND {years[1]}"
@@ -226,8 +264,17 @@ def hub_table(
 
 
 def _hub_sql(
-    pairs: str, rx_rel: str | None, break_year: int | None, evidence: bool, tmap: str
+    pairs: str,
+    rx_rel: str | None,
+    break_year: int | None,
+    evidence: bool,
+    tmap: str,
+    exporters_only: bool = True,
 ) -> str:
+    """One statement: per territory, product and year the flows (outflow and inflow
+    joined in full, so that import-only years count in the series), the running sums the
+    series indicators need (over the years so far: no later year is ever read), then the
+    indicators and their weighted mean."""
     ev_out = ", flatten(array_agg(evidence)) AS out_ids" if evidence else ""
     ev_in = ", flatten(array_agg(evidence)) AS in_ids" if evidence else ""
     outs = (
@@ -241,6 +288,54 @@ def _hub_sql(
         f"max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_i{ev_in} "
         f"FROM {pairs} WHERE value_usd > 0 GROUP BY importer, product, year"
     )
+    brk = int(break_year) if break_year is not None else None
+    nb = f", sum(CASE WHEN year < {brk} THEN 1 ELSE 0 END) OVER () AS nb" if brk else ""
+    # the years of the scope, numbered: a territory's series runs over all of them, a year
+    # without its flows counting as 0
+    yrs = (
+        f"SELECT year, row_number() OVER (ORDER BY year) AS yi{nb} "
+        f"FROM (SELECT DISTINCT year FROM {pairs} WHERE value_usd > 0) y"
+    )
+    ev_b = ", o.out_ids, i.in_ids" if evidence else ""
+    base = (
+        "SELECT coalesce(o.code, i.code) AS code, coalesce(o.product, i.product) AS product, "
+        "coalesce(o.year, i.year) AS year, coalesce(o.out_v, 0.0) AS out_v, o.x_out, "
+        "o.out_sq, coalesce(i.in_v, 0.0) AS in_v, "
+        f"(coalesce(o.sim_o, 0) = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated{ev_b} "
+        f"FROM ({outs}) o FULL OUTER JOIN ({ins}) i "
+        "ON i.code = o.code AND i.product = o.product AND i.year = o.year"
+    )
+    win = "PARTITION BY code, product"
+    run = f"({win} ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    if brk is None:
+        prior = "s_o - out_v AS p_out, s_i - in_v AS p_in, yi - 1 AS n_prior"
+        prior_w = ""
+    else:
+        prior = "pb_out AS p_out, pb_in AS p_in, nb AS n_prior"
+        prior_w = (
+            f", sum(CASE WHEN year < {brk} THEN out_v ELSE 0.0 END) OVER ({win}) AS pb_out"
+            f", sum(CASE WHEN year < {brk} THEN in_v ELSE 0.0 END) OVER ({win}) AS pb_in"
+        )
+    sums = (
+        f"SELECT b.*, count(*) OVER {run} AS n_rows, "
+        f"min(out_v - in_v) OVER {run} AS min_net, sum(in_v) OVER {run} AS s_i, "
+        f"sum(out_v) OVER {run} AS s_o, sum(in_v * in_v) OVER {run} AS s_ii, "
+        f"sum(out_v * out_v) OVER {run} AS s_oo, sum(in_v * out_v) OVER {run} AS s_io"
+        f"{prior_w} FROM (SELECT b0.*, y.yi{', y.nb' if brk else ''} "
+        f"FROM ({base}) b0 JOIN ({yrs}) y ON y.year = b0.year) b"
+    )
+    # zero-filled moments over the yi years so far; a variance below 1e-9 of the mean
+    # square is rounding noise (a constant series), which has no correlation
+    vi, vo = "(s_ii / yi - (s_i / yi) * (s_i / yi))", "(s_oo / yi - (s_o / yi) * (s_o / yi))"
+    stats = (
+        "SELECT s.*, "
+        "CASE WHEN n_rows < yi THEN 0.0 ELSE greatest(0.0, min_net) END AS own, "
+        f"CASE WHEN yi >= 3 AND {vi} > 1e-9 * s_ii / yi AND {vo} > 1e-9 * s_oo / yi "
+        f"THEN (s_io / yi - (s_i / yi) * (s_o / yi)) / sqrt({vi} * {vo}) END AS co, "
+        f"{prior} FROM ({sums}) s"
+    )
+    if exporters_only:
+        stats = f"SELECT * FROM ({stats}) st WHERE out_v > 0"
     if rx_rel is not None:
         rx = f"SELECT * FROM {rx_rel}"
         rxr = f"SELECT DISTINCT code, year FROM {rx_rel}"
@@ -252,29 +347,14 @@ def _hub_sql(
             + " WHERE 1 = 0"
         )
         rxr = "SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS INTEGER) AS year WHERE 1 = 0"
-    ev_cols = ", o.out_ids, i.in_ids, r.rx_ids" if evidence else ""
-    base = (
-        "SELECT o.code, tm.iso3, o.product, o.year, o.out_v, o.x_out, "
-        "o.out_sq / (o.out_v * o.out_v) AS hhi, i.in_v, r.rx_v, "
-        "(rr.code IS NOT NULL) AS rx_reporter, "
-        f"(o.sim_o = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated{ev_cols} "
-        f"FROM ({outs}) o LEFT JOIN ({ins}) i "
-        "ON i.code = o.code AND i.product = o.product AND i.year = o.year "
-        f"LEFT JOIN ({rx}) r ON r.code = o.code AND r.product = o.product AND r.year = o.year "
-        f"LEFT JOIN ({rxr}) rr ON rr.code = o.code AND rr.year = o.year "
-        f"LEFT JOIN ({tmap}) tm ON tm.code = o.code"
-    )
-    win = "PARTITION BY code, product"
-    if break_year is None:
-        frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-        prior = f"avg(out_v) OVER ({win} ORDER BY year {frame})"
-    else:
-        prior = f"avg(CASE WHEN year < {int(break_year)} THEN out_v END) OVER ({win})"
-    series = (
-        f"SELECT b.*, count(*) OVER ({win}) AS n_years, "
-        f"min(out_v - coalesce(in_v, 0.0)) OVER ({win}) AS min_net, "
-        f"corr(in_v, out_v) OVER ({win}) AS co, count(in_v) OVER ({win}) AS n_co, "
-        f"{prior} AS prior FROM ({base}) b"
+    ev_r = ", r.rx_ids" if evidence else ""
+    joined = (
+        "SELECT st.*, tm.iso3, CASE WHEN out_v > 0 THEN out_sq / (out_v * out_v) END AS hhi, "
+        f"r.rx_v, (rr.code IS NOT NULL) AS rx_reporter{ev_r} FROM ({stats}) st "
+        f"LEFT JOIN ({rx}) r ON r.code = st.code AND r.product = st.product "
+        "AND r.year = st.year "
+        f"LEFT JOIN ({rxr}) rr ON rr.code = st.code AND rr.year = st.year "
+        f"LEFT JOIN ({tmap}) tm ON tm.code = st.code"
     )
     parts = []
     num = []
@@ -282,17 +362,20 @@ def _hub_sql(
     for name, (fn, weight) in HUB_INDICATORS.items():
         value, avail = fn(break_year)
         parts.append(f"CASE WHEN {avail} THEN {value} END AS {name}")
-        parts.append(f"CASE WHEN {avail} THEN {weight} ELSE 0.0 END AS {name}_w")
+        if name in SILENCE_IS_NOT_EVIDENCE:
+            parts.append(f"CASE WHEN {avail} THEN {weight} ELSE 0.0 END AS {name}_w")
+        else:
+            parts.append(f"CAST({weight} AS DOUBLE) AS {name}_w")
         num.append(f"coalesce({name} * {name}_w, 0.0)")
         den.append(f"{name}_w")
-    ind = f"SELECT s.*, {', '.join(parts)} FROM ({series}) s"
+    ind = f"SELECT j.*, {', '.join(parts)} FROM ({joined}) j"
     names = list(HUB_INDICATORS)
     ev_sel = ", out_ids, in_ids, rx_ids" if evidence else ""
     return (
         "SELECT code, coalesce(iso3, upper(code)) AS territory, product, "
         "CAST(year AS INTEGER) AS year, "
         f"CASE WHEN ({' + '.join(den)}) > 0 THEN ({' + '.join(num)}) / ({' + '.join(den)}) "
-        "ELSE 0.0 END AS score, coalesce(in_v, 0.0) AS inflow_usd, out_v AS outflow_usd, "
+        "ELSE 0.0 END AS score, in_v AS inflow_usd, out_v AS outflow_usd, own AS own_usd, "
         "coalesce(rx_v, 0.0) AS rx_usd, simulated, "
         + ", ".join(f"{n}, {n}_w" for n in names)
         + f"{ev_sel} FROM ({ind}) x"
@@ -312,14 +395,20 @@ def hub_scores(
     (value, weight, evidence record ids, detail). See :func:`hub_table` for the arguments;
     ``limit`` keeps the top rows (evidence is assembled only for those)."""
     years = check_years(years)
-    table = hub_table(engine, product, years, dataset, break_year, use_reexports, evidence=True)
+    history: Years | None = (1900, years[1]) if years else None
+    # one query over the whole history, import-only years included: the series indicators
+    # cite the rows of every year they read
+    full = _table(engine, product, history, dataset, break_year, use_reexports, True, False)
+    keep = pc.greater(full.column("outflow_usd"), 0.0)
+    if years:
+        yr = full.column("year")
+        keep = pc.and_(keep, pc.and_(pc.greater_equal(yr, years[0]), pc.less_equal(yr, years[1])))
+    table = full.filter(keep)
     if table.num_rows == 0:
         return []
     top = table if limit is None else table.slice(0, max(0, int(limit)))
-    # The series indicators cite every year of their territory and product: fetch those
-    # rows (from the whole history, not only the years returned) for the top keys only.
     keys = set(zip(top.column("code").to_pylist(), top.column("product").to_pylist(), strict=True))
-    series = _series_rows(engine, product, years, dataset, break_year, use_reexports, keys, table)
+    series = _series_rows(full, keys)
     out: list[HubScore] = []
     for row in top.to_pylist():
         out.append(_hub_score(row, series.get((row["code"], row["product"]), []), break_year))
@@ -327,20 +416,9 @@ def hub_scores(
 
 
 def _series_rows(
-    engine: Engine,
-    product: str | None,
-    years: Years | None,
-    dataset: str | None,
-    break_year: int | None,
-    use_reexports: bool,
-    keys: set[tuple[str, str]],
-    table: pa.Table,
+    full: pa.Table, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    if years is not None and years[0] > 1900:
-        # earlier years were cut from ``table``: recompute the full history once
-        full = hub_table(engine, product, (1900, years[1]), dataset, break_year, use_reexports)
-    else:
-        full = table
+    """Year, inflow and outflow record ids of every year of the given territory-products."""
     mask = pc.is_in(
         pc.binary_join_element_wise(full.column("code"), full.column("product"), "\x1f"),
         value_set=pa.array([f"{c}\x1f{p}" for c, p in keys], pa.string()),
@@ -356,21 +434,27 @@ def _hub_score(
     row: dict[str, Any], series: list[dict[str, Any]], break_year: int | None
 ) -> HubScore:
     year = int(row["year"])
+    upto = [r for r in series if r["year"] <= year]
+    before = [
+        r
+        for r in series
+        if (
+            r["year"] < break_year
+            if break_year is not None and year >= break_year
+            else r["year"] < year
+        )
+    ]
     ids: dict[str, list[str]] = {
         "in": row.get("in_ids") or [],
         "out": row.get("out_ids") or [],
         "rx": row.get("rx_ids") or [],
-        "all_in": [i for r in series for i in (r["in_ids"] or [])],
-        "all_out": [i for r in series for i in (r["out_ids"] or [])],
-        "prior_out": [
-            i
-            for r in series
-            if (r["year"] < break_year if break_year is not None else r["year"] < year)
-            for i in (r["out_ids"] or [])
-        ],
+        "upto_in": [i for r in upto for i in (r["in_ids"] or [])],
+        "upto_out": [i for r in upto for i in (r["out_ids"] or [])],
+        "prior_in": [i for r in before for i in (r["in_ids"] or [])],
+        "prior_out": [i for r in before for i in (r["out_ids"] or [])],
     }
     indicators = []
-    for name, (_fn, _weight) in HUB_INDICATORS.items():
+    for name in HUB_INDICATORS:
         value = row.get(name)
         weight = float(row.get(f"{name}_w") or 0.0)
         ev = merge_ids(*(ids[k] for k in _EVIDENCE[name])) if weight > 0 else []
@@ -380,7 +464,7 @@ def _hub_score(
                 value=float(value) if value is not None else 0.0,
                 weight=weight,
                 evidence=ev,
-                detail=_detail(name, row, weight, break_year),
+                detail=_detail(name, row, value is not None, break_year),
             )
         )
     score = weighted_score(indicators)
@@ -397,31 +481,35 @@ def _hub_score(
     )
 
 
-def _detail(name: str, row: dict[str, Any], weight: float, break_year: int | None) -> str:
+def _detail(name: str, row: dict[str, Any], computed: bool, break_year: int | None) -> str:
     inflow, outflow = row["inflow_usd"] or 0.0, row["outflow_usd"] or 0.0
-    if weight <= 0:
+    if not computed:
         return {
-            "excess_exports": "not computed: one year of data (no production proxy)",
-            "co_movement": "not computed: fewer than three years with inflows and outflows",
-            "reexport_share": "not computed: the territory reports no re-exports (RX) this year",
-            "surge": (
-                f"not computed: year before the break ({break_year}) or no earlier outflow"
-                if break_year is not None
-                else "not computed: no earlier year"
+            "co_movement": (
+                "not computed: fewer than three years of data, or a constant series; counts as 0"
             ),
-        }.get(name, "not computed")
+            "reexport_share": (
+                "not computed: the territory reports no re-exports (RX) this year; "
+                "left out of the score"
+            ),
+            "surge": "not computed: no earlier year in the data; counts as 0",
+        }.get(name, "not computed; counts as 0")
     if name == "pass_through":
         return f"inflow {inflow:,.0f} USD, outflow {outflow:,.0f} USD"
     if name == "excess_exports":
         return (
-            f"outflow {outflow:,.0f} USD against inflow {inflow:,.0f} USD plus lowest net exports"
+            f"outflow {outflow:,.0f} USD, inflow {inflow:,.0f} USD, own output "
+            f"(lowest net exports so far) {row.get('own_usd') or 0.0:,.0f} USD"
         )
     if name == "reexport_share":
         return f"reported re-exports {row['rx_usd'] or 0.0:,.0f} USD"
     if name == "concentration":
         return "Herfindahl index of destination shares"
     if name == "surge":
-        return "outflow against the mean before " + (
-            f"{break_year}" if break_year is not None else "this year"
+        base = (
+            f"the mean before {break_year}"
+            if break_year is not None and int(row["year"]) >= break_year
+            else "the mean of the earlier years"
         )
-    return "correlation of yearly inflow and outflow"
+        return f"the smaller of the rises of outflow and inflow against {base}"
+    return "correlation of yearly inflow and outflow, years without a flow counting as 0"

@@ -250,6 +250,12 @@ def _hub_metrics(
     hubs: list[Any], data: dict[str, Any], truth: _Truth, min_absorption: float
 ) -> dict[str, Any]:
     score = {(h.code, h.product, h.year): float(h.score) for h in hubs}
+    exports = {(h.code, h.product, h.year): float(h.outflow_usd) for h in hubs}
+    indicators: dict[str, dict[tuple[str, str, int], float]] = {}
+    for h in hubs:
+        for ind in h.indicators:
+            if ind.weight > 0 and not ind.detail.startswith("not computed"):
+                indicators.setdefault(ind.name, {})[(h.code, h.product, h.year)] = ind.value
     chain_in: dict[tuple[str, str, int], float] = {}
     chain_out: dict[tuple[str, str, int], float] = {}
     for prod, pd in data.items():
@@ -269,7 +275,13 @@ def _hub_metrics(
             "chain_import_share_of_supply" if chain is chain_in else "chain_export_share_of_supply"
         )
         res: dict[str, Any] = {}
-        for label, measure in (("hub_score", score), (chain_label, chain)):
+        measures: list[tuple[str, dict[tuple[str, str, int], float]]] = [
+            ("hub_score", score),
+            ("exports_baseline", exports),
+            (chain_label, chain),
+        ]
+        measures += [(f"indicator:{k}", v) for k, v in indicators.items()]
+        for label, measure in measures:
             keys = [k for k in shares if k in measure]
             a = [measure[k] for k in keys]
             b = [shares[k] for k in keys]
@@ -707,6 +719,114 @@ def validate_simulated(
     }
 
 
+#: Hub score at which the simulated-hub harness counts a territory-year as flagged: the
+#: same fixed round number as ``transship evaluate`` (transship.simulate.evaluate).
+HUB_THRESHOLD = 0.6
+
+
+def read_planted_hubs(sim_dir: str | Path) -> set[tuple[str, str, int]]:
+    """(territory ISO3, HS code, year) of every intermediary a ``transship simulate`` run
+    planted (``truth.jsonl``, kind hub), in the years its scheme ran."""
+    truth_file = Path(sim_dir) / "truth.jsonl"
+    if not truth_file.is_file():
+        from transship.exc import NotFound
+
+        raise NotFound(f"no truth.jsonl in {sim_dir} (run `transship simulate` first)")
+    out: set[tuple[str, str, int]] = set()
+    with open(truth_file, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rec = json.loads(line)
+                if rec.get("kind") == "hub":
+                    out.add((str(rec["territory"]), str(rec["product"]), int(rec["year"])))
+    return out
+
+
+def validate_simulated_hubs(
+    sim_dir: str | Path, *, threshold: float = HUB_THRESHOLD, store: Store | None = None
+) -> dict[str, Any]:
+    """Score hub scores against the intermediaries a ``transship simulate`` run planted.
+
+    Per statistics dataset, every territory-year exporting a planted product (over the
+    case's years, with its break year) is a candidate; positives are the schemes'
+    intermediaries in the years they ran. Reported: precision, recall and F1 of the
+    candidates scoring at least ``threshold`` (as ``transship evaluate``), the average
+    precision of the whole ranking, and two baselines for it: ranking by total exports
+    (size) and at random (the share of candidates that are planted)."""
+    from transship.flows.hubs import hub_table
+
+    planted = read_planted_hubs(sim_dir)
+    _, manifest = read_planted(sim_dir)
+    own = store is None
+    if store is None:
+        store, _ = _open_source(Path(sim_dir) / "data")
+    years = manifest.get("years")
+    span = (int(years[0]), int(years[-1])) if years else None
+    brk = manifest.get("break_date")
+    break_year = int(str(brk)[:4]) if brk else None
+    try:
+        engine = DuckDBEngine(store)
+        datasets = [
+            str(d)
+            for d in store.query(
+                "SELECT DISTINCT dataset FROM trade_flows WHERE flow IN ('X', 'M') ORDER BY 1"
+            )
+            .column("dataset")
+            .to_pylist()
+        ]
+        results = []
+        for ds in datasets:
+            ranked: list[tuple[float, bool]] = []
+            by_exports: list[tuple[float, bool]] = []
+            flagged: set[tuple[str, str, int]] = set()
+            for prod in sorted({p for _, p, _ in planted}):
+                table = hub_table(
+                    engine, prod, span, ds, break_year, use_reexports=True, evidence=False
+                )
+                for r in table.to_pylist():
+                    key = (str(r["territory"]), prod, int(r["year"]))
+                    hit = key in planted
+                    ranked.append((float(r["score"]), hit))
+                    by_exports.append((float(r["outflow_usd"]), hit))
+                    if r["score"] >= threshold:
+                        flagged.add(key)
+            hits = len(flagged & planted)
+            precision = hits / len(flagged) if flagged else None
+            recall = hits / len(planted) if planted else None
+            f1 = (
+                2 * precision * recall / (precision + recall)
+                if precision is not None and recall is not None and precision + recall > 0
+                else None
+            )
+            results.append(
+                {
+                    "dataset": ds,
+                    "candidates": len(ranked),
+                    "planted": len(planted),
+                    "flagged": len(flagged),
+                    "hits": hits,
+                    "precision": _round(precision),
+                    "recall": _round(recall),
+                    "f1": _round(f1),
+                    "average_precision": _round(_average_precision(ranked, len(planted))),
+                    "exports_baseline_ap": _round(_average_precision(by_exports, len(planted))),
+                    "random_ap": _round(len(planted) / len(ranked) if ranked else None),
+                }
+            )
+    finally:
+        if own:
+            store.close()
+    return {
+        "simulated": True,
+        "source": str(sim_dir),
+        "noise": manifest.get("noise"),
+        "seed": manifest.get("seed"),
+        "scale": manifest.get("scale"),
+        "threshold": threshold,
+        "results": results,
+    }
+
+
 def _ranking_metrics(
     ranked: list[tuple[float, bool]], n_true: int, thresholds: Sequence[float]
 ) -> dict[str, Any]:
@@ -763,7 +883,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.planted:
         out["planted"] = validate_planted(seeds=tuple(range(args.seeds)))
     if args.simulated:
-        out["simulated"] = [validate_simulated(d) for d in args.simulated]
+        out["simulated"] = []
+        out["simulated_hubs"] = []
+        for d in args.simulated:
+            store, _ = _open_source(Path(d) / "data")
+            try:
+                out["simulated"].append(validate_simulated(d, store=store))
+                out["simulated_hubs"].append(validate_simulated_hubs(d, store=store))
+            finally:
+                store.close()
     if not out:
         parser.error("give --data/--db, --planted and/or --simulated")
     json.dump(out, sys.stdout, indent=2)
