@@ -8,13 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pytest
 from typer.testing import CliRunner
 
 from transship.cli.app import app
+from transship.ingest.base import Reject, Rows
+from transship.ingest.pipeline import _Prefetch
 from transship.store import connect
 
 runner = CliRunner()
@@ -159,3 +164,31 @@ def test_store_file_is_valid_duckdb_after_kill_rerun(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM _transship_migrations").fetchone()[0] >= 1  # type: ignore[index]
     finally:
         con.close()
+
+
+def test_prefetch_keeps_order_raises_in_caller_and_stops_reader() -> None:
+    """The reader runs a step ahead in a thread: items arrive in order, its error is raised
+    in the caller's thread, and leaving early stops it (its generator is closed)."""
+    closed: list[bool] = []
+
+    def items(n: int, fail_at: int | None = None) -> Iterator[Rows | Reject]:
+        try:
+            for i in range(n):
+                if i == fail_at:
+                    raise ValueError(f"bad at {i}")
+                yield Reject(i, None, "r", None) if i % 2 else Rows("t", pa.table({"line": [i]}))
+        finally:
+            closed.append(True)
+
+    with _Prefetch(items(50)) as got:
+        lines = [x.line if isinstance(x, Reject) else x.data["line"][0].as_py() for x in got]
+    assert lines == list(range(50)) and closed == [True]
+
+    with pytest.raises(ValueError, match="bad at 7"), _Prefetch(items(50, fail_at=7)) as got:
+        assert len(list(got)) == 7
+
+    closed.clear()
+    prefetch = _Prefetch(items(10_000))
+    with prefetch as got:
+        next(got)  # leave after one item: the reader must not run on
+    assert not prefetch._thread.is_alive() and closed == [True]

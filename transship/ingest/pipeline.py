@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -258,10 +260,76 @@ def _log_failed(
         log.exception("could not log failed run")
 
 
+class _Prefetch:
+    """Run a reader one step ahead in its own thread while the store inserts what it yielded.
+
+    Parsing and checking a batch (Arrow, numpy: mostly outside the GIL) and inserting the
+    previous one (DuckDB: outside the GIL) then overlap on two cores: a load takes about the
+    longer of the two instead of their sum (docs/performance.md). At most ``depth`` batches
+    wait, so memory stays bounded. The store is only touched by the caller's thread. An error
+    in the reader is raised in the caller's thread, where it would have been raised anyway;
+    leaving early (``--strict``, an error while inserting) stops the reader and waits for it.
+    """
+
+    _DONE = object()
+
+    def __init__(self, items: Iterator[Rows | Reject], depth: int = 2) -> None:
+        self._items = items
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="transship-reader", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(item):
+                    return
+            self._put(self._DONE)
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            self._put(exc)
+        finally:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __enter__(self) -> Iterator[Rows | Reject]:
+        self._thread.start()
+        return self._iter()
+
+    def _iter(self) -> Iterator[Rows | Reject]:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _load(store: Store, reader: Reader, ctx: ReadContext) -> tuple[int, int]:
+    with _Prefetch(reader.read(ctx)) as items:
+        return _load_items(store, reader, ctx, items)
+
+
+def _load_items(
+    store: Store, reader: Reader, ctx: ReadContext, items: Iterator[Rows | Reject]
+) -> tuple[int, int]:
     loaded = rejected = 0
     pending: list[Reject] = []
-    for item in reader.read(ctx):
+    for item in items:
         if isinstance(item, Reject):
             if ctx.strict:
                 raise SourceFormatError(ctx.path, item.reason, line=item.line, column=item.column)
