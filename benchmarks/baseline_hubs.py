@@ -1,7 +1,9 @@
 """The hand-written DuckDB SQL baseline for ``transship hubs`` (benchmarks/flows.py).
 
-Same output as ``transship.flows.hubs`` (columns, indicators, weights, evidence lists, order),
-written as one statement by hand: what transship's hubs are measured against.
+Same output as ``transship.flows.hubs.hub_table`` without a product, years or break
+(columns, indicators, weights, evidence lists, order), written as one statement by hand:
+what transship's hubs are measured against. Keep it in step with the indicators in
+transship/flows/hubs.py (docs/methods.md, "Hubs").
 """
 
 from __future__ import annotations
@@ -25,35 +27,45 @@ WITH p AS (
 iso AS (SELECT code, max(iso3) AS iso3 FROM (
         SELECT reporter AS code, max(reporter_iso3) AS iso3 FROM trade_flows GROUP BY 1
         UNION ALL SELECT partner, max(partner_iso3) FROM trade_flows GROUP BY 1) GROUP BY 1),
-o AS (SELECT e AS t, product, year, sum(v) AS out_v, sum(x) AS x_out, bool_or(sim) AS sim,
+o AS (SELECT e AS t, product, year, sum(v) AS out_v, sum(x) AS x_out, bool_or(sim) AS sim_o,
         sum(v * v) / (sum(v) * sum(v)) AS hhi, flatten(list(evidence)) AS out_ids
       FROM p WHERE v > 0 GROUP BY ALL),
-n AS (SELECT i AS t, product, year, sum(v) AS in_v, flatten(list(evidence)) AS in_ids
+n AS (SELECT i AS t, product, year, sum(v) AS in_v, bool_or(sim) AS sim_i,
+        flatten(list(evidence)) AS in_ids
       FROM p WHERE v > 0 GROUP BY ALL),
+y AS (SELECT year, row_number() OVER (ORDER BY year) AS yi
+      FROM (SELECT DISTINCT year FROM p WHERE v > 0)),
+b AS (SELECT t, product, year, coalesce(out_v, 0) AS out_v, x_out, hhi, coalesce(in_v, 0) AS in_v,
+        coalesce(sim_o, false) OR coalesce(sim_i, false) AS sim, out_ids, in_ids, yi
+      FROM o FULL JOIN n USING (t, product, year) JOIN y USING (year)),
+s AS (SELECT *, count(*) OVER w AS nr, min(out_v - in_v) OVER w AS mn,
+        sum(in_v) OVER w AS si, sum(out_v) OVER w AS so, sum(in_v * in_v) OVER w AS sii,
+        sum(out_v * out_v) OVER w AS soo, sum(in_v * out_v) OVER w AS sio
+      FROM b WINDOW w AS (PARTITION BY t, product ORDER BY year
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+m AS (SELECT *, sii / yi - (si / yi) ^ 2 AS vi, soo / yi - (so / yi) ^ 2 AS vo
+      FROM s WHERE out_v > 0),
 r AS (SELECT reporter AS t, hs_code AS product, year, sum(value_usd) AS rx_v,
         list_sort(list(record_id)) AS rx_ids
       FROM trade_flows WHERE flow = 'RX' AND NOT partner_is_world AND NOT partner_is_area
         AND reporter <> partner GROUP BY ALL),
 rr AS (SELECT DISTINCT t, year FROM r),
-b AS (SELECT o.*, n.in_v, n.in_ids, r.rx_v, r.rx_ids, rr.t IS NOT NULL AS rxrep
-      FROM o LEFT JOIN n USING (t, product, year) LEFT JOIN r USING (t, product, year)
-      LEFT JOIN rr USING (t, year)),
-s AS (SELECT *, count(*) OVER w AS ny, min(out_v - coalesce(in_v, 0)) OVER w AS min_net,
-        corr(in_v, out_v) OVER w AS co, count(in_v) OVER w AS nco,
-        avg(out_v) OVER (w ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prior
-      FROM b WINDOW w AS (PARTITION BY t, product)),
-ind AS (SELECT *,
-        CASE WHEN ny >= 2 THEN greatest(0, out_v - coalesce(in_v, 0) - greatest(0, min_net)) / out_v END AS i1,
-        CASE WHEN coalesce(in_v, 0) > 0 THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0 END AS i2,
-        CASE WHEN rxrep THEN CASE WHEN coalesce(x_out, 0) > 0 THEN least(1, coalesce(rx_v, 0) / x_out) ELSE 0 END END AS i3,
-        CASE WHEN nco >= 3 AND co BETWEEN -1 AND 1 THEN greatest(0, co) END AS i4,
-        CASE WHEN prior IS NOT NULL AND prior >= 0 THEN greatest(0, 1 - prior / out_v) END AS i5,
-        hhi AS i6 FROM s)
+ind AS (SELECT m.*, r.rx_v, r.rx_ids,
+        least(in_v, greatest(0, out_v - CASE WHEN nr < yi THEN 0 ELSE greatest(0, mn) END))
+            / out_v AS i1,
+        CASE WHEN in_v > 0 THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0 END AS i2,
+        CASE WHEN rr.t IS NOT NULL THEN CASE WHEN coalesce(x_out, 0) > 0
+            THEN least(1, coalesce(rx_v, 0) / x_out) ELSE 0 END END AS i3,
+        CASE WHEN yi >= 3 AND vi > 1e-9 * sii / yi AND vo > 1e-9 * soo / yi
+            THEN greatest(0, least(1, (sio / yi - (si / yi) * (so / yi)) / sqrt(vi * vo))) END AS i4,
+        CASE WHEN yi >= 2 THEN CASE WHEN in_v > 0
+            THEN least(greatest(0, 1 - (so - out_v) / (yi - 1) / out_v),
+                       greatest(0, 1 - (si - in_v) / (yi - 1) / in_v)) ELSE 0 END END AS i5,
+        hhi AS i6
+      FROM m LEFT JOIN r USING (t, product, year) LEFT JOIN rr USING (t, year))
 SELECT t, product, year,
-    (coalesce(0.25 * i1, 0) + coalesce(0.2 * i2, 0) + coalesce(0.2 * i3, 0) + coalesce(0.15 * i4, 0)
-     + coalesce(0.1 * i5, 0) + coalesce(0.1 * i6, 0))
-    / (CASE WHEN i1 IS NULL THEN 0 ELSE 0.25 END + 0.2 + CASE WHEN i3 IS NULL THEN 0 ELSE 0.2 END
-       + CASE WHEN i4 IS NULL THEN 0 ELSE 0.15 END + CASE WHEN i5 IS NULL THEN 0 ELSE 0.1 END + 0.1)
+    (0.2 * i1 + 0.15 * i2 + coalesce(0.2 * i3, 0) + 0.15 * coalesce(i4, 0)
+     + 0.25 * coalesce(i5, 0) + 0.05 * i6) / (CASE WHEN i3 IS NULL THEN 0.8 ELSE 1.0 END)
     AS score, iso.iso3, i1, i2, i3, i4, i5, i6, in_v, out_v, rx_v, sim, out_ids, in_ids, rx_ids
 FROM ind LEFT JOIN iso ON iso.code = ind.t ORDER BY score DESC, out_v DESC, t, product, year
 """

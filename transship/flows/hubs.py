@@ -1,14 +1,19 @@
-"""Hubs: which territories pass a product on rather than use it, per product and year.
+"""Hubs: which territories pass a product on rather than make or use it, per product and year.
 
-A transshipment hub M shows up in bilateral statistics only indirectly: it imports a
-product and exports about as much soon after, to few partners, often more than it could
-have produced, sometimes saying so itself (Comtrade's re-export flow, RX), and its exports
-jump when a sanction or a war makes a direct route impossible (Chupilkin, Javorcik &
-Plekhanov 2023, "The Eurasian roundabout"). Each of these is an *indicator* with a value in
-[0, 1] (1 = most hub-like), a weight, and the record ids of the rows it was computed from.
-The score is the weighted mean over the indicators that could be computed (an indicator
-that cannot be computed - one year of data, no re-export reporting - gets weight 0 and a
-``detail`` saying why, instead of silently counting as 0).
+A transshipment hub M shows up in bilateral statistics only indirectly: its imports and
+exports of a product jump together when a sanction or a war closes a direct route
+(Chupilkin, Javorcik & Plekhanov 2023, "The Eurasian roundabout"), it exports more than it
+has shown it can make and about as much as it imports, the two series move together, its
+exports go to few partners, and sometimes it says so itself (Comtrade's re-export flow,
+RX). Each of these is an *indicator* with a value in [0, 1] (1 = most hub-like), a weight,
+and the record ids of the rows it was computed from. Every indicator is a ratio of the
+territory's own flows, never a USD value: size is not evidence of passing goods on, and
+a small entrepot and a large producer must be scored on one scale.
+
+The score is the weighted mean of the indicators. One that cannot be computed (the first
+years of the data) counts as 0 with its ``detail`` saying why, so a score resting on fewer
+indicators cannot look as strong as one resting on all; reported re-exports are the
+exception (most countries never report RX: silence is not evidence) and leave the score.
 
 Values come from the directed pair values of :func:`transship.flows.chains.pairs_sql`
 (reconciled value, else the exporter's FOB, else the importer's CIF / 1.05): inflow of M
@@ -86,7 +91,7 @@ def co_movement(break_year: int | None) -> tuple[str, str]:
     with its own output, not with its imports. Counting missing years as zeros keeps the
     strongest form of the signal - both flows appearing from nothing in the same year, as
     a new route does - which a correlation over the years with both flows would drop.
-    Needs three years and both series varying."""
+    Needs three years and both series varying; counts as 0 otherwise."""
     return "greatest(0.0, least(1.0, co))", "yi >= 3 AND co IS NOT NULL"
 
 
@@ -123,7 +128,7 @@ def surge(break_year: int | None) -> tuple[str, str]:
     imports from the origin and exports to the destination jump together (the "Eurasian
     roundabout" signature). A producer whose exports jump while its imports do not, or a
     consumer whose imports jump, is not a hub. Without earlier years (or, with a break, for
-    years before it) it is not computed."""
+    years before it) it is not computed and counts as 0."""
     rise = "greatest(0.0, 1.0 - (p_{s} / n_prior) / {s}_v)"
     value = (
         f"CASE WHEN in_v > 0 THEN least({rise.format(s='out')}, {rise.format(s='in')}) ELSE 0.0 END"
@@ -134,9 +139,10 @@ def surge(break_year: int | None) -> tuple[str, str]:
     return value, avail
 
 
-#: name -> (function, weight). The weights say how directly each indicator points at
-#: transshipment: supply and pass-through first, self-reported re-exports next, the
-#: dynamic ones after, concentration least (small exporters are concentrated anyway).
+#: name -> (function, weight). The weights say how specifically each indicator points at
+#: passing goods on: the joint surge after a break most (a producer or a consumer does not
+#: show it), imports-backed exports and self-reported re-exports next, pass-through and
+#: co-movement after, concentration least (small exporters are concentrated anyway).
 HUB_INDICATORS: dict[str, tuple[Callable[[int | None], tuple[str, str]], float]] = {
     "excess_exports": (excess_exports, 0.20),
     "pass_through": (pass_through, 0.15),
