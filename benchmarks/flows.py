@@ -171,7 +171,15 @@ _BASE_SCOPE = """
 
 from baseline_hubs import baseline_hubs  # noqa: E402  (hub-quality work owns that file)
 
-BASELINE_MIRROR = f"""
+# The same fitted model as transship: medians over the same deterministic sample of pairs
+# (transship.flows.mirror.fit_sample_sql), so that both produce the same output.
+FIT_PAIRS = 20_000
+_HASH_BUCKETS = 1 << 20
+
+
+def baseline_mirror(fit_pairs: int = FIT_PAIRS) -> str:
+    """The hand-written mirror baseline (one statement); ``fit_pairs`` as in transship."""
+    return f"""
 WITH p AS (
     SELECT CASE WHEN flow = 'X' THEN reporter ELSE partner END AS e,
            CASE WHEN flow = 'X' THEN partner ELSE reporter END AS i,
@@ -191,8 +199,13 @@ WITH p AS (
 iso AS (SELECT code, max(iso3) AS iso3 FROM (
         SELECT reporter AS code, max(reporter_iso3) AS iso3 FROM trade_flows GROUP BY 1
         UNION ALL SELECT partner, max(partner_iso3) FROM trade_flows GROUP BY 1) GROUP BY 1),
+m0 AS (SELECT e, i, product, year FROM p WHERE x > 0 AND m > 0),
+ne AS (SELECT e, count(*) AS n FROM m0 GROUP BY e),
+ni AS (SELECT i, count(*) AS n FROM m0 GROUP BY i),
 m AS (SELECT e, i, substr(product, 1, 2) AS ch, ln(m / x) AS r, ln(x) AS lx, ln(m) AS lm
-      FROM p WHERE x > 0 AND m > 0),
+      FROM p JOIN ne USING (e) JOIN ni USING (i) WHERE x > 0 AND m > 0
+      AND (abs(hash(e, i, product, year)) % {_HASH_BUCKETS}) / {float(_HASH_BUCKETS)}
+          * least(ne.n, ni.n) < {int(fit_pairs)}),
 mu AS (SELECT ch, median(r) AS mu FROM m GROUP BY ch),
 m1 AS (SELECT m.*, r - mu AS r1 FROM m JOIN mu USING (ch)),
 a0 AS (SELECT e, median(r1) * count(*) / (count(*) + 5) AS a FROM m1 GROUP BY e),
@@ -236,6 +249,9 @@ SELECT e, i, ie.iso3 AS e_iso3, ii.iso3 AS i_iso3, product, year, kind, x, m,
 FROM o LEFT JOIN iso ie ON ie.code = e LEFT JOIN iso ii ON ii.code = i
 ORDER BY abs(z) DESC NULLS LAST, coalesce(x, m) DESC, e, i, product, year
 """
+
+
+BASELINE_MIRROR = baseline_mirror()
 
 
 BASELINE_HUBS = baseline_hubs(_BASE_SCOPE)

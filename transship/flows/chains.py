@@ -212,13 +212,17 @@ class Scope:
     relation: str | None
     dedup: bool
     quantities: bool = True
+    #: Scope rows (all flows of the scope) per year, from the de-duplication check.
+    year_rows: dict[int, int] | None = None
 
-    def rows_sql(self, flows: Sequence[str] = ("X", "M")) -> str:
-        """SQL for the scope rows of these flows, de-duplicated when needed."""
+    def rows_sql(self, flows: Sequence[str] = ("X", "M"), years: Years | None = None) -> str:
+        """SQL for the scope rows of these flows, de-duplicated when needed; ``years``
+        narrows the scope's years (for work split by year: the de-duplication is per
+        reporter, flow and year, so a year range never cuts through it)."""
         if self.relation is None:
             return scope_sql(
                 self.product,
-                self.years,
+                years or self.years,
                 self.dataset,
                 flows,
                 self.reconciled,
@@ -226,10 +230,31 @@ class Scope:
                 quantities=self.quantities,
             )
         rows = f"SELECT * FROM {self.relation} WHERE flow IN ({_in_list(flows)})"
+        if years is not None:
+            rows += f" AND year BETWEEN {int(years[0])} AND {int(years[1])}"
         return dedup_sql(rows) if self.dedup else rows
 
-    def pairs_sql(self, evidence: bool = True) -> str:
-        return pairs_sql(self.rows_sql(("X", "M")), evidence)
+    def pairs_sql(self, evidence: bool = True, years: Years | None = None) -> str:
+        return pairs_sql(self.rows_sql(("X", "M"), years), evidence)
+
+    def year_batches(self, max_rows: int) -> list[Years]:
+        """Consecutive year ranges of at most ``max_rows`` scope rows each (a single year
+        may exceed it): a group-by over one batch at a time keeps its hash table in memory
+        where one over every year would spill (see docs/performance.md, Flows)."""
+        counts = sorted((self.year_rows or {}).items())
+        out: list[Years] = []
+        start: int | None = None
+        last = acc = 0
+        for year, n in counts:
+            if start is not None and acc + n > max_rows:
+                out.append((start, last))
+                start, acc = None, 0
+            if start is None:
+                start = year
+            last, acc = year, acc + n
+        if start is not None:
+            out.append((start, last))
+        return out
 
     def close(self) -> None:
         if self.relation is not None:
@@ -256,11 +281,19 @@ def open_scope(
         relation = temp_name("scope")
         engine.materialize(relation, raw)
         raw = f"SELECT * FROM {relation}"
-    n = engine.scalar(
-        "SELECT count(*) FROM (SELECT reporter, flow, year FROM "
-        f"({raw}) s GROUP BY reporter, flow, year HAVING min(level_key) < max(level_key)) t"
+    check = engine.sql(
+        "SELECT year, sum(n) AS n, sum(mixed) AS mixed FROM (SELECT year, count(*) AS n, "
+        "CASE WHEN min(level_key) < max(level_key) THEN 1 ELSE 0 END AS mixed "
+        f"FROM ({raw}) s GROUP BY reporter, flow, year) t GROUP BY year"
     )
-    return Scope(engine, product, years, dataset, reconciled, relation, bool(n), quantities)
+    ys = check.column("year").to_pylist()
+    counts = [int(n) for n in check.column("n").to_pylist()]
+    # rows without a year cannot be split by year: no per-year counts then
+    year_rows = None if None in ys else dict(zip(ys, counts, strict=True))
+    mixed = any(int(m or 0) for m in check.column("mixed").to_pylist())
+    return Scope(
+        engine, product, years, dataset, reconciled, relation, mixed, quantities, year_rows
+    )
 
 
 # -- layer 2: directed pairs --------------------------------------------------------------

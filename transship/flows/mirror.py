@@ -44,6 +44,7 @@ import logging
 import pyarrow as pa
 
 from transship.flows.chains import (
+    Scope,
     Years,
     check_code,
     check_dataset,
@@ -62,6 +63,15 @@ SHRINK = 5.0
 #: making every later deviation look enormous.
 SIGMA_FLOOR = 0.05
 MAD_SCALE = 1.4826
+#: The fit reads a deterministic sample of the matched pairs in which every country keeps
+#: at least about this many of its pairs as exporter and as importer (all of them when it
+#: has fewer): a median of 20,000 values is within ~0.01 standard deviations of the full
+#: ones, and the fit then costs the same at 10 or 50 million rows (docs/methods.md).
+FIT_PAIRS = 20_000
+#: Scope rows per pairs group-by: years are grouped in batches of about this many rows, so
+#: each hash aggregate (with its evidence lists) stays in memory instead of spilling.
+PAIRS_BATCH_ROWS = 12_000_000
+_HASH_BUCKETS = 1 << 20
 
 #: Output columns, in order (the `transship mirror --json` keys).
 COLUMNS = (
@@ -118,7 +128,7 @@ def mirror_gaps(
     pairs, fx = temp_name("mpairs"), temp_name("mfit")
     scope = open_scope(engine, product, years, dataset, reconciled=False)
     try:
-        engine.materialize(pairs, scope.pairs_sql())
+        parts = _materialize_pairs(engine, scope, pairs, evidence=True)
     finally:
         scope.close()
     try:
@@ -136,8 +146,27 @@ def mirror_gaps(
         table = _output(engine, pairs, fx, where, limit, territory_map_sql(years, dataset))
     finally:
         engine.drop(fx)
-        engine.drop(pairs)
+        for name in parts:
+            engine.drop(name)
     return _conform(table)
+
+
+def _materialize_pairs(engine: Engine, scope: Scope, name: str, evidence: bool) -> list[str]:
+    """Materialise the scope's pairs as relation ``name``; returns the relations to drop
+    (first to last). Scopes over more than :data:`PAIRS_BATCH_ROWS` rows are grouped one
+    batch of years at a time (pairs never span years) and ``name`` is a view over the
+    batches: the same rows, but no group-by ever holds every year's evidence lists."""
+    batches = scope.year_batches(PAIRS_BATCH_ROWS)
+    if len(batches) <= 1:
+        engine.materialize(name, scope.pairs_sql(evidence))
+        return [name]
+    parts = []
+    for span in batches:
+        part = temp_name("mpairs_part")
+        engine.materialize(part, scope.pairs_sql(evidence, years=span))
+        parts.append(part)
+    engine.view(name, " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
+    return [name, *parts]
 
 
 def reporting_reliability(
@@ -155,7 +184,7 @@ def reporting_reliability(
     pairs, fx = temp_name("mpairs"), temp_name("mfit")
     scope = open_scope(engine, product, years, dataset, reconciled=False)
     try:
-        engine.materialize(pairs, scope.pairs_sql(evidence=False))
+        parts = _materialize_pairs(engine, scope, pairs, evidence=False)
     finally:
         scope.close()
     try:
@@ -176,10 +205,11 @@ def reporting_reliability(
         )
     finally:
         engine.drop(fx)
-        engine.drop(pairs)
+        for name in parts:
+            engine.drop(name)
 
 
-def _fit(engine: Engine, pairs: str, fx: str) -> None:
+def _fit(engine: Engine, pairs: str, fx: str, fit_pairs: int | None = None) -> None:
     """Fit the reporting model into one small relation ``fx`` holding every parameter,
     keyed by ``kind``:
 
@@ -189,15 +219,25 @@ def _fit(engine: Engine, pairs: str, fx: str) -> None:
     of the country's matched flows, for phantom scores), ``rx`` / ``rm`` ((country, year)
     with any reported export / import in scope: who is a reporter).
 
-    Each step is materialised: the steps reuse each other, and Spark would otherwise
-    recompute the whole lineage for every reference."""
+    The medians are taken over :func:`fit_sample_sql`'s sample of the matched pairs (every
+    pair when no country has more than ``fit_pairs`` of them). Each step is materialised:
+    the steps reuse each other, and Spark would otherwise recompute the whole lineage for
+    every reference."""
     k = SHRINK
-    m1, a0, b1, a1, res = (temp_name(n) for n in ("m1", "a0", "b1", "a1", "res"))
+    cnt, ms, m1, a0, b1, a1, res = (
+        temp_name(n) for n in ("mcnt", "msample", "m1", "a0", "b1", "a1", "res")
+    )
     try:
+        matched = f"{pairs} WHERE x_value > 0 AND m_value > 0"
+        engine.materialize(
+            cnt,
+            f"SELECT 'e' AS role, exporter AS key, count(*) AS n FROM {matched} GROUP BY exporter "
+            f"UNION ALL SELECT 'i', importer, count(*) FROM {matched} GROUP BY importer",
+        )
+        engine.materialize(ms, fit_sample_sql(pairs, cnt, fit_pairs or FIT_PAIRS))
         m = (
             "SELECT exporter, importer, year, substr(product, 1, 2) AS chapter, "
-            "ln(m_value / x_value) AS r, ln(x_value) AS lx, ln(m_value) AS lm "
-            f"FROM {pairs} WHERE x_value > 0 AND m_value > 0"
+            f"ln(m_value / x_value) AS r, ln(x_value) AS lx, ln(m_value) AS lm FROM {ms}"
         )
         engine.materialize(
             m1,
@@ -249,8 +289,32 @@ def _fit(engine: Engine, pairs: str, fx: str) -> None:
         ]
         engine.materialize(fx, f"SELECT {cols} FROM (" + " UNION ALL ".join(parts) + ") f")
     finally:
-        for name in (res, a1, b1, a0, m1):
+        for name in (res, a1, b1, a0, m1, ms, cnt):
             engine.drop(name)
+
+
+def sample_unit_sql(cols: str) -> str:
+    """A pseudo-random number in [0, 1) from a hash of ``cols``: the same for the same
+    values on every run (DuckDB's ``hash``; Spark's own ``hash`` differs, which only matters
+    when a country has more than :data:`FIT_PAIRS` matched pairs)."""
+    return f"(abs(hash({cols})) % {_HASH_BUCKETS}) / {float(_HASH_BUCKETS)}"
+
+
+def fit_sample_sql(pairs: str, counts: str, fit_pairs: int) -> str:
+    """The matched pairs the fit reads: pair (E, I) is kept when ``u * min(n_E, n_I) <
+    fit_pairs``, u uniform from a hash of the pair key and n the countries' matched pairs
+    (as exporter for E, importer for I). So each country keeps a uniform random subset of
+    about ``fit_pairs`` of its pairs (all of them below that), plus pairs kept for their
+    smaller partner; the sample stays under 2 x ``fit_pairs`` per country whatever the
+    data size, and is the whole set for a store where no country exceeds ``fit_pairs``."""
+    u = sample_unit_sql("p.exporter, p.importer, p.product, p.year")
+    return (
+        "SELECT p.exporter, p.importer, p.product, p.year, p.x_value, p.m_value "
+        f"FROM {pairs} p JOIN {counts} ce ON ce.role = 'e' AND ce.key = p.exporter "
+        f"JOIN {counts} ci ON ci.role = 'i' AND ci.key = p.importer "
+        "WHERE p.x_value > 0 AND p.m_value > 0 "
+        f"AND {u} * least(ce.n, ci.n) < {int(fit_pairs)}"
+    )
 
 
 def _country_sql(fx: str) -> str:
