@@ -68,8 +68,11 @@ log = logging.getLogger(__name__)
 
 TABLE = "trade_flows"
 HEAD_BYTES = 65_536
-MIN_BLOCK = 1 << 20
-MAX_BLOCK = 64 << 20
+#: Arrow's CSV reader reads up to 32 blocks ahead on its I/O thread, whatever the consumer
+#: does: with blocks of ~9 MB (a 262k-row batch of BACI) that held ~280 MB of raw text, so the
+#: peak grew with the file up to that size. Blocks of 1 MiB bound it to ~32 MiB; the blocks
+#: are then gathered into batches of ``batch_rows`` (docs/performance.md).
+PARSE_BLOCK = 1 << 20
 #: JSON records are Python dicts until they become columns: keep their batches smaller.
 JSON_BATCH_ROWS = 50_000
 #: A single JSON record larger than this is not a Comtrade record.
@@ -214,7 +217,34 @@ def stream_csv(
     """Stream ``columns`` (all as text, empty/NA as null) in batches of about ``batch_rows``,
     each with the physical line number of every row; wrong-width rows come as rejects."""
     rows = batch_rows or ctx.batch_rows
-    block = int(min(max(head.bytes_per_row * rows, MIN_BLOCK), MAX_BLOCK))
+    parts: list[CsvBatch] = []
+    size = 0
+    for part in _parse_blocks(ctx, head, columns):
+        parts.append(part)
+        size += part.batch.num_rows
+        if size >= rows:
+            yield _gather(parts)
+            parts, size = [], 0
+    if parts:
+        yield _gather(parts)
+
+
+def _gather(parts: list[CsvBatch]) -> CsvBatch:
+    """Blocks of one stream as one batch (their lines and rejects in order)."""
+    if len(parts) == 1:
+        return parts[0]
+    batches = [p.batch for p in parts if p.batch.num_rows]
+    if batches:
+        batch = pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+    else:
+        batch = parts[0].batch
+    lines = np.concatenate([p.lines for p in parts])
+    rejects = [r for p in parts for r in p.rejects]
+    return CsvBatch(lines, batch, rejects)
+
+
+def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> Iterator[CsvBatch]:
+    block = PARSE_BLOCK
     skipped = _Skipped()
     try:
         reader = pacsv.open_csv(
