@@ -219,10 +219,12 @@ class CodeBook:
     ``resolve``) to its number, and the territory and first line of every number a stored row
     used, for ``baci_codes``."""
 
-    __slots__ = ("first_line", "resolve", "territory")
+    __slots__ = ("cache", "first_line", "resolve", "territory")
 
     def __init__(self, resolve: Callable[[str], territories.Territory]) -> None:
         self.resolve = resolve
+        #: text -> (number or None, refused): the ``Coded.map`` cache of both party columns
+        self.cache: Cache = {}
         self.territory: dict[int, territories.Territory] = {}
         self.first_line: dict[int, int] = {}
 
@@ -234,19 +236,35 @@ class CodeBook:
         self.territory.setdefault(number, terr)
         return number
 
-    def used(self, columns: Sequence[pa.Array], lines: np.ndarray) -> None:
-        """Remember the first line of each number in ``columns`` (stored rows only; either
-        party column may use a code first)."""
-        numbers = np.concatenate([np.asarray(c.to_numpy(zero_copy_only=False)) for c in columns])
-        if not numbers.size:
+    def used(self, parties: Sequence[Coded], lines: np.ndarray, good: np.ndarray) -> None:
+        """Remember the first stored line of each number the party columns use. Only numbers
+        not seen before cost anything: after the first batches of a file, none."""
+        cache = self.cache
+        new = {
+            cache[v]
+            for coded in parties
+            for v in coded.values
+            if v in cache and cache[v][0] is not None and cache[v][0] not in self.first_line
+        }
+        if not new:
             return
-        at = np.tile(lines, len(columns))
-        order = np.lexsort((at, numbers))  # by number, then line
-        numbers, at = numbers[order], at[order]
-        uniq, first = np.unique(numbers, return_index=True)
-        for number, idx in zip(uniq.tolist(), first.tolist(), strict=True):
-            if number not in self.first_line:
-                self.first_line[number] = int(at[idx])
+        wanted = {n for n, _ in new}
+        first: dict[int, int] = {}
+        for coded in parties:
+            # First good row of each distinct value: one unique over its positions.
+            slots, idx = np.unique(coded.positions[good], return_index=True)
+            rows = np.flatnonzero(good)[idx]
+            for slot, row in zip(slots.tolist(), rows.tolist(), strict=True):
+                value = coded.values[slot] if slot < len(coded.values) else None
+                number = cache[value][0] if value in cache else None
+                if (
+                    isinstance(number, int)
+                    and number in wanted
+                    and row < first.get(number, row + 1)
+                ):
+                    first[number] = row
+        for number, row in first.items():
+            self.first_line[number] = int(lines[row])
 
     def table(self) -> pa.Table:
         numbers = sorted(self.first_line)
@@ -287,8 +305,8 @@ def _rows(
     checks.add(bad_year, "t", lambda x: f"bad year {x!r}", t)
 
     exporters, importers = Coded(i), Coded(j)
-    rep, bad_rep = exporters.map(book.number, caches[1], pa.int32())
-    par, bad_par = importers.map(book.number, caches[1], pa.int32())
+    rep, bad_rep = exporters.map(book.number, book.cache, pa.int32())
+    par, bad_par = importers.map(book.number, book.cache, pa.int32())
     checks.add(exporters.missing(), "i", "missing exporter code")
     checks.add(bad_rep, "i", lambda x: f"unknown country code {x!r}", i)
     checks.add(importers.missing(), "j", "missing importer code")
@@ -308,9 +326,7 @@ def _rows(
         cols["q"] = qty
     if blank is not None:
         checks.found = [f for f in checks.found if not blank[f[0]]]
-    good = ~checks.bad
-    kept = pa.array(good)
-    book.used([rep.filter(kept), par.filter(kept)], lines[good])
+    book.used((exporters, importers), lines, ~checks.bad)
     yield from finish(
         checks,
         lines,
