@@ -9,7 +9,7 @@ on a fresh store, and reports its wall time and its peak RSS (``getrusage`` ``ru
 what ``/usr/bin/time -v`` prints as "Maximum resident set size").
 
     python benchmarks/ingest.py --smoke                        # ~200k rows, CI, < 1 minute
-    python benchmarks/ingest.py --rows 1000000,5000000,10000000
+    python benchmarks/ingest.py --rows 1000000,5000000,10000000 --repeat 3
 
 The input is generated (seeded, so every run reads the same bytes): BACI's layout
 ``t,i,j,k,v,q`` with BACI country codes, HS6 codes that lost their leading zero, values in
