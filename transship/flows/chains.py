@@ -13,7 +13,7 @@ Everything here is SQL in DuckDB's dialect run through an :class:`~transship.flo
    when the source is BACI (``r_value``), quantities where a side reports them in one unit,
    the single best value (``value_usd``) and the record ids behind it (``evidence``).
 3. :func:`chain_legs` - legs A->M joined with M->D (and M1->M2->D for three hops) for one
-   product filter, streamed in partitions so that memory stays flat whatever the pair count;
+   product filter, streamed in batches so that memory stays flat whatever the pair count;
    :func:`estimate_pairs` gives the pair count before running.
 
 Why one HS level and one period kind: Comtrade publishes the same trade at chapter, heading
@@ -37,11 +37,13 @@ with ``legs=``; map leg ids back to trade_flows record ids with :meth:`LegTable.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -56,8 +58,6 @@ log = logging.getLogger(__name__)
 CIF_FACTOR = 1.05
 #: Territory codes that are never one side of a bilateral pair.
 NON_PARTNERS = ("world", "zz")
-#: Candidate pairs per partition when streaming chain joins (bounds peak memory).
-PARTITION_PAIRS = {"duckdb": 150_000_000, "spark": 5_000_000}
 
 _PRODUCT = re.compile(r"^\d{2,10}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,15}$")
@@ -389,6 +389,16 @@ class LegTable:
     dataset: str | None = None
     dedup: bool = False
     _iso3: pa.Array | None = None
+    _index: dict[int, _LegIndex] | None = None
+
+    def join_index(self, lag: int) -> _LegIndex:
+        """The sorted keys the chain join and the estimate share (built once per lag)."""
+        if self._index is None:
+            self._index = {}
+        hit = self._index.get(lag)
+        if hit is None:
+            hit = self._index[lag] = _LegIndex(self, lag)
+        return hit
 
     @property
     def iso3(self) -> pa.Array:
@@ -468,6 +478,7 @@ class LegTable:
         )
 
     def close(self) -> None:
+        self._index = None
         self.engine.drop(self.relation)
 
 
@@ -581,6 +592,22 @@ def _endpoint_filters(
     return o, d, ok
 
 
+def _endpoint_indexes(
+    legs: LegTable, origin: str | None, destination: str | None
+) -> tuple[int | None, int | None, bool]:
+    """origin/destination as territory indexes; third item False when a given endpoint
+    has no legs at all (so there is no chain)."""
+    o = d = None
+    ok = True
+    if origin is not None:
+        o = legs.index(check_code(origin) or "")
+        ok = o is not None
+    if destination is not None:
+        d = legs.index(check_code(destination) or "")
+        ok = ok and d is not None
+    return o, d, ok
+
+
 def estimate_pairs(
     legs: LegTable,
     max_hops: int = 2,
@@ -593,36 +620,24 @@ def estimate_pairs(
     Two hops: sum over hub, product and year of in-degree x out-degree (in-degree limited
     to legs from ``origin``, out-degree to legs into ``destination`` when given). Three
     hops: sum over middle legs M1->M2 of in-degree(M1) x out-degree(M2). An upper bound:
-    it counts the cycles A->M->A that the join drops. Costs one pass over the legs.
+    it counts the cycles A->M->A that the join drops. Costs a sort of the legs (the join
+    reuses it) and one binary search per leg; no pair is formed.
     """
     if max_hops not in (2, 3):
         raise InvalidInput("max_hops must be 2 or 3")
-    o, d, ok = _endpoint_filters(legs, origin, destination)
+    o, d, ok = _endpoint_indexes(legs, origin, destination)
     if not ok:
         return 0
-    rel = legs.relation
     lag = max(0, int(max_lag))
-    indeg = (
-        f"SELECT imp AS h, pidx, year, count(*) AS n FROM {rel} "
-        f"{'WHERE exp ' + o if o else ''} GROUP BY imp, pidx, year"
-    )
-    outdeg = (
-        f"SELECT exp AS h, pidx, year, count(*) AS n FROM {rel} "
-        f"{'WHERE imp ' + d if d else ''} GROUP BY exp, pidx, year"
-    )
+    ix = legs.join_index(lag)
     if max_hops == 2:
-        q = (
-            f"SELECT sum(i.n * o.n) FROM ({indeg}) i JOIN ({outdeg}) o "
-            f"ON o.h = i.h AND o.pidx = i.pidx AND {_year_cond('i', 'o', lag)}"
-        )
-    else:
-        q = (
-            f"SELECT sum(i.n * o.n) FROM {rel} m JOIN ({indeg}) i "
-            f"ON i.h = m.exp AND i.pidx = m.pidx AND {_year_cond('i', 'm', lag)} "
-            f"JOIN ({outdeg}) o ON o.h = m.imp AND o.pidx = m.pidx AND {_year_cond('m', 'o', lag)}"
-        )
-    value = legs.engine.scalar(q)
-    return int(value or 0)
+        _, lo, hi = ix.first_runs(o, d, 2)
+        return int((hi - lo).sum())
+    # three hops: for each middle leg, legs arriving at its exporter x legs leaving its
+    # importer (within the year window on each side)
+    arriving = ix.arriving(ix.starts(o))
+    lo, hi = ix.runs(ix.key_in, ix.next_hops(d))
+    return int((arriving * (hi - lo)).sum())
 
 
 def chain_sql(
@@ -670,31 +685,163 @@ def chain_sql(
     )
 
 
-def _decode(batch: pa.RecordBatch, legs: LegTable, labels: bool) -> pa.RecordBatch:
-    """Leg ids -> the documented columns, by position in ``legs.arrays`` (Arrow takes);
-    territory and product columns as dictionary arrays over the labels (zero copy) or,
-    with ``labels=False``, as the raw int32 indexes."""
-    arr = legs.arrays
-    hops = batch.num_columns
-    idx = [pc.subtract(batch.column(k).cast(pa.int64()), 1) for k in range(hops)]
+IntArray = npt.NDArray[np.int64]
 
-    def terr(col: pa.Array) -> pa.Array:
+
+@dataclass(slots=True)
+class _Next:
+    """Legs that may be a later hop (every leg, or the legs into one destination), sorted
+    by their key as a next hop, with their columns in that order: gathers along a run of
+    this order read memory in sequence."""
+
+    order: IntArray
+    keys: IntArray
+    source: _LegIndex
+    _cols: dict[str, npt.NDArray[Any]]
+
+    def col(self, name: str) -> npt.NDArray[Any]:
+        """Column ``name`` (a leg column or ``key_in``) in this order; gathered on first use
+        (only what the join reads is held)."""
+        hit = self._cols.get(name)
+        if hit is None:
+            src = self.source.key_in if name == "key_in" else self.source.cols[name]
+            hit = self._cols[name] = np.take(src, self.order)
+        return hit
+
+
+class _LegIndex:
+    """The legs as numpy arrays plus the sort that makes the chain join a merge join.
+
+    A leg L2 continues leg L1 when ``L2.exp == L1.imp``, same product, and L2's year is in
+    L1's year .. year + lag. With every leg keyed ``(pidx, exp, year)`` and sorted, the
+    legs continuing L1 are one contiguous run of that order, found by two binary searches
+    on L1's ``(pidx, imp, year)`` and ``(pidx, imp, year + lag)``: no hash table, no pair
+    held, and runs read in sorted order. The runs of the first hop are kept from the
+    estimate for the join (they are the estimate)."""
+
+    def __init__(self, legs: LegTable, lag: int) -> None:
+        a = legs.arrays
+        self.cols: dict[str, npt.NDArray[Any]] = {
+            "exp": a.column("exp").chunk(0).to_numpy(),
+            "imp": a.column("imp").chunk(0).to_numpy(),
+            "pidx": a.column("pidx").chunk(0).to_numpy(),
+            "year": a.column("year").chunk(0).to_numpy(),
+            "value_usd": a.column("value_usd").chunk(0).to_numpy(),
+        }
+        self.n = len(self.cols["exp"])
+        self.lag = lag
+        nt = max(1, len(legs.territories))
+        year = self.cols["year"].astype(np.int64)
+        y0 = int(year.min()) if self.n else 0
+        span = (int(year.max()) - y0 if self.n else 0) + 2 * lag + 2
+        yoff = year - y0 + lag  # >= lag, so year - lag never leaves the block
+        block = self.cols["pidx"].astype(np.int64) * nt
+        # key of a leg as a *next* hop (by its exporter) and as a *previous* one (importer)
+        self.key_out: IntArray = (block + self.cols["exp"]) * span + yoff
+        self.key_in: IntArray = (block + self.cols["imp"]) * span + yoff
+        self._next: dict[int | None, _Next] = {}
+        self._runs: dict[tuple[int | None, int | None], tuple[IntArray, IntArray, IntArray]] = {}
+
+    def starts(self, origin: int | None) -> IntArray:
+        """Leg indexes that may be the first hop (legs from ``origin`` when given)."""
+        if origin is None:
+            return np.arange(self.n, dtype=np.int64)
+        return np.flatnonzero(self.cols["exp"] == origin).astype(np.int64)
+
+    def next_hops(self, destination: int | None) -> _Next:
+        """Legs that may follow (legs into ``destination`` only, when given), sorted."""
+        hit = self._next.get(destination)
+        if hit is None:
+            cand = (
+                np.arange(self.n, dtype=np.int64)
+                if destination is None
+                else np.flatnonzero(self.cols["imp"] == destination).astype(np.int64)
+            )
+            order = cand[np.argsort(self.key_out[cand], kind="stable")]
+            hit = self._next[destination] = _Next(order, self.key_out[order], self, {})
+        return hit
+
+    def runs(self, keys_in: IntArray, nxt: _Next) -> tuple[IntArray, IntArray]:
+        """For legs with these ``key_in``, the run [lo, hi) of ``nxt`` continuing each."""
+        lo = np.searchsorted(nxt.keys, keys_in, side="left").astype(np.int64)
+        hi = np.searchsorted(nxt.keys, keys_in + self.lag, side="right").astype(np.int64)
+        return lo, hi
+
+    def first_runs(
+        self, origin: int | None, destination: int | None, hops: int
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """(first legs, lo, hi) of the first join step; cached (estimate, then join)."""
+        key = (origin, destination if hops == 2 else None)
+        hit = self._runs.get(key)
+        if hit is None:
+            first = self.starts(origin)
+            lo, hi = self.runs(self.key_in[first], self.next_hops(key[1]))
+            hit = self._runs[key] = (first, lo, hi)
+        return hit
+
+    def arriving(self, first: IntArray) -> IntArray:
+        """For every leg, how many legs of ``first`` arrive at its exporter in its product,
+        in its year or up to ``lag`` years before."""
+        keys = np.sort(self.key_in[first], kind="stable")
+        hi = np.searchsorted(keys, self.key_out, side="right")
+        lo = np.searchsorted(keys, self.key_out - self.lag, side="left")
+        counts: IntArray = (hi - lo).astype(np.int64)
+        return counts
+
+
+def _chunks(counts: IntArray, max_rows: int) -> list[tuple[int, int]]:
+    """Row ranges [a, b) whose runs add up to about ``max_rows`` candidates (one row's run
+    is never split, so a range may exceed it by one run)."""
+    ends = np.cumsum(counts)
+    out: list[tuple[int, int]] = []
+    a, n = 0, len(counts)
+    while a < n:
+        base = int(ends[a - 1]) if a else 0
+        b = max(a + 1, int(np.searchsorted(ends, base + max_rows, side="right")))
+        out.append((a, b))
+        a = b
+    return out
+
+
+def _expand(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
+    """(row, position) for every candidate: ``row`` indexes ``lo``/``hi``, ``position``
+    runs over [lo[row], hi[row]); rows ascend, so gathers by row read in sequence."""
+    c = hi - lo
+    total = int(c.sum())
+    rows = np.repeat(np.arange(len(lo), dtype=np.int64), c)
+    shift = np.repeat(lo - (np.cumsum(c) - c), c)
+    return rows, np.arange(total, dtype=np.int64) + shift
+
+
+def _batch(
+    legs: LegTable,
+    cols: list[dict[str, npt.NDArray[Any]]],
+    ids: list[IntArray],
+    decode: bool,
+    labels: bool,
+) -> pa.RecordBatch:
+    """One output batch from each hop's gathered columns (``cols[k]``) and leg indexes
+    (``ids[k]``, 0-based); see :func:`chain_legs` for the columns."""
+    leg = {f"leg{k + 1}": pa.array(i + 1) for k, i in enumerate(ids)}
+    if not decode:
+        return pa.RecordBatch.from_arrays(list(leg.values()), names=list(leg))
+
+    def terr(values: npt.NDArray[Any]) -> pa.Array:
+        col = pa.array(values, pa.int32())
         return pa.DictionaryArray.from_arrays(col, legs.territories) if labels else col
 
-    cols: dict[str, pa.Array] = {"origin": terr(arr.column("exp").chunk(0).take(idx[0]))}
-    cols["hub"] = terr(arr.column("imp").chunk(0).take(idx[0]))
-    if hops == 3:
-        cols["hub2"] = terr(arr.column("imp").chunk(0).take(idx[1]))
-    cols["destination"] = terr(arr.column("imp").chunk(0).take(idx[-1]))
-    pidx = arr.column("pidx").chunk(0).take(idx[0])
-    cols["product"] = pa.DictionaryArray.from_arrays(pidx, legs.products) if labels else pidx
-    for k in range(hops):
-        cols[f"year{k + 1}"] = arr.column("year").chunk(0).take(idx[k])
-    for k in range(hops):
-        cols[f"leg{k + 1}"] = batch.column(k).cast(pa.int64())
-    for k in range(hops):
-        cols[f"value{k + 1}"] = arr.column("value_usd").chunk(0).take(idx[k])
-    return pa.RecordBatch.from_arrays(list(cols.values()), names=list(cols))
+    out: dict[str, pa.Array] = {"origin": terr(cols[0]["exp"]), "hub": terr(cols[0]["imp"])}
+    if len(cols) == 3:
+        out["hub2"] = terr(cols[1]["imp"])
+    out["destination"] = terr(cols[-1]["imp"])
+    pidx = pa.array(cols[0]["pidx"], pa.int32())
+    out["product"] = pa.DictionaryArray.from_arrays(pidx, legs.products) if labels else pidx
+    for k, c in enumerate(cols):
+        out[f"year{k + 1}"] = pa.array(c["year"], pa.int32())
+    out.update(leg)
+    for k, c in enumerate(cols):
+        out[f"value{k + 1}"] = pa.array(c["value_usd"], pa.float64())
+    return pa.RecordBatch.from_arrays(list(out.values()), names=list(out))
 
 
 def chain_legs(
@@ -724,9 +871,12 @@ def chain_legs(
     USD values. A leg of year t joins onward legs of years t..t+max_lag; chains that return
     to their origin are dropped.
 
-    Memory: the join runs in ``n`` partitions by product, ``n`` chosen from
-    :func:`estimate_pairs` so that no partition exceeds ``partition_pairs`` candidates, and
-    each partition is streamed in ``batch_rows`` batches: nothing holds all pairs.
+    How: a merge join in numpy over ``legs.arrays`` (see :class:`_LegIndex`), the same on
+    every engine: the legs are already in memory, and handing every pair out of a SQL
+    engine cost more than forming it. The SQL form of the same join is :func:`chain_sql`.
+    Memory: candidates are formed ``batch_rows`` at a time (a batch may exceed that by one
+    leg's onward run) and yielded: nothing holds all pairs, whatever their count.
+    ``partition_pairs`` is accepted and ignored (it sized the partitions of the SQL join).
     Pass ``legs`` (from :func:`prepare_legs`) to reuse materialised legs; otherwise they are
     prepared here from ``product``/``years``/``dataset`` and dropped at the end.
     """
@@ -734,23 +884,57 @@ def chain_legs(
     if legs is None:
         legs = prepare_legs(engine, product, years, dataset)
     try:
-        total = estimate_pairs(legs, max_hops, origin, destination, max_lag)
-        limit = partition_pairs or PARTITION_PAIRS.get(engine.name, 10_000_000)
-        n = max(1, min(len(legs.products) or 1, math.ceil(total / max(1, limit))))
-        log.info(
-            "chain join: %d legs, about %d candidate %d-hop chains, %d partition(s)",
-            legs.n_legs,
-            total,
-            max_hops,
-            n,
-        )
-        if total == 0:
+        if max_hops not in (2, 3):
+            raise InvalidInput("max_hops must be 2 or 3")
+        o, d, ok = _endpoint_indexes(legs, origin, destination)
+        if not ok or legs.n_legs == 0:
             return
-        for k in range(n):
-            q = chain_sql(legs, max_hops, origin, destination, max_lag, (k, n) if n > 1 else None)
-            for batch in engine.stream(q, batch_rows=batch_rows):
-                if batch.num_rows:
-                    yield _decode(batch, legs, labels) if decode else batch
+        ix = legs.join_index(max(0, int(max_lag)))
+        first, lo, hi = ix.first_runs(o, d, max_hops)
+        mid = ix.next_hops(d if max_hops == 2 else None)
+        last = ix.next_hops(d)
+        need = ("exp", "imp", "pidx", "year", "value_usd") if decode else ("exp",)
+
+        take = np.take  # faster than fancy indexing for these gathers
+
+        def step(a: int, b: int) -> list[pa.RecordBatch]:
+            """The chains whose first legs are first[a:b]."""
+            rows, pos = _expand(lo[a:b], hi[a:b])
+            l1 = take(first[a:b], rows)
+            exp1 = take(ix.cols["exp"], l1)
+            keep = np.flatnonzero(take(mid.col("imp"), pos) != exp1)  # A -> M -> A: no chain
+            l1, pos, exp1 = take(l1, keep), take(pos, keep), take(exp1, keep)
+            if max_hops == 2:
+                if not len(l1):
+                    return []
+                c1 = {k: take(ix.cols[k], l1) for k in need}
+                c2 = {k: take(mid.col(k), pos) for k in need if k != "exp"}
+                return [_batch(legs, [c1, c2], [l1, take(mid.order, pos)], decode, labels)]
+            out = []
+            lo3, hi3 = ix.runs(take(mid.col("key_in"), pos), last)
+            for a3, b3 in _chunks(hi3 - lo3, batch_rows):
+                rows3, pos3 = _expand(lo3[a3:b3], hi3[a3:b3])
+                rows3 += a3
+                dest = take(last.col("imp"), pos3)
+                p2 = take(pos, rows3)
+                keep3 = np.flatnonzero(
+                    (dest != take(exp1, rows3)) & (dest != take(mid.col("exp"), p2))
+                )
+                l1k = take(take(l1, rows3), keep3)
+                p2, pos3 = take(p2, keep3), take(pos3, keep3)
+                if len(l1k):
+                    c1 = {k: take(ix.cols[k], l1k) for k in need}
+                    c2 = {k: take(mid.col(k), p2) for k in need if k != "exp"}
+                    c3 = {k: take(last.col(k), pos3) for k in need if k != "exp"}
+                    ids = [l1k, take(mid.order, p2), take(last.order, pos3)]
+                    out.append(_batch(legs, [c1, c2, c3], ids, decode, labels))
+            return out
+
+        chunks = _chunks(hi - lo, batch_rows)
+        log.info("chain join: %d legs, %d-hop chains, %d steps", legs.n_legs, max_hops, len(chunks))
+        # one thread: numpy's gathers hold the GIL, and two threads measured slower
+        for a, b in chunks:
+            yield from step(a, b)
     finally:
         if own:
             legs.close()
