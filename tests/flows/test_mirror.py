@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from collections.abc import Iterator
@@ -14,9 +15,12 @@ from typer.testing import CliRunner
 
 from tests.flows import flowdata
 from transship.cli.app import app
+from transship.flows import mirror
 from transship.flows.engine import DuckDBEngine
 from transship.flows.mirror import COLUMNS, mirror_gaps, reporting_reliability
 from transship.store import Store, connect
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +180,60 @@ def test_cli_json_and_errors(tmp_path: Path) -> None:
     assert "unknown territory" in bad.output
     bad = runner.invoke(app, ["mirror", "--db", db, "--years", "2024-2019"])
     assert bad.exit_code == 1
+
+
+def test_fit_sample_leaves_real_terms_alone(
+    wood_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Comtrade wood sample has no country over FIT_PAIRS matched pairs: the default
+    fit is the full one. Forcing a small threshold samples the big countries and moves
+    their effects a little (docs/methods.md gives the figures)."""
+    eng = DuckDBEngine(wood_store)
+    default = {r["territory"]: r for r in reporting_reliability(eng, product="44").to_pylist()}
+    monkeypatch.setattr(mirror, "FIT_PAIRS", 10**12)
+    full = {r["territory"]: r for r in reporting_reliability(eng, product="44").to_pylist()}
+    assert default == full
+    monkeypatch.setattr(mirror, "FIT_PAIRS", 60)
+    small = {r["territory"]: r for r in reporting_reliability(eng, product="44").to_pylist()}
+    sampled = [c for c, r in full.items() if (r["pairs_as_exporter"] or 0) > 60 and c in small]
+    assert len(sampled) > 30
+    for c in sampled:  # each keeps about 60 of its pairs or more, not all
+        assert 45 < small[c]["pairs_as_exporter"] <= full[c]["pairs_as_exporter"]
+    assert sum(small[c]["pairs_as_exporter"] for c in sampled) < sum(
+        full[c]["pairs_as_exporter"] for c in sampled
+    )
+    moves = sorted(abs(small[c]["exporter_effect"] - full[c]["exporter_effect"]) for c in sampled)
+    assert moves[len(moves) // 2] < 0.05  # median move, against a spread of ~0.5
+
+
+def test_benchmark_baseline_gives_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/flows.py's hand-written SQL must produce transship's output (same fitted
+    model, sample included) for the ratio to mean anything: checked here with a threshold
+    small enough that the sample is a real subset."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("_bench_flows", ROOT / "benchmarks" / "flows.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    db = tmp_path / "bench.duckdb"
+    bench.generate(db, 60_000)
+    monkeypatch.setattr(mirror, "FIT_PAIRS", 40)
+    with connect(db, read_only=True) as store:
+        ours = mirror_gaps(DuckDBEngine(store))
+        base = store.query(bench.baseline_mirror(40))
+        n_fit = sum(
+            r["pairs_as_exporter"] or 0
+            for r in reporting_reliability(DuckDBEngine(store)).to_pylist()
+        )
+    matched = pc.sum(pc.equal(ours.column("kind"), "matched")).as_py()
+    assert 0 < n_fit < matched  # the sample is a proper subset
+    assert ours.num_rows == base.num_rows > 10_000
+    names = {"exporter": "e", "importer": "i", "product": "product", "year": "year"}
+    names |= {"kind": "kind", "evidence": "evidence", "exporter_iso3": "e_iso3"}
+    for ours_col, base_col in names.items():
+        assert ours.column(ours_col).to_pylist() == base.column(base_col).to_pylist(), ours_col
+    for ours_col, base_col in (("z", "z"), ("expected_log_gap", "expected")):
+        diff = pc.max(pc.abs(pc.subtract(ours.column(ours_col), base.column(base_col))))
+        assert diff.as_py() < 1e-9, ours_col
