@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -89,6 +90,46 @@ def test_break_year_gates_the_surge(gen_store: Store) -> None:
     first = min(r["year"] for r in no_break)
     assert all(r["surge"] is None for r in no_break if r["year"] == first)
     assert any(r["surge"] is not None for r in no_break if first < r["year"] < 2022)
+
+
+def _flows(rows: list[tuple[str, str, int, float]]) -> pa.Table:
+    """Hand-made X rows (exporter, importer, year, USD) of HS 930690, labelled simulated."""
+    out = [
+        flowdata._row(f"hand:{n}", "hand", n, (e, e.upper()), (i, i.upper()), "X", y, "930690", v)
+        for n, (e, i, y, v) in enumerate(rows, start=1)
+    ]
+    return pa.Table.from_pylist(out)
+
+
+def test_indicators_measure_pass_through_not_size(tmp_path: Path) -> None:
+    """A small entrepot that starts passing goods on at the break outranks a producer ten
+    times its size whose exports jump and a big steady two-way trader; the producer's
+    growth is not read as supply from abroad."""
+    rows = []
+    for y in range(2018, 2024):
+        post = y >= 2021
+        rows += [
+            # 'pp': a producer, no imports, exports jump at the break
+            ("pp", "aa", y, 1e9 * (3 if post else 1)),
+            # 'tt': a big steady trader, imports and exports alike every year
+            ("aa", "tt", y, 5e8),
+            ("tt", "bb", y, 5e8),
+        ]
+        if post:  # 'hh': a small hub opening at the break, pp -> hh -> ua
+            rows += [("pp", "hh", y, 2e7), ("hh", "ua", y, 1.9e7)]
+    store = connect(tmp_path / "hand.duckdb")
+    store.append("trade_flows", _flows(rows))
+    table = hub_table(DuckDBEngine(store), product="9306", break_year=2021).to_pylist()
+    by = {(r["code"], r["year"]): r for r in table}
+    hub, producer, trader = by[("hh", 2022)], by[("pp", 2022)], by[("tt", 2022)]
+    assert hub["score"] > max(producer["score"], trader["score"]) + 0.3
+    assert hub["surge"] == pytest.approx(1.0) and hub["co_movement"] > 0.9
+    assert hub["excess_exports"] == pytest.approx(1.0)
+    # the producer's jump is one-sided: no surge, and no imports to cover its exports
+    assert producer["surge"] == 0.0 and producer["excess_exports"] == 0.0
+    # the steady trader is a conduit by its ratios, but nothing happened at the break
+    assert trader["pass_through"] == pytest.approx(1.0) and trader["surge"] == 0.0
+    store.close()
 
 
 def test_years_filter_keeps_history(gen_store: Store) -> None:
