@@ -1,6 +1,6 @@
 """How well hubs and routes find what they should: measured, not asserted.
 
-Three harnesses (docs/validation.md gives the figures and the commands):
+Four harnesses (docs/validation.md gives the figures and the commands):
 
 1. :func:`validate_reexports` - real data. Comtrade's Re-Export rows (flow RX) are what a
    reporter says it passed on. They are withheld (copied out, never shown to the analysis);
@@ -11,9 +11,10 @@ Three harnesses (docs/validation.md gives the figures and the commands):
      re-export share - of exports (RX / X: how much of what M ships is someone else's
      goods) and of imports (RX / M: how much of what M receives it passes on). Rank
      correlation because the measures are scores, not calibrated shares, and the shares
-     are heavy-tailed. Measures: the hub score (``hubs.hub_scores``, re-exports ignored)
-     and the routes' Markov chain (import share of supply for RX / X, export share of
-     supply for RX / M: what the chain assumes passes through).
+     are heavy-tailed. Measures: the hub score (``hubs.hub_scores``, re-exports ignored),
+     each of its indicators alone, total exports (the size baseline), and the routes'
+     Markov chain (import share of supply for RX / X, export share of supply for RX / M:
+     what the chain assumes passes through).
    * pair level: routes from every origin (``routes.transit_matrix``: the USD each path
      carries over each leg after the first, summed over origins) rank hub -> destination
      pairs of re-export reporters; precision at k = share of the top-k pairs that the hub
@@ -30,10 +31,13 @@ Three harnesses (docs/validation.md gives the figures and the commands):
    precision, R-precision, precision/recall above score thresholds), per noise level.
 3. :func:`validate_simulated` - the same metrics on the output of ``transship simulate``
    (the case's planted schemes, ``truth.jsonl``), per statistics dataset.
+4. :func:`validate_simulated_hubs` - hub scores against the intermediaries the case
+   planted: precision, recall and F1 at the evaluation threshold, average precision of
+   the ranking, beside ranking by total exports and at random.
 
 ``python -m transship.flows.validate --data ../shared/data/comtrade-hs2-oil-wood-sample``
 reproduces the real-data figures; ``--planted`` the generated ones; ``--simulated DIR``
-scores a simulation folder.
+scores a simulation folder (routes, and hubs under ``simulated_hubs``).
 """
 
 from __future__ import annotations
