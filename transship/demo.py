@@ -30,7 +30,7 @@ NOT_BUILT = {
 #: The simulation writes the same world as Comtrade-style and BACI-style statistics; the
 #: demo reads the flows stage off the Comtrade-style one (both sides reporting, mirror gaps).
 DEMO_DATASET = "comtrade"
-DEMO_FILES = ("transship.duckdb", "transship.duckdb.wal", "simulated")
+DEMO_FILES = ("transship.duckdb", "transship.duckdb.wal", "simulated", "routes.html")
 
 
 @dataclass
@@ -75,7 +75,7 @@ def run_demo(
         )
         _case(store, case_dir, report, say)
         sim_dir = _simulate(store, case_dir, out / "simulated", seed, report, say)
-        _flows(store, report, say)
+        _flows(store, report, say, out / "routes.html")
         _evaluate(sim_dir, report, say)
         report.tables = _table_counts(store)
     return report
@@ -155,10 +155,11 @@ def _simulate(
     return sim_dir
 
 
-def _flows(store: Store, report: DemoReport, say: Callable[[str], None]) -> None:
+def _flows(store: Store, report: DemoReport, say: Callable[[str], None], picture: Path) -> None:
     from transship.flows.engine import DuckDBEngine
     from transship.flows.hubs import hub_scores
-    from transship.flows.routes import find_routes
+    from transship.flows.routes import find_routes, sankey
+    from transship.report.sankey import render_html
 
     say("flows: hubs and routes for HS 9306 (ammunition) [on SIMULATED Comtrade-style statistics]")
     engine = DuckDBEngine(store)
@@ -170,14 +171,25 @@ def _flows(store: Store, report: DemoReport, say: Callable[[str], None]) -> None
         top = max(h.indicators, key=lambda i: i.value * i.weight) if h.indicators else None
         why = f" (strongest: {top.name} = {top.value:.2f})" if top else ""
         lines.append(f"hub {h.territory} {h.year}: score {h.score:.2f}{why}")
-    routes = find_routes(
-        engine, origin="SRB", destination="UKR", product="9306", break_date="2022-02"
-    )[:5]
+    found = find_routes(
+        engine,
+        origin="SRB",
+        destination="UKR",
+        product="9306",
+        break_date="2022-02",
+        dataset=DEMO_DATASET,
+    )
+    routes = found[:5]
     for r in routes:
         lines.append(
             f"route {' -> '.join(r.path)}: share {r.share:.1%} [{r.low:.1%}, {r.high:.1%}], "
             f"USD {r.value_usd:,.0f}, score {r.score:.2f}, {_evidence_rows(r)} evidence rows"
         )
+    if found:
+        title = "Routes of HS 9306 from SRB to UKR (simulated Serbia 2025 case)"
+        note = "Each band cites its trade_flows record ids: transship routes ... --json."
+        picture.write_text(render_html(sankey(found[:10]), title, [note]), encoding="utf-8")
+        lines.append(f"Sankey diagram of the top {min(len(found), 10)} routes: {picture}")
     if not lines:
         lines.append("no hubs or routes found")
     report.sections.append({"title": "Flows: hubs and routes [SIMULATED data]", "lines": lines})

@@ -32,6 +32,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     titles = [s["title"] for s in report["sections"]]
     assert any("SIMULATED" in t for t in titles)
     assert set(report["not_built"]) >= {"resolve", "outlook", "serve"}
+    # The routes as a picture, labelled simulated in the picture itself.
+    picture = (out / "routes.html").read_text(encoding="utf-8")
+    assert "<svg" in picture and "SIMULATED DATA" in picture and "UKR" in picture
     with connect(Path(report["store"])) as s:
         assert s.count("ingest_runs") >= 3
         names = {r[0] for r in s.fetchall("SELECT caption FROM entities")}

@@ -71,7 +71,10 @@ def routes(
     sankey_file: Annotated[
         Path | None,
         typer.Option(
-            "--sankey", help="Also write Sankey nodes/links JSON for these routes to FILE."
+            "--sankey",
+            help="Also write a Sankey diagram of these routes to FILE: .svg or .html draws it "
+            "(offline, labelled SIMULATED when it is); any other name (e.g. .json) writes its "
+            "nodes/links JSON with the record ids behind each band.",
         ),
     ] = None,
     db: DbOption = None,
@@ -112,16 +115,31 @@ def routes(
             eng.close()
     shown = found[:limit]
     if sankey_file is not None:
-        sankey_file.write_text(
-            json.dumps(sankey(shown), indent=2, ensure_ascii=False), encoding="utf-8"
-        )
-        err_console.print(
-            f"Sankey nodes and links for {len(shown)} routes written to {sankey_file}"
-        )
+        title = f"Routes from {origin}" + (f" to {destination}" if destination else "")
+        title += f", HS {product}" if product else ""
+        write_sankey(sankey_file, sankey(shown), title)
+        err_console.print(f"Sankey diagram of {len(shown)} routes written to {sankey_file}")
     if json_out:
         emit_json([r.to_dict() for r in shown])
         return
     _print(shown, len(found), origin, destination, product, sankey_file)
+
+
+def write_sankey(path: Path, data: dict[str, Any], title: str) -> None:
+    """Draw (``.svg``, ``.html``) or dump (anything else: JSON) the Sankey data to ``path``."""
+    from transship.report.sankey import render_html, render_svg
+
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        text = render_svg(data, title)
+    elif suffix in (".html", ".htm"):
+        text = render_html(data, title)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _print(
@@ -172,7 +190,9 @@ def _print(
         "the path [90% interval]; --json gives every indicator with its record ids."
     )
     if sankey_file is None:
-        out_console.print("Sankey diagram data: add --sankey FILE (nodes/links JSON).")
+        out_console.print(
+            "Sankey diagram: add --sankey routes.svg (or .html, or .json for the data)."
+        )
 
 
 def _ind(ind: Any) -> str:
