@@ -178,7 +178,7 @@ class BaciReader(Reader):
         columns = [name for name in head.header if name.lower() in COLUMNS]
         classification = classification_from_name(ctx.path.name)
         book = CodeBook(baci_resolver(country_table(ctx.path)))
-        caches: tuple[Cache, ...] = ({}, {}, {})
+        caches: tuple[Cache, ...] = ({}, {})  # years, products
         for part in stream_csv(ctx, head, columns):
             if not part.batch.num_rows:
                 yield from part.rejects
@@ -240,15 +240,10 @@ class CodeBook:
         """Remember the first stored line of each number the party columns use. Only numbers
         not seen before cost anything: after the first batches of a file, none."""
         cache = self.cache
-        new = {
-            cache[v]
-            for coded in parties
-            for v in coded.values
-            if v in cache and cache[v][0] is not None and cache[v][0] not in self.first_line
-        }
-        if not new:
+        numbers = {cache[v][0] for coded in parties for v in coded.values if v in cache}
+        wanted = numbers - {None} - self.first_line.keys()
+        if not wanted:
             return
-        wanted = {n for n, _ in new}
         first: dict[int, int] = {}
         for coded in parties:
             # First good row of each distinct value: one unique over its positions.
@@ -313,7 +308,7 @@ def _rows(
     checks.add(bad_par, "j", lambda x: f"unknown country code {x!r}", j)
 
     products = Coded(k)
-    hs, bad_hs = products.map(_hs6_number, caches[2], pa.int32())
+    hs, bad_hs = products.map(_hs6_number, caches[1], pa.int32())
     checks.add(products.missing(), "k", "missing product code")
     checks.add(bad_hs, "k", lambda x: f"bad HS code {x!r}", k)
 
