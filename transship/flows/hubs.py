@@ -240,7 +240,8 @@ def _table(
     history: Years | None = (1900, years[1]) if years else None
     pairs, rx = temp_name("hpairs"), temp_name("hrx")
     flows = ("X", "M", "RX") if use_reexports else ("X", "M")
-    scope = open_scope(engine, product, history, dataset, flows)
+    # hubs read values only: leaving quantities, weights and ISO3 out of the scan saves I/O
+    scope = open_scope(engine, product, history, dataset, flows, quantities=False)
     try:
         engine.materialize(pairs, scope.pairs_sql(evidence=evidence))
         if use_reexports:
