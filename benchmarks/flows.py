@@ -440,14 +440,23 @@ def main() -> None:
             db = workdir / f"scale-{n}.duckdb"
             db.unlink(missing_ok=True)
             gen = generate(db, n)
-            row = {"rows": gen["rows"]}
+            row: dict[str, Any] = {"rows": gen["rows"]}
             for task in ("mirror", "mirror_base", "hubs", "hubs_base"):
-                row[task] = run_task(task, db)["seconds"]
+                try:
+                    m = run_task(task, db)
+                except SystemExit as exc:  # e.g. out of DuckDB memory: reported, not fatal
+                    print(f"  scale {gen['rows']:,} rows: {exc}")
+                    m = {"seconds": math.nan, "cpu_seconds": math.nan, "peak_rss": 0}
+                row[task] = m["seconds"]
+                row[f"{task}_cpu"] = m["cpu_seconds"]
+                row[f"{task}_rss"] = m["peak_rss"]
             scaling.append(row)
             print(
                 f"  scale {gen['rows']:>11,} rows: mirror {row['mirror']:.2f} s "
-                f"(baseline {row['mirror_base']:.2f}), hubs {row['hubs']:.2f} s "
-                f"(baseline {row['hubs_base']:.2f}); mirror {gen['rows'] / row['mirror'] / 1e6:.2f} M rows/s"
+                f"(CPU {row['mirror_cpu']:.1f}; baseline {row['mirror_base']:.2f}, "
+                f"CPU {row['mirror_base_cpu']:.1f}), hubs {row['hubs']:.2f} s "
+                f"(CPU {row['hubs_cpu']:.1f}; baseline {row['hubs_base']:.2f}, "
+                f"CPU {row['hubs_base_cpu']:.1f}); mirror peak {row['mirror_rss'] / GIB:.1f} GiB"
             )
             db.unlink(missing_ok=True)
         report["scaling"] = scaling

@@ -72,6 +72,7 @@ FIT_PAIRS = 20_000
 #: each hash aggregate (with its evidence lists) stays in memory instead of spilling.
 PAIRS_BATCH_ROWS = 12_000_000
 _HASH_BUCKETS = 1 << 20
+_OUTPUT_BATCH = 1 << 20
 
 #: Output columns, in order (the `transship mirror --json` keys).
 COLUMNS = (
@@ -143,7 +144,9 @@ def mirror_gaps(
             where.append(f"(p.exporter = '{reporter}' OR p.importer = '{reporter}')")
         elif partner:
             where.append(f"(p.exporter = '{partner}' OR p.importer = '{partner}')")
-        table = _output(engine, pairs, fx, where, limit, territory_map_sql(years, dataset))
+        table = _output(
+            engine, pairs, fx, where, limit, territory_map_sql(years, dataset), len(parts) > 1
+        )
     finally:
         engine.drop(fx)
         for name in parts:
@@ -344,7 +347,13 @@ def _shrunk(sigma: str, n: str, glob: str) -> str:
 
 
 def _output(
-    engine: Engine, pairs: str, fx: str, where: list[str], limit: int | None, tmap: str
+    engine: Engine,
+    pairs: str,
+    fx: str,
+    where: list[str],
+    limit: int | None,
+    tmap: str,
+    big: bool = False,
 ) -> pa.Table:
     cx, gl = temp_name("mcx"), temp_name("mgl")
     engine.materialize(
@@ -357,7 +366,19 @@ def _output(
         f"median(CASE WHEN kind = 'mu' THEN effect END) AS mu FROM {fx}",
     )
     try:
-        table = engine.sql(_output_sql(pairs, fx, cx, gl, where, limit))
+        # streamed, not fetched whole: a fetched result is held inside DuckDB (which cannot
+        # spill it) before it becomes Arrow; streamed, only the sort is held, and that spills
+        # (a full year range of BACI-sized data ran out of DuckDB's 8 GB the other way)
+        sql = _output_sql(pairs, fx, cx, gl, where, limit)
+        if big:
+            # a scope split into year batches has tens of millions of pairs: with two
+            # threads the sort pinned more than DuckDB's 8 GB beside the pairs (measured
+            # at 50M rows, docs/performance.md); with one it completes
+            with engine.low_memory():
+                batches = list(engine.stream(sql, batch_rows=_OUTPUT_BATCH))
+        else:
+            batches = list(engine.stream(sql, batch_rows=_OUTPUT_BATCH))
+        table = pa.Table.from_batches(batches) if batches else engine.sql(sql)
     finally:
         engine.drop(cx)
         engine.drop(gl)
