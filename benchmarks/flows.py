@@ -266,6 +266,16 @@ BASELINE_SCAN = (
 
 # -- measurements (each in its own process) --------------------------------------------------
 def _rss() -> int:
+    """Peak RSS of this process: VmHWM, the high-water mark of its own address space.
+    Not ``ru_maxrss``: Linux carries that across fork and exec, so a measurement process
+    started by the benchmark (which just generated the data, ~2 GiB) reported at least
+    its parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 

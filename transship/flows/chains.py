@@ -131,13 +131,16 @@ def scope_sql(
     source: str = "trade_flows",
     dedup: bool = True,
     quantities: bool = True,
+    ids: bool = True,
 ) -> str:
     """SQL for the trade_flows rows in scope, with a ``product`` column (the prefix, or the
     code as stored) and the columns pairing needs. ``reconciled=False`` drops BACI-style
     reconciled rows (mirror statistics need both reported sides). ``dedup=False`` skips
     the level/period selection (a window over every row): pass :func:`needs_dedup`'s
     answer. ``quantities=False`` leaves out quantity, weight and ISO3 columns (NULL): the
-    chain join needs values only, and every column not read is I/O saved."""
+    chain join needs values only, and every column not read is I/O saved. ``ids=False``
+    leaves out ``record_id`` (NULL): the heaviest column, and legs do not carry evidence
+    (:meth:`LegTable.evidence` reads it again for the legs asked about)."""
     product = check_product(product)
     years = check_years(years)
     dataset = check_dataset(dataset)
@@ -173,7 +176,8 @@ def scope_sql(
         "CAST(NULL AS DOUBLE) AS net_weight_kg"
     )
     cols = (
-        f"record_id, reporter, partner, {extra}, simulated, "
+        f"{'record_id' if ids else 'CAST(NULL AS VARCHAR) AS record_id'}, reporter, partner, "
+        f"{extra}, simulated, "
         "(value_basis IS NOT NULL AND value_basis = 'reconciled') AS reconciled"
     )
     inner = (
@@ -214,6 +218,7 @@ class Scope:
     quantities: bool = True
     #: Scope rows (all flows of the scope) per year, from the de-duplication check.
     year_rows: dict[int, int] | None = None
+    ids: bool = True
 
     def rows_sql(self, flows: Sequence[str] = ("X", "M"), years: Years | None = None) -> str:
         """SQL for the scope rows of these flows, de-duplicated when needed; ``years``
@@ -228,6 +233,7 @@ class Scope:
                 self.reconciled,
                 dedup=self.dedup,
                 quantities=self.quantities,
+                ids=self.ids,
             )
         rows = f"SELECT * FROM {self.relation} WHERE flow IN ({_in_list(flows)})"
         if years is not None:
@@ -270,13 +276,16 @@ def open_scope(
     flows: Sequence[str] = ("X", "M"),
     reconciled: bool = True,
     quantities: bool = True,
+    ids: bool = True,
 ) -> Scope:
     """Prepare the rows of ``flows`` in scope (see :class:`Scope`); close it when done."""
     product = check_product(product)
     years = check_years(years)
     dataset = check_dataset(dataset)
     relation = None
-    raw = scope_sql(product, years, dataset, flows, reconciled, dedup=False, quantities=quantities)
+    raw = scope_sql(
+        product, years, dataset, flows, reconciled, dedup=False, quantities=quantities, ids=ids
+    )
     if product is not None:
         relation = temp_name("scope")
         engine.materialize(relation, raw)
@@ -292,7 +301,7 @@ def open_scope(
     year_rows = None if None in ys else dict(zip(ys, counts, strict=True))
     mixed = any(int(m or 0) for m in check.column("mixed").to_pylist())
     return Scope(
-        engine, product, years, dataset, reconciled, relation, mixed, quantities, year_rows
+        engine, product, years, dataset, reconciled, relation, mixed, quantities, year_rows, ids
     )
 
 
@@ -492,7 +501,7 @@ def prepare_legs(
     any join, so a chapter-93 route query joins only chapter-93 legs. One pass over
     ``trade_flows`` (two without a product filter: the de-duplication check is one)."""
     keys, relation = temp_name("legkeys"), temp_name("legs")
-    scope = open_scope(engine, product, years, dataset, quantities=False)
+    scope = open_scope(engine, product, years, dataset, quantities=False, ids=False)
     try:
         engine.materialize(
             keys,
@@ -727,6 +736,7 @@ class _LegIndex:
             "pidx": a.column("pidx").chunk(0).to_numpy(),
             "year": a.column("year").chunk(0).to_numpy(),
             "value_usd": a.column("value_usd").chunk(0).to_numpy(),
+            "leg_id": a.column("leg_id").chunk(0).to_numpy(),
         }
         self.n = len(self.cols["exp"])
         self.lag = lag
@@ -820,9 +830,9 @@ def _batch(
     decode: bool,
     labels: bool,
 ) -> pa.RecordBatch:
-    """One output batch from each hop's gathered columns (``cols[k]``) and leg indexes
-    (``ids[k]``, 0-based); see :func:`chain_legs` for the columns."""
-    leg = {f"leg{k + 1}": pa.array(i + 1) for k, i in enumerate(ids)}
+    """One output batch from each hop's gathered columns (``cols[k]``) and leg ids
+    (``ids[k]``); see :func:`chain_legs` for the columns."""
+    leg = {f"leg{k + 1}": pa.array(i, pa.int64()) for k, i in enumerate(ids)}
     if not decode:
         return pa.RecordBatch.from_arrays(list(leg.values()), names=list(leg))
 
@@ -893,23 +903,27 @@ def chain_legs(
         first, lo, hi = ix.first_runs(o, d, max_hops)
         mid = ix.next_hops(d if max_hops == 2 else None)
         last = ix.next_hops(d)
-        need = ("exp", "imp", "pidx", "year", "value_usd") if decode else ("exp",)
+        need = ("exp", "imp", "pidx", "year", "value_usd") if decode else ()
+        plain = o is None  # first == arange(n_legs): a row is its own leg index
 
         take = np.take  # faster than fancy indexing for these gathers
 
         def step(a: int, b: int) -> list[pa.RecordBatch]:
             """The chains whose first legs are first[a:b]."""
+            f = first[a:b]
             rows, pos = _expand(lo[a:b], hi[a:b])
-            l1 = take(first[a:b], rows)
-            exp1 = take(ix.cols["exp"], l1)
+            exp1 = np.repeat(take(ix.cols["exp"], f), hi[a:b] - lo[a:b])
             keep = np.flatnonzero(take(mid.col("imp"), pos) != exp1)  # A -> M -> A: no chain
-            l1, pos, exp1 = take(l1, keep), take(pos, keep), take(exp1, keep)
+            rows, pos = take(rows, keep), take(pos, keep)
+            l1 = rows + a if plain else take(f, rows)
             if max_hops == 2:
                 if not len(l1):
                     return []
                 c1 = {k: take(ix.cols[k], l1) for k in need}
                 c2 = {k: take(mid.col(k), pos) for k in need if k != "exp"}
-                return [_batch(legs, [c1, c2], [l1, take(mid.order, pos)], decode, labels)]
+                ids = [rows + (a + 1) if plain else l1 + 1, take(mid.col("leg_id"), pos)]
+                return [_batch(legs, [c1, c2], ids, decode, labels)]
+            exp1 = take(exp1, keep)
             out = []
             lo3, hi3 = ix.runs(take(mid.col("key_in"), pos), last)
             for a3, b3 in _chunks(hi3 - lo3, batch_rows):
@@ -926,7 +940,7 @@ def chain_legs(
                     c1 = {k: take(ix.cols[k], l1k) for k in need}
                     c2 = {k: take(mid.col(k), p2) for k in need if k != "exp"}
                     c3 = {k: take(last.col(k), pos3) for k in need if k != "exp"}
-                    ids = [l1k, take(mid.order, p2), take(last.order, pos3)]
+                    ids = [l1k + 1, take(mid.col("leg_id"), p2), take(last.col("leg_id"), pos3)]
                     out.append(_batch(legs, [c1, c2, c3], ids, decode, labels))
             return out
 
