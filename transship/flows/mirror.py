@@ -21,6 +21,10 @@ carelessly. Following the spirit of CEPII's BACI reconciliation (Gaulier & Zigna
   estimate (BACI weights reporters by the same kind of dispersion): a country whose
   figures scatter widely around its partners' has a large sigma and its gaps count less.
 
+The medians are taken over a deterministic sample of the matched pairs in which every
+country keeps at least :data:`FIT_PAIRS` of its pairs (all of them when it has fewer; see
+:func:`fit_sample_sql` and docs/methods.md for why that does not move the estimates).
+
 The score is ``z = e / sqrt((sigma_x[E]^2 + sigma_m[I]^2) / 2)``: how unusual this gap is
 given the margin and who reported it. A raw ratio of 1.3 is noise for two careless
 reporters and a red flag for two careful ones.
