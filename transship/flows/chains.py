@@ -846,8 +846,9 @@ def _batch(
     out["destination"] = terr(cols[-1]["imp"])
     pidx = pa.array(cols[0]["pidx"], pa.int32())
     out["product"] = pa.DictionaryArray.from_arrays(pidx, legs.products) if labels else pidx
-    for k, c in enumerate(cols):
-        out[f"year{k + 1}"] = pa.array(c["year"], pa.int32())
+    year1 = pa.array(cols[0]["year"], pa.int32())
+    for k, c in enumerate(cols):  # a later leg without its own year has the first leg's
+        out[f"year{k + 1}"] = pa.array(c["year"], pa.int32()) if "year" in c else year1
     out.update(leg)
     for k, c in enumerate(cols):
         out[f"value{k + 1}"] = pa.array(c["value_usd"], pa.float64())
@@ -904,6 +905,12 @@ def chain_legs(
         mid = ix.next_hops(d if max_hops == 2 else None)
         last = ix.next_hops(d)
         need = ("exp", "imp", "pidx", "year", "value_usd") if decode else ()
+        # Later legs share the first leg's product (a join key), and its year when no lag
+        # is allowed: those are not gathered again (two of the four gathers per later leg).
+        same_year = int(max_lag) <= 0
+        later = tuple(
+            k for k in need if k not in ("exp", "pidx") and not (same_year and k == "year")
+        )
         plain = o is None  # first == arange(n_legs): a row is its own leg index
 
         take = np.take  # faster than fancy indexing for these gathers
@@ -920,7 +927,7 @@ def chain_legs(
                 if not len(l1):
                     return []
                 c1 = {k: take(ix.cols[k], l1) for k in need}
-                c2 = {k: take(mid.col(k), pos) for k in need if k != "exp"}
+                c2 = {k: take(mid.col(k), pos) for k in later}
                 ids = [rows + (a + 1) if plain else l1 + 1, take(mid.col("leg_id"), pos)]
                 return [_batch(legs, [c1, c2], ids, decode, labels)]
             exp1 = take(exp1, keep)
@@ -938,8 +945,8 @@ def chain_legs(
                 p2, pos3 = take(p2, keep3), take(pos3, keep3)
                 if len(l1k):
                     c1 = {k: take(ix.cols[k], l1k) for k in need}
-                    c2 = {k: take(mid.col(k), p2) for k in need if k != "exp"}
-                    c3 = {k: take(last.col(k), pos3) for k in need if k != "exp"}
+                    c2 = {k: take(mid.col(k), p2) for k in later}
+                    c3 = {k: take(last.col(k), pos3) for k in later}
                     ids = [l1k + 1, take(mid.col("leg_id"), p2), take(last.col("leg_id"), pos3)]
                     out.append(_batch(legs, [c1, c2, c3], ids, decode, labels))
             return out
