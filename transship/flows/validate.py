@@ -663,14 +663,7 @@ def validate_simulated(
         store, _ = _open_source(Path(sim_dir) / "data")
     try:
         engine = DuckDBEngine(store)
-        datasets = [
-            str(d)
-            for d in store.query(
-                "SELECT DISTINCT dataset FROM trade_flows WHERE flow IN ('X', 'M') ORDER BY 1"
-            )
-            .column("dataset")
-            .to_pylist()
-        ]
+        datasets = _statistics_datasets(store)
         truth = {(p.path, p.product) for p in planted}
         brk = manifest.get("break_date")
         out: list[dict[str, Any]] = []
@@ -770,14 +763,7 @@ def validate_simulated_hubs(
     break_year = int(str(brk)[:4]) if brk else None
     try:
         engine = DuckDBEngine(store)
-        datasets = [
-            str(d)
-            for d in store.query(
-                "SELECT DISTINCT dataset FROM trade_flows WHERE flow IN ('X', 'M') ORDER BY 1"
-            )
-            .column("dataset")
-            .to_pylist()
-        ]
+        datasets = _statistics_datasets(store)
         results = []
         for ds in datasets:
             ranked: list[tuple[float, bool]] = []
@@ -905,3 +891,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+def _statistics_datasets(store: Store) -> list[str]:
+    """The datasets holding bilateral statistics (X/M rows), each scored on its own."""
+    rows = store.query(
+        "SELECT DISTINCT dataset FROM trade_flows WHERE flow IN ('X', 'M') ORDER BY 1"
+    )
+    return [str(d) for d in rows.column("dataset").to_pylist()]
