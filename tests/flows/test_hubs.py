@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.flows import flowdata
 from transship.cli.app import app
+from transship.flows import hubs
 from transship.flows.engine import DuckDBEngine
 from transship.flows.explain import weighted_score
 from transship.flows.hubs import HUB_INDICATORS, hub_scores, hub_table
@@ -90,6 +91,29 @@ def test_break_year_gates_the_surge(gen_store: Store) -> None:
     first = min(r["year"] for r in no_break)
     assert all(r["surge"] is None for r in no_break if r["year"] == first)
     assert any(r["surge"] is not None for r in no_break if first < r["year"] < 2022)
+
+
+def test_year_batches_give_the_same_table(
+    gen_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big scopes are grouped one batch of years at a time and their evidence attached per
+    batch (docs/performance.md, Flows): the rows, values, order and evidence must be those
+    of the single-batch run."""
+    eng = DuckDBEngine(gen_store)
+    whole = hub_table(eng, product="93", break_year=2022)
+    monkeypatch.setattr(hubs, "PAIRS_BATCH_ROWS", 1)  # every year a batch of its own
+    split = hub_table(eng, product="93", break_year=2022)
+    assert len({r["year"] for r in split.select(["year"]).to_pylist()}) > 2
+    assert split.schema == whole.schema and split.num_rows == whole.num_rows > 0
+    for a, b in zip(whole.to_pylist(), split.to_pylist(), strict=True):
+        assert (a["code"], a["product"], a["year"]) == (b["code"], b["product"], b["year"])
+        for col, value in a.items():
+            if isinstance(value, float):
+                assert b[col] == pytest.approx(value, rel=1e-9, abs=1e-12), col
+            elif isinstance(value, list):
+                assert sorted(value) == sorted(b[col]), col
+            else:
+                assert value == b[col], col
 
 
 def _flows(rows: list[tuple[str, str, int, float]]) -> pa.Table:

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transship.flows.chains import (
+    Scope,
     Years,
     check_dataset,
     check_product,
@@ -238,12 +239,13 @@ def _table(
     years = check_years(years)
     dataset = check_dataset(dataset)
     history: Years | None = (1900, years[1]) if years else None
-    pairs, rx = temp_name("hpairs"), temp_name("hrx")
+    pairs, rx, num = temp_name("hpairs"), temp_name("hrx"), temp_name("hnum")
     flows = ("X", "M", "RX") if use_reexports else ("X", "M")
     # hubs read values only: leaving quantities, weights and ISO3 out of the scan saves I/O
     scope = open_scope(engine, product, history, dataset, flows, quantities=False)
+    parts: list[tuple[Years | None, str]] = []
     try:
-        engine.materialize(pairs, scope.pairs_sql(evidence=evidence))
+        parts = _materialize_pairs(engine, scope, pairs, evidence)
         if use_reexports:
             ev_rx = ", list_sort(array_agg(record_id)) AS rx_ids" if evidence else ""
             rx_scope = scope.rows_sql(("RX",))
@@ -256,25 +258,97 @@ def _table(
             pairs,
             rx if use_reexports else None,
             break_year,
-            evidence,
             territory_map_sql(history, dataset),
             exporters_only,
         )
         if years:
             q = f"SELECT * FROM ({q}) h WHERE year BETWEEN {years[0]} AND {years[1]}"
-        table = engine.sql(q + " ORDER BY score DESC, outflow_usd DESC, code, product, year")
+        # The scores on numbers only; the evidence lists are attached afterwards, one batch
+        # of years at a time (every list belongs to one year): carried through the windows,
+        # or fetched for every year at once, they made the 50M-row run spill and fail.
+        engine.materialize(num, q)
+        engine.drop(pairs)
+        pieces = []
+        for span, part in parts:
+            if evidence:
+                ev = _evidence_sql(num, part, rx if use_reexports else None, span)
+                pieces.append(engine.sql(ev))
+            engine.drop(part)
+        table = pa.concat_tables(pieces) if evidence else engine.sql(f"SELECT * FROM {num}")
     finally:
         scope.close()
         engine.drop(pairs)
+        for _, name in parts:
+            engine.drop(name)
         engine.drop(rx)
-    return table
+        engine.drop(num)
+    # sorted in Arrow, not in SQL: a sort of rows carrying evidence lists moves every list
+    # through the sort (about half of the time at 10M rows)
+    return table.take(pc.sort_indices(table, sort_keys=_ORDER))
+
+
+#: Output order: highest score first, then the larger outflow (ties), then the keys.
+_ORDER = [
+    ("score", "descending"),
+    ("outflow_usd", "descending"),
+    ("code", "ascending"),
+    ("product", "ascending"),
+    ("year", "ascending"),
+]
+
+#: Scope rows per pairs group-by: years are grouped in batches of about this many rows, so
+#: each hash aggregate (with its evidence lists) stays in memory instead of spilling (as in
+#: transship.flows.mirror; docs/performance.md, Flows).
+PAIRS_BATCH_ROWS = 12_000_000
+
+
+def _materialize_pairs(
+    engine: Engine, scope: Scope, name: str, evidence: bool
+) -> list[tuple[Years | None, str]]:
+    """Materialise the scope's pairs one batch of years at a time (about
+    :data:`PAIRS_BATCH_ROWS` scope rows each; pairs never span years), and ``name`` as a
+    view over the batches. Returns (years, relation) per batch (years None: all of them):
+    no group-by ever holds every year's evidence lists."""
+    spans: list[Years | None] = list(scope.year_batches(PAIRS_BATCH_ROWS))
+    if len(spans) <= 1:
+        spans = [None]
+    parts = []
+    for span in spans:
+        part = temp_name("hpairs_part")
+        engine.materialize(part, scope.pairs_sql(evidence=evidence, years=span))
+        parts.append((span, part))
+    engine.view(name, " UNION ALL ".join(f"SELECT * FROM {p}" for _, p in parts))
+    return parts
+
+
+def _evidence_sql(num: str, pairs: str, rx_rel: str | None, span: Years | None) -> str:
+    """The scored rows of ``num`` in the years ``span`` with their evidence: the record ids
+    of the year's outflow (``out_ids``), inflow (``in_ids``) and re-export (``rx_ids``) rows,
+    from ``pairs`` (the pairs of those years)."""
+    key = "ON {a}.code = h.code AND {a}.product = h.product AND {a}.year = h.year"
+    where = f" WHERE h.year BETWEEN {int(span[0])} AND {int(span[1])}" if span else ""
+    rx = (
+        f"LEFT JOIN {rx_rel} r {key.format(a='r')}"
+        if rx_rel is not None
+        else "LEFT JOIN (SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS VARCHAR) AS product, "
+        "CAST(NULL AS INTEGER) AS year, CAST(NULL AS VARCHAR[]) AS rx_ids WHERE 1 = 0) r "
+        + key.format(a="r")
+    )
+    return (
+        f"SELECT h.*, eo.out_ids, ei.in_ids, r.rx_ids FROM {num} h "
+        "LEFT JOIN (SELECT exporter AS code, product, year, "
+        f"flatten(array_agg(evidence)) AS out_ids FROM {pairs} WHERE value_usd > 0 "
+        f"GROUP BY exporter, product, year) eo {key.format(a='eo')} "
+        "LEFT JOIN (SELECT importer AS code, product, year, "
+        f"flatten(array_agg(evidence)) AS in_ids FROM {pairs} WHERE value_usd > 0 "
+        f"GROUP BY importer, product, year) ei {key.format(a='ei')} {rx}{where}"
+    )
 
 
 def _hub_sql(
     pairs: str,
     rx_rel: str | None,
     break_year: int | None,
-    evidence: bool,
     tmap: str,
     exporters_only: bool = True,
 ) -> str:
@@ -282,17 +356,15 @@ def _hub_sql(
     joined in full, so that import-only years count in the series), the running sums the
     series indicators need (over the years so far: no later year is ever read), then the
     indicators and their weighted mean."""
-    ev_out = ", flatten(array_agg(evidence)) AS out_ids" if evidence else ""
-    ev_in = ", flatten(array_agg(evidence)) AS in_ids" if evidence else ""
     outs = (
         "SELECT exporter AS code, product, year, "
         "sum(value_usd) AS out_v, sum(x_value) AS x_out, "
         "sum(value_usd * value_usd) AS out_sq, max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_o"
-        f"{ev_out} FROM {pairs} WHERE value_usd > 0 GROUP BY exporter, product, year"
+        f" FROM {pairs} WHERE value_usd > 0 GROUP BY exporter, product, year"
     )
     ins = (
         "SELECT importer AS code, product, year, sum(value_usd) AS in_v, "
-        f"max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_i{ev_in} "
+        "max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_i "
         f"FROM {pairs} WHERE value_usd > 0 GROUP BY importer, product, year"
     )
     brk = int(break_year) if break_year is not None else None
@@ -303,12 +375,11 @@ def _hub_sql(
         f"SELECT year, row_number() OVER (ORDER BY year) AS yi{nb} "
         f"FROM (SELECT DISTINCT year FROM {pairs} WHERE value_usd > 0) y"
     )
-    ev_b = ", o.out_ids, i.in_ids" if evidence else ""
     base = (
         "SELECT coalesce(o.code, i.code) AS code, coalesce(o.product, i.product) AS product, "
         "coalesce(o.year, i.year) AS year, coalesce(o.out_v, 0.0) AS out_v, o.x_out, "
         "o.out_sq, coalesce(i.in_v, 0.0) AS in_v, "
-        f"(coalesce(o.sim_o, 0) = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated{ev_b} "
+        "(coalesce(o.sim_o, 0) = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated "
         f"FROM ({outs}) o FULL OUTER JOIN ({ins}) i "
         "ON i.code = o.code AND i.product = o.product AND i.year = o.year"
     )
@@ -349,15 +420,12 @@ def _hub_sql(
     else:
         rx = (
             "SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS VARCHAR) AS product, "
-            "CAST(NULL AS INTEGER) AS year, CAST(NULL AS DOUBLE) AS rx_v"
-            + (", CAST(NULL AS VARCHAR[]) AS rx_ids" if evidence else "")
-            + " WHERE 1 = 0"
+            "CAST(NULL AS INTEGER) AS year, CAST(NULL AS DOUBLE) AS rx_v" + " WHERE 1 = 0"
         )
         rxr = "SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS INTEGER) AS year WHERE 1 = 0"
-    ev_r = ", r.rx_ids" if evidence else ""
     joined = (
         "SELECT st.*, tm.iso3, CASE WHEN out_v > 0 THEN out_sq / (out_v * out_v) END AS hhi, "
-        f"r.rx_v, (rr.code IS NOT NULL) AS rx_reporter{ev_r} FROM ({stats}) st "
+        f"r.rx_v, (rr.code IS NOT NULL) AS rx_reporter FROM ({stats}) st "
         f"LEFT JOIN ({rx}) r ON r.code = st.code AND r.product = st.product "
         "AND r.year = st.year "
         f"LEFT JOIN ({rxr}) rr ON rr.code = st.code AND rr.year = st.year "
@@ -377,7 +445,6 @@ def _hub_sql(
         den.append(f"{name}_w")
     ind = f"SELECT j.*, {', '.join(parts)} FROM ({joined}) j"
     names = list(HUB_INDICATORS)
-    ev_sel = ", out_ids, in_ids, rx_ids" if evidence else ""
     return (
         "SELECT code, coalesce(iso3, upper(code)) AS territory, product, "
         "CAST(year AS INTEGER) AS year, "
@@ -385,7 +452,7 @@ def _hub_sql(
         "ELSE 0.0 END AS score, in_v AS inflow_usd, out_v AS outflow_usd, own AS own_usd, "
         "coalesce(rx_v, 0.0) AS rx_usd, simulated, "
         + ", ".join(f"{n}, {n}_w" for n in names)
-        + f"{ev_sel} FROM ({ind}) x"
+        + f" FROM ({ind}) x"
     )
 
 
