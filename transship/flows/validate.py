@@ -705,15 +705,7 @@ def validate_simulated(
     finally:
         if own:
             store.close()
-    return {
-        "simulated": True,
-        "source": str(sim_dir),
-        "noise": manifest.get("noise"),
-        "seed": manifest.get("seed"),
-        "scale": manifest.get("scale"),
-        "planted": len(truth),
-        "results": out,
-    }
+    return {**_run_header(sim_dir, manifest), "planted": len(truth), "results": out}
 
 
 #: Hub score at which the simulated-hub harness counts a territory-year as flagged: the
@@ -806,15 +798,7 @@ def validate_simulated_hubs(
     finally:
         if own:
             store.close()
-    return {
-        "simulated": True,
-        "source": str(sim_dir),
-        "noise": manifest.get("noise"),
-        "seed": manifest.get("seed"),
-        "scale": manifest.get("scale"),
-        "threshold": threshold,
-        "results": results,
-    }
+    return {**_run_header(sim_dir, manifest), "threshold": threshold, "results": results}
 
 
 def _ranking_metrics(
@@ -891,6 +875,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+def _run_header(sim_dir: str | Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """What every simulated-validation result says about the run it scored."""
+    return {
+        "simulated": True,
+        "source": str(sim_dir),
+        "noise": manifest.get("noise"),
+        "seed": manifest.get("seed"),
+        "scale": manifest.get("scale"),
+    }
 
 
 def _statistics_datasets(store: Store) -> list[str]:

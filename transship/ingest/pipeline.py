@@ -146,23 +146,7 @@ def ingest_file(
         with store.single_thread(), store.transaction():
             loaded, rejected = _load(store, reader, ctx)
             store.append(
-                "ingest_runs",
-                pa.table(
-                    {
-                        "run_id": [run_id],
-                        "file": [str(path)],
-                        "sha256": [sha],
-                        "format": [reader.name],
-                        "dataset": [ctx.dataset or reader.dataset],
-                        "started": [started],
-                        "finished": [now()],
-                        "rows_loaded": [loaded],
-                        "rows_rejected": [rejected],
-                        "status": ["ok"],
-                        "message": [None],
-                    },
-                    schema=_RUN_SCHEMA,
-                ),
+                "ingest_runs", _run_row(run_id, path, sha, reader, ctx, started, loaded, rejected)
             )
             if not store.fetchall("SELECT 1 FROM sources WHERE sha256 = ?", [sha]):
                 store.execute(
@@ -239,25 +223,41 @@ def _log_failed(
         with store.transaction():
             store.append(
                 "ingest_runs",
-                pa.table(
-                    {
-                        "run_id": [run_id],
-                        "file": [str(path)],
-                        "sha256": [sha],
-                        "format": [reader.name],
-                        "dataset": [ctx.dataset or reader.dataset],
-                        "started": [started],
-                        "finished": [now()],
-                        "rows_loaded": [0],
-                        "rows_rejected": [0],
-                        "status": ["failed"],
-                        "message": [message],
-                    },
-                    schema=_RUN_SCHEMA,
-                ),
+                _run_row(run_id, path, sha, reader, ctx, started, 0, 0, "failed", message),
             )
     except TransshipError:  # pragma: no cover - the original error matters more
         log.exception("could not log failed run")
+
+
+def _run_row(
+    run_id: int,
+    path: Path,
+    sha: str,
+    reader: Reader,
+    ctx: ReadContext,
+    started: Any,
+    loaded: int,
+    rejected: int,
+    status: str = "ok",
+    message: str | None = None,
+) -> pa.Table:
+    """One ``ingest_runs`` row."""
+    return pa.table(
+        {
+            "run_id": [run_id],
+            "file": [str(path)],
+            "sha256": [sha],
+            "format": [reader.name],
+            "dataset": [ctx.dataset or reader.dataset],
+            "started": [started],
+            "finished": [now()],
+            "rows_loaded": [loaded],
+            "rows_rejected": [rejected],
+            "status": [status],
+            "message": [message],
+        },
+        schema=_RUN_SCHEMA,
+    )
 
 
 class _Prefetch:
