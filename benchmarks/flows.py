@@ -366,6 +366,11 @@ def run_task(task: str, db: Path, env: dict[str, str] | None = None) -> dict[str
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+#: DuckDB memory limit for a baseline's second try at a scaling size where the default (8 GB)
+#: ran out: the hubs baseline is one statement and needs ~17 GiB at 50M rows.
+BASE_RETRY_MEMORY = "18GB"
+
+
 def best_pair(ours: str, base: str, db: Path, repeat: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Runs alternate (ours, base, ours, base, ...) so that load drifting on a shared machine
     hits both alike; the best of each is kept (the least disturbed run)."""
@@ -457,6 +462,19 @@ def main() -> None:
                 except SystemExit as exc:  # e.g. out of DuckDB memory: reported, not fatal
                     print(f"  scale {gen['rows']:,} rows: {exc}")
                     m = {"seconds": math.nan, "cpu_seconds": math.nan, "peak_rss": 0}
+                    if task.endswith("_base"):
+                        # a one-statement baseline that runs out of DuckDB's 8 GB gets more
+                        # room rather than no figure: generous to the baseline, and recorded
+                        try:
+                            m = run_task(
+                                task, db, env={"TRANSSHIP_DUCKDB_MEMORY": BASE_RETRY_MEMORY}
+                            )
+                            row[f"{task}_memory_limit"] = BASE_RETRY_MEMORY
+                            print(f"  {task}: completed with memory_limit {BASE_RETRY_MEMORY}")
+                        except SystemExit as exc2:
+                            print(
+                                f"  scale {gen['rows']:,} rows: {exc2} (memory {BASE_RETRY_MEMORY})"
+                            )
                 row[task] = m["seconds"]
                 row[f"{task}_cpu"] = m["cpu_seconds"]
                 row[f"{task}_rss"] = m["peak_rss"]
