@@ -44,8 +44,10 @@ reconciled rows are not used here: they have no second side.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from transship.flows.chains import (
     Scope,
@@ -148,9 +150,8 @@ def mirror_gaps(
             where.append(f"(p.exporter = '{reporter}' OR p.importer = '{reporter}')")
         elif partner:
             where.append(f"(p.exporter = '{partner}' OR p.importer = '{partner}')")
-        table = _output(
-            engine, pairs, fx, where, limit, territory_map_sql(years, dataset), len(parts) > 1
-        )
+        engine.drop(pairs)  # the view over the batches: the output reads them one by one
+        table = _output(engine, parts[1:], fx, where, limit, territory_map_sql(years, dataset))
     finally:
         engine.drop(fx)
         for name in parts:
@@ -159,16 +160,15 @@ def mirror_gaps(
 
 
 def _materialize_pairs(engine: Engine, scope: Scope, name: str, evidence: bool) -> list[str]:
-    """Materialise the scope's pairs as relation ``name``; returns the relations to drop
-    (first to last). Scopes over more than :data:`PAIRS_BATCH_ROWS` rows are grouped one
-    batch of years at a time (pairs never span years) and ``name`` is a view over the
-    batches: the same rows, but no group-by ever holds every year's evidence lists."""
-    batches = scope.year_batches(PAIRS_BATCH_ROWS)
-    if len(batches) <= 1:
-        engine.materialize(name, scope.pairs_sql(evidence))
-        return [name]
+    """Materialise the scope's pairs one batch of years at a time (about
+    :data:`PAIRS_BATCH_ROWS` scope rows each; pairs never span years) and ``name`` as a view
+    over the batches. Returns ``[name, *batches]`` (to drop in that order): no group-by
+    ever holds every year's evidence lists, and the output reads one batch at a time."""
+    spans: list[Years | None] = list(scope.year_batches(PAIRS_BATCH_ROWS))
+    if len(spans) <= 1:
+        spans = [None]
     parts = []
-    for span in batches:
+    for span in spans:
         part = temp_name("mpairs_part")
         engine.materialize(part, scope.pairs_sql(evidence, years=span))
         parts.append(part)
@@ -352,13 +352,21 @@ def _shrunk(sigma: str, n: str, glob: str) -> str:
 
 def _output(
     engine: Engine,
-    pairs: str,
+    parts: list[str],
     fx: str,
     where: list[str],
     limit: int | None,
     tmap: str,
-    big: bool = False,
 ) -> pa.Table:
+    """The scored rows of every batch of pairs in ``parts``, in the output order.
+
+    A row's score depends on its own pair and the fitted parameters only, so each batch
+    (one batch of years) is scored and sorted by itself, read and dropped, and the sorted
+    batches are merged in Arrow (:func:`_merge`). One SQL sort of every pair with its
+    evidence list pinned more than DuckDB's 8 GB on two threads at 50M rows and ran on one
+    (docs/performance.md, Flows); a batch's sort is the size of a 10M-row scope's. With
+    ``limit``, each batch keeps its own top rows (DuckDB's top-N), which hold the overall
+    top rows."""
     cx, gl = temp_name("mcx"), temp_name("mgl")
     engine.materialize(
         cx,
@@ -369,24 +377,77 @@ def _output(
         f"SELECT max(CASE WHEN kind = 'g' THEN sigma END) AS g, "
         f"median(CASE WHEN kind = 'mu' THEN effect END) AS mu FROM {fx}",
     )
+    pieces: list[pa.Table] = []
     try:
-        # streamed, not fetched whole: a fetched result is held inside DuckDB (which cannot
-        # spill it) before it becomes Arrow; streamed, only the sort is held, and that spills
-        # (a full year range of BACI-sized data ran out of DuckDB's 8 GB the other way)
-        sql = _output_sql(pairs, fx, cx, gl, where, limit)
-        if big:
-            # a scope split into year batches has tens of millions of pairs: with two
-            # threads the sort pinned more than DuckDB's 8 GB beside the pairs (measured
-            # at 50M rows, docs/performance.md); with one it completes
-            with engine.low_memory():
-                batches = list(engine.stream(sql, batch_rows=_OUTPUT_BATCH))
-        else:
-            batches = list(engine.stream(sql, batch_rows=_OUTPUT_BATCH))
-        table = pa.Table.from_batches(batches) if batches else engine.sql(sql)
+        for part in parts:
+            # streamed, not fetched whole: a fetched result is held inside DuckDB (which
+            # cannot spill it) before it becomes Arrow; streamed, only the sort is held, and
+            # that spills. An empty stream has no schema: an empty result is fetched.
+            sql = _output_sql(part, fx, cx, gl, where, limit)
+            got = list(engine.stream(sql, batch_rows=_OUTPUT_BATCH))
+            pieces.append(pa.Table.from_batches(got) if got else engine.sql(sql))
+            del got
+            engine.drop(part)
     finally:
         engine.drop(cx)
         engine.drop(gl)
-    return table
+    return _merge(pieces, limit)
+
+
+#: The output order of :func:`_output_sql` as Arrow sort keys over :func:`_merge`'s key
+#: columns: largest |z| first, rows without a score last, then the larger value, then the
+#: pair's keys (unique: a total order, so any correct sort gives the same rows).
+_ORDER = [
+    ("abs_z", "descending", "at_end"),
+    ("size", "descending", "at_end"),
+    ("exporter", "ascending", "at_end"),
+    ("importer", "ascending", "at_end"),
+    ("product", "ascending", "at_end"),
+    ("year", "ascending", "at_end"),
+]
+
+
+def _merge(pieces: list[pa.Table], limit: int | None) -> pa.Table:
+    """The batches ``pieces`` (each in the output order; emptied here) as one table in the
+    output order, the first ``limit`` rows.
+
+    The order is found on the key columns only (:data:`_ORDER`; about 2 s for the 26M
+    pairs of 50M rows, the batches being runs already in order) and every column gathered
+    once, two columns at a time (DuckDB is idle meanwhile), each original released once
+    gathered. Only big scopes have more than one batch; a single batch is returned as it
+    came. DuckDB orders NaN above every number (first, descending) where Arrow puts it with
+    the nulls, so a NaN |z| (never seen: sigmas are floored) is sorted by a flag first."""
+    if len(pieces) == 1:
+        return pieces.pop()
+    table = pa.concat_tables(pieces)
+    pieces.clear()
+    abs_z = pc.abs(table.column("z"))
+    keys = {
+        "abs_z": abs_z,
+        "size": pc.coalesce(table.column("export_value_usd"), table.column("import_value_usd")),
+    }
+    for name in ("exporter", "importer", "product", "year"):
+        keys[name] = table.column(name)
+    order = list(_ORDER)
+    if pc.any(pc.is_nan(abs_z)).as_py():
+        keys["nan"] = pc.fill_null(pc.is_nan(abs_z), False)
+        order.insert(0, ("nan", "descending", "at_end"))
+    idx = pc.sort_indices(pa.table(keys), sort_keys=order)
+    del keys, abs_z
+    if limit is not None:
+        idx = idx.slice(0, max(0, int(limit)))
+    names = table.column_names
+    cols: list[pa.ChunkedArray] = list(table.columns)
+    del table
+
+    def gather(i: int) -> None:
+        cols[i] = cols[i].take(idx)
+
+    # the evidence lists (the longest gather) first, the rest beside them
+    first = names.index("evidence")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(gather, [first, *(i for i in range(len(cols)) if i != first)]))
+    return pa.table(cols, names=names)
 
 
 def _output_sql(pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: int | None) -> str:
