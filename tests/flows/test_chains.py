@@ -190,3 +190,79 @@ def test_merge_join_equals_the_sql_join(gen_store: Store) -> None:
         assert estimate_pairs(legs) == n2 + cycles
     finally:
         legs.close()
+
+
+def test_decoded_columns_are_the_legs_columns(gen_store: Store) -> None:
+    """Every decoded column equals a plain look-up of the leg ids in ``legs.legs()``, for 2
+    and 3 hops, with and without a lag and an origin, across small batches; the types are
+    the documented ones (dictionaries over the legs' own code tables)."""
+    eng = DuckDBEngine(gen_store)
+    legs = prepare_legs(eng, years=(2022, 2023))
+    try:
+        by_id = {r["leg_id"]: r for r in legs.legs().to_pylist()}
+        cases: list[dict[str, Any]] = [
+            {"max_hops": 2},
+            {"max_hops": 3},
+            {"max_hops": 2, "max_lag": 1},
+            {"max_hops": 3, "max_lag": 1, "origin": "rs"},
+        ]
+        for kw in cases:
+            hops = kw["max_hops"]
+            n = 0
+            for b in chain_legs(eng, legs=legs, batch_rows=300, **kw):
+                assert b.num_rows > 0
+                hub_cols = ["hub"] if hops == 2 else ["hub", "hub2"]
+                assert b.schema.names == [
+                    "origin",
+                    *hub_cols,
+                    "destination",
+                    "product",
+                    *[f"year{k + 1}" for k in range(hops)],
+                    *[f"leg{k + 1}" for k in range(hops)],
+                    *[f"value{k + 1}" for k in range(hops)],
+                ]
+                for name in ("origin", *hub_cols, "destination", "product"):
+                    col = b.column(name)
+                    assert pa.types.is_dictionary(col.type)
+                    assert col.type.index_type == pa.int32()
+                assert b.column("product").dictionary.equals(legs.products)
+                assert b.column("origin").dictionary.equals(legs.territories)
+                assert b.schema.field("leg1").type == pa.int64()
+                assert b.schema.field("year1").type == pa.int32()
+                assert b.schema.field("value1").type == pa.float64()
+                for r in b.to_pylist():
+                    chain = [by_id[r[f"leg{k + 1}"]] for k in range(hops)]
+                    want = {
+                        "origin": chain[0]["exporter"],
+                        "hub": chain[0]["importer"],
+                        "destination": chain[-1]["importer"],
+                        "product": chain[0]["product"],
+                    }
+                    if hops == 3:
+                        want["hub2"] = chain[1]["importer"]
+                    for k, leg in enumerate(chain):
+                        want[f"year{k + 1}"] = leg["year"]
+                        want[f"value{k + 1}"] = leg["value_usd"]
+                    assert {k: r[k] for k in want} == want, kw
+                    for prev, nxt in zip(chain, chain[1:], strict=False):
+                        assert nxt["exporter"] == prev["importer"]
+                        assert nxt["product"] == prev["product"]
+                        assert prev["year"] <= nxt["year"] <= prev["year"] + kw.get("max_lag", 0)
+                    assert len({leg["exporter"] for leg in chain} | {chain[-1]["importer"]}) == (
+                        hops + 1
+                    )
+                    n += 1
+            assert n > 0, kw
+        # labels=False: the same rows with the raw indexes into the code tables
+        raw = next(chain_legs(eng, legs=legs, max_hops=3, labels=False, batch_rows=300))
+        named = next(chain_legs(eng, legs=legs, max_hops=3, batch_rows=300))
+        for name in ("origin", "hub", "hub2", "destination"):
+            assert raw.column(name).type == pa.int32()
+            assert legs.territories.take(raw.column(name)).equals(
+                named.column(name).cast(pa.string())
+            )
+        assert legs.products.take(raw.column("product")).equals(
+            named.column("product").cast(pa.string())
+        )
+    finally:
+        legs.close()

@@ -707,6 +707,7 @@ class _Next:
     keys: IntArray
     source: _LegIndex
     _cols: dict[str, npt.NDArray[Any]]
+    _arrow: dict[str, pa.Array]
 
     def col(self, name: str) -> npt.NDArray[Any]:
         """Column ``name`` (a leg column or ``key_in``) in this order; gathered on first use
@@ -715,6 +716,13 @@ class _Next:
         if hit is None:
             src = self.source.key_in if name == "key_in" else self.source.cols[name]
             hit = self._cols[name] = np.take(src, self.order)
+        return hit
+
+    def arrow(self, name: str) -> pa.Array:
+        """:meth:`col` as an Arrow array (the same memory), for ``pc.take``."""
+        hit = self._arrow.get(name)
+        if hit is None:
+            hit = self._arrow[name] = pa.array(self.col(name))
         return hit
 
 
@@ -751,6 +759,7 @@ class _LegIndex:
         self.key_in: IntArray = (block + self.cols["imp"]) * span + yoff
         self._next: dict[int | None, _Next] = {}
         self._runs: dict[tuple[int | None, int | None], tuple[IntArray, IntArray, IntArray]] = {}
+        self._onward: dict[tuple[int, int], tuple[IntArray, IntArray]] = {}
 
     def starts(self, origin: int | None) -> IntArray:
         """Leg indexes that may be the first hop (legs from ``origin`` when given)."""
@@ -768,7 +777,7 @@ class _LegIndex:
                 else np.flatnonzero(self.cols["imp"] == destination).astype(np.int64)
             )
             order = cand[np.argsort(self.key_out[cand], kind="stable")]
-            hit = self._next[destination] = _Next(order, self.key_out[order], self, {})
+            hit = self._next[destination] = _Next(order, self.key_out[order], self, {}, {})
         return hit
 
     def runs(self, keys_in: IntArray, nxt: _Next) -> tuple[IntArray, IntArray]:
@@ -787,6 +796,15 @@ class _LegIndex:
             first = self.starts(origin)
             lo, hi = self.runs(self.key_in[first], self.next_hops(key[1]))
             hit = self._runs[key] = (first, lo, hi)
+        return hit
+
+    def onward(self, mid: _Next, last: _Next) -> tuple[IntArray, IntArray]:
+        """For every leg of ``mid`` (in its order), its run [lo, hi) in ``last``: found once
+        per three-hop join instead of once per two-hop candidate."""
+        key = (id(mid), id(last))
+        hit = self._onward.get(key)
+        if hit is None:
+            hit = self._onward[key] = self.runs(mid.col("key_in"), last)
         return hit
 
     def arriving(self, first: IntArray) -> IntArray:
@@ -813,46 +831,206 @@ def _chunks(counts: IntArray, max_rows: int) -> list[tuple[int, int]]:
     return out
 
 
-def _expand(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
-    """(row, position) for every candidate: ``row`` indexes ``lo``/``hi``, ``position``
-    runs over [lo[row], hi[row]); rows ascend, so gathers by row read in sequence."""
-    c = hi - lo
-    total = int(c.sum())
-    rows = np.repeat(np.arange(len(lo), dtype=np.int64), c)
-    shift = np.repeat(lo - (np.cumsum(c) - c), c)
-    return rows, np.arange(total, dtype=np.int64) + shift
+class _Scratch:
+    """Numpy buffers reused by every batch of a join for its temporaries.
+
+    Fresh numpy arrays of a batch's size came from the C allocator as fresh pages more
+    often than not (it hands freed memory back to the system), and a page fault costs
+    ~3 us per 4 KiB page on the benchmark machine: 0.3-0.9 s of system time per 79M pairs
+    (docs/performance.md, Flows). Output columns come from Arrow's memory pool, which
+    keeps its pages, and temporaries from here."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, npt.NDArray[Any]] = {}
+
+    def get(self, name: str, n: int, dtype: type[np.signedinteger[Any]]) -> npt.NDArray[Any]:
+        """A buffer of ``n`` items (contents undefined), valid until the next ``get`` of
+        the same name."""
+        buf = self._bufs.get(name)
+        if buf is None or len(buf) < n or buf.dtype != dtype:
+            grown = int(1.5 * len(buf)) if buf is not None else 0
+            buf = self._bufs[name] = np.empty(max(n, 1024, grown), dtype)
+        return buf[:n]
 
 
-def _batch(
-    legs: LegTable,
-    cols: list[dict[str, npt.NDArray[Any]]],
-    ids: list[IntArray],
-    decode: bool,
-    labels: bool,
-) -> pa.RecordBatch:
-    """One output batch from each hop's gathered columns (``cols[k]``) and leg ids
-    (``ids[k]``); see :func:`chain_legs` for the columns."""
-    leg = {f"leg{k + 1}": pa.array(i, pa.int64()) for k, i in enumerate(ids)}
-    if not decode:
-        return pa.RecordBatch.from_arrays(list(leg.values()), names=list(leg))
+def _expand(
+    lo: IntArray, counts: IntArray, scratch: _Scratch, dtype: type[np.signedinteger[Any]]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Every candidate of the runs [lo, lo + counts), run after run: its position (the
+    run's start plus its rank in the run) and its row (which run). Both are scratch
+    buffers, valid until the next call.
 
-    def terr(values: npt.NDArray[Any]) -> pa.Array:
-        col = pa.array(values, pa.int32())
-        return pa.DictionaryArray.from_arrays(col, legs.territories) if labels else col
+    Each is a running sum of steps, written in place: a position steps by 1 inside a run
+    and jumps to the next run's start at its first element; a row steps by 0 inside a run
+    and by the number of runs passed at its first element. Two passes over the output
+    each plus a scatter per run (repeat + arange + add took five passes and allocated)."""
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    pos = scratch.get("pos", total, dtype)
+    rows = scratch.get("rows", total, np.int32)
+    if total == 0:
+        return pos, rows
+    nz = np.flatnonzero(counts)
+    start, first, size = ends[nz] - counts[nz], lo[nz], counts[nz]
+    pos.fill(1)
+    pos[0] = first[0]
+    pos[start[1:]] = first[1:] - (first[:-1] + size[:-1] - 1)
+    rows.fill(0)
+    rows[0] = nz[0]
+    rows[start[1:]] = np.diff(nz)
+    return np.cumsum(pos, dtype=dtype, out=pos), np.cumsum(rows, dtype=np.int32, out=rows)
 
-    out: dict[str, pa.Array] = {"origin": terr(cols[0]["exp"]), "hub": terr(cols[0]["imp"])}
-    if len(cols) == 3:
-        out["hub2"] = terr(cols[1]["imp"])
-    out["destination"] = terr(cols[-1]["imp"])
-    pidx = pa.array(cols[0]["pidx"], pa.int32())
-    out["product"] = pa.DictionaryArray.from_arrays(pidx, legs.products) if labels else pidx
-    year1 = pa.array(cols[0]["year"], pa.int32())
-    for k, c in enumerate(cols):  # a later leg without its own year has the first leg's
-        out[f"year{k + 1}"] = pa.array(c["year"], pa.int32()) if "year" in c else year1
-    out.update(leg)
-    for k, c in enumerate(cols):
-        out[f"value{k + 1}"] = pa.array(c["value_usd"], pa.float64())
-    return pa.RecordBatch.from_arrays(list(out.values()), names=list(out))
+
+def _take(values: pa.Array, indices: pa.Array) -> pa.Array:
+    """Arrow's gather without the bounds check (every index here comes from the join's own
+    runs); its output comes from Arrow's pool. It measured faster than ``np.take``."""
+    return pc.take(values, indices, boundscheck=False)
+
+
+class _Join:
+    """One chain join: the columns it reads, prepared once, and its steps.
+
+    Columns are built hop by hop as Arrow arrays. A leg's columns are constant over the
+    run of legs continuing it, so the columns at the level of a hop's candidates are the
+    previous level's gathered by row (a repeat: the rows ascend, so it reads in sequence),
+    and the new leg's columns are gathered by position along its runs (which also read
+    memory in sequence). Positions and rows are int32 whenever the legs fit (half the
+    memory traffic of int64 for the indexes every gather reads)."""
+
+    def __init__(
+        self,
+        legs: LegTable,
+        ix: _LegIndex,
+        first: IntArray,
+        mid: _Next,
+        last: _Next,
+        decode: bool,
+        labels: bool,
+        same_year: bool,
+    ) -> None:
+        self.legs, self.ix, self.mid, self.last = legs, ix, mid, last
+        self.decode, self.labels, self.same_year = decode, labels, same_year
+        self.scratch = _Scratch()
+        self.dtype: type[np.signedinteger[Any]] = np.int32 if ix.n < 2**31 - 1 else np.int64
+        plain = len(first) == ix.n  # every leg is a first leg: row i is leg i
+        names = ["leg_id", "exp"]
+        if decode:
+            names += ["imp", "pidx", "year", "value_usd"]
+        # the first legs' columns in the order of ``first``
+        self.f = {k: ix.cols[k] if plain else np.take(ix.cols[k], first) for k in names}
+
+    def _level1(self, a: int, b: int) -> dict[str, pa.Array]:
+        """The columns of first legs [a, b) (one value per leg)."""
+        out = {"leg1": pa.array(self.f["leg_id"][a:b]), "exp1": pa.array(self.f["exp"][a:b])}
+        if self.decode:
+            for k, v in (("imp1", "imp"), ("pidx", "pidx"), ("year1", "year")):
+                out[k] = pa.array(self.f[v][a:b])
+            out["value1"] = pa.array(self.f["value_usd"][a:b])
+        return out
+
+    def _hop(
+        self, nxt: _Next, lo: IntArray, counts: IntArray, back: list[pa.Array]
+    ) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """Onward legs of the runs [lo, lo + counts) in ``nxt``: for every candidate its
+        position in ``nxt``, its row (which run) and its importer, without the chains
+        back to a territory of ``back`` (one value per run). Few are dropped (without a
+        lag at most one per run and territory). Positions and rows may be scratch: use
+        them before the next call."""
+        pos_np, rows_np = _expand(lo, counts, self.scratch, self.dtype)
+        pos, rows = pa.array(pos_np), pa.array(rows_np)
+        dest = _take(nxt.arrow("imp"), pos)
+        cyc = pc.equal(dest, _take(back[0], rows))
+        for t in back[1:]:
+            cyc = pc.or_(cyc, pc.equal(dest, _take(t, rows)))
+        if pc.any(cyc).as_py():
+            keep = pc.invert(cyc)
+            pos, rows, dest = pc.filter(pos, keep), pc.filter(rows, keep), pc.filter(dest, keep)
+        return pos, rows, dest
+
+    def _gather(
+        self, cols: dict[str, pa.Array], k: int, nxt: _Next, pos: pa.Array, dest: pa.Array
+    ) -> None:
+        """Add the columns of hop ``k`` gathered along its runs in ``nxt``."""
+        cols[f"leg{k}"] = _take(nxt.arrow("leg_id"), pos)
+        cols[f"imp{k}"] = dest
+        if self.decode:
+            if not self.same_year:
+                cols[f"year{k}"] = _take(nxt.arrow("year"), pos)
+            cols[f"value{k}"] = _take(nxt.arrow("value_usd"), pos)
+
+    def _repeat(self, cols: dict[str, pa.Array], rows: pa.Array) -> dict[str, pa.Array]:
+        """Each column's value per run, repeated over the run's candidates (the first
+        legs' exporters only when they are output or still needed for a cycle check)."""
+        return {k: _take(v, rows) for k, v in cols.items()}
+
+    def two(self, a: int, b: int, lo: IntArray, counts: IntArray) -> Iterator[pa.RecordBatch]:
+        """The two-hop chains whose first legs are rows [a, b) of ``first``."""
+        lev = self._level1(a, b)
+        pos, rows, dest = self._hop(self.mid, lo, counts, [lev["exp1"]])
+        if len(pos):
+            if not self.decode:
+                del lev["exp1"]
+            cols = self._repeat(lev, rows)
+            self._gather(cols, 2, self.mid, pos, dest)
+            yield self._batch(cols, 2)
+
+    def three(
+        self, a: int, b: int, lo: IntArray, counts: IntArray, batch_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The three-hop chains whose first legs are rows [a, b) of ``first``, in batches
+        of about ``batch_rows``."""
+        lev1 = self._level1(a, b)
+        pos2, rows2, hub2 = self._hop(self.mid, lo, counts, [lev1["exp1"]])
+        if not len(pos2):
+            return
+        # every column at the level of the two-hop candidates; pos2 and rows2 are used up
+        # here, before the next _hop reuses their scratch
+        lev = self._repeat(lev1, rows2)
+        hub = _take(self.mid.arrow("exp"), pos2)
+        self._gather(lev, 2, self.mid, pos2, hub2)
+        lo3_all, hi3_all = self.ix.onward(self.mid, self.last)
+        p2 = pos2.to_numpy()
+        lo3 = np.take(lo3_all, p2)
+        n3 = np.take(hi3_all, p2) - lo3
+        del pos2, rows2, p2
+        for a3, b3 in _chunks(n3, batch_rows):
+            part = {k: v.slice(a3, b3 - a3) for k, v in lev.items()}
+            back = [part["exp1"], hub.slice(a3, b3 - a3)]
+            pos3, rows3, dest = self._hop(self.last, lo3[a3:b3], n3[a3:b3], back)
+            if len(pos3):
+                if not self.decode:
+                    del part["exp1"], part["imp2"]
+                cols = self._repeat(part, rows3)
+                self._gather(cols, 3, self.last, pos3, dest)
+                yield self._batch(cols, 3)
+
+    def _batch(self, cols: dict[str, pa.Array], hops: int) -> pa.RecordBatch:
+        """The batch in the documented column order. Territory and product columns are
+        int32 indexes into ``legs.territories`` / ``legs.products``: with labels they
+        become dictionary arrays over those tables, with no string made and no index
+        checked (every index comes from the legs, so it is in range)."""
+        legs = [f"leg{k + 1}" for k in range(hops)]
+        if not self.decode:
+            return pa.RecordBatch.from_arrays([cols[k] for k in legs], names=legs)
+
+        def codes(values: pa.Array, table: pa.Array) -> pa.Array:
+            if not self.labels:
+                return values
+            return pa.DictionaryArray.from_arrays(values, table, safe=False)
+
+        terr = self.legs.territories
+        out = {"origin": codes(cols["exp1"], terr), "hub": codes(cols["imp1"], terr)}
+        if hops == 3:
+            out["hub2"] = codes(cols["imp2"], terr)
+        out["destination"] = codes(cols[f"imp{hops}"], terr)
+        out["product"] = codes(cols["pidx"], self.legs.products)
+        for k in range(1, hops + 1):  # without a lag every leg has the first leg's year
+            out[f"year{k}"] = cols["year1" if self.same_year else f"year{k}"]
+        for name in legs:
+            out[name] = cols[name]
+        for k in range(1, hops + 1):
+            out[f"value{k}"] = cols[f"value{k}"]
+        return pa.RecordBatch.from_arrays(list(out.values()), names=list(out))
 
 
 def chain_legs(
@@ -875,18 +1053,20 @@ def chain_legs(
     Two hops yield batches with columns ``origin, hub, destination, product, year1, year2,
     leg1, leg2, value1, value2``; three hops ``origin, hub, hub2, destination, product,
     year1, year2, year3, leg1, leg2, leg3, value1, value2, value3``. Territory and product
-    columns are Arrow dictionary arrays over store codes ('rs') and product labels
-    (``labels=False``: the raw int32 indexes into ``legs.territories`` / ``legs.products``;
-    ``decode=False``: only the ``leg*`` columns, the fastest form);
-    ``leg*`` are leg ids (``legs.evidence(ids)`` gives the record ids), ``value*`` the legs'
-    USD values. A leg of year t joins onward legs of years t..t+max_lag; chains that return
-    to their origin are dropped.
+    columns are Arrow dictionary arrays (int32 indexes) over store codes ('rs') and product
+    labels (``labels=False``: the raw int32 indexes into ``legs.territories`` /
+    ``legs.products``; ``decode=False``: only the ``leg*`` columns, the fastest form);
+    ``leg*`` are leg ids (int64; ``legs.evidence(ids)`` gives the record ids), ``year*``
+    int32, ``value*`` the legs' USD values (float64). A leg of year t joins onward legs of
+    years t..t+max_lag; chains that return to a territory they passed are dropped.
 
-    How: a merge join in numpy over ``legs.arrays`` (see :class:`_LegIndex`), the same on
-    every engine: the legs are already in memory, and handing every pair out of a SQL
-    engine cost more than forming it. The SQL form of the same join is :func:`chain_sql`.
-    Memory: candidates are formed ``batch_rows`` at a time (a batch may exceed that by one
-    leg's onward run) and yielded: nothing holds all pairs, whatever their count.
+    How: a merge join over ``legs.arrays`` (see :class:`_LegIndex`), the same on every
+    engine: the legs are already in memory, and handing every pair out of a SQL engine cost
+    more than forming it. The SQL form of the same join is :func:`chain_sql`. A first leg's
+    columns are repeated over its onward run, the next legs' gathered along their runs
+    (see :class:`_Join`). Memory: candidates are formed ``batch_rows`` at a time (a batch
+    may exceed that by one leg's onward run) and yielded: nothing holds all pairs, whatever
+    their count; temporaries are reused from batch to batch (:class:`_Scratch`).
     ``partition_pairs`` is accepted and ignored (it sized the partitions of the SQL join).
     Pass ``legs`` (from :func:`prepare_legs`) to reuse materialised legs; otherwise they are
     prepared here from ``product``/``years``/``dataset`` and dropped at the end.
@@ -903,59 +1083,16 @@ def chain_legs(
         ix = legs.join_index(max(0, int(max_lag)))
         first, lo, hi = ix.first_runs(o, d, max_hops)
         mid = ix.next_hops(d if max_hops == 2 else None)
-        last = ix.next_hops(d)
-        need = ("exp", "imp", "pidx", "year", "value_usd") if decode else ()
-        # Later legs share the first leg's product (a join key), and its year when no lag
-        # is allowed: those are not gathered again (two of the four gathers per later leg).
-        same_year = int(max_lag) <= 0
-        later = tuple(
-            k for k in need if k not in ("exp", "pidx") and not (same_year and k == "year")
-        )
-        plain = o is None  # first == arange(n_legs): a row is its own leg index
-
-        take = np.take  # faster than fancy indexing for these gathers
-
-        def step(a: int, b: int) -> list[pa.RecordBatch]:
-            """The chains whose first legs are first[a:b]."""
-            f = first[a:b]
-            rows, pos = _expand(lo[a:b], hi[a:b])
-            exp1 = np.repeat(take(ix.cols["exp"], f), hi[a:b] - lo[a:b])
-            keep = np.flatnonzero(take(mid.col("imp"), pos) != exp1)  # A -> M -> A: no chain
-            rows, pos = take(rows, keep), take(pos, keep)
-            l1 = rows + a if plain else take(f, rows)
-            if max_hops == 2:
-                if not len(l1):
-                    return []
-                c1 = {k: take(ix.cols[k], l1) for k in need}
-                c2 = {k: take(mid.col(k), pos) for k in later}
-                ids = [rows + (a + 1) if plain else l1 + 1, take(mid.col("leg_id"), pos)]
-                return [_batch(legs, [c1, c2], ids, decode, labels)]
-            exp1 = take(exp1, keep)
-            out = []
-            lo3, hi3 = ix.runs(take(mid.col("key_in"), pos), last)
-            for a3, b3 in _chunks(hi3 - lo3, batch_rows):
-                rows3, pos3 = _expand(lo3[a3:b3], hi3[a3:b3])
-                rows3 += a3
-                dest = take(last.col("imp"), pos3)
-                p2 = take(pos, rows3)
-                keep3 = np.flatnonzero(
-                    (dest != take(exp1, rows3)) & (dest != take(mid.col("exp"), p2))
-                )
-                l1k = take(take(l1, rows3), keep3)
-                p2, pos3 = take(p2, keep3), take(pos3, keep3)
-                if len(l1k):
-                    c1 = {k: take(ix.cols[k], l1k) for k in need}
-                    c2 = {k: take(mid.col(k), p2) for k in later}
-                    c3 = {k: take(last.col(k), pos3) for k in later}
-                    ids = [l1k + 1, take(mid.col("leg_id"), p2), take(last.col("leg_id"), pos3)]
-                    out.append(_batch(legs, [c1, c2, c3], ids, decode, labels))
-            return out
-
-        chunks = _chunks(hi - lo, batch_rows)
+        join = _Join(legs, ix, first, mid, ix.next_hops(d), decode, labels, int(max_lag) <= 0)
+        counts = hi - lo
+        chunks = _chunks(counts, batch_rows)
         log.info("chain join: %d legs, %d-hop chains, %d steps", legs.n_legs, max_hops, len(chunks))
-        # one thread: numpy's gathers hold the GIL, and two threads measured slower
+        # one thread: the gathers are memory-bound, and two threads measured slower
         for a, b in chunks:
-            yield from step(a, b)
+            if max_hops == 2:
+                yield from join.two(a, b, lo[a:b], counts[a:b])
+            else:
+                yield from join.three(a, b, lo[a:b], counts[a:b], batch_rows)
     finally:
         if own:
             legs.close()
