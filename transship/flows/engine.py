@@ -25,7 +25,6 @@ Portable-SQL rules for code that runs through an :class:`Engine` (both engines a
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import logging
@@ -100,14 +99,6 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the engine holds (the store stays open: its owner closes it)."""
 
-    @contextlib.contextmanager
-    def low_memory(self) -> Iterator[None]:
-        """Run the statements inside with the least working memory the engine allows
-        (DuckDB: one thread, so one set of sort and hash buffers pinned at a time; Spark:
-        nothing to do, it spills per partition). For the few statements whose working set
-        comes near the memory limit on big scopes."""
-        yield
-
     def scalar(self, query: str) -> Any:
         """The first value of the first row (None for an empty result)."""
         table = self.sql(query)
@@ -163,11 +154,6 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         for name in list(self._registered | self._tables):
             self.drop(name)
-
-    @contextlib.contextmanager
-    def low_memory(self) -> Iterator[None]:
-        with self.store.single_thread():
-            yield
 
 
 @functools.lru_cache(maxsize=512)
