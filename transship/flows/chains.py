@@ -512,8 +512,8 @@ def prepare_legs(
     finally:
         scope.close()
     try:
-        # the code tables are made in SQL, not registered from Arrow: the first query over a
-        # registered Python object makes DuckDB import pandas (0.3-0.7 s, more than the
+        # the code tables are made in SQL, not built in Python: pyarrow's ``pa.array`` over a
+        # Python sequence (``range``) imports pandas on first use (0.3-0.7 s, more than the
         # chapter-93 scope scan itself)
         tname, pname = temp_name("terr"), temp_name("prod")
         engine.materialize(
