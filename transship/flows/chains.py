@@ -241,7 +241,7 @@ class Scope:
         return dedup_sql(rows) if self.dedup else rows
 
     def pairs_sql(self, evidence: bool = True, years: Years | None = None) -> str:
-        return pairs_sql(self.rows_sql(("X", "M"), years), evidence)
+        return pairs_sql(self.rows_sql(("X", "M"), years), evidence, self.quantities)
 
     def year_batches(self, max_rows: int) -> list[Years]:
         """Consecutive year ranges of at most ``max_rows`` scope rows each (a single year
@@ -306,18 +306,22 @@ def open_scope(
 
 
 # -- layer 2: directed pairs --------------------------------------------------------------
-def pairs_sql(scope: str, evidence: bool = True) -> str:
+def pairs_sql(scope: str, evidence: bool = True, quantities: bool = True) -> str:
     """SQL: one row per exporter, importer, product, year from a scope relation/subquery.
 
     Columns: exporter, importer, product, year, x_value, m_value, r_value (reconciled),
     value_usd (r_value, else x_value, else m_value / CIF_FACTOR), x_qty / m_qty and
     qty_unit (only when every row of the pair, both sides, uses one unit), x_kg, m_kg,
-    simulated (any row simulated), n_rows, evidence (sorted record ids; omitted when
-    ``evidence=False``).
+    simulated (any row simulated), evidence (sorted record ids, one per row of the pair;
+    omitted when ``evidence=False``). ``quantities=False`` (for a scope opened without
+    quantities, whose quantity columns are NULL anyway) gives the quantity columns as NULL
+    without aggregating them. That, and no row count (nothing read it), took this group-by
+    for hubs at 10M rows from 7.4-8.4 s to 5.8-6.9 s (docs/performance.md).
     """
     ev = ", list_sort(array_agg(record_id)) AS evidence" if evidence else ""
     side = (
-        "SELECT record_id, product, year, value_usd, qty, qty_unit, net_weight_kg, simulated, "
+        f"SELECT record_id, product, year, value_usd, "
+        f"{'qty, qty_unit, net_weight_kg, ' if quantities else ''}simulated, "
         "CASE WHEN reconciled THEN 2 WHEN flow = 'X' THEN 0 ELSE 1 END AS side, "
         "CASE WHEN flow = 'M' THEN partner ELSE reporter END AS exporter, "
         "CASE WHEN flow = 'M' THEN reporter ELSE partner END AS importer "
@@ -326,28 +330,38 @@ def pairs_sql(scope: str, evidence: bool = True) -> str:
     # Few aggregates on purpose: this group-by is the heaviest step of mirror and hubs.
     # One unit check for both sides (quantities are only comparable in one unit anyway);
     # ISO3 codes are joined later from the small territory map (territory_map_sql).
-    agg = (
-        "SELECT exporter, importer, product, year, "
-        "sum(value_usd) FILTER (WHERE side = 0) AS x_value, "
-        "sum(value_usd) FILTER (WHERE side = 1) AS m_value, "
-        "sum(value_usd) FILTER (WHERE side = 2) AS r_value, "
+    qty_agg = (
         "sum(qty) FILTER (WHERE side = 0) AS x_qty_sum, "
         "sum(qty) FILTER (WHERE side = 1) AS m_qty_sum, "
         "min(qty_unit) AS unit_min, max(qty_unit) AS unit_max, "
         "sum(net_weight_kg) FILTER (WHERE side = 0) AS x_kg, "
         "sum(net_weight_kg) FILTER (WHERE side = 1) AS m_kg, "
-        "max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim, "
-        f"count(*) AS n_rows{ev} "
+        if quantities
+        else ""
+    )
+    agg = (
+        "SELECT exporter, importer, product, year, "
+        "sum(value_usd) FILTER (WHERE side = 0) AS x_value, "
+        "sum(value_usd) FILTER (WHERE side = 1) AS m_value, "
+        "sum(value_usd) FILTER (WHERE side = 2) AS r_value, "
+        f"{qty_agg}"
+        f"max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim{ev} "
         f"FROM ({side}) sd GROUP BY exporter, importer, product, year"
+    )
+    qty_cols = (
+        "CASE WHEN unit_min = unit_max THEN x_qty_sum END AS x_qty, "
+        "CASE WHEN unit_min = unit_max THEN m_qty_sum END AS m_qty, "
+        "CASE WHEN unit_min = unit_max THEN unit_min END AS qty_unit, x_kg, m_kg"
+        if quantities
+        else "CAST(NULL AS DOUBLE) AS x_qty, CAST(NULL AS DOUBLE) AS m_qty, "
+        "CAST(NULL AS VARCHAR) AS qty_unit, CAST(NULL AS DOUBLE) AS x_kg, "
+        "CAST(NULL AS DOUBLE) AS m_kg"
     )
     evcol = ", evidence" if evidence else ""
     return (
         "SELECT exporter, importer, product, year, x_value, m_value, r_value, "
         f"coalesce(r_value, x_value, m_value / {CIF_FACTOR}) AS value_usd, "
-        "CASE WHEN unit_min = unit_max THEN x_qty_sum END AS x_qty, "
-        "CASE WHEN unit_min = unit_max THEN m_qty_sum END AS m_qty, "
-        "CASE WHEN unit_min = unit_max THEN unit_min END AS qty_unit, "
-        f"x_kg, m_kg, sim = 1 AS simulated, n_rows{evcol} FROM ({agg}) a"
+        f"{qty_cols}, sim = 1 AS simulated{evcol} FROM ({agg}) a"
     )
 
 

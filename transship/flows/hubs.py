@@ -268,13 +268,18 @@ def _table(
         # or fetched for every year at once, they made the 50M-row run spill and fail.
         engine.materialize(num, q)
         engine.drop(pairs)
+        # One statement for the whole result: sorted by it (DuckDB's sort carries the lists
+        # faster than an Arrow take of them afterwards: 20 s against 23-24 s at 10M rows).
+        # Several batches: each is fetched unsorted and the batches are sorted once in Arrow.
+        single = not evidence or len(parts) == 1
+        order = f" ORDER BY {_ORDER_SQL}" if single else ""
         pieces = []
         for span, part in parts:
             if evidence:
                 ev = _evidence_sql(num, part, rx if use_reexports else None, span)
-                pieces.append(engine.sql(ev))
+                pieces.append(engine.sql(f"SELECT * FROM ({ev}) e{order}"))
             engine.drop(part)
-        table = pa.concat_tables(pieces) if evidence else engine.sql(f"SELECT * FROM {num}")
+        table = pa.concat_tables(pieces) if evidence else engine.sql(f"SELECT * FROM {num}{order}")
     finally:
         scope.close()
         engine.drop(pairs)
@@ -282,8 +287,10 @@ def _table(
             engine.drop(name)
         engine.drop(rx)
         engine.drop(num)
-    # sorted in Arrow, not in SQL: a sort of rows carrying evidence lists moves every list
-    # through the sort (about half of the time at 10M rows)
+    if single:
+        return table
+    # batches of years: one Arrow sort over all of them (a sort of every batch's evidence
+    # lists in one statement is what made the 50M-row run spill and fail)
     return table.take(pc.sort_indices(table, sort_keys=_ORDER))
 
 
@@ -295,6 +302,8 @@ _ORDER = [
     ("product", "ascending"),
     ("year", "ascending"),
 ]
+#: :data:`_ORDER` in SQL (no NULLs in these columns: NULLS LAST everywhere is moot).
+_ORDER_SQL = ", ".join(f"{c} {'DESC' if d == 'descending' else 'ASC'}" for c, d in _ORDER)
 
 #: Scope rows per pairs group-by: years are grouped in batches of about this many rows, so
 #: each hash aggregate (with its evidence lists) stays in memory instead of spilling (as in
@@ -315,7 +324,14 @@ def _materialize_pairs(
     parts = []
     for span in spans:
         part = temp_name("hpairs_part")
-        engine.materialize(part, scope.pairs_sql(evidence=evidence, years=span))
+        # only the columns and rows hubs read (every use is over value_usd > 0): fewer
+        # columns written and scanned again by the three statements that follow
+        engine.materialize(
+            part,
+            "SELECT exporter, importer, product, year, x_value, value_usd, simulated"
+            f"{', evidence' if evidence else ''} FROM ({scope.pairs_sql(evidence, span)}) p "
+            "WHERE value_usd > 0",
+        )
         parts.append((span, part))
     engine.view(name, " UNION ALL ".join(f"SELECT * FROM {p}" for _, p in parts))
     return parts
