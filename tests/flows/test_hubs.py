@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tests.flows import flowdata
 from transship.cli.app import app
-from transship.flows import hubs
+from transship.flows import hubs, merge
 from transship.flows.engine import DuckDBEngine
 from transship.flows.explain import weighted_score
 from transship.flows.hubs import HUB_INDICATORS, hub_scores, hub_table
@@ -104,6 +104,17 @@ def test_year_batches_give_the_same_table(
     monkeypatch.setattr(hubs, "PAIRS_BATCH_ROWS", 1)  # every year a batch of its own
     split = hub_table(eng, product="93", break_year=2022)
     assert len({r["year"] for r in split.select(["year"]).to_pylist()}) > 2
+    assert split.schema == whole.schema and split.num_rows == whole.num_rows > 0
+    _same_table(whole, split)
+    # evidence columns too big for one Arrow array are gathered through the 64-bit types
+    monkeypatch.setattr(merge, "ONE_ARRAY_BYTES", 0)
+    monkeypatch.setattr(merge, "GATHER_ROWS", 50)
+    large = hub_table(eng, product="93", break_year=2022)
+    assert large.column("in_ids").num_chunks > 1
+    _same_table(whole, large)
+
+
+def _same_table(whole: pa.Table, split: pa.Table) -> None:
     assert split.schema == whole.schema and split.num_rows == whole.num_rows > 0
     for a, b in zip(whole.to_pylist(), split.to_pylist(), strict=True):
         assert (a["code"], a["product"], a["year"]) == (b["code"], b["product"], b["year"])

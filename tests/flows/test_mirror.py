@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tests.flows import flowdata
 from transship.cli.app import app
-from transship.flows import mirror
+from transship.flows import merge, mirror
 from transship.flows.engine import DuckDBEngine
 from transship.flows.mirror import COLUMNS, mirror_gaps, reporting_reliability
 from transship.store import Store, connect
@@ -151,8 +151,8 @@ def test_year_batches_give_the_same_table(
     _same_rows(whole, split)
     _same_rows(split.slice(0, 25), mirror_gaps(eng, limit=25))
     # columns too big for one Arrow array are gathered through the 64-bit-offset types
-    monkeypatch.setattr(mirror, "_ONE_ARRAY_BYTES", 0)
-    monkeypatch.setattr(mirror, "_GATHER_ROWS", 1000)
+    monkeypatch.setattr(merge, "ONE_ARRAY_BYTES", 0)
+    monkeypatch.setattr(merge, "GATHER_ROWS", 1000)
     large = mirror_gaps(eng)
     assert large.column("evidence").num_chunks > 1
     _same_rows(whole, large)

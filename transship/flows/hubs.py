@@ -44,6 +44,7 @@ from transship.flows.chains import (
 )
 from transship.flows.engine import Engine, temp_name
 from transship.flows.explain import Indicator, merge_ids, weighted_score
+from transship.flows.merge import merge_batches
 
 log = logging.getLogger(__name__)
 
@@ -270,16 +271,16 @@ def _table(
         engine.drop(pairs)
         # One statement for the whole result: sorted by it (DuckDB's sort carries the lists
         # faster than an Arrow take of them afterwards: 20 s against 23-24 s at 10M rows).
-        # Several batches: each is fetched unsorted and the batches are sorted once in Arrow.
-        single = not evidence or len(parts) == 1
-        order = f" ORDER BY {_ORDER_SQL}" if single else ""
+        # Several batches: each is fetched unsorted and the batches are merged in Arrow (a
+        # sort of every batch's evidence lists in one statement made the 50M run fail).
+        order = f" ORDER BY {_ORDER_SQL}"
+        if not evidence:
+            return engine.sql(f"SELECT * FROM {num}{order}")
         pieces = []
         for span, part in parts:
-            if evidence:
-                ev = _evidence_sql(num, part, rx if use_reexports else None, span)
-                pieces.append(engine.sql(f"SELECT * FROM ({ev}) e{order}"))
+            ev = _evidence_sql(num, part, rx if use_reexports else None, span)
+            pieces.append(engine.sql(f"SELECT * FROM ({ev}) e{order if len(parts) == 1 else ''}"))
             engine.drop(part)
-        table = pa.concat_tables(pieces) if evidence else engine.sql(f"SELECT * FROM {num}{order}")
     finally:
         scope.close()
         engine.drop(pairs)
@@ -287,11 +288,11 @@ def _table(
             engine.drop(name)
         engine.drop(rx)
         engine.drop(num)
-    if single:
-        return table
-    # batches of years: one Arrow sort over all of them (a sort of every batch's evidence
-    # lists in one statement is what made the 50M-row run spill and fail)
-    return table.take(pc.sort_indices(table, sort_keys=_ORDER))
+    return merge_batches(pieces, _merge_keys, first="in_ids")
+
+
+def _merge_keys(table: pa.Table) -> tuple[pa.Table, list[tuple[str, str]]]:
+    return table.select([c for c, _ in _ORDER]), _ORDER
 
 
 #: Output order: highest score first, then the larger outflow (ties), then the keys.

@@ -44,7 +44,6 @@ reconciled rows are not used here: they have no second side.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -60,6 +59,7 @@ from transship.flows.chains import (
     territory_map_sql,
 )
 from transship.flows.engine import Engine, temp_name
+from transship.flows.merge import merge_batches
 
 log = logging.getLogger(__name__)
 
@@ -409,18 +409,17 @@ _ORDER = [
 
 def _merge(pieces: list[pa.Table], limit: int | None) -> pa.Table:
     """The batches ``pieces`` (each in the output order; emptied here) as one table in the
-    output order, the first ``limit`` rows.
+    output order, the first ``limit`` rows (:func:`transship.flows.merge.merge_batches`:
+    the order found on the key columns only, about 3 s for the 26M pairs of 50M rows, and
+    every column gathered once). Only scopes split into year batches have more than one
+    piece; a single one is returned as it came."""
+    return merge_batches(pieces, _merge_keys, limit, first="evidence")
 
-    The order is found on the key columns only (:data:`_ORDER`; about 3 s for the 26M
-    pairs of 50M rows) and every column gathered once (:func:`_take`), two at a time
-    (DuckDB is idle meanwhile), each original released once gathered. Only scopes split
-    into year batches have more than one piece; a single one is returned as it came.
-    DuckDB orders NaN above every number (first, descending) where Arrow puts it with the
-    nulls, so a NaN |z| (never seen: sigmas are floored) is sorted by a flag first."""
-    if len(pieces) == 1:
-        return pieces.pop()
-    table = pa.concat_tables(pieces)
-    pieces.clear()
+
+def _merge_keys(table: pa.Table) -> tuple[pa.Table, list[tuple[str, str, str]]]:
+    """:data:`_ORDER`'s key columns of ``table``. DuckDB orders NaN above every number
+    (first, descending) where Arrow puts it with the nulls, so a NaN |z| (never seen:
+    sigmas are floored) is sorted by a flag first."""
     abs_z = pc.abs(table.column("z"))
     keys = {
         "abs_z": abs_z,
@@ -432,52 +431,7 @@ def _merge(pieces: list[pa.Table], limit: int | None) -> pa.Table:
     if pc.any(pc.is_nan(abs_z)).as_py():
         keys["nan"] = pc.fill_null(pc.is_nan(abs_z), False)
         order.insert(0, ("nan", "descending", "at_end"))
-    idx = pc.sort_indices(pa.table(keys), sort_keys=order)
-    del keys, abs_z
-    if limit is not None:
-        idx = idx.slice(0, max(0, int(limit)))
-    schema = table.schema
-    cols: list[pa.ChunkedArray] = list(table.columns)
-    del table
-
-    def gather(i: int) -> None:
-        cols[i] = _take(cols[i], idx)
-
-    # the evidence lists (the longest gather) first, the rest beside them
-    first = schema.get_field_index("evidence")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(gather, [first, *(i for i in range(len(cols)) if i != first)]))
-    return pa.table(cols, schema=schema)
-
-
-#: Above this many bytes a variable-width column is gathered through Arrow's 64-bit-offset
-#: types (``large_list``, ``large_string``): Arrow joins a chunked column into one array to
-#: gather from it, and one ``string`` or ``list`` array holds at most 2 GiB of values (the
-#: evidence lists take about 60 bytes per pair: some 30M pairs).
-_ONE_ARRAY_BYTES = 1_900_000_000
-#: Rows per gathered chunk of a column gathered through the 64-bit-offset types.
-_GATHER_ROWS = _OUTPUT_BATCH
-
-
-def _take(col: pa.ChunkedArray, idx: pa.Array) -> pa.ChunkedArray:
-    """``col`` gathered at ``idx``, in its own type; a variable-width column of more than
-    :data:`_ONE_ARRAY_BYTES` through the 64-bit-offset type, in chunks of
-    :data:`_GATHER_ROWS` rows (each then within the 2 GiB of one array)."""
-    typ = col.type
-    if col.nbytes <= _ONE_ARRAY_BYTES or not (pa.types.is_list(typ) or pa.types.is_string(typ)):
-        return col.take(idx)
-    whole = col.cast(_large(typ)).combine_chunks()
-    chunks = [
-        whole.take(idx.slice(s, _GATHER_ROWS)).cast(typ) for s in range(0, len(idx), _GATHER_ROWS)
-    ]
-    return pa.chunked_array(chunks, typ)
-
-
-def _large(typ: pa.DataType) -> pa.DataType:
-    """The 64-bit-offset form of a string or list type."""
-    if pa.types.is_list(typ):
-        return pa.large_list(_large(typ.value_type))
-    return pa.large_string() if pa.types.is_string(typ) else typ
+    return pa.table(keys), order
 
 
 def _output_sql(pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: int | None) -> str:
