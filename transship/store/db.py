@@ -63,6 +63,7 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Store:
         "preserve_insertion_order": "false",
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",
+        "allocator_background_threads": settings.get("TRANSSHIP_DUCKDB_BACKGROUND_FREE"),
     }
     try:
         con = duckdb.connect(str(db), read_only=read_only, config=config)
