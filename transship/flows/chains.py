@@ -728,7 +728,7 @@ class _Next:
         """:meth:`col` as an Arrow array (the same memory), for ``pc.take``."""
         hit = self._arrow.get(name)
         if hit is None:
-            hit = self._arrow[name] = pa.array(self.col(name))
+            hit = self._arrow[name] = _pa(self.col(name))
         return hit
 
 
@@ -745,12 +745,12 @@ class _LegIndex:
     def __init__(self, legs: LegTable, lag: int) -> None:
         a = legs.arrays
         self.cols: dict[str, npt.NDArray[Any]] = {
-            "exp": a.column("exp").chunk(0).to_numpy(),
-            "imp": a.column("imp").chunk(0).to_numpy(),
-            "pidx": a.column("pidx").chunk(0).to_numpy(),
-            "year": a.column("year").chunk(0).to_numpy(),
-            "value_usd": a.column("value_usd").chunk(0).to_numpy(),
-            "leg_id": a.column("leg_id").chunk(0).to_numpy(),
+            "exp": _np(a.column("exp").chunk(0)),
+            "imp": _np(a.column("imp").chunk(0)),
+            "pidx": _np(a.column("pidx").chunk(0)),
+            "year": _np(a.column("year").chunk(0)),
+            "value_usd": _np(a.column("value_usd").chunk(0)),
+            "leg_id": _np(a.column("leg_id").chunk(0)),
         }
         self.n = len(self.cols["exp"])
         self.lag = lag
@@ -887,6 +887,35 @@ def _expand(
     return np.cumsum(pos, dtype=dtype, out=pos), np.cumsum(rows, dtype=np.int32, out=rows)
 
 
+def _np(arr: pa.Array) -> npt.NDArray[Any]:
+    """A numpy view (no copy, read-only) of a numeric Arrow array without nulls.
+
+    Not ``to_numpy()``, nor ``pa.array`` for the way back (:func:`_pa`): both make pyarrow
+    import pandas on first use, 0.3-0.5 s, which was most of a chapter-93 route query."""
+    if arr.null_count:
+        raise ValueError("leg columns have no nulls")
+    dtype = _NUMPY[arr.type]
+    if len(arr) == 0:
+        return np.empty(0, dtype)
+    return np.frombuffer(
+        arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize
+    )
+
+
+def _pa(values: npt.NDArray[Any]) -> pa.Array:
+    """An Arrow array over a 1-d numeric numpy array (no copy: it keeps the array alive)."""
+    v = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(v.dtype), len(v), [None, pa.py_buffer(v)])
+
+
+#: Arrow -> numpy types of the leg columns and join indexes.
+_NUMPY: dict[pa.DataType, np.dtype[Any]] = {
+    pa.int32(): np.dtype(np.int32),
+    pa.int64(): np.dtype(np.int64),
+    pa.float64(): np.dtype(np.float64),
+}
+
+
 def _take(values: pa.Array, indices: pa.Array) -> pa.Array:
     """Arrow's gather without the bounds check (every index here comes from the join's own
     runs); its output comes from Arrow's pool. It measured faster than ``np.take``."""
@@ -927,11 +956,11 @@ class _Join:
 
     def _level1(self, a: int, b: int) -> dict[str, pa.Array]:
         """The columns of first legs [a, b) (one value per leg)."""
-        out = {"leg1": pa.array(self.f["leg_id"][a:b]), "exp1": pa.array(self.f["exp"][a:b])}
+        out = {"leg1": _pa(self.f["leg_id"][a:b]), "exp1": _pa(self.f["exp"][a:b])}
         if self.decode:
             for k, v in (("imp1", "imp"), ("pidx", "pidx"), ("year1", "year")):
-                out[k] = pa.array(self.f[v][a:b])
-            out["value1"] = pa.array(self.f["value_usd"][a:b])
+                out[k] = _pa(self.f[v][a:b])
+            out["value1"] = _pa(self.f["value_usd"][a:b])
         return out
 
     def _hop(
@@ -943,7 +972,7 @@ class _Join:
         lag at most one per run and territory). Positions and rows may be scratch: use
         them before the next call."""
         pos_np, rows_np = _expand(lo, counts, self.scratch, self.dtype)
-        pos, rows = pa.array(pos_np), pa.array(rows_np)
+        pos, rows = _pa(pos_np), _pa(rows_np)
         dest = _take(nxt.arrow("imp"), pos)
         cyc = pc.equal(dest, _take(back[0], rows))
         for t in back[1:]:
@@ -995,7 +1024,7 @@ class _Join:
         hub = _take(self.mid.arrow("exp"), pos2)
         self._gather(lev, 2, self.mid, pos2, hub2)
         lo3_all, hi3_all = self.ix.onward(self.mid, self.last)
-        p2 = pos2.to_numpy()
+        p2 = _np(pos2)
         lo3 = np.take(lo3_all, p2)
         n3 = np.take(hi3_all, p2) - lo3
         del pos2, rows2, p2
