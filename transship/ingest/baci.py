@@ -155,6 +155,9 @@ class BaciReader(Reader):
         "CEPII BACI CSV t,i,j,k,v,q (exporter, importer, HS6, value kUSD, tonnes)"
     )
     tables: ClassVar[tuple[str, ...]] = (TABLE,)
+    #: Within one dataset and HS edition (baci_files): a release's year, exporter, importer,
+    #: product. A later version of the same edition supersedes the flows it has.
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"baci_rows": ("t", "i", "j", "k")}
     attribution: ClassVar[str | None] = "Source: CEPII BACI (Gaulier & Zignago 2010)"
 
     @classmethod

@@ -387,6 +387,9 @@ class CoarmExportReader(Reader):
         "EU COARM export licence statistics (CAAT export.csv: year; embargo; ...; ML; a-e8; value)"
     )
     tables: ClassVar[tuple[str, ...]] = ("licence_stats",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {
+        "licence_stats": ("kind", "year", "source_orig", "destination_orig", "ml_orig", "measure")
+    }
     attribution: ClassVar[str | None] = ATTRIBUTION
     _LINE: ClassVar[re.Pattern[str]] = re.compile(r"^\s*\d{4}\s*;\s*[01]?\s*;\s*[A-Za-z]{0,2}\s*;")
 
@@ -695,6 +698,11 @@ class CoarmBrokerReader(Reader):
         "EU COARM brokering licences (CAAT broker.csv), destination and origin per line"
     )
     tables: ClassVar[tuple[str, ...]] = ("licence_stats",)
+    #: One line per licence, without an id: no row key; a later file replaces a member
+    #: state's year (its report) as a whole.
+    revision_unit: ClassVar[dict[str, tuple[str, ...]]] = {
+        "licence_stats": ("kind", "year", "source_orig")
+    }
     attribution: ClassVar[str | None] = ATTRIBUTION
 
     @classmethod
@@ -760,6 +768,10 @@ class CoarmMissionReader(Reader):
     dataset: ClassVar[str] = "coarm"
     description: ClassVar[str] = "EU COARM exports to UN/international missions (CAAT mission.csv)"
     tables: ClassVar[tuple[str, ...]] = ("licence_stats",)
+    #: Free-text items, several per mission: no row key; a member state's year is replaced.
+    revision_unit: ClassVar[dict[str, tuple[str, ...]]] = {
+        "licence_stats": ("kind", "year", "source_orig")
+    }
     attribution: ClassVar[str | None] = ATTRIBUTION
 
     @classmethod
@@ -808,6 +820,9 @@ class CoarmConsultReader(Reader):
     dataset: ClassVar[str] = "coarm"
     description: ClassVar[str] = "EU COARM consultations between member states (CAAT consult.csv)"
     tables: ClassVar[tuple[str, ...]] = ("licence_stats",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {
+        "licence_stats": ("kind", "year", "source_orig", "destination_orig", "measure")
+    }
     attribution: ClassVar[str | None] = ATTRIBUTION
 
     @classmethod

@@ -67,6 +67,11 @@ from transship.normalise import commodities, quantities, territories
 log = logging.getLogger(__name__)
 
 TABLE = "trade_flows"
+#: The natural key of a Comtrade figure (normalised codes, so a legacy and a Comtrade+ file of
+#: the same dataset revise each other). Only totals are stored (breakdowns by customs
+#: procedure, transport mode and second partner are dropped), so those keys are always the
+#: total and add nothing here.
+COMTRADE_KEY = ("classification", "period", "reporter", "partner", "flow", "hs_code")
 HEAD_BYTES = 65_536
 #: Arrow's CSV reader reads up to 32 blocks ahead on its I/O thread, whatever the consumer
 #: does: with blocks of ~9 MB (a 262k-row batch of BACI) that held ~280 MB of raw text, so the
@@ -830,6 +835,7 @@ class ComtradeLegacyReader(Reader):
         "UN Comtrade legacy CSV (Trade Flow Code 1-4, Reporter/Partner Code, Trade Value (US$))"
     )
     tables: ClassVar[tuple[str, ...]] = (TABLE,)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {TABLE: COMTRADE_KEY}
     attribution: ClassVar[str | None] = "Source: UN Comtrade, United Nations Statistics Division"
 
     @classmethod
@@ -970,6 +976,7 @@ class ComtradePlusCsvReader(Reader):
         "(reporterCode, flowCode X/M, cmdCode, primaryValue)"
     )
     tables: ClassVar[tuple[str, ...]] = (TABLE,)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {TABLE: COMTRADE_KEY}
     attribution: ClassVar[str | None] = "Source: UN Comtrade, United Nations Statistics Division"
 
     @classmethod
@@ -1022,6 +1029,7 @@ class ComtradePlusJsonReader(Reader):
         'UN Comtrade+ API JSON ({"count": N, "data": [records]} or a bare list), streamed'
     )
     tables: ClassVar[tuple[str, ...]] = (TABLE,)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {TABLE: COMTRADE_KEY}
     attribution: ClassVar[str | None] = "Source: UN Comtrade, United Nations Statistics Division"
 
     @classmethod

@@ -271,6 +271,8 @@ class FtmReader(Reader):
         "sanctions, ownership, parties"
     )
     tables: ClassVar[tuple[str, ...]] = ("entities", "statements")
+    #: An entity id (within its dataset); its statements are the history and are kept.
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"entities": ("id",)}
     attribution: ClassVar[str | None] = None
 
     @classmethod

@@ -776,6 +776,7 @@ class LicenceReader(OwnFormatReader):
         "transship licence format (CSV/JSON): export, brokering, transit licences and refusals"
     )
     tables: ClassVar[tuple[str, ...]] = ("licences",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"licences": ("licence_id",)}
     schema_name: ClassVar[str] = "licence"
     key: ClassVar[str] = "licence_id"
     columns: ClassVar[pa.Schema] = _schema(
@@ -842,6 +843,7 @@ class ShipmentReader(OwnFormatReader):
         "FtM EconomicActivity compatible"
     )
     tables: ClassVar[tuple[str, ...]] = ("shipments",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"shipments": ("shipment_id",)}
     schema_name: ClassVar[str] = "shipment"
     key: ClassVar[str] = "shipment_id"
     columns: ClassVar[pa.Schema] = _schema(
@@ -911,6 +913,7 @@ class CertificateReader(OwnFormatReader):
         "transship end-user certificate format (CSV/JSON): Wassenaar/EU essential elements"
     )
     tables: ClassVar[tuple[str, ...]] = ("certificates",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"certificates": ("certificate_id",)}
     schema_name: ClassVar[str] = "certificate"
     key: ClassVar[str] = "certificate_id"
     columns: ClassVar[pa.Schema] = _schema(
@@ -963,6 +966,7 @@ class ClaimReader(OwnFormatReader):
         "origin, intermediaries, destination, sources"
     )
     tables: ClassVar[tuple[str, ...]] = ("claims",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"claims": ("claim_id",)}
     schema_name: ClassVar[str] = "claim"
     key: ClassVar[str] = "id"
     sniff_also: ClassVar[tuple[str, ...]] = ("claim",)

@@ -244,6 +244,13 @@ class SipriRegisterReader(Reader):
         "TIV, not money"
     )
     tables: ClassVar[tuple[str, ...]] = ("arms_transfers",)
+    #: A deal (SIPRI AT Database ID) has one row per delivery year; a newer register replaces
+    #: the whole deal (delivery years move as SIPRI revises its estimates). The classic layout
+    #: has no deal id: its rows have no key.
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {
+        "arms_transfers": ("deal_id", "delivery_year")
+    }
+    revision_unit: ClassVar[dict[str, tuple[str, ...]]] = {"arms_transfers": ("deal_id",)}
     attribution: ClassVar[str | None] = ATTRIBUTION
 
     @classmethod
@@ -422,6 +429,10 @@ class SipriTivWideReader(Reader):
         "TIV, not money"
     )
     tables: ClassVar[tuple[str, ...]] = ("arms_tiv",)
+    #: SIPRI's actor names as written (non-state actors share one territory code).
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {
+        "arms_tiv": ("supplier_orig", "recipient_orig", "year")
+    }
     attribution: ClassVar[str | None] = ATTRIBUTION
 
     @classmethod
@@ -522,6 +533,9 @@ class SipriTivTidyReader(Reader):
         "SIPRI TIV as a long table: supplier, recipient, year, value; TIV, not money"
     )
     tables: ClassVar[tuple[str, ...]] = ("arms_tiv",)
+    natural_key: ClassVar[dict[str, tuple[str, ...]]] = {
+        "arms_tiv": ("supplier_orig", "recipient_orig", "year")
+    }
     attribution: ClassVar[str | None] = ATTRIBUTION
     REQUIRED: ClassVar[list[str]] = ["supplier", "recipient", "year", "value"]
 
