@@ -3,14 +3,60 @@
 from __future__ import annotations
 
 import importlib
-from typing import Annotated
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
+
+# Typer 0.29 carries its own copy of click; its usage errors are these classes, not click's.
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
 
 from transship import __version__
 from transship.cli import common, core
 
+
+class OneLineErrors(TyperGroup):
+    """The command group, with every usage error as one line on stderr and exit code 2.
+
+    Typer draws click's usage errors as a boxed block (usage line, hint, error); a user
+    scanning a log or a script's output wants the one rule every command follows:
+    ``error: <what>`` on one line, exit 0 success, 1 bad input or data, 2 usage.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = super().main
+        if not standalone_mode:
+            return run(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = run(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except click_errors.NoArgsIsHelpError as exc:
+            exc.show()  # bare `transship`: the help, as a usage error
+            sys.exit(exc.exit_code)
+        except click_errors.UsageError as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            common.print_error(exc.format_message().rstrip(".") + hint)
+            sys.exit(exc.exit_code)
+        except click_errors.ClickException as exc:
+            common.print_error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            common.print_error("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="transship",
     help=(
         "Find where arms and ammunition really go: ingest trade statistics, arms registers, "
