@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 
 from transship.cli.common import (
@@ -19,17 +13,22 @@ from transship.cli.common import (
     JsonOption,
     arrow_rows,
     byte_progress,
+    db_flag,
     emit_json,
+
     err_console,
     handle_errors,
     open_store,
     print_table,
+    say,
+    usage_error,
 )
-from transship.exc import InvalidInput, NotFound
-from transship.ingest.pipeline import ingest_paths
-from transship.ingest.registry import readers
 
-EXPORT_FORMATS = ("csv", "jsonl", "parquet", "ftm")
+from transship.exc import InvalidInput, NotFound
+from transship.ingest.pipeline import IngestResult, ingest_paths
+
+from transship.ingest.registry import readers
+from transship.report.export import EXPORT_FORMATS, export_table
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +63,10 @@ def ingest(
     the rejects table unless --strict.
     """
     if format is not None and format not in readers():
-        raise InvalidInput(f"unknown format {format!r}; known: {', '.join(sorted(readers()))}")
+        usage_error(f"unknown format {format!r}; known: {', '.join(sorted(readers()))}", "--format")
+    missing = [p for p in paths if not p.exists()]
+    if missing and len(missing) == len(paths):  # nothing to read: leave the store alone
+        raise NotFound(f"no such file or folder: {missing[0]}")
     with open_store(db) as store, byte_progress(not json_out) as progress:
         results = ingest_paths(
             store, paths, format=format, strict=strict, dataset=dataset, progress=progress
@@ -75,22 +77,24 @@ def ingest(
         emit_json([r.to_dict() for r in results])
     else:
         for r in results:
-            if r.status == "failed":
-                err_console.print(f"[red]failed[/red] {r.message}", highlight=False, soft_wrap=True)
-            elif r.status == "skipped":
-                err_console.print(f"skipped {r.file}: {r.message}", highlight=False)
-            else:
-                note = (
-                    f", {r.rows_rejected:,} rejected (see `transship rejects --run {r.run_id}`)"
-                    if r.rows_rejected
-                    else ""
-                )
-                err_console.print(
-                    f"{r.file}: {r.rows_loaded:,} rows loaded{note} [{r.format}, run {r.run_id}]",
-                    highlight=False,
-                )
+            say(_ingest_line(r, db), style="red" if r.status == "failed" else None)
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _ingest_line(r: IngestResult, db: Path | None) -> str:
+    """One line per file: what was loaded (with the run to look up), skipped or failed."""
+    if r.status == "failed":
+        return f"failed: {r.message}"
+    if r.status == "skipped":
+        return f"skipped {r.file}: {r.message}"
+    note = (
+        f", {r.rows_rejected:,} rejected (see `transship rejects --run {r.run_id}{db_flag(db)}`)"
+        if r.rows_rejected
+        else ""
+    )
+    return f"{r.file}: {r.rows_loaded:,} rows loaded{note} [{r.format}, run {r.run_id}]"
+
 
 
 @handle_errors
@@ -159,71 +163,29 @@ def export(
     output: Annotated[
         str, typer.Option("-o", "--output", help="Output file, or - for stdout.")
     ] = "-",
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: keep text cells as stored (by default a cell starting with = + - @ "
+            "tab or CR gets a leading ' so spreadsheets do not run it as a formula).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Export a table as CSV, JSON lines, Parquet or FollowTheMoney entities, streaming."""
+    """Export a table as CSV, JSON lines, Parquet or FollowTheMoney entities, streaming.
+
+    List columns become JSON text in CSV; a file is only written when the export succeeds."""
     if to not in EXPORT_FORMATS:
         raise InvalidInput(f"--to must be one of {', '.join(EXPORT_FORMATS)}")
     with open_store(db, read_only=True) as store:
-        if table not in store.tables():
-            raise NotFound(f"no table {table!r} (see `transship tables`)")
-        out: BinaryIO = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115
-        try:
-            n = _export(store, table, to, out)
-        finally:
-            if out is not sys.stdout.buffer:
-                out.close()
-            else:
-                out.flush()
-    if output != "-":
-        err_console.print(f"wrote {n:,} rows of {table} to {output} ({to})")
-
-
-def _export(store: object, table: str, to: str, out: BinaryIO) -> int:
-    from transship.store import Store
-
-    assert isinstance(store, Store)
-    if to == "ftm":
-        from transship.report.ftm import export_ftm_table
-
-        text = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
-        try:
-            return export_ftm_table(store, table, text)
-        finally:
-            text.detach()
-    n = 0
-    batches = store.stream(f'SELECT * FROM "{table}"')
-    if to == "jsonl":
-        for batch in batches:
-            for row in batch.to_pylist():
-                out.write(json.dumps(row, default=str, ensure_ascii=False).encode("utf-8") + b"\n")
-                n += 1
-        return n
-    first = next(batches, None)
-    if first is None:
-        empty = store.query(f'SELECT * FROM "{table}" LIMIT 0')
-        if to == "csv":
-            pacsv.write_csv(empty, out)
+        if output == "-":
+            n = export_table(store, table, to, sys.stdout.buffer, raw=raw)
+            sys.stdout.buffer.flush()
         else:
-            pq.write_table(empty, out)
-        return 0
-    schema = first.schema
-    if to == "csv":
-        with pacsv.CSVWriter(out, schema) as w:
-            for batch in _chain(first, batches):
-                w.write_batch(batch)
-                n += batch.num_rows
-    else:
-        with pq.ParquetWriter(out, schema) as pw:
-            for batch in _chain(first, batches):
-                pw.write_batch(batch)
-                n += batch.num_rows
-    return n
-
-
-def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    yield first
-    yield from rest
+            n = export_table(store, table, to, output, raw=raw)
+    if output != "-":
+        err_console.print(f"wrote {n:,} rows of {table} to {output} ({to})", markup=False)
 
 
 @handle_errors
