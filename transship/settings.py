@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
         "on a background thread (mirror at 50M rows: peak 13.6 GiB instead of 15.9).",
     ),
     Setting(
+        "TRANSSHIP_LOCK_WAIT",
+        "15",
+        "Seconds a command waits while another process (an ingest) holds the store before it "
+        "fails naming that process (docs/store.md, Process model).",
+    ),
+    Setting(
         "TRANSSHIP_BATCH_ROWS", "262144", "Rows per batch when streaming a file into the store."
     ),
     Setting("TRANSSHIP_SHARED", "", "Folder holding shared real data (`../shared` when empty)."),
@@ -54,3 +60,8 @@ def db_path() -> Path:
 
 def batch_rows() -> int:
     return int(get("TRANSSHIP_BATCH_ROWS"))
+
+
+def lock_wait() -> float:
+    """Seconds to wait for a store another process holds (0: fail at once)."""
+    return max(0.0, float(get("TRANSSHIP_LOCK_WAIT")))
