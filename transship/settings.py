@@ -42,6 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TRANSSHIP_BATCH_ROWS", "262144", "Rows per batch when streaming a file into the store."
     ),
+    Setting(
+        "TRANSSHIP_MAX_REJECT_SHARE",
+        "0.5",
+        "Share of a file's rows (0 to 1) that may be rejected; above it the file fails and "
+        "nothing of it is stored (`ingest --max-reject-share` wins; 1 turns the rule off).",
+    ),
     Setting("TRANSSHIP_SHARED", "", "Folder holding shared real data (`../shared` when empty)."),
     Setting("TRANSSHIP_SPARK_MASTER", "local[2]", "Spark master URL for `--engine spark`."),
 )
