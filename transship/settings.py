@@ -50,6 +50,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TRANSSHIP_SHARED", "", "Folder holding shared real data (`../shared` when empty)."),
     Setting("TRANSSHIP_SPARK_MASTER", "local[2]", "Spark master URL for `--engine spark`."),
+    Setting(
+        "TRANSSHIP_MAX_FIELD_BYTES",
+        "1048576",
+        "Longest CSV field (own formats, SIPRI, COARM) or CSV line (BACI, Comtrade) a reader "
+        "accepts; a longer one is a reject (line, column, reason). At least 65536.",
+    ),
+    Setting(
+        "TRANSSHIP_MAX_JSON_DEPTH",
+        "64",
+        "Deepest nesting of arrays and objects a JSON record may have (real records need 4); "
+        "a deeper record is a reject. At most 500.",
+    ),
 )
 
 
@@ -66,6 +78,17 @@ def db_path() -> Path:
 
 def batch_rows() -> int:
     return int(get("TRANSSHIP_BATCH_ROWS"))
+
+
+def max_field_bytes() -> int:
+    """``TRANSSHIP_MAX_FIELD_BYTES``, never below 64 KiB: a sniffer reads 64 KiB heads."""
+    return max(int(get("TRANSSHIP_MAX_FIELD_BYTES")), 65_536)
+
+
+def max_json_depth() -> int:
+    """``TRANSSHIP_MAX_JSON_DEPTH`` within 2..500: Python's own decoder recurses once per
+    level and stops near 1,000, so a larger bound could not be honoured."""
+    return min(max(int(get("TRANSSHIP_MAX_JSON_DEPTH")), 2), 500)
 
 
 def lock_wait() -> float:
