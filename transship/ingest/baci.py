@@ -55,6 +55,8 @@ from transship.ingest.comtrade import (
     Checks,
     Coded,
     CsvBatch,
+    check_amounts,
+    check_years,
     csv_head,
     csv_raw,
     finish,
@@ -301,6 +303,7 @@ def _rows(
     year, bad_year = years.map(year_of, caches[0], pa.int32())
     checks.add(years.missing(), "t", "missing year")
     checks.add(bad_year, "t", lambda x: f"bad year {x!r}", t)
+    check_years(checks, year, t, "t", "baci")
 
     exporters, importers = Coded(i), Coded(j)
     rep, bad_rep = exporters.map(book.number, book.cache, pa.int32())
@@ -317,10 +320,12 @@ def _rows(
 
     value, bad_v = parse_numbers(v)
     checks.add(bad_v, "v", lambda x: f"value is not a number: {x!r}", v)
+    check_amounts(checks, value, v, "v", "value", scale=1000.0)  # thousands of USD
     cols: dict[str, pa.Array] = {"t": year, "i": rep, "j": par, "k": hs, "v": value}
     if q is not None:
         qty, bad_q = parse_numbers(q)
         checks.add(bad_q, "q", lambda x: f"quantity is not a number: {x!r}", q)
+        check_amounts(checks, qty, q, "q", "quantity", scale=1000.0)  # tonnes, cap in kg
         cols["q"] = qty
     if blank is not None:
         checks.found = [f for f in checks.found if not blank[f[0]]]

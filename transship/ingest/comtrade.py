@@ -39,6 +39,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import functools
 import io
 import json
 import logging
@@ -54,6 +55,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from transship.exc import InvalidInput, SourceFormatError, UnknownCode
+from transship.ingest import checks as plausible
 from transship.ingest.base import (
     SIMULATED_MARKER,
     ReadContext,
@@ -468,9 +470,9 @@ def parse_numbers(col: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
         return values, None
     text = pc.utf8_trim_whitespace(col)
     upper = pc.utf8_upper(text)
-    missing = pc.or_kleene(
-        pc.is_null(text), pc.is_in(upper, value_set=pa.array(NULL_TEXTS + ["NAN"]))
-    )
+    # ``nan`` is not one of the "no value" texts: no source writes it for a missing
+    # figure, so it is refused like any other text that is not a number.
+    missing = pc.or_kleene(pc.is_null(text), pc.is_in(upper, value_set=pa.array(NULL_TEXTS)))
     missing = pc.fill_null(missing, True)
     ok = pc.and_(pc.invert(missing), pc.fill_null(pc.match_substring_regex(text, _NUMBER), False))
     bad = pc.and_(pc.invert(missing), pc.invert(ok))
@@ -493,6 +495,36 @@ def _cast_float(col: pa.Array) -> pa.Array | None:
 def zero_to_null(values: pa.Array) -> pa.Array:
     """Comtrade writes 0 for "not reported" quantities and weights."""
     return pc.if_else(pc.equal(values, 0.0), pa.scalar(None, pa.float64()), values)
+
+
+def check_amounts(
+    checks: Checks,
+    values: pa.Array,
+    texts: pa.Array,
+    column: str,
+    what: str,
+    scale: float = 1.0,
+) -> None:
+    """Refuse parsed numbers no source can mean: infinite (``1e400``), negative, or beyond
+    ``checks.MAX_AMOUNT`` (``scale``: the column's unit in USD or kg, 1000 for BACI)."""
+    for mask, kind in plausible.amount_masks(values, scale):
+        checks.add(mask, column, functools.partial(_amount_reason, kind, what), texts)
+
+
+def _amount_reason(kind: str, what: str, text: Any) -> str:
+    return plausible.amount_reason(kind, what, repr(text))
+
+
+def check_years(checks: Checks, years: pa.Array, texts: pa.Array, column: str, source: str) -> None:
+    """Refuse years outside the source's coverage (``checks.FIRST_YEAR`` to next year)."""
+    mask = plausible.year_mask(years, source)
+    if mask is not None:
+        checks.add(
+            mask,
+            column,
+            lambda v: plausible.year_problem(int(str(v).strip()[:4]), source) or f"bad year {v!r}",
+            texts,
+        )
 
 
 def year_of(text: str) -> int:
@@ -704,6 +736,7 @@ def comtrade_rows(
     year, bad_year = years.map(year_of, caches.year, pa.int32())
     checks.add(years.missing(), year_col, "missing year")
     checks.add(bad_year, year_col, lambda v: f"bad year {v!r}", years.col)
+    check_years(checks, year, years.col, year_col, "comtrade")
 
     flows_coded = Coded(flow)
     flow_code, bad_flow = flows_coded.map(_flow(flows), caches.flow)
@@ -730,6 +763,7 @@ def comtrade_rows(
         value_text = pc.coalesce(value_text, _implied_value(flow_code, cif, fob))
     value, bad_value = parse_numbers(value_text)
     checks.add(bad_value, names.value, lambda v: f"value is not a number: {v!r}", value_text)
+    check_amounts(checks, value, value_text, names.value, "value")
 
     cols: dict[str, pa.Array] = {**rep, "reporter_orig": reporter, **par, "partner_orig": partner}
     cols.update(flow=flow_code, flow_orig=flow, year=year, period=period)
@@ -744,11 +778,13 @@ def comtrade_rows(
         qty, bad_qty = parse_numbers(qty_text)
         reason = "quantity is not a number: {!r}".format
         checks.add(bad_qty, names.qty or "qty", reason, qty_text)
+        check_amounts(checks, qty, qty_text, names.qty or "qty", "quantity")
         qty = zero_to_null(qty)
     if (net_text := text(names.net_weight)) is not None:
         net, bad_net = parse_numbers(net_text)
         reason = "net weight is not a number: {!r}".format
         checks.add(bad_net, names.net_weight or "netWgt", reason, net_text)
+        check_amounts(checks, net, net_text, names.net_weight or "netWgt", "net weight")
         cols["net_weight_kg"] = zero_to_null(net)
     unit: pa.Array | None = None
     if (unit_text := text(names.qty_unit)) is not None:
