@@ -83,7 +83,7 @@ def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
     r = runner.invoke(
         app, ["ingest", str(tmp_path), "--format", "nope", "--db", str(tmp_path / "s.duckdb")]
     )
-    assert r.exit_code == 1 and "unknown format" in r.output
+    assert r.exit_code == 2 and "unknown format" in r.output  # a usage error (issue 10)
 
 
 def _big_baci(path: Path, rows: int) -> None:

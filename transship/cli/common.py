@@ -245,13 +245,13 @@ def print_table(
 
 
 def _is_figures(texts: list[str], values: list[Any]) -> bool:
-    """A column of numbers (or of figures such as ``1.2% [0.5-2.0]``), blanks allowed."""
+    """A column of numbers, dates or figures such as ``1.2% [0.5-2.0]`` (blanks allowed)."""
     seen = False
     for text, value in zip(texts, values, strict=True):
         if value is None or text == "":
             continue
         if isinstance(value, bool) or not (
-            isinstance(value, int | float | Decimal) or _FIGURE.match(text)
+            isinstance(value, int | float | Decimal | date) or _FIGURE.match(text)
         ):
             return False
         seen = True
@@ -263,6 +263,8 @@ def _cell(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return str(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ", timespec="seconds")
     if isinstance(v, float):
         if v != v or v in (float("inf"), float("-inf")):
             return str(v)

@@ -108,7 +108,12 @@ def runs(db: DbOption = None, json_out: JsonOption = False) -> None:
     if json_out:
         emit_json(arrow_rows(table))
     else:
-        print_table(table.drop_columns(["sha256", "finished"]), title="ingest runs", limit=10_000)
+        print_table(
+            table.drop_columns(["sha256", "finished"]),
+            title="ingest runs",
+            limit=10_000,
+            empty=f"no ingest runs in {store.path}",
+        )
 
 
 @handle_errors
@@ -125,7 +130,7 @@ def rejects(
         if run is not None and not store.fetchall(
             "SELECT 1 FROM ingest_runs WHERE run_id = ?", [run]
         ):
-            raise NotFound(f"no run {run} (see `transship runs`)")
+            raise NotFound(f"no run {run} (see `transship runs{db_flag(db)}`)")
         table = store.query(
             f'SELECT run_id, file, line, "column", reason, raw FROM rejects {where} ORDER BY run_id, line LIMIT {int(limit)}',
             params,
@@ -133,7 +138,12 @@ def rejects(
     if json_out:
         emit_json(arrow_rows(table))
     else:
-        print_table(table, title="rejected rows", limit=limit)
+        print_table(
+            table,
+            title="rejected rows",
+            limit=limit,
+            empty="no rejected rows" + (f" in run {run}" if run is not None else ""),
+        )
 
 
 @handle_errors
@@ -216,4 +226,4 @@ def tables(db: DbOption = None, json_out: JsonOption = False) -> None:
     if json_out:
         emit_json(rows)
     else:
-        print_table(rows, title=str(store.path), limit=1000)
+        print_table(rows, title=str(store.path), limit=1000, empty=f"no tables in {store.path}")

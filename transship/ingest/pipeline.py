@@ -83,9 +83,21 @@ def ingest_paths(
     dataset: str | None = None,
     progress: Callable[[Path, int], Callable[[int], None]] | None = None,
 ) -> list[IngestResult]:
-    """Ingest each file; a failure of one file does not stop the others (unless strict)."""
+    """Ingest each file; a failure of one file does not stop the others (unless strict).
+
+    A file found by walking a folder that no reader recognises is skipped (status
+    ``skipped``, message :data:`NO_KNOWN_FORMAT`): data folders hold READMEs, notes and test
+    files beside the data, and one of them must not fail the folder. A file named on its
+    own is meant to be read, so there the same is a failure (recorded in ``ingest_runs``).
+    """
     results = []
-    for path in expand_paths(paths):
+    for path, walked in _walk(paths):
+        if walked and format is None and _unknown_format(path):
+            log.debug("%s: skipped, %s", path, NO_KNOWN_FORMAT)
+            results.append(
+                IngestResult(str(path), None, None, None, 0, 0, "skipped", NO_KNOWN_FORMAT)
+            )
+            continue
         try:
             results.append(
                 ingest_file(
@@ -97,6 +109,35 @@ def ingest_paths(
             if strict:
                 break
     return results
+
+
+#: Why a file found in a folder was skipped when no reader recognises it.
+NO_KNOWN_FORMAT = "no known format"
+
+
+def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+    """Each file to read, and whether it was found by walking a folder (not named itself)."""
+    for given in paths:
+        walked = Path(given).is_dir()
+        for path in expand_paths([given]):
+            yield path, walked
+
+
+def _unknown_format(path: Path) -> bool:
+    """True when ``path`` can be read but no reader recognises it (an unreadable file is a
+    failure, not a skip: it is probably data the user cannot reach)."""
+    if not isinstance(path, Path) or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except OSError:
+        return False
+    try:
+        sniff(path)
+    except SourceFormatError:
+        return True
+    return False
 
 
 def ingest_file(
@@ -113,11 +154,15 @@ def ingest_file(
         raise SourceFormatError(path, "no such file")
     if not path.is_file():
         raise SourceFormatError(path, "not a file")
-    reader_cls: type[Reader] = get_reader(format) if format else sniff(path)
-    sha = file_sha256(path)
+    try:
+        reader_cls: type[Reader] = get_reader(format) if format else sniff(path)
+        sha = file_sha256(path)
+    except SourceFormatError as exc:  # failed before a run began: record it all the same
+        _log_unread(store, path, format, dataset, exc.message)
+        raise
     previous = store.source_run(sha)
     if previous is not None:
-        log.info("%s: already loaded by run %d, skipped", path, previous[0])
+        log.debug("%s: already loaded by run %d, skipped", path, previous[0])
         return IngestResult(
             str(path),
             reader_cls.name,
@@ -172,7 +217,7 @@ def ingest_file(
     finally:
         ctx.close()
     if rejected:
-        log.warning(
+        log.debug(  # debug: the caller (the CLI) says it, once per file
             "%s: %d rows loaded, %d rejected (see `transship rejects --run %d`)",
             path,
             loaded,
@@ -180,7 +225,7 @@ def ingest_file(
             run_id,
         )
     else:
-        log.info("%s: %d rows loaded", path, loaded)
+        log.debug("%s: %d rows loaded", path, loaded)
     return IngestResult(str(path), reader.name, sha, run_id, loaded, rejected, "ok")
 
 
@@ -206,6 +251,36 @@ def _short(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"bad encoding: {exc.reason} at byte {exc.start} (expected {exc.encoding})"
     return text[:300]
+
+
+def _log_unread(
+    store: Store, path: Path, format: str | None, dataset: str | None, message: str
+) -> None:
+    """Record a file that failed before its run began (no reader recognises it, it cannot be
+    read), so `transship runs` lists every file that failed, not only those failing mid-load."""
+    try:
+        sha = file_sha256(path)
+    except SourceFormatError:
+        sha = ""  # unreadable: the run row still names the file and why
+    started = now()
+    try:
+        with store.transaction():
+            row = {
+                "run_id": [store.next_run_id()],
+                "file": [str(path)],
+                "sha256": [sha],
+                "format": [format],
+                "dataset": [dataset],
+                "started": [started],
+                "finished": [now()],
+                "rows_loaded": [0],
+                "rows_rejected": [0],
+                "status": ["failed"],
+                "message": [message],
+            }
+            store.append("ingest_runs", pa.table(row, schema=_RUN_SCHEMA))
+    except TransshipError:  # pragma: no cover - the original error matters more
+        log.exception("could not log failed run")
 
 
 def _log_failed(
