@@ -15,7 +15,6 @@ from transship.cli.common import (
     byte_progress,
     db_flag,
     emit_json,
-
     err_console,
     handle_errors,
     open_store,
@@ -23,10 +22,8 @@ from transship.cli.common import (
     say,
     usage_error,
 )
-
 from transship.exc import InvalidInput, NotFound
 from transship.ingest.pipeline import IngestResult, ingest_paths
-
 from transship.ingest.registry import readers
 from transship.report.export import EXPORT_FORMATS, export_table
 
