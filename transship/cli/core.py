@@ -93,7 +93,6 @@ def _ingest_line(r: IngestResult, db: Path | None) -> str:
     return f"{r.file}: {r.rows_loaded:,} rows loaded{note} [{r.format}, run {r.run_id}]"
 
 
-
 @handle_errors
 def runs(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List ingest runs: file, sha256, format, rows loaded and rejected, status."""
