@@ -111,8 +111,8 @@ def _holder(message: str) -> str:
     except Exception:  # noqa: BLE001 (the process may be gone or foreign; keep DuckDB's name)
         pass
     command = _one_line(command)
-    if len(command) > 160:
-        command = command[:157] + "..."
+    if len(command) > 300:
+        command = command[:297] + "..."
     return f"PID {pid} ({command})"
 
 
@@ -163,7 +163,13 @@ def _open(db: Path, *, read_only: bool, safe: bool = False) -> duckdb.DuckDBPyCo
                     "(TRANSSHIP_LOCK_WAIT), try again when it has finished"
                 ) from exc
             if not warned:
-                log.warning("store %s is held by %s; waiting up to %g s", db, _holder(text), wait)
+                held = _LOCK_HELD.search(text)
+                log.warning(
+                    "%s is held by PID %s; waiting up to %g s",
+                    db.name,
+                    held["pid"] if held else "?",
+                    wait,
+                )
                 warned = True
             time.sleep(min(delay, left))
             delay = min(delay * 2, 0.5)
