@@ -30,3 +30,20 @@ def test_readme_python_example_runs(
 
 def test_public_api_names() -> None:
     assert set(transship.__all__) >= {"open_store", "ingest", "query", "records", "TransshipError"}
+
+
+def test_query_reads_and_never_writes(tmp_path: Path, shared_dir: Path) -> None:
+    """``transship.query`` is the user's SQL: it reads; data changes only through ``ingest``."""
+    path = tmp_path / "api.duckdb"
+    store = transship.open_store(path)
+    assert not path.exists()  # opening takes no lock and creates nothing
+    tiv = shared_dir / "data" / "sipri-tiv-360info" / "raw-tiv-by-exporter"
+    [result] = transship.ingest(store, tiv / "TIV-Export-ALB-1950-2021.csv")
+    assert result.rows_loaded > 0
+    count = "SELECT count(*) AS n FROM arms_tiv"
+    n = transship.query(store, count).column("n")[0].as_py()
+    assert n == result.rows_loaded
+    for sql in ["DELETE FROM arms_tiv", "DROP TABLE arms_tiv", "SELECT 1; DELETE FROM arms_tiv"]:
+        with pytest.raises(transship.TransshipError):
+            transship.query(store, sql)
+    assert transship.query(store, count).column("n")[0].as_py() == n
