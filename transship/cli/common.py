@@ -79,6 +79,23 @@ def open_store(db: Path | None, read_only: bool = False) -> Store:
     return connect(path, read_only=read_only)
 
 
+def require_trade_flows(store: Store, db: Path | None, dataset: str | None = None) -> None:
+    """Fail (exit 1) when the store holds no trade flows (of ``dataset``) at all.
+
+    `mirror`, `hubs` and `routes` on such a store have nothing to analyse, which is not the
+    same as an analysis that finds nothing (exit 0): the user most likely forgot to ingest,
+    or named the wrong store with --db.
+    """
+    where, params = ("WHERE dataset = ?", [dataset]) if dataset else ("", [])
+    if store.fetchall(f"SELECT 1 FROM trade_flows {where} LIMIT 1", params):
+        return
+    of = f" of dataset {dataset!r}" if dataset else ""
+    raise NotFound(
+        f"no trade flows{of} in {store.path} (ingest Comtrade or BACI files first: "
+        f"`transship ingest FILE{db_flag(db)}`)"
+    )
+
+
 def usage_error(message: str, option: str | None = None) -> NoReturn:
     """A malformed command line (an unknown choice, an out-of-range option): exit 2."""
     raise typer.BadParameter(message, param_hint=f"'{option}'" if option else None)

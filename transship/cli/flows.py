@@ -10,11 +10,14 @@ from transship.cli.common import (
     DbOption,
     JsonOption,
     emit_json,
-    err_console,
     handle_errors,
+    nothing_found,
     open_store,
     out_console,
     print_table,
+    require_trade_flows,
+    say,
+    usage_error,
 )
 from transship.exc import InvalidInput, UnknownCode
 
@@ -69,8 +72,14 @@ def _engine_choice(engine: str) -> str:
     from transship.flows.engine import ENGINES
 
     if engine not in ENGINES:
-        raise InvalidInput(f"--engine must be one of {', '.join(ENGINES)}")
+        usage_error(f"must be one of {', '.join(ENGINES)}", "--engine")
     return engine
+
+
+def check_limit(limit: int) -> None:
+    """--limit below 1 is a usage error (exit 2), like any option out of its range."""
+    if limit < 1:
+        usage_error("must be at least 1", "--limit")
 
 
 @handle_errors
@@ -106,8 +115,7 @@ def mirror(
     from transship.flows.engine import open_engine
     from transship.flows.mirror import mirror_gaps
 
-    if limit < 1:
-        raise InvalidInput("--limit must be at least 1")
+    check_limit(limit)
     kind = _engine_choice(engine)
     span = parse_years(years)
     rep = territory_code(reporter, "--reporter")
@@ -115,6 +123,8 @@ def mirror(
     if par is not None and rep is None:
         rep, par = par, None
     with open_store(db, read_only=True) as store:
+        if spark_data is None:
+            require_trade_flows(store, db, dataset)
         eng = open_engine(kind, store, trade_flows=spark_data)
         try:
             table = mirror_gaps(
@@ -129,11 +139,12 @@ def mirror(
         finally:
             eng.close()
     rows = table.to_pylist()
+    if not rows:
+        nothing_found("no mirror pairs for these filters")
     if json_out:
         emit_json(rows)
         return
     if not rows:
-        out_console.print("No mirror pairs in the store for these filters.")
         return
     if any(r["simulated"] for r in rows):
         out_console.print(
@@ -145,7 +156,7 @@ def mirror(
         title="Mirror gaps (|z| = how unusual, given margin and reporter reliability)",
         limit=limit,
     )
-    err_console.print("--json gives every column with the record ids behind each row.")
+    say("--json gives every column with the record ids behind each row.")
 
 
 def _mirror_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -199,11 +210,12 @@ def hubs(
     from transship.flows.engine import open_engine
     from transship.flows.hubs import hub_scores
 
-    if limit < 1:
-        raise InvalidInput("--limit must be at least 1")
+    check_limit(limit)
     kind = _engine_choice(engine)
     span = parse_years(years)
     with open_store(db, read_only=True) as store:
+        if spark_data is None:
+            require_trade_flows(store, db, dataset)
         eng = open_engine(kind, store, trade_flows=spark_data)
         try:
             found = hub_scores(
@@ -217,11 +229,12 @@ def hubs(
             )
         finally:
             eng.close()
+    if not found:
+        nothing_found("no hubs: no territory exports the products asked for in these years")
     if json_out:
         emit_json([h.to_dict() for h in found])
         return
     if not found:
-        out_console.print("No territory exports the products asked for in these years.")
         return
     if any(h.simulated for h in found):
         out_console.print(
@@ -241,4 +254,4 @@ def hubs(
             row[ind.name] = f"{ind.value:.2f}" if ind.weight > 0 else "-"
         rows.append(row)
     print_table(rows, title="Transshipment hubs", limit=limit)
-    err_console.print("- = indicator not computable; --json gives weights, details and record ids.")
+    say("- = indicator not computable; --json gives weights, details and record ids.")

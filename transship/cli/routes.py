@@ -12,13 +12,16 @@ from transship.cli.common import (
     DbOption,
     JsonOption,
     emit_json,
-    err_console,
     handle_errors,
+    nothing_found,
     open_store,
     out_console,
     print_table,
+    require_trade_flows,
+    say,
+    usage_error,
 )
-from transship.exc import InvalidInput
+from transship.exc import InvalidInput, NotFound
 
 
 def register(app: typer.Typer) -> None:
@@ -93,10 +96,15 @@ def routes(
     from transship.flows.routes import find_routes, sankey
 
     if engine not in ENGINES:
-        raise InvalidInput(f"--engine must be one of {', '.join(ENGINES)}")
+        usage_error(f"must be one of {', '.join(ENGINES)}", "--engine")
     if limit < 1:
-        raise InvalidInput("--limit must be at least 1")
+        usage_error("must be at least 1", "--limit")
+    if not 1 <= max_hops <= 6:
+        usage_error("must be from 1 to 6", "--max-hops")
+    if resamples < 0:
+        usage_error("must not be negative", "--resamples")
     with open_store(db, read_only=True) as store:
+        require_trade_flows(store, db, dataset)
         eng = open_engine(engine, store)
         try:
             found = find_routes(
@@ -111,6 +119,11 @@ def routes(
                 seed=seed,
                 dataset=dataset,
             )
+        except NotFound as exc:  # the origin exports nothing (of the product): nothing found
+            nothing_found(f"no routes: {exc.message}")
+            if json_out:
+                emit_json([])
+            return
         finally:
             eng.close()
     shown = found[:limit]
@@ -118,7 +131,14 @@ def routes(
         title = f"Routes from {origin}" + (f" to {destination}" if destination else "")
         title += f", HS {product}" if product else ""
         write_sankey(sankey_file, sankey(shown), title)
-        err_console.print(f"Sankey diagram of {len(shown)} routes written to {sankey_file}")
+        say(f"Sankey diagram of {len(shown)} routes written to {sankey_file}")
+    if not shown:
+        nothing_found(
+            f"no routes from {origin}"
+            + (f" to {destination}" if destination else "")
+            + (f" for {product}" if product else "")
+            + " above the share threshold"
+        )
     if json_out:
         emit_json([r.to_dict() for r in shown])
         return
@@ -151,12 +171,6 @@ def _print(
     sankey_file: Path | None,
 ) -> None:
     if not shown:
-        out_console.print(
-            f"No routes from {origin}"
-            + (f" to {destination}" if destination else "")
-            + (f" for {product}" if product else "")
-            + " above the share threshold."
-        )
         return
     if any(r.simulated for r in shown):
         out_console.print(
@@ -184,7 +198,7 @@ def _print(
         title += f", HS {products[0]}"
     print_table(rows, title=title, limit=len(rows))
     if total > len(shown):
-        out_console.print(f"... {total - len(shown)} more (raise --limit)")
+        say(f"... {total - len(shown)} more (raise --limit)", err=False)
     out_console.print(
         "share = part of the origin's exports of the product that ends at the destination along "
         "the path [90% interval]; --json gives every indicator with its record ids."
