@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError, UnknownCode
+from transship.ingest import checks
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
 from transship.ingest.textio import Record, batched, csv_records, head_lines, text_lines
 from transship.normalise import military, money, territories
@@ -243,7 +244,18 @@ def _year(text: str) -> int:
     t = text.strip()
     if not re.fullmatch(r"\d{4}", t):
         raise _Bad("year", f"not a year: {text!r}")
+    problem = checks.year_problem(int(t), "coarm")
+    if problem is not None:
+        raise _Bad("year", problem)
     return int(t)
+
+
+def _amount(value: float, column: str, text: str, what: str | None = None) -> float:
+    """A figure of the reports: finite, not negative, below ``checks.MAX_AMOUNT``."""
+    problem = checks.amount_problem(value, what or column, text.strip())
+    if problem is not None:
+        raise _Bad(column, problem)
+    return value
 
 
 # --------------------------------------------------------------------------------------
@@ -456,6 +468,7 @@ class CoarmExportReader(Reader):
             raise _Bad("value", str(exc)) from None
         if value is None:
             raise _Bad("value", "empty value")
+        _amount(value, "value", f[10])
         region = " ".join(x for x in (f[6], f[7]) if x)
         return {
             "kind": "export",
@@ -619,6 +632,7 @@ def broker_rows(b: BrokerLine, places: _Places) -> list[dict[str, Any]]:
             n = float(b.count)
         except ValueError:
             raise _Bad("licences", f"not a number of licences: {b.count!r}") from None
+        _amount(n, "licences", b.count, "number of licences")
         if cats:
             for c in cats:
                 add("count", c, next(t for k, t in pieces if k == c), value=n, value_orig=b.count)
@@ -636,6 +650,7 @@ def broker_rows(b: BrokerLine, places: _Places) -> list[dict[str, Any]]:
                 raise _Bad(column, str(exc)) from None
             if value is None:
                 continue
+            _amount(value, column, part, column.replace("_", " "))
             # CAAT's figures are euros unless the text names another currency.
             add(
                 measure,
@@ -846,6 +861,7 @@ class CoarmConsultReader(Reader):
                 continue
             if not re.fullmatch(r"\d+", t):
                 raise _Bad(measure, f"not a count: {text!r}")
+            _amount(float(t), measure, t, "count")
             rows.append(
                 {
                     "kind": "consultation",

@@ -43,6 +43,7 @@ import jsonschema
 import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError
+from transship.ingest import checks
 from transship.ingest.base import SIMULATED_MARKER, ReadContext, Reader, Reject, Rows
 from transship.ingest.textio import batched
 from transship.normalise import commodities, dates, military, money, quantities, territories
@@ -396,7 +397,9 @@ def hs(record: dict[str, Any], column: str = "hs_code") -> str | None:
         raise FieldError(column, f"not an HS code: {value!r} (2 to 10 digits)") from exc
 
 
-def date(record: dict[str, Any], column: str) -> str | None:
+def date(record: dict[str, Any], column: str, dated: bool = False) -> str | None:
+    """An ISO date prefix; ``dated``: the day the record happened (issued, declared), so its
+    year cannot be after next year nor before 1900 (``checks.FIRST_YEAR["own"]``)."""
     value = record.get(column)
     if value is None:
         return None
@@ -408,6 +411,10 @@ def date(record: dict[str, Any], column: str) -> str | None:
         ) from exc
     if parsed is None:
         raise FieldError(column, f"not a date: {value!r} (use 2021, 2021-03 or 2021-03-04)")
+    if dated:
+        problem = checks.year_problem(int(parsed[:4]), "own", column)
+        if problem is not None:
+            raise FieldError(column, problem)
     return parsed
 
 
@@ -464,8 +471,17 @@ def _text(record: dict[str, Any], column: str) -> str | None:
 
 
 def _num(record: dict[str, Any], column: str) -> float | None:
+    """A quantity, weight or amount of money: finite, not negative, below
+    ``checks.MAX_AMOUNT``. JSON's ``NaN``/``Infinity`` (which Python reads) and ``1e400``
+    (read as infinity) pass the schema's ``minimum`` check, so they are refused here."""
     value = record.get(column)
-    return None if value is None else float(value)
+    if value is None:
+        return None
+    number = float(value)
+    problem = checks.amount_problem(number, column, str(value))
+    if problem is not None:
+        raise FieldError(column, problem)
+    return number
 
 
 # -- readers -----------------------------------------------------------------------------
@@ -792,7 +808,7 @@ class LicenceReader(OwnFormatReader):
     )  # fmt: skip
 
     def build(self, r: dict[str, Any]) -> dict[str, Any]:
-        issued = date(r, "issued_date")
+        issued = date(r, "issued_date", dated=True)
         year = _year(issued)
         value = _num(r, "value")
         cur = currency(r)
@@ -860,12 +876,14 @@ class ShipmentReader(OwnFormatReader):
     )  # fmt: skip
 
     def build(self, r: dict[str, Any]) -> dict[str, Any]:
-        when = date(r, "date")
+        when = date(r, "date", dated=True)
         year = _year(when)
         given_year = r.get("year")
         if given_year is not None and year is not None and int(given_year) != year:
             raise FieldError("year", f"year {given_year} disagrees with date {when}")
         year = year if year is not None else (int(given_year) if given_year is not None else None)
+        if year is not None and (problem := checks.year_problem(year, "own")) is not None:
+            raise FieldError("year", problem)
         value = _num(r, "value")
         cur = currency(r)
         value_usd = _num(r, "value_usd")
@@ -949,7 +967,7 @@ class CertificateReader(OwnFormatReader):
             "non_reexport_clause": clause if isinstance(clause, bool) else None,
             "issuing_authority": _text(r, "issuing_authority"),
             "signatory": _text(r, "signatory"),
-            "issue_date": date(r, "issue_date"),
+            "issue_date": date(r, "issue_date", dated=True),
             "valid_until": date(r, "valid_until"),
             "delivery_verification": _text(r, "delivery_verification"),
             "licence_id": _text(r, "licence_id"),

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from transship.exc import SourceFormatError, TransshipError, UnknownCode
+from transship.ingest import checks
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
 from transship.ingest.textio import Record, batched, csv_records, head_lines, text_lines
 from transship.normalise import territories
@@ -95,6 +96,31 @@ def parse_yes_no(text: str) -> bool | None:
     if t in ("no", "n", "false", "0"):
         return False
     raise ValueError(f"expected Yes/No, found {text!r}")
+
+
+def checked_amount(text: str, what: str) -> float | None:
+    """``parse_number`` then the plausibility check: a TIV or a number of weapons is
+    finite, not negative and below ``checks.MAX_AMOUNT`` (ValueError with the reason)."""
+    value = parse_number(text)
+    if value is not None:
+        problem = checks.amount_problem(value, what, text.strip())
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+def checked_year(year: int | None, what: str = "year", first: int | None = None) -> int | None:
+    """A year inside SIPRI's coverage (deliveries from 1950, to next year); ValueError."""
+    if year is not None:
+        problem = checks.year_problem(year, "sipri", what, first)
+        if problem is not None:
+            raise ValueError(problem)
+    return year
+
+
+#: Fields whose years may precede SIPRI's first delivery year (deals ordered before 1950).
+_ORDER_FIELDS = frozenset({"order_year"})
+_DEAL_ID = re.compile(r"\d{1,9}")
 
 
 # --------------------------------------------------------------------------------------
@@ -341,6 +367,8 @@ class SipriRegisterReader(Reader):
             text = fields[i].strip()
             try:
                 if kind == "text":
+                    if field == "deal_id" and text and not _DEAL_ID.fullmatch(text):
+                        raise ValueError(f"not a SIPRI deal id (digits): {text!r}")
                     row[field] = text or None
                 elif kind == "actor":
                     row[f"{field}_orig"] = text or None
@@ -351,11 +379,13 @@ class SipriRegisterReader(Reader):
                     row[f"{field}_iso3"] = a.iso3
                 elif kind == "year":
                     year, uncertain = parse_year(text)
-                    row[field] = year
+                    first = checks.SIPRI_FIRST_ORDER_YEAR if field in _ORDER_FIELDS else None
+                    row[field] = checked_year(year, column.lower(), first)
                     if uncertain:
                         row[f"{field}_uncertain"] = True
                 elif kind == "number":
-                    row[field] = parse_number(text.rstrip("?").strip())
+                    what = "TIV" if field.startswith("tiv") else column.lower()
+                    row[field] = checked_amount(text.rstrip("?").strip(), what)
                     if "?" in text and field in _FLAGGED:
                         row[_FLAGGED[field]] = True
                 elif kind == "yesno":
@@ -385,7 +415,7 @@ def _delivery_years(text: str) -> list[tuple[int, bool]]:
         if part.strip():
             year, uncertain = parse_year(part)
             if year is not None:
-                out.append((year, uncertain))
+                out.append((checked_year(year, "delivery year") or year, uncertain))
     return out
 
 
@@ -508,6 +538,12 @@ class SipriTivWideReader(Reader):
                 except ValueError:
                     yield Reject(rec.line, str(year), f"not a TIV value: {text!r}", rec.raw)
                     continue
+                problem = checks.year_problem(year, "sipri") or (
+                    None if value is None else checks.amount_problem(value, "TIV", text)
+                )
+                if problem is not None:
+                    yield Reject(rec.line, str(year), problem, rec.raw)
+                    continue
                 row = {
                     "line": rec.line,
                     "sub": sub,
@@ -592,7 +628,7 @@ class SipriTivTidyReader(Reader):
                     year, _ = parse_year(f[idx["year"]])
                     if year is None:
                         raise ValueError("empty year")
-                    row["year"] = year
+                    row["year"] = checked_year(year)
                 except ValueError as exc:
                     bad = ("year", str(exc))
             if bad is None:
@@ -602,6 +638,11 @@ class SipriTivTidyReader(Reader):
                     row["tiv_orig"] = text
                 except ValueError:
                     bad = ("value", f"not a TIV value: {text!r}")
+                else:
+                    tiv = row["tiv"]
+                    problem = None if tiv is None else checks.amount_problem(tiv, "TIV", text)
+                    if problem is not None:
+                        bad = ("value", problem)
             if bad is not None:
                 yield Reject(rec.line, bad[0], bad[1], rec.raw)
                 continue
