@@ -51,6 +51,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRANSSHIP_SHARED", "", "Folder holding shared real data (`../shared` when empty)."),
     Setting("TRANSSHIP_SPARK_MASTER", "local[2]", "Spark master URL for `--engine spark`."),
     Setting(
+        "TRANSSHIP_MAX_UNPACK_RATIO",
+        "100",
+        "A `.gz` file or zip member may unpack to this many times its packed size (at least "
+        "64 MiB); past that the read stops (a zip bomb). Real CSVs pack 4-20x.",
+    ),
+    Setting(
+        "TRANSSHIP_MAX_UNPACK_BYTES",
+        "68719476736",
+        "Most bytes one `.gz` file or zip member may unpack to, whatever its ratio (64 GiB).",
+    ),
+    Setting(
         "TRANSSHIP_MAX_FIELD_BYTES",
         "1048576",
         "Longest CSV field (own formats, SIPRI, COARM) or CSV line (BACI, Comtrade) a reader "
@@ -78,6 +89,16 @@ def db_path() -> Path:
 
 def batch_rows() -> int:
     return int(get("TRANSSHIP_BATCH_ROWS"))
+
+
+def max_unpack_ratio() -> int:
+    """``TRANSSHIP_MAX_UNPACK_RATIO``, at least 1."""
+    return max(1, int(get("TRANSSHIP_MAX_UNPACK_RATIO")))
+
+
+def max_unpack_bytes() -> int:
+    """``TRANSSHIP_MAX_UNPACK_BYTES``, at least 1 MiB."""
+    return max(1 << 20, int(get("TRANSSHIP_MAX_UNPACK_BYTES")))
 
 
 def max_field_bytes() -> int:

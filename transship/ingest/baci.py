@@ -37,6 +37,7 @@ resolved once per distinct value, checks as masks, line numbers from cumulative 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +48,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transship.exc import InvalidInput, UnknownCode
+from transship.exc import InvalidInput, SourceFormatError, UnknownCode
+from transship.ingest.archive import Source
 from transship.ingest.base import ReadContext, Reader, Reject, Rows, require_columns
 from transship.ingest.comtrade import (
     TABLE,
@@ -92,16 +94,18 @@ def classification_from_name(name: str) -> str | None:
     return EDITIONS.get(f"HS{m.group(1)}") if m else None
 
 
-def country_table(data_file: Path) -> dict[int, str]:
+def country_table(data_file: Path | Source) -> dict[int, str]:
     """BACI's own ``country_codes_V*.csv`` beside ``data_file``: code -> ISO3.
 
-    The one with the data file's version (``V202401``) wins, else the newest. Rows without a
+    "Beside" is the same folder, or the same zip archive for a member of a release zip. The
+    one with the data file's version (``V202401``) wins, else the newest. Rows without a
     usable ISO3 (BACI writes ``N/A`` for "Other Asia, nes") are left out.
     """
-    candidates = sorted(data_file.parent.glob("country_codes*.csv"))
+    source = data_file if isinstance(data_file, Source) else Source(data_file)
+    candidates = source.siblings("country_codes*.csv")
     if not candidates:
         return {}
-    version = _VERSION_IN_NAME.search(data_file.name)
+    version = _VERSION_IN_NAME.search(source.name)
     chosen = candidates[-1]
     if version:
         for c in candidates:
@@ -109,13 +113,13 @@ def country_table(data_file: Path) -> dict[int, str]:
                 chosen = c
     out: dict[int, str] = {}
     try:
-        with open(chosen, encoding="utf-8-sig", errors="replace", newline="") as f:
+        with io.TextIOWrapper(chosen.open(), encoding="utf-8", errors="replace", newline="") as f:
             for row in csv.DictReader(f):
                 code = (row.get("country_code") or "").strip()
                 iso3 = (row.get("country_iso3") or row.get("iso_3digit_alpha") or "").strip()
                 if code.isdigit() and len(iso3) == 3 and iso3.isalpha():
                     out[int(code)] = iso3
-    except OSError:
+    except (OSError, SourceFormatError):
         return {}
     return out
 
@@ -171,18 +175,25 @@ class BaciReader(Reader):
             return 50  # a release's side table: accepted, nothing stored (see module doc)
         return 0
 
+    @classmethod
+    def companion(cls, path: Path, head: str) -> str | None:
+        fields = [f.lower() for f in header_fields(head)]
+        if _SIDE_TABLES.match(path.name) and fields and fields[0] in ("country_code", "code"):
+            return "BACI code table, read beside the data files"
+        return None
+
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        head = csv_head(ctx.path)
+        head = csv_head(ctx.path, ctx.head())
         ctx.simulated = ctx.simulated or head.simulated
         header = [h.lower() for h in head.header]
-        if _SIDE_TABLES.match(ctx.path.name) and header and header[0] in ("country_code", "code"):
+        if _SIDE_TABLES.match(ctx.name) and header and header[0] in ("country_code", "code"):
             log.info("%s: BACI side table, used beside data files; nothing stored", ctx.path)
             return
         require_columns(ctx.path, header, REQUIRED, line=head.header_line)
         # Arrow selects columns by the file's own spelling (``T,I,J...`` also occurs).
         columns = [name for name in head.header if name.lower() in COLUMNS]
-        classification = classification_from_name(ctx.path.name)
-        book = CodeBook(baci_resolver(country_table(ctx.path)))
+        classification = classification_from_name(ctx.name)
+        book = CodeBook(baci_resolver(country_table(ctx.unit)))
         caches: tuple[Cache, ...] = ({}, {})  # years, products
         for part in stream_csv(ctx, head, columns):
             if not part.batch.num_rows:

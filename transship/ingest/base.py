@@ -9,7 +9,6 @@ transaction. Readers raise ``SourceFormatError`` for a file they cannot read at 
 
 from __future__ import annotations
 
-import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import BinaryIO, ClassVar
 import pyarrow as pa
 
 from transship.exc import SourceFormatError
+from transship.ingest.archive import HEAD_BYTES, CountingReader, Source
 
 #: Text marker simulated files carry (first line, field or header comment).
 SIMULATED_MARKER = "SIMULATED"
@@ -46,7 +46,13 @@ class Reject:
 
 @dataclass
 class ReadContext:
-    """What a reader may know about the run; ``simulated`` may be set by the reader."""
+    """What a reader may know about the run; ``simulated`` may be set by the reader.
+
+    ``path`` names the unit in messages and rejects (``archive.zip/member`` for a zip member);
+    ``source`` is where its bytes are. Read them only through :meth:`open`, :meth:`head` and
+    :meth:`tail`: they unpack ``.gz``/``.zip`` and transcode UTF-16 (``ingest.archive``), so a
+    reader only ever sees UTF-8 text whatever the file on disk is.
+    """
 
     path: Path
     sha256: str
@@ -56,14 +62,42 @@ class ReadContext:
     simulated: bool = False
     dataset: str | None = None
     on_progress: Callable[[int], None] | None = None
+    source: Source | None = None
     _opened: list[BinaryIO] = field(default_factory=list)
+    _head: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.source is None:
+            self.source = Source(self.path)
+
+    @property
+    def unit(self) -> Source:
+        """The source, never None (set in ``__post_init__``)."""
+        assert self.source is not None
+        return self.source
+
+    @property
+    def name(self) -> str:
+        """The unit's own file name, unpacked (``x.csv`` for ``x.csv.gz`` or ``a.zip/x.csv``):
+        what name-based rules (BACI's edition in the name) look at."""
+        return self.unit.name
 
     def open(self) -> BinaryIO:
-        """Open the file for binary reading; reading it advances the progress bar."""
-        raw = open(self.path, "rb")  # noqa: SIM115 - closed by the pipeline
-        stream: BinaryIO = _CountingReader(raw, self.on_progress)  # type: ignore[assignment]
+        """The content as UTF-8 bytes (unpacked, transcoded, BOM dropped), for binary reading;
+        reading it advances the progress bar. Closed by the pipeline."""
+        stream = self.unit.open(self.on_progress)
         self._opened.append(stream)
         return stream
+
+    def head(self) -> str:
+        """The first 64 KiB of :meth:`open` as text (bad bytes replaced), read once."""
+        if self._head is None:
+            self._head = self.unit.head(HEAD_BYTES).decode("utf-8", errors="replace")
+        return self._head
+
+    def tail(self, size: int = HEAD_BYTES) -> str:
+        """The last ``size`` bytes of :meth:`open` as text (bad bytes replaced)."""
+        return self.unit.tail(size).decode("utf-8", errors="replace")
 
     def close(self) -> None:
         for f in self._opened:
@@ -71,34 +105,8 @@ class ReadContext:
         self._opened.clear()
 
 
-class _CountingReader(io.RawIOBase):
-    def __init__(self, raw: BinaryIO, on_progress: Callable[[int], None] | None) -> None:
-        self._raw = raw
-        self._on_progress = on_progress
-        self.pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        n = self._raw.readinto(b)  # type: ignore[attr-defined]
-        if n:
-            self.pos += n
-            if self._on_progress is not None:
-                self._on_progress(n)
-        return int(n or 0)
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        if data:
-            self.pos += len(data)
-            if self._on_progress is not None:
-                self._on_progress(len(data))
-        return data
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+#: Kept under its old name: the progress-counting file now lives in ``ingest.archive``.
+_CountingReader = CountingReader
 
 
 class Reader(ABC):
@@ -128,7 +136,15 @@ class Reader(ABC):
     @abstractmethod
     def sniff(cls, path: Path, head: str) -> int:
         """Confidence 0-100 that the file is this format. ``head`` is the first 64 KiB,
-        decoded as UTF-8 (BOM removed) with undecodable bytes replaced."""
+        decoded as UTF-8 (BOM removed) with undecodable bytes replaced. ``path`` is the unit
+        as if unpacked (``x.csv`` for ``x.csv.gz``, ``a.zip/x.csv`` for a zip member)."""
+
+    @classmethod
+    def companion(cls, path: Path, head: str) -> str | None:
+        """A note when the file is one this format only reads *beside* its data files (BACI's
+        country and product code tables), else None. A zip member that is a companion is
+        skipped with the note: the data members read it themselves."""
+        return None
 
     @abstractmethod
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:

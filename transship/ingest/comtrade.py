@@ -40,7 +40,6 @@ import codecs
 import csv
 import dataclasses
 import functools
-import io
 import json
 import logging
 import re
@@ -172,9 +171,12 @@ def _delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_head(path: Path) -> CsvHead:
-    """Parse the start of a CSV: marker line, header (1-based line) and average row width."""
-    head = read_head(path)
+def csv_head(path: Path, head: str | None = None) -> CsvHead:
+    """Parse the start of a CSV: marker line, header (1-based line) and average row width.
+
+    ``head``: the first 64 KiB as the reader sees them (``ReadContext.head()``: unpacked and
+    transcoded); read from ``path`` when not given."""
+    head = read_head(path) if head is None else head
     lines = head.splitlines(keepends=True)
     simulated = bool(lines) and is_simulated_line(lines[0])
     skip = 1 if simulated else 0
@@ -883,7 +885,7 @@ class ComtradeLegacyReader(Reader):
         return 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        head = csv_head(ctx.path)
+        head = csv_head(ctx.path, ctx.head())
         ctx.simulated = ctx.simulated or head.simulated
         require_columns(ctx.path, head.header, LEGACY_REQUIRED, line=head.header_line)
         columns = [c for c in head.header if c in LEGACY_REQUIRED + LEGACY_OPTIONAL]
@@ -1026,7 +1028,7 @@ class ComtradePlusCsvReader(Reader):
         return 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        head = csv_head(ctx.path)
+        head = csv_head(ctx.path, ctx.head())
         ctx.simulated = ctx.simulated or head.simulated
         columns = _plus_columns(head.header, ctx.path, head.header_line)
         names = _present(PLUS, head.header)
@@ -1176,7 +1178,7 @@ class JsonRecords:
 
     def __init__(self, ctx: ReadContext) -> None:
         self.ctx = ctx
-        self.simulated = _tail_says_simulated(ctx.path)
+        self.simulated = _tail_says_simulated(ctx)
         self.count: int | None = None
         self.records = 0
         self._decoder = json.JSONDecoder(parse_float=str, parse_int=str)
@@ -1311,15 +1313,12 @@ _WS = re.compile(r"[ \t\r\n]*")
 _TAIL_SIMULATED = re.compile(r'"simulated"\s*:\s*true')
 
 
-def _tail_says_simulated(path: Path) -> bool:
-    """``"simulated": true`` after the last ``]`` (top level, after the records)."""
+def _tail_says_simulated(ctx: ReadContext) -> bool:
+    """``"simulated": true`` after the last ``]`` (top level, after the records). The tail
+    of what the reader reads (``ReadContext.tail``: of a ``.gz`` too, after one pass)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(0, io.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - HEAD_BYTES))
-            tail = f.read().decode("utf-8", errors="replace")
-    except OSError:
+        tail = ctx.tail(HEAD_BYTES)
+    except (OSError, SourceFormatError):
         return False
     end = tail.rfind("]")
     return bool(end >= 0 and _TAIL_SIMULATED.search(tail, end))

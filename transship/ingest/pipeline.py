@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import threading
@@ -23,8 +22,10 @@ import pyarrow.compute as pc
 
 from transship import settings
 from transship.exc import SourceFormatError, TransshipError
+from transship.ingest import archive
+from transship.ingest.archive import Source, content_sha256, locate
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
-from transship.ingest.registry import get_reader, sniff
+from transship.ingest.registry import get_reader, read_head, sniff
 from transship.store import Store
 from transship.store.db import now
 
@@ -52,27 +53,42 @@ class IngestResult:
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError as exc:
-        raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    return h.hexdigest()
+    """sha256 of a file on disk (``archive.file_sha256``: computed once per unchanged file)."""
+    return archive.file_sha256(path)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; folders walked (sorted) for data files."""
+    """Files as given; folders walked (sorted) for data files, ``.zip`` archives and gzipped
+    data files (``x.csv.gz``). A zip archive, named or found, stands for its members, each
+    as ``archive.zip/member`` (``ingest.archive``): one ingest unit, one run each."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(
-                sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DATA_SUFFIXES)
-            )
+            for q in sorted(p.rglob("*")):
+                if q.is_file() and archive.walk_suffix_ok(q, DATA_SUFFIXES):
+                    out.extend(archive.expand(q))
         else:
-            out.append(p)
+            out.extend(archive.expand(p))
     return out
+
+
+def _member_skip(source: Source, format: str | None) -> str | None:
+    """Why a zip member is skipped (a README, a picture, a BACI code table the data members
+    read themselves), or None: it is data.
+
+    An archive is a bundle: what is not data in it is skipped with a note rather than failed,
+    as a folder walk does. With ``format`` given, every member with a data suffix is read."""
+    suffixes = [s.lower() for s in source.logical.suffixes]
+    if not suffixes or suffixes[-1] not in DATA_SUFFIXES:
+        kind = suffixes[-1] if suffixes else "no suffix"
+        return f"not a data file ({kind})"
+    if format:
+        return None
+    try:
+        cls = sniff(source)
+    except SourceFormatError as exc:
+        return f"not data: {exc.reason}"
+    return cls.companion(source.logical, read_head(source))
 
 
 def ingest_paths(
@@ -150,13 +166,15 @@ def ingest_file(
 ) -> IngestResult:
     """Read one file into the store. Raises ``SourceFormatError`` for an unreadable file."""
     path = Path(path)
-    if not path.exists():
-        raise SourceFormatError(path, "no such file")
-    if not path.is_file():
-        raise SourceFormatError(path, "not a file")
+    source = locate(path)  # a file, or a zip member named archive.zip/member
+    if source.member is not None:
+        note = _member_skip(source, format)
+        if note is not None:
+            log.debug("%s: skipped, %s", path, note)
+            return IngestResult(str(path), None, None, None, 0, 0, "skipped", note)
     try:
-        reader_cls: type[Reader] = get_reader(format) if format else sniff(path)
-        sha = file_sha256(path)
+        reader_cls: type[Reader] = get_reader(format) if format else sniff(source)
+        sha = content_sha256(source)
     except SourceFormatError as exc:  # failed before a run began: record it all the same
         _log_unread(store, path, format, dataset, exc.message)
         raise
@@ -174,7 +192,7 @@ def ingest_file(
             f"same content as run {previous[0]}",
         )
     run_id = store.next_run_id()
-    on_progress = progress(path, path.stat().st_size) if progress else None
+    on_progress = progress(path, source.packed_size) if progress else None
     ctx = ReadContext(
         path=path,
         sha256=sha,
@@ -183,6 +201,7 @@ def ingest_file(
         batch_rows=settings.batch_rows(),
         dataset=dataset,
         on_progress=on_progress,
+        source=source,
     )
     started = now()
     reader = reader_cls()
@@ -195,16 +214,21 @@ def ingest_file(
             )
             if not store.fetchall("SELECT 1 FROM sources WHERE sha256 = ?", [sha]):
                 store.execute(
-                    "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO sources (sha256, path, format, dataset, size_bytes, simulated, "
+                    "first_seen, attribution, archive_sha256, member, encoding) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         sha,
                         str(path),
                         reader.name,
                         ctx.dataset or reader.dataset,
-                        path.stat().st_size,
+                        source.size,
                         ctx.simulated,
                         now(),
                         reader.attribution,
+                        source.archive_sha256(),
+                        source.member,
+                        source.encoding,
                     ],
                 )
     except (UnicodeDecodeError, pa.ArrowInvalid, ValueError) as exc:

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from transship.exc import InvalidInput, SourceFormatError
+from transship.ingest.archive import HEAD_BYTES, Source, is_zip
 from transship.ingest.base import Reader
 
 #: Modules holding readers; every Reader subclass defined in them is registered.
@@ -18,7 +19,6 @@ READER_MODULES = (
     "transship.ingest.ftm",
     "transship.ingest.own",
 )
-HEAD_BYTES = 65_536
 
 
 @cache
@@ -48,33 +48,39 @@ def get_reader(name: str) -> type[Reader]:
         ) from None
 
 
-def read_head(path: Path) -> str:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(HEAD_BYTES)
-    except OSError as exc:
-        raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    return raw.decode("utf-8", errors="replace")
+def read_head(path: Path | Source) -> str:
+    """The first 64 KiB a reader would see (unpacked, transcoded to UTF-8, BOM dropped) as
+    text, undecodable bytes replaced."""
+    source = path if isinstance(path, Source) else Source(path)
+    return source.head(HEAD_BYTES).decode("utf-8", errors="replace")
 
 
-def sniff(path: Path) -> type[Reader]:
-    """The reader most confident it can read ``path``; a one-line error if none is."""
-    head = read_head(path)
+def sniff(path: Path | Source) -> type[Reader]:
+    """The reader most confident it can read ``path``; a one-line error if none is.
+
+    A ``.gz`` file, a zip member or a UTF-16 file is sniffed on its decoded content, under
+    its unpacked name (``x.csv`` for ``x.csv.gz``)."""
+    source = path if isinstance(path, Source) else Source(path)
+    where = source.path
+    if source.member is None and is_zip(source.file):
+        raise SourceFormatError(
+            where, "a zip archive: ingest it as a whole (each member is read) or name a member"
+        )
+    head = read_head(source)
     if not head.strip():
-        raise SourceFormatError(path, "file is empty")
+        raise SourceFormatError(where, "file is empty")
     if "\x00" in head[:4096]:
         raise SourceFormatError(
-            path, "binary file, not a format transship reads (use --format to force one)"
+            where, "binary file, not a format transship reads (use --format to force one)"
         )
+    logical = source.logical
     scored = sorted(
-        ((cls.sniff(path, head), cls.name, cls) for cls in readers().values()), reverse=True
+        ((cls.sniff(logical, head), cls.name, cls) for cls in readers().values()), reverse=True
     )
     best = scored[0] if scored else None
     if best is None or best[0] < 30:
         raise SourceFormatError(
-            path,
+            where,
             "not a format transship recognises (see `transship formats`; use --format NAME to force one)",
         )
     return best[2]

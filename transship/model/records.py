@@ -315,6 +315,9 @@ class Source(Record):
     simulated: bool | None = None
     first_seen: datetime | None = None
     attribution: str | None = None
+    archive_sha256: str | None = None
+    member: str | None = None
+    encoding: str | None = None
 
 
 @dataclass(slots=True)
