@@ -34,14 +34,28 @@ def ingest(
     format: str | None = None,
     strict: bool = False,
     dataset: str | None = None,
+    as_new: bool = False,
+    max_reject_share: float | None = None,
 ) -> list[IngestResult]:
-    """Ingest files (or folders) into ``store``; one :class:`IngestResult` per file."""
+    """Ingest files (or folders) into ``store``; one :class:`IngestResult` per file.
+
+    A later file of the same dataset supersedes the stored rows with its natural keys
+    (``as_new=True`` keeps both); a file with more than ``max_reject_share`` of its rows
+    rejected (default: setting ``TRANSSHIP_MAX_REJECT_SHARE``) fails and stores nothing."""
     if isinstance(paths, str | Path):
         paths = [paths]
     # One write lock for the whole call: the reads that decide each file's run (already
     # loaded? which run id?) and its write see the same store.
     with store.writing():
-        return ingest_paths(store, paths, format=format, strict=strict, dataset=dataset)
+        return ingest_paths(
+            store,
+            paths,
+            format=format,
+            strict=strict,
+            dataset=dataset,
+            as_new=as_new,
+            max_reject_share=max_reject_share,
+        )
 
 
 def query(store: Store, sql: str) -> pa.Table:

@@ -281,7 +281,7 @@ def test_line_numbers_hold_across_parse_blocks(tmp_path: Path, store: Store) -> 
             elif line in blank:
                 f.write("\n")
             else:
-                f.write(f"2022,688,203,930630,{line}.5,1.0\n")
+                f.write(f"2022,688,203,{100_000 + line},{line}.5,1.0\n")  # keys differ
     assert path.stat().st_size > 4 << 20  # several parse blocks
     result = ingest_file(store, path)
     assert result.rows_rejected == len(bad)

@@ -311,7 +311,12 @@ def test_mission_fixture(store: Store, fixtures: Path) -> None:
 
 def test_consult_real_file(store: Store, shared_data: Path) -> None:
     result = ingest_file(store, shared_data / CONSULT)
-    assert (result.format, result.rows_loaded, result.rows_rejected) == ("coarm-consult", 1080, 0)
+    # consult.csv lists Indonesia's 2013 consultations twice (lines 700 and 702: 2, then 1):
+    # one natural key, two values, so the second is a reject (docs/store.md, Revisions).
+    assert (result.format, result.rows_loaded, result.rows_rejected) == ("coarm-consult", 1079, 1)
+    [(line, reason)] = store.fetchall("SELECT line, reason FROM rejects")
+    assert line == 702 and reason.startswith("duplicate key (kind=consultation, year=2013")
+    assert reason.endswith("first seen on line 700")
     romania = store.fetchall(
         "SELECT measure, value FROM licence_stats "
         "WHERE year = 2005 AND source_country = 'ro' ORDER BY 1"

@@ -50,6 +50,23 @@ def ingest(
     dataset: Annotated[
         str | None, typer.Option("--dataset", help="Dataset name to record.")
     ] = None,
+    as_new: Annotated[
+        bool,
+        typer.Option(
+            "--as-new",
+            help="Keep the rows of earlier files with the same keys beside this file's "
+            "(two datasets) instead of superseding them.",
+        ),
+    ] = False,
+    max_reject_share: Annotated[
+        float | None,
+        typer.Option(
+            "--max-reject-share",
+            help="Fail a file (storing nothing) when more than this share (0 to 1) of its "
+            "rows is rejected (default: setting TRANSSHIP_MAX_REJECT_SHARE, 0.5).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -57,16 +74,27 @@ def ingest(
 
     The format is recognised from the content (use --format to force one). Each file is
     loaded all or nothing; a file loaded before (same sha256) is skipped. Bad rows go to
-    the rejects table unless --strict.
+    the rejects table unless --strict; a file with more than --max-reject-share of its rows
+    rejected fails. A later file of the same dataset supersedes the earlier rows with the
+    same natural keys (see `transship runs`); --as-new keeps both.
     """
     if format is not None and format not in readers():
         usage_error(f"unknown format {format!r}; known: {', '.join(sorted(readers()))}", "--format")
+    if max_reject_share is not None and not 0.0 <= max_reject_share <= 1.0:
+        usage_error(f"must be from 0 to 1, not {max_reject_share}", "--max-reject-share")
     missing = [p for p in paths if not p.exists()]
     if missing and len(missing) == len(paths):  # nothing to read: leave the store alone
         raise NotFound(f"no such file or folder: {missing[0]}")
     with open_store(db) as store, byte_progress(not json_out) as progress:
         results = ingest_paths(
-            store, paths, format=format, strict=strict, dataset=dataset, progress=progress
+            store,
+            paths,
+            format=format,
+            strict=strict,
+            dataset=dataset,
+            progress=progress,
+            as_new=as_new,
+            max_reject_share=max_reject_share,
         )
     if not results:
         raise InvalidInput("no data files found in " + ", ".join(map(str, paths)))
@@ -98,8 +126,10 @@ def runs(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List ingest runs: file, sha256, format, rows loaded and rejected, status."""
     with open_store(db, read_only=True) as store:
         table = store.query(
-            "SELECT run_id, file, sha256, format, dataset, started, finished, rows_loaded, rows_rejected, status, message "
-            "FROM ingest_runs ORDER BY run_id"
+            "SELECT run_id, file, sha256, format, dataset, started, finished, rows_loaded, rows_rejected, "
+            "supersedes, rows_superseded, (SELECT list(l.run_id ORDER BY l.run_id) FROM ingest_runs l "
+            "WHERE list_contains(l.supersedes, r.run_id)) AS superseded_by, status, message "
+            "FROM ingest_runs r ORDER BY run_id"
         )
     if json_out:
         emit_json(arrow_rows(table))

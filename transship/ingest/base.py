@@ -125,11 +125,13 @@ class Reader(ABC):
     #: Per store table: the columns that identify one fact of the source within a dataset (the
     #: natural key). A key repeated within one file is a reject ("duplicate key"); a later file
     #: of the same dataset supersedes the stored rows with its keys (docs/store.md, Revisions).
-    #: A row whose key columns are all empty has no key (never a duplicate, never superseded).
+    #: A row whose revision unit (below) is entirely empty has no key (never a duplicate,
+    #: never superseded).
     natural_key: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: Per store table, when a later file replaces more than the rows with its keys: the
     #: columns of the unit it replaces as a whole (SIPRI register: the deal, all its delivery
-    #: years; COARM brokering: a member state's year, which has no finer key). Default: the key.
+    #: years; COARM brokering: a member state's year, which has no finer key). Default: the key;
+    #: ``()``: nothing is superseded (FtM: the ``entities_current`` view shows the latest run).
     revision_unit: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @classmethod

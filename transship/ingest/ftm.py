@@ -271,8 +271,11 @@ class FtmReader(Reader):
         "sanctions, ownership, parties"
     )
     tables: ClassVar[tuple[str, ...]] = ("entities", "statements")
-    #: An entity id (within its dataset); its statements are the history and are kept.
+    #: An entity id (within its dataset): one line per entity in a file (aggregate FtM
+    #: fragments first). Nothing is moved on revision: ``entities_current`` (migration 0002)
+    #: already shows each id from its latest run, and the statements are the history.
     natural_key: ClassVar[dict[str, tuple[str, ...]]] = {"entities": ("id",)}
+    revision_unit: ClassVar[dict[str, tuple[str, ...]]] = {"entities": ()}
     attribution: ClassVar[str | None] = None
 
     @classmethod

@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transship import settings
-from transship.exc import SourceFormatError, TransshipError
+from transship.exc import InvalidInput, SourceFormatError, TransshipError
 from transship.ingest import archive
 from transship.ingest.archive import Source, content_sha256, locate
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
 from transship.ingest.registry import get_reader, read_head, sniff
+from transship.ingest.revisions import revise
 from transship.store import Store
 from transship.store.db import now
 
 log = logging.getLogger(__name__)
 REJECT_FLUSH = 10_000
+#: The rejected-share rule (docs/store.md, "Rejected share") applies to files of at least this
+#: many rows: a share of a handful of hand-made rows says little, and each reject is listed.
+SHARE_MIN_ROWS = 20
+#: Stop reading early once this many rows were read and the rejects exceed the limit even if
+#: one more whole batch of rows were good: 200 MB of garbage fails after a few MB.
+SHARE_EARLY_ROWS = 100_000
+#: Rejects quoted in the message of a file that failed the rule.
+SHARE_QUOTE = 3
 #: File name endings a folder walk picks up (anything else in a folder is ignored).
 DATA_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
 
@@ -47,6 +56,9 @@ class IngestResult:
     rows_rejected: int
     status: str  # ok | skipped | failed
     message: str | None = None
+    #: Rows of earlier runs of the same dataset this file replaced, and those runs.
+    rows_superseded: int = 0
+    supersedes: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +110,8 @@ def ingest_paths(
     strict: bool = False,
     dataset: str | None = None,
     progress: Callable[[Path, int], Callable[[int], None]] | None = None,
+    as_new: bool = False,
+    max_reject_share: float | None = None,
 ) -> list[IngestResult]:
     """Ingest each file; a failure of one file does not stop the others (unless strict).
 
@@ -117,7 +131,14 @@ def ingest_paths(
         try:
             results.append(
                 ingest_file(
-                    store, path, format=format, strict=strict, dataset=dataset, progress=progress
+                    store,
+                    path,
+                    format=format,
+                    strict=strict,
+                    dataset=dataset,
+                    progress=progress,
+                    as_new=as_new,
+                    max_reject_share=max_reject_share,
                 )
             )
         except TransshipError as exc:
@@ -163,8 +184,16 @@ def ingest_file(
     strict: bool = False,
     dataset: str | None = None,
     progress: Callable[[Path, int], Callable[[int], None]] | None = None,
+    as_new: bool = False,
+    max_reject_share: float | None = None,
 ) -> IngestResult:
-    """Read one file into the store. Raises ``SourceFormatError`` for an unreadable file."""
+    """Read one file into the store. Raises ``SourceFormatError`` for an unreadable file.
+
+    Rows whose natural key an earlier run of the same dataset stored supersede them (the
+    earlier rows move to ``<table>_superseded``); ``as_new`` keeps both. A file with more
+    than ``max_reject_share`` (default: setting ``TRANSSHIP_MAX_REJECT_SHARE``) of its rows
+    rejected fails and stores nothing (docs/store.md)."""
+    share = reject_share_limit(max_reject_share)
     path = Path(path)
     source = locate(path)  # a file, or a zip member named archive.zip/member
     if source.member is not None:
@@ -207,11 +236,24 @@ def ingest_file(
     reader = reader_cls()
     loaded = rejected = 0
     try:
-        with store.single_thread(), store.transaction():
-            loaded, rejected = _load(store, reader, ctx)
-            store.append(
-                "ingest_runs", _run_row(run_id, path, sha, reader, ctx, started, loaded, rejected)
+        with store.transaction():
+            with store.single_thread():
+                tally = _load(store, reader, ctx, share)
+            revision = revise(store, reader, ctx, as_new=as_new)
+            loaded = tally.loaded - revision.removed
+            rejected = tally.rejected + revision.duplicates
+            merged = sorted([*tally.first, *revision.sample], key=lambda r: r.line or 0)
+            tally.first = merged[:SHARE_QUOTE]
+            _check_share(ctx, loaded, rejected, share, tally.first)
+            row = _run_row(run_id, path, sha, reader, ctx, started, loaded, rejected)
+            row = row.append_column(
+                "supersedes", pa.array([revision.supersedes or None], pa.list_(pa.int64()))
             )
+            row = row.append_column(
+                "rows_superseded", pa.array([revision.rows_superseded], pa.int64())
+            )
+            row = row.append_column("as_new", pa.array([as_new], pa.bool_()))
+            store.append("ingest_runs", row)
             if not store.fetchall("SELECT 1 FROM sources WHERE sha256 = ?", [sha]):
                 store.execute(
                     "INSERT INTO sources (sha256, path, format, dataset, size_bytes, simulated, "
@@ -250,7 +292,24 @@ def ingest_file(
         )
     else:
         log.debug("%s: %d rows loaded", path, loaded)
-    return IngestResult(str(path), reader.name, sha, run_id, loaded, rejected, "ok")
+    if revision.rows_superseded:
+        log.debug(
+            "%s: %d rows of runs %s superseded",
+            path,
+            revision.rows_superseded,
+            ", ".join(map(str, revision.supersedes)),
+        )
+    return IngestResult(
+        str(path),
+        reader.name,
+        sha,
+        run_id,
+        loaded,
+        rejected,
+        "ok",
+        rows_superseded=revision.rows_superseded,
+        supersedes=revision.supersedes,
+    )
 
 
 _RUN_SCHEMA = pa.schema(
@@ -418,29 +477,93 @@ class _Prefetch:
         self._thread.join()
 
 
-def _load(store: Store, reader: Reader, ctx: ReadContext) -> tuple[int, int]:
+def reject_share_limit(value: float | None = None) -> float:
+    """The rejected share above which a file fails: ``value``, else the setting."""
+    if value is None:
+        text = settings.get("TRANSSHIP_MAX_REJECT_SHARE")
+        try:
+            value = float(text)
+        except ValueError:
+            raise InvalidInput(
+                f"TRANSSHIP_MAX_REJECT_SHARE must be a number from 0 to 1, not {text!r}"
+            ) from None
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
+        raise InvalidInput(f"the maximum rejected share must be from 0 to 1, not {value}")
+    return value
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Counts of one file's load, and its first rejects (quoted when the file fails)."""
+
+    loaded: int = 0
+    rejected: int = 0
+    first: list[Reject] = field(default_factory=list)
+
+
+def _load(store: Store, reader: Reader, ctx: ReadContext, share: float = 1.0) -> _Tally:
     with _Prefetch(reader.read(ctx)) as items:
-        return _load_items(store, reader, ctx, items)
+        return _load_items(store, reader, ctx, items, share)
 
 
 def _load_items(
-    store: Store, reader: Reader, ctx: ReadContext, items: Iterator[Rows | Reject]
-) -> tuple[int, int]:
-    loaded = rejected = 0
+    store: Store,
+    reader: Reader,
+    ctx: ReadContext,
+    items: Iterator[Rows | Reject],
+    share: float = 1.0,
+) -> _Tally:
+    tally = _Tally()
     pending: list[Reject] = []
     for item in items:
         if isinstance(item, Reject):
             if ctx.strict:
                 raise SourceFormatError(ctx.path, item.reason, line=item.line, column=item.column)
             pending.append(item)
-            rejected += 1
+            tally.rejected += 1
+            if len(tally.first) < SHARE_QUOTE:
+                tally.first.append(item)
             if len(pending) >= REJECT_FLUSH:
                 _flush_rejects(store, ctx, pending)
+            seen = tally.loaded + tally.rejected
+            # Early stop: even if the batch being read (not yet yielded) were all good.
+            if seen >= SHARE_EARLY_ROWS and tally.rejected > share * (seen + ctx.batch_rows):
+                _check_share(ctx, tally.loaded, tally.rejected, share, tally.first, early=True)
         else:
             stored = _append_rows(store, reader, ctx, item)
-            loaded += stored if item.facts else 0
+            tally.loaded += stored if item.facts else 0
     _flush_rejects(store, ctx, pending)
-    return loaded, rejected
+    return tally
+
+
+def _check_share(
+    ctx: ReadContext,
+    loaded: int,
+    rejected: int,
+    share: float,
+    first: list[Reject],
+    early: bool = False,
+) -> None:
+    """Fail the file (the caller's transaction rolls back) when too many rows were rejected."""
+    total = loaded + rejected
+    if total < SHARE_MIN_ROWS or rejected <= share * total:
+        return
+    quoted = "; ".join(_describe(r) for r in first[:SHARE_QUOTE])
+    stopped = f"stopped after {total:,} rows: " if early else ""
+    raise SourceFormatError(
+        ctx.path,
+        f"{stopped}{rejected:,} of {total:,} rows rejected "
+        f"({100 * rejected / total:.0f} % > {100 * share:g} %), nothing stored: "
+        f"{quoted}: first {min(len(first), SHARE_QUOTE)} "
+        "(see --max-reject-share to load the good rows anyway)",
+    )
+
+
+def _describe(reject: Reject) -> str:
+    where = f"line {reject.line}" if reject.line is not None else "no line"
+    if reject.column:
+        where += f", column {reject.column!r}"
+    return f"{where}: {reject.reason}"
 
 
 def _flush_rejects(store: Store, ctx: ReadContext, pending: list[Reject]) -> None:
