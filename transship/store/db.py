@@ -265,7 +265,17 @@ def _check_statement(kind: Any, sql: str) -> None:
 #: ``trade_flows`` is the wide rows UNION ALL the normalised BACI rows (migration 0004).
 WRITES_TO: dict[str, str] = {"trade_flows": "trade_flow_rows"}
 #: Tables that only store rows a view presents (not listed as data tables of their own).
-BEHIND_VIEWS = frozenset({"trade_flow_rows", "baci_rows", "baci_files", "baci_codes"})
+BEHIND_VIEWS = frozenset(
+    {
+        "trade_flow_rows",
+        "baci_rows",
+        "baci_files",
+        "baci_codes",
+        # earlier versions of trade flows, shown by the view trade_flows_superseded (0005)
+        "trade_flow_rows_superseded",
+        "baci_rows_superseded",
+    }
+)
 
 
 class Store:
