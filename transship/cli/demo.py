@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from transship.cli.common import JsonOption, emit_json, err_console, handle_errors, out_console
+from transship.cli.common import JsonOption, emit_json, handle_errors, out_console, safe, say
 from transship.demo import DemoReport, run_demo
 
 
@@ -37,24 +40,50 @@ def demo(
 
 
 def _say(message: str) -> None:
-    err_console.print(message, highlight=False)
+    say(message)
 
 
 def _print(report: DemoReport) -> None:
-    c = out_console
-    c.rule("[bold]transship demo: Serbia 2025[/bold]")
-    c.print(f"store: {report.store}")
-    c.print("\n[bold]What the store holds[/bold] (rows; SIMULATED rows counted apart)")
+    """The report as plain text: case data (names, claims) is never read as markup."""
+
+    def heading(text: str, note: str = "") -> None:
+        line = Text("\n" + safe(text), style="bold")
+        line.append(note)
+        out_console.print(line, highlight=False)
+
+    out_console.rule(Text("transship demo: Serbia 2025", style="bold"))
+    say(f"store: {report.store}", err=False)
+    heading("What the store holds", " (rows; SIMULATED rows counted apart)")
     for row in report.tables:
         sim = f"  ({row['simulated']:,} SIMULATED)" if row.get("simulated") else ""
-        c.print(f"  {row['table']:<22} {row['rows']:>10,}{sim}")
+        say(f"  {row['table']:<22} {row['rows']:>10,}{sim}", err=False)
     for section in report.sections:
-        c.print(f"\n[bold]{section['title']}[/bold]")
+        heading(section["title"])
         for line in section["lines"]:
-            c.print(f"  {line}", highlight=False, soft_wrap=True)
-    c.print("\n[bold]Stages not built yet[/bold]")
+            say(f"  {line}", err=False)
+    heading("Stages not built yet")
     for name, what in report.not_built.items():
-        c.print(f"  {name:<10} {what}")
-    c.print(
-        f'\nExplore: transship tables --db {report.store}   |   transship sql "..." --db {report.store}'
-    )
+        say(f"  {name:<10} {what}", err=False)
+    heading("Next")
+    for line in next_steps(report.store):
+        say(f"  {line}", err=False)
+
+
+def next_steps(store: str) -> list[str]:
+    """The commands to type next, runnable as printed (the demo store named with --db)."""
+    db = shlex.quote(store)
+    lines = []
+    if sys.prefix != sys.base_prefix:  # run from a virtualenv (make demo, uv run)
+        venv = Path(sys.prefix)
+        try:
+            venv = venv.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        lines.append(f"source {shlex.quote(str(venv / 'bin' / 'activate'))}   # transship on PATH")
+    lines += [
+        f"transship tables --db {db}",
+        f"transship routes --origin SRB --destination UKR --product 9306 --break 2022-02 --db {db}",
+        f"transship hubs --product 9306 --db {db}",
+        f'transship sql "SELECT * FROM ingest_runs" --db {db}',
+    ]
+    return lines
