@@ -140,10 +140,10 @@ def _duplicates(
         [run, str(ctx.path)],
     )
     for companion in LINE_COMPANIONS.get(storage, ()):
-        store.execute(
-            f"DELETE FROM {_q(companion)} WHERE run_id = {run} "
-            "AND line IN (SELECT line FROM _transship_dups)"
-        )
+        where = f"WHERE run_id = {run} AND line IN (SELECT line FROM _transship_dups)"
+        [(m,)] = store.fetchall(f"SELECT count(*) FROM {_q(companion)} {where}")
+        store.execute(f"DELETE FROM {_q(companion)} {where}")
+        out.removed += int(m)
     store.execute(f"DELETE FROM {_q(storage)} WHERE rowid IN (SELECT rid FROM _transship_dups)")
     store.execute("DROP TABLE _transship_dups")
     out.duplicates += int(n)
