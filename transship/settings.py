@@ -63,9 +63,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TRANSSHIP_MAX_FIELD_BYTES",
-        "1048576",
-        "Longest CSV field (own formats, SIPRI, COARM) or CSV line (BACI, Comtrade) a reader "
-        "accepts; a longer one is a reject (line, column, reason). At least 65536.",
+        "2097152",
+        "Longest CSV field (own formats, SIPRI, COARM) or CSV line (BACI, Comtrade: at least "
+        "2 MiB, two of Arrow's parse blocks) a reader accepts; a longer one is a reject (line, "
+        "column, reason). At least 65536.",
     ),
     Setting(
         "TRANSSHIP_MAX_JSON_DEPTH",

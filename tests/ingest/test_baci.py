@@ -290,3 +290,60 @@ def test_line_numbers_hold_across_parse_blocks(tmp_path: Path, store: Store) -> 
     mismatched = store.fetchall("SELECT count(*) FROM baci_rows WHERE v <> line + 0.5")
     assert mismatched == [(0,)]
     assert result.rows_loaded == 150_000 - len(bad) - len(blank)
+
+
+def _baci_with_long_lines(path: Path, long: dict[int, int], bad: set[int]) -> None:
+    """150,000 rows whose value encodes their line; ``long``: line -> length of a row padded
+    with zeros in ``v`` (still worth line + 0.5); ``bad``: wrong-width lines."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("t,i,j,k,v,q\n")
+        for line in range(2, 150_002):
+            if line in bad:
+                f.write("2022,688,203\n")
+            elif line in long:
+                pad = "0" * long[line]
+                f.write(f"2022,688,203,{100_000 + line},{pad}{line}.5,1.0\n")
+            else:
+                f.write(f"2022,688,203,{100_000 + line},{line}.5,1.0\n")
+
+
+def test_a_line_over_the_limit_is_one_reject(tmp_path: Path, store: Store) -> None:
+    """Issue 10 point 4: a row over 1 MiB made Arrow fail the whole file ("straddling object
+    straddles two block boundaries"). A row over the limit (2 MiB) is one reject now; the
+    rest loads, every row on its own line, wrong-width rows after it included."""
+    path = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    long = {30_000: 3 << 20, 30_001: (2 << 20) + 1, 100_000: 5 << 20}
+    bad = {5_000, 30_002, 30_010, 100_001, 140_000}
+    _baci_with_long_lines(path, long, bad)
+    result = ingest_file(store, path)
+    rejects = store.fetchall('SELECT line, "column", reason FROM rejects ORDER BY line')
+    reason = "line longer than 2,097,152 bytes (TRANSSHIP_MAX_FIELD_BYTES)"
+    assert [r for r in rejects if r[0] in long] == [(n, None, reason) for n in sorted(long)]
+    assert {r[0] for r in rejects} == set(long) | bad
+    assert result.rows_loaded == 150_000 - len(long) - len(bad)
+    assert store.fetchall("SELECT count(*) FROM baci_rows WHERE v <> line + 0.5") == [(0,)]
+    from transship.store import connect
+
+    other = connect(tmp_path / "strict.duckdb")
+    try:
+        with pytest.raises(SourceFormatError) as err:
+            ingest_file(other, path, strict=True)
+    finally:
+        other.close()
+    assert err.value.line == 5_000  # the first reject, as always
+
+
+def test_long_lines_under_the_limit_load(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRANSSHIP_MAX_FIELD_BYTES", str(4 << 20))
+    path = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    long = {2: 3 << 20, 60_000: 3 << 20, 60_001: 1_200_000, 150_001: (4 << 20) - 100}
+    _baci_with_long_lines(path, long, {60_002})
+    result = ingest_file(store, path)
+    assert (result.rows_loaded, result.rows_rejected) == (149_999, 1)
+    assert store.fetchall("SELECT line FROM rejects") == [(60_002,)]
+    assert store.fetchall("SELECT count(*) FROM baci_rows WHERE v <> line + 0.5") == [(0,)]
+    assert store.fetchall(
+        "SELECT line FROM baci_rows WHERE line IN (2, 60000, 60001, 150001) ORDER BY 1"
+    ) == [(2,), (60_000,), (60_001,), (150_001,)]

@@ -401,3 +401,25 @@ def test_plus_tab_separated_bulk_file(fixtures: Path, tmp_path: Path, store: Sto
     result = ingest_file(store, _tab_separated(plain, tmp_path))
     assert (result.rows_loaded, result.rows_rejected) == (9, 0)
     assert store.fetchall(PLUS_SQL) == [(r[0] - 1, *r[1:]) for r in PLUS_ROWS]
+
+
+def test_a_line_over_the_limit_is_one_reject(
+    shared_data: Path, tmp_path: Path, store: Store
+) -> None:
+    """Issue 10 point 4: one row over Arrow's blocks failed the whole file; now it is one
+    reject (line, reason) and every other row of the real file loads on its own line."""
+    src = _real_files(shared_data)[0]
+    with open(src, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    desc = rows[0].index("Commodity")
+    rows[9][desc] = "x" * (3 << 20)  # line 10
+    path = tmp_path / src.name
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    result = ingest_file(store, path)
+    assert (result.rows_loaded, result.rows_rejected) == (len(rows) - 2, 1)
+    assert store.fetchall('SELECT line, "column", reason FROM rejects') == [
+        (10, None, "line longer than 2,097,152 bytes (TRANSSHIP_MAX_FIELD_BYTES)")
+    ]
+    lines = [r[0] for r in store.fetchall("SELECT line FROM trade_flows ORDER BY line")]
+    assert lines == [n for n in range(2, len(rows) + 1) if n != 10]

@@ -40,13 +40,14 @@ import codecs
 import csv
 import dataclasses
 import functools
+import io
 import json
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar, cast
 
 import numpy as np
 import pyarrow as pa
@@ -192,13 +193,18 @@ def csv_head(path: Path, head: str | None = None) -> CsvHead:
 
 @dataclass(slots=True)
 class _Skipped:
-    """Rows Arrow skipped (wrong field count), by record number, until their batch is done."""
+    """Rows Arrow skipped (wrong field count), by physical line, until their batch is done.
+
+    Arrow numbers rows from the start of the stream it reads; ``offset`` is the physical
+    line before that start (0 for the whole file, more for a stream resumed after a line too
+    long for Arrow's blocks)."""
 
     pending: list[int] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    offset: int = 0
 
     def handler(self, row: Any) -> str:
-        number = row.number if row.number is not None and row.number > 0 else None
+        number = row.number + self.offset if row.number is not None and row.number > 0 else None
         if number is not None:
             self.pending.append(number)
         text = row.text or ""
@@ -252,53 +258,206 @@ def _gather(parts: list[CsvBatch]) -> CsvBatch:
     return CsvBatch(lines, batch, rejects)
 
 
+def _straddles(exc: BaseException) -> bool:
+    """Arrow's error for a row longer than its block (``block_size``)."""
+    return "straddl" in str(exc)
+
+
+def _csv_options(
+    head: CsvHead, columns: Sequence[str], skipped: _Skipped, resumed: bool, block: int
+) -> dict[str, Any]:
+    """``open_csv``/``read_csv`` options: every column as text, empty/NA as null. A resumed
+    stream has no header: the header's names are given instead."""
+    read = (
+        pacsv.ReadOptions(column_names=list(head.header), block_size=block, use_threads=False)
+        if resumed
+        else pacsv.ReadOptions(skip_rows=head.header_line - 1, block_size=block, use_threads=False)
+    )
+    return {
+        "read_options": read,
+        "parse_options": pacsv.ParseOptions(
+            delimiter=head.delimiter, ignore_empty_lines=False, invalid_row_handler=skipped.handler
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            include_columns=list(columns),
+            column_types={c: pa.string() for c in columns},
+            null_values=NULL_TEXTS,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    }
+
+
 def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> Iterator[CsvBatch]:
-    block = PARSE_BLOCK
+    """Arrow's streaming reader over the file, in blocks of ``PARSE_BLOCK``.
+
+    A line longer than a block makes Arrow fail the whole stream ("straddling object
+    straddles two block boundaries"). Then, and only then, the lines from the first one not
+    yet delivered are read one by one (:func:`_long_lines`): a line over
+    ``TRANSSHIP_MAX_FIELD_BYTES`` is one reject, the others are parsed, and Arrow's reader
+    resumes on the rest of the stream. The fast path is untouched; one bad line is one reject.
+    """
     skipped = _Skipped()
-    try:
-        reader = pacsv.open_csv(
-            ctx.open(),
-            read_options=pacsv.ReadOptions(
-                skip_rows=head.header_line - 1, block_size=block, use_threads=False
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=head.delimiter,
-                ignore_empty_lines=False,
-                invalid_row_handler=skipped.handler,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(columns),
-                column_types={c: pa.string() for c in columns},
-                null_values=NULL_TEXTS,
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise SourceFormatError(ctx.path, _arrow_reason(exc), line=head.header_line) from exc
     next_line = head.header_line + 1
+    stream: BinaryIO = ctx.open()
+    resumed = False
+    schema: pa.Schema | None = None
     while True:
+        skipped.offset = next_line - 1 if resumed else 0
         try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
+            reader = pacsv.open_csv(
+                stream, **_csv_options(head, columns, skipped, resumed, PARSE_BLOCK)
+            )
         except pa.ArrowInvalid as exc:
-            raise SourceFormatError(ctx.path, _arrow_reason(exc), line=next_line) from exc
-        lines = np.arange(next_line, next_line + batch.num_rows, dtype=np.int64)
-        if skipped.pending:
-            skipped.pending.sort()
-            while skipped.pending and lines.size and skipped.pending[0] <= lines[-1]:
-                gap = skipped.pending.pop(0)
-                if gap >= lines[0]:
-                    lines[np.searchsorted(lines, gap) :] += 1
-        if lines.size:
-            next_line = int(lines[-1]) + 1
-        rejects = sorted(skipped.rejects, key=lambda r: r.line or 0)
-        skipped.rejects.clear()
-        yield CsvBatch(lines, batch, rejects)
+            if not _straddles(exc):
+                line = next_line if resumed else head.header_line
+                raise SourceFormatError(ctx.path, _arrow_reason(exc), line=line) from exc
+            reader = None
+        if reader is not None:
+            schema = reader.schema
+            try:
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    lines = np.arange(next_line, next_line + batch.num_rows, dtype=np.int64)
+                    _shift_past_skipped(lines, skipped)
+                    if lines.size:
+                        next_line = int(lines[-1]) + 1
+                    rejects = sorted(skipped.rejects, key=lambda r: r.line or 0)
+                    skipped.rejects.clear()
+                    yield CsvBatch(lines, batch, rejects)
+                break
+            except pa.ArrowInvalid as exc:
+                if not _straddles(exc):
+                    raise SourceFormatError(ctx.path, _arrow_reason(exc), line=next_line) from exc
+        # A line too long for a block at or after ``next_line``: read on line by line.
+        # Rows Arrow refused for their width before the failed block are counted already.
+        skipped.pending.clear()
+        part, next_line, rest = _long_lines(ctx, head, columns, skipped, next_line)
+        if part is not None:
+            schema = schema or part.batch.schema
+            yield part
+        if rest is None:
+            break
+        stream, resumed = rest, True
     if skipped.rejects:
-        empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+        empty = pa.RecordBatch.from_pylist(
+            [], schema=schema or pa.schema([(c, pa.string()) for c in columns])
+        )
         yield CsvBatch(np.zeros(0, dtype=np.int64), empty, list(skipped.rejects))
+
+
+def _shift_past_skipped(lines: np.ndarray, skipped: _Skipped) -> None:
+    """Move ``lines`` (a batch's consecutive line numbers) past the lines Arrow skipped."""
+    if not skipped.pending:
+        return
+    skipped.pending.sort()
+    while skipped.pending and lines.size and skipped.pending[0] <= lines[-1]:
+        gap = skipped.pending.pop(0)
+        if gap >= lines[0]:
+            lines[np.searchsorted(lines, gap) :] += 1
+
+
+def line_limit() -> int:
+    """The longest line the Arrow readers accept: ``TRANSSHIP_MAX_FIELD_BYTES``, and never
+    less than two parse blocks. Arrow itself reads a line of up to two blocks when it starts
+    late in one, so a smaller limit would accept or refuse a line by where it happens to
+    fall; a line longer than two blocks always takes the line-by-line path."""
+    return max(plausible.max_field(), 2 * PARSE_BLOCK)
+
+
+def _long_lines(
+    ctx: ReadContext, head: CsvHead, columns: Sequence[str], skipped: _Skipped, first: int
+) -> tuple[CsvBatch | None, int, BinaryIO | None]:
+    """From physical line ``first`` on, read lines one by one until the line longer than an
+    Arrow block is behind: lines over ``TRANSSHIP_MAX_FIELD_BYTES`` become rejects, the
+    others one parsed batch. Returns that batch, the next line's number and the rest of the
+    stream to resume Arrow on (None at the end of the file).
+
+    The stream is opened again (``ctx.open``: unpacked, transcoded) because Arrow has read
+    ahead an unknown amount of the old one; it is then read forward only."""
+    limit = line_limit()
+    stream = io.BufferedReader(cast(io.RawIOBase, ctx.open()), buffer_size=1 << 16)
+    for _ in range(first - 1):
+        if not _skip_line(stream):
+            return None, first, None
+    kept: list[bytes] = []
+    kept_lines: list[int] = []
+    rejects: list[Reject] = []
+    line = first
+    budget = 2 * PARSE_BLOCK + limit
+    found_long = False
+    eof = False
+    while not found_long and budget > 0:
+        text = stream.readline(limit + 1)
+        if not text:
+            eof = True
+            break
+        if len(text) > limit and not text.endswith(b"\n"):
+            raw = text[:2000].decode("utf-8", errors="replace")
+            _skip_line(stream)
+            rejects.append(Reject(line, None, plausible.line_too_long_reason(limit), raw))
+            found_long = True
+        else:
+            kept.append(text if text.endswith(b"\n") else text + b"\n")
+            kept_lines.append(line)
+            found_long = len(text) > PARSE_BLOCK // 2
+            budget -= len(text)
+        line += 1
+    part = _parse_kept(head, columns, skipped, kept, kept_lines, rejects)
+    if eof or not stream.peek(1):
+        return part, line, None
+    return part, line, cast(BinaryIO, stream)
+
+
+def _skip_line(stream: io.BufferedReader[io.RawIOBase]) -> bool:
+    """Consume one line (of any length, in pieces); False at the end of the stream."""
+    while True:
+        piece = stream.readline(1 << 20)
+        if not piece:
+            return False
+        if piece.endswith(b"\n"):
+            return True
+
+
+def _parse_kept(
+    head: CsvHead,
+    columns: Sequence[str],
+    skipped: _Skipped,
+    kept: list[bytes],
+    kept_lines: list[int],
+    rejects: list[Reject],
+) -> CsvBatch | None:
+    """The lines read one by one as one Arrow batch, with their physical lines; rows of the
+    wrong width are rejects as on the fast path (Arrow numbers them within ``kept``)."""
+    batch: pa.RecordBatch | None = None
+    lines = np.zeros(0, dtype=np.int64)
+    if kept:
+        local = _Skipped()
+        block = max(PARSE_BLOCK, 2 * max(len(k) for k in kept))
+        table = pacsv.read_csv(
+            io.BytesIO(b"".join(kept)), **_csv_options(head, columns, local, True, block)
+        )
+        gone = {n for n in local.pending if 0 < n <= len(kept_lines)}
+        lines = np.array(
+            [ln for i, ln in enumerate(kept_lines, 1) if i not in gone], dtype=np.int64
+        )
+        for r in local.rejects:
+            r.line = kept_lines[r.line - 1] if r.line and 0 < r.line <= len(kept_lines) else None
+        rejects = [*rejects, *local.rejects]
+        if table.num_rows:
+            batch = table.combine_chunks().to_batches()[0]
+    rejects = sorted([*rejects, *skipped.rejects], key=lambda r: r.line or 0)
+    skipped.rejects.clear()
+    if batch is None:
+        if not rejects:
+            return None
+        batch = pa.RecordBatch.from_pylist(
+            [], schema=pa.schema([(c, pa.string()) for c in columns])
+        )
+    return CsvBatch(lines, batch, rejects)
 
 
 def _arrow_reason(exc: BaseException) -> str:
