@@ -120,6 +120,7 @@ def ingest_paths(
     files beside the data, and one of them must not fail the folder. A file named on its
     own is meant to be read, so there the same is a failure (recorded in ``ingest_runs``).
     """
+    reject_share_limit(max_reject_share)  # a bad limit is the caller's error, not a file's
     results = []
     for path, walked in _walk(paths):
         if walked and format is None and _unknown_format(path):
