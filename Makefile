@@ -1,20 +1,27 @@
 # transship: the two commands of the README, and the checks CI runs.
-# `make demo`  sets everything up and runs the demo on the shipped Serbia case.
-# `make test`  sets everything up and runs lint, types and the whole test suite.
+# `make demo`  sets up what transship needs (no test tools, no Spark) and runs the demo on the
+#              shipped Serbia case; the demo ends with the commands to type next.
+# `make test`  sets everything up (dev tools, the Spark extra) and runs lint, types and the
+#              whole test suite.
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 # uv from PATH, or as a module where pip put it off PATH; resolved when a recipe runs,
 # i.e. after `setup` has installed it.
-RUN = $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv) run --locked
+UV = $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+RUN = $(UV) run --locked
 
-.PHONY: setup demo test lint typecheck pytest bench-smoke bench docs-check
+.PHONY: setup setup-demo demo test lint typecheck pytest bench-smoke bench docs-check
 
 setup:
-	@./scripts/bootstrap
+	@./scripts/bootstrap dev
 
-demo: setup
-	$(RUN) transship demo
+setup-demo:
+	@./scripts/bootstrap demo
+
+# --no-dev: `uv run` would otherwise install the dev group (pyspark among it) first.
+demo: setup-demo
+	$(RUN) --no-dev transship demo
 
 lint: setup
 	$(RUN) ruff check transship tests benchmarks

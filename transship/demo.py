@@ -224,6 +224,8 @@ def _table_counts(store: Store) -> list[dict[str, Any]]:
             continue
         cols = store.columns(t)
         n = store.count(t)
+        if n == 0 and t.endswith("_superseded"):  # revision history: shown once there is some
+            continue
         sim = 0
         if "simulated" in cols and n:
             sim = int(store.fetchall(f'SELECT count(*) FROM "{t}" WHERE simulated')[0][0])

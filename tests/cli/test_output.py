@@ -118,3 +118,16 @@ def test_empty_results_say_so_on_stderr(tmp_path: Path, shared_data: Path) -> No
     r = runner.invoke(app, ["sql", "SELECT 1 AS a WHERE false", "--db", str(db)])
     assert r.exit_code == 0
     assert r.stdout == "" and "no rows" in r.stderr
+
+
+def test_ingest_prints_one_line_per_file(tmp_path: Path, fixtures: Path, shared_data: Path) -> None:
+    """A fresh store (migrations applied) and a reader with notes: still one line per file,
+    not "applied migration" lines, a log line and a summary (issue 10, point 11)."""
+    db = tmp_path / "fresh.duckdb"
+    files = [fixtures / "comtrade_plus_bad.csv", shared_data / SIPRI]
+    r = runner.invoke(app, ["ingest", *map(str, files), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2, r.stderr
+    assert all("rows loaded" in line for line in lines)
+    assert "migration" not in r.stderr

@@ -315,6 +315,21 @@ def byte_progress(enabled: bool = True) -> Iterator[Callable[[Path, int], Callab
         yield start
 
 
+@contextmanager
+def notes_at_verbose(name: str) -> Iterator[None]:
+    """Inside, the ``name`` loggers pass only warnings unless --verbose was given: `ingest`
+    prints one line per file, and a reader's notes (breakdown rows not stored, a side table
+    read) are details for ``-v``, not more lines per file."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     from rich.logging import RichHandler

@@ -17,6 +17,7 @@ from transship.cli.common import (
     emit_json,
     err_console,
     handle_errors,
+    notes_at_verbose,
     open_store,
     print_table,
     say,
@@ -85,7 +86,11 @@ def ingest(
     missing = [p for p in paths if not p.exists()]
     if missing and len(missing) == len(paths):  # nothing to read: leave the store alone
         raise NotFound(f"no such file or folder: {missing[0]}")
-    with open_store(db) as store, byte_progress(not json_out) as progress:
+    with (
+        open_store(db) as store,
+        byte_progress(not json_out) as progress,
+        notes_at_verbose("transship.ingest"),
+    ):
         results = ingest_paths(
             store,
             paths,

@@ -54,9 +54,10 @@ def _print(report: DemoReport) -> None:
     out_console.rule(Text("transship demo: Serbia 2025", style="bold"))
     say(f"store: {report.store}", err=False)
     heading("What the store holds", " (rows; SIMULATED rows counted apart)")
+    width = max((len(row["table"]) for row in report.tables), default=0)
     for row in report.tables:
         sim = f"  ({row['simulated']:,} SIMULATED)" if row.get("simulated") else ""
-        say(f"  {row['table']:<22} {row['rows']:>10,}{sim}", err=False)
+        say(f"  {row['table']:<{width}} {row['rows']:>10,}{sim}", err=False)
     for section in report.sections:
         heading(section["title"])
         for line in section["lines"]:
