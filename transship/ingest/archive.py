@@ -448,8 +448,10 @@ class _Bounded(io.RawIOBase):
         return len(data)
 
     def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
         try:
-            data = self._inner.read(size if size is not None and size >= 0 else CHUNK)
+            data = self._inner.read(size)
         except (EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
             raise SourceFormatError(self._where, f"damaged archive: {exc}") from exc
         self.count += len(data)

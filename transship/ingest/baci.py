@@ -85,7 +85,8 @@ EDITIONS = {
 }
 _EDITION_IN_NAME = re.compile(r"(?<![A-Za-z0-9])HS(\d{2})(?!\d)", re.IGNORECASE)
 _VERSION_IN_NAME = re.compile(r"V(\d{6})", re.IGNORECASE)
-_SIDE_TABLES = re.compile(r"^(country|product)_codes(_V\d+)?\.csv$", re.IGNORECASE)
+#: A release's code tables: ``country_codes_V202401.csv``, ``product_codes_HS17_V202401.csv``.
+_SIDE_TABLES = re.compile(r"^(country|product)_codes(_HS\d{2})?(_V\d+)?\.csv$", re.IGNORECASE)
 
 
 def classification_from_name(name: str) -> str | None:

@@ -97,10 +97,14 @@ def _member_skip(source: Source, format: str | None) -> str | None:
     if format:
         return None
     try:
+        head = read_head(source)
+    except SourceFormatError:
+        return None  # damaged or too big: not skipped, it fails as a file would
+    try:
         cls = sniff(source)
     except SourceFormatError as exc:
         return f"not data: {exc.reason}"
-    return cls.companion(source.logical, read_head(source))
+    return cls.companion(source.logical, head)
 
 
 def ingest_paths(
