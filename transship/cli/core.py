@@ -123,6 +123,9 @@ def _ingest_line(r: IngestResult, db: Path | None) -> str:
         if r.rows_rejected
         else ""
     )
+    if r.rows_superseded:  # a revised release replaced rows of earlier runs
+        runs = ", ".join(map(str, r.supersedes))
+        note += f", {r.rows_superseded:,} rows of run{'s' if len(r.supersedes) > 1 else ''} {runs} superseded"
     return f"{r.file}: {r.rows_loaded:,} rows loaded{note} [{r.format}, run {r.run_id}]"
 
 
