@@ -290,3 +290,26 @@ def test_source_open_streams(shared_data: Path, tmp_path: Path) -> None:
     with src.open(seen.append) as f:
         assert f.read() == raw
     assert sum(seen) == path.stat().st_size  # progress counts the bytes on disk
+
+
+def test_cli_reads_a_zip_and_a_member(shared_data: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from transship.cli.app import app
+
+    path = tmp_path / "bundle.zip"
+    _bundle(shared_data, path)
+    db = tmp_path / "cli.duckdb"
+    runner = CliRunner()
+    one = runner.invoke(app, ["ingest", "--db", str(db), str(path / "caat" / "consult.csv")])
+    assert one.exit_code == 0, one.output
+    every = runner.invoke(app, ["ingest", "--db", str(db), "--json", str(path)])
+    assert every.exit_code == 0, every.output
+    with connect(db, read_only=True) as store:
+        members = {r[0] for r in store.fetchall("SELECT member FROM sources")}
+    assert members == {
+        "caat/consult.csv",
+        "comtrade/comtrade_wood_hs44_2017.csv",
+        "comtrade/comtrade_oil_hs27_2017.csv",
+        "trade_register_1995_2025.csv",
+    }

@@ -24,6 +24,7 @@ from transship.cli.common import (
     usage_error,
 )
 from transship.exc import InvalidInput, NotFound
+from transship.ingest import archive
 from transship.ingest.pipeline import IngestResult, ingest_paths
 from transship.ingest.registry import readers
 from transship.report.export import EXPORT_FORMATS, export_table
@@ -83,7 +84,7 @@ def ingest(
         usage_error(f"unknown format {format!r}; known: {', '.join(sorted(readers()))}", "--format")
     if max_reject_share is not None and not 0.0 <= max_reject_share <= 1.0:
         usage_error(f"must be from 0 to 1, not {max_reject_share}", "--max-reject-share")
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not archive.exists(p)]  # archive.zip/member exists too
     if missing and len(missing) == len(paths):  # nothing to read: leave the store alone
         raise NotFound(f"no such file or folder: {missing[0]}")
     with (

@@ -227,6 +227,17 @@ def locate(path: Path) -> Source:
     raise SourceFormatError(path, "no such file")
 
 
+def exists(path: Path) -> bool:
+    """A file or folder, or a member of a zip file (``archive.zip/member``)."""
+    if path.exists():
+        return True
+    try:
+        locate(path)
+    except SourceFormatError:
+        return False
+    return True
+
+
 def expand(path: Path) -> list[Path]:
     """A zip file as the paths of its members (``archive.zip/member``); anything else as is."""
     if is_zip(path):
@@ -548,6 +559,7 @@ __all__ = [
     "CountingReader",
     "Source",
     "content_sha256",
+    "exists",
     "expand",
     "file_sha256",
     "is_gzip",
