@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from transship.cli import common
 from transship.cli.app import app
+from transship.cli.docgen import ROOT
 
 runner = CliRunner()
 SIPRI = "sipri-trade-register/trade_register_1995_2025.csv"
@@ -131,3 +132,11 @@ def test_ingest_prints_one_line_per_file(tmp_path: Path, fixtures: Path, shared_
     assert len(lines) == 2, r.stderr
     assert all("rows loaded" in line for line in lines)
     assert "migration" not in r.stderr
+
+
+def test_simulate_output_folder_with_markup(tmp_path: Path) -> None:
+    out = tmp_path / "sim[" / "bold]"  # ".../sim[/bold]" in every message naming the folder
+    case = ROOT / "cases" / "serbia-2025"
+    r = runner.invoke(app, ["simulate", str(case), "--out", str(out), "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    assert f"transshipevaluate{out}" in "".join(r.stderr.split())

@@ -96,7 +96,8 @@ def simulate_cmd(
         f"{c['shipments']:,} shipments ({c['diverted_shipments']:,} diverted), "
         f"{c['certificates']:,} certificates "
         f"({c['false_certificates']:,} false). Ingest with `transship ingest {out}/data`; "
-        f"score detection with `transship evaluate {out}`."
+        f"score detection with `transship evaluate {out}`.",
+        markup=False,
     )
 
 
@@ -136,4 +137,4 @@ def evaluate_cmd(
         return
     print_table(format_rows(rows), title="Detection on SIMULATED data against truth.jsonl")
     for line in stage_notes(rows):
-        err_console.print(line, highlight=False)
+        err_console.print(line, highlight=False, markup=False)
