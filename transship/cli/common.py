@@ -330,13 +330,24 @@ def notes_at_verbose(name: str) -> Iterator[None]:
         logger.setLevel(level)
 
 
+class _OneLineHandler(logging.Handler):
+    """Log records as one plain line each on stderr (``warning: ...``), like every other
+    message: no level column, no wrapping, no markup, control characters escaped."""
+
+    PREFIX = {logging.DEBUG: "debug: ", logging.INFO: "", logging.WARNING: "warning: "}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = one_line(self.format(record))
+            prefix = self.PREFIX.get(record.levelno, "error: ")
+            style = "yellow" if record.levelno == logging.WARNING else None
+            text = Text(prefix, style=style or "")
+            text.append(message)
+            err_console.print(text, soft_wrap=True, highlight=False)
+        except Exception:  # logging must never take a command down
+            self.handleError(record)
+
+
 def setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    from rich.logging import RichHandler
-
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False, show_time=False)],
-        force=True,
-    )
+    logging.basicConfig(level=level, format="%(message)s", handlers=[_OneLineHandler()], force=True)
