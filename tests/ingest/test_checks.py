@@ -340,3 +340,108 @@ def test_own_json_refuses_impossible_values(
         "SELECT count(*) FROM licences WHERE isinf(value) OR isnan(value) OR quantity < 0"
     )
     assert bad == [(0,)]
+
+
+# -- hostile structure (issue 10, point 4): one deep or huge record is one reject -------------
+DEEP = "[" * 100_000 + "]" * 100_000  # crashed every JSON reader with RecursionError
+DECODABLE = "[" * 100 + "]" * 100  # decodes, but deeper than the bound (64)
+TOO_DEEP = "JSON nested deeper than 64 levels (TRANSSHIP_MAX_JSON_DEPTH)"
+TOO_LONG = "field longer than 2,097,152 characters (TRANSSHIP_MAX_FIELD_BYTES)"
+
+
+def _rejects(store: Store, run_id: int | None) -> list[tuple[int, str | None, str]]:
+    return store.fetchall(
+        'SELECT line, "column", reason FROM rejects WHERE run_id = ? ORDER BY line', [run_id]
+    )
+
+
+@pytest.mark.parametrize("deep", [DEEP, DECODABLE], ids=["100000", "100"])
+def test_ftm_deep_line_is_one_reject(
+    shared_data: Path, tmp_path: Path, store: Store, deep: str
+) -> None:
+    lines = _first_lines(shared_data / "opensanctions-ftm-fixtures/zala_entities.ftm.jsonl", 10)
+    lines[3] = deep + "\n"
+    lines[6] = lines[6].replace('"properties": {', '"properties": {"notes": ' + deep + ", ", 1)
+    result = ingest_file(store, _write(tmp_path, "zala.ftm.jsonl", lines), format="ftm")
+    assert _rejects(store, result.run_id)[0] == (4, None, TOO_DEEP)
+    assert store.count("entities") == 10 - len(_rejects(store, result.run_id))
+
+
+@pytest.mark.parametrize("deep", [DEEP, DECODABLE], ids=["100000", "100"])
+def test_comtrade_json_deep_record_is_one_reject(
+    fixtures: Path, tmp_path: Path, store: Store, deep: str
+) -> None:
+    lines = (fixtures / "comtrade_plus_9306.json").read_text(encoding="utf-8").splitlines(True)
+    assert lines[3].lstrip().startswith('{"typeCode"') and lines[3].rstrip().endswith(",")
+    lines[3] = "  " + deep + ",\n"  # a record that is no object, too deep to decode
+    lines[5] = lines[5].replace('"cmdCode": "9306"', f'"cmdCode": {deep}', 1)  # a deep value
+    assert deep in lines[5]
+    path = _write(tmp_path, "plus.json", lines)
+    baseline = ingest_file(store, fixtures / "comtrade_plus_9306.json")
+    stored = {r[0] for r in store.fetchall("SELECT line FROM trade_flows")}
+    result = ingest_file(store, path, format="comtrade-plus-json", as_new=True)
+    assert _rejects(store, result.run_id)[:2] == [(4, None, TOO_DEEP), (6, None, TOO_DEEP)]
+    assert result.rows_loaded == baseline.rows_loaded - len(stored & {4, 6})
+
+
+@pytest.mark.parametrize("deep", [DEEP, DECODABLE], ids=["100000", "100"])
+def test_own_json_deep_records_are_one_reject_each(
+    fixtures: Path, tmp_path: Path, store: Store, deep: str
+) -> None:
+    # a JSON list over many lines: the deep item is line 25 (a new item before BG-2022-312)
+    text = (fixtures / "licences.json").read_text(encoding="utf-8").splitlines(True)
+    assert text[24].strip() == "{" and '"BG-2022-312"' in text[25]
+    text.insert(24, "  " + deep + ",\n")
+    baseline = ingest_file(store, fixtures / "licences.json")
+    result = ingest_file(store, _write(tmp_path, "licences.json", text), format="licences")
+    assert (25, None, TOO_DEEP) in _rejects(store, result.run_id)
+    assert result.rows_rejected == baseline.rows_rejected + 1
+    assert result.rows_loaded == baseline.rows_loaded
+    # JSON lines: the deep line is its own reject, the first line included
+    lines = (fixtures / "shipments.jsonl").read_text(encoding="utf-8").splitlines(True)
+    lines[0] = '{"shipment_id": "S-1", "notes": ' + deep + "}\n"
+    lines.append('{"shipment_id": "S-5", "direction": "export", "notes": ' + deep + "}\n")
+    before = ingest_file(store, fixtures / "shipments.jsonl")
+    old = {r[0] for r in _rejects(store, before.run_id)}  # the fixture's own rejects
+    path = _write(tmp_path, "shipments.jsonl", lines)
+    result = ingest_file(store, path, format="shipments", as_new=True)
+    got = _rejects(store, result.run_id)
+    assert [r for r in got if r[0] not in old] == [(1, None, TOO_DEEP), (5, None, TOO_DEEP)]
+    assert result.rows_loaded == before.rows_loaded - 1
+
+
+def test_own_csv_field_over_the_limit_is_one_reject(
+    fixtures: Path, tmp_path: Path, store: Store
+) -> None:
+    """A field over 128 KiB crashed the own-format CSV readers with ``_csv.Error``; one over
+    TRANSSHIP_MAX_FIELD_BYTES (2 MiB) is one reject now, one under it loads."""
+    lines = (fixtures / "licences.csv").read_text(encoding="utf-8").splitlines(True)
+    baseline = ingest_file(store, fixtures / "licences.csv")
+    lines[2] = lines[2].replace("Primer Arms d.o.o.", "x" * (3 << 20), 1)  # line 3
+    lines[1] = lines[1].replace("Primer Arms d.o.o.", "y" * (200 << 10), 1)  # 200 KiB: fine
+    result = ingest_file(store, _write(tmp_path, "licences.csv", lines), format="licences")
+    assert _rejects(store, result.run_id)[0] == (3, None, TOO_LONG)
+    assert result.rows_loaded == baseline.rows_loaded - 1
+    assert store.fetchall(
+        "SELECT line, length(exporter) FROM licences WHERE run_id = ? AND line = 2",
+        [result.run_id],
+    ) == [(2, 200 << 10)]
+    later = store.fetchall(
+        "SELECT min(line) FROM licences WHERE run_id = ? AND line > 3", [result.run_id]
+    )
+    assert later == [(4,)]  # the lines after it keep their numbers
+
+
+def test_text_readers_field_over_the_limit_is_one_reject(
+    shared_data: Path, tmp_path: Path, store: Store
+) -> None:
+    lines = _first_lines(shared_data / REGISTER, 20)
+    lines[13] = lines[13].replace(",Algeria,", ",Algeria" + "z" * (3 << 20) + ",", 1)
+    result = ingest_file(store, _write(tmp_path, "r.csv", lines), format="sipri-register")
+    assert _rejects(store, result.run_id) == [(14, None, TOO_LONG)]
+    assert result.rows_loaded == 7
+    mission = _first_lines(shared_data / "caat-eu-arms-exports/mission.csv", 30)
+    row = next(i for i, line in enumerate(mission) if line.count(",") == 6 and i > 2)
+    mission[row] = mission[row].rstrip("\r\n") + "w" * (3 << 20) + "\n"
+    result = ingest_file(store, _write(tmp_path, "mission.csv", mission), format="coarm-mission")
+    assert (row + 1, None, TOO_LONG) in _rejects(store, result.run_id)

@@ -28,6 +28,7 @@ instead of a ``RecursionError`` or a ``_csv.Error`` traceback.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from datetime import date
 from typing import Any
@@ -164,6 +165,33 @@ def line_too_long_reason(limit: int) -> str:
     return f"line longer than {limit:,} bytes (TRANSSHIP_MAX_FIELD_BYTES)"
 
 
+class JsonTooDeep(ValueError):
+    """A JSON text or value nested deeper than ``TRANSSHIP_MAX_JSON_DEPTH``; its message is
+    the reject's reason."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__(too_deep_reason(limit))
+
+
+def loads(text: str, **options: Any) -> Any:
+    """``json.loads`` within the depth bound: ``JsonTooDeep`` for a value nested deeper than
+    ``TRANSSHIP_MAX_JSON_DEPTH`` (the decoder's own ``RecursionError`` near 1,000 levels
+    included), ``json.JSONDecodeError`` for text that is not JSON, as before."""
+    try:
+        value = json.loads(text, **options)
+    except RecursionError:
+        raise JsonTooDeep() from None
+    check_depth(value)
+    return value
+
+
+def check_depth(value: Any) -> None:
+    """``JsonTooDeep`` when a decoded value is nested deeper than the bound."""
+    limit = max_json_depth()
+    if isinstance(value, dict | list) and json_depth(value) > limit:
+        raise JsonTooDeep(limit)
+
+
 def json_depth(value: Any) -> int:
     """Nesting depth of a decoded JSON value (a scalar is 0, ``[]`` and ``{}`` are 1).
 
@@ -240,6 +268,9 @@ __all__ = [
     "amount_masks",
     "amount_problem",
     "amount_reason",
+    "check_depth",
+    "loads",
+    "JsonTooDeep",
     "csv_field_limit",
     "json_depth",
     "json_value_end",

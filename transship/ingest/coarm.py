@@ -356,6 +356,9 @@ def _fixed_width_items(
     places = _Places()
     good = 0
     for rec in csv_records(ctx.path, lines, first):
+        if isinstance(rec, Reject):
+            yield rec  # a field over TRANSSHIP_MAX_FIELD_BYTES
+            continue
         f = rec.fields
         if not any(c.strip() for c in f):
             continue
@@ -420,6 +423,9 @@ class CoarmExportReader(Reader):
         places = _Places()
         seen_data = False
         for rec in csv_records(ctx.path, lines, first, delimiter=";", skipinitialspace=True):
+            if isinstance(rec, Reject):
+                yield rec  # a field over TRANSSHIP_MAX_FIELD_BYTES
+                continue
             f = [c.strip() for c in rec.fields]
             if not any(f):
                 continue

@@ -1254,6 +1254,13 @@ class ComtradePlusJsonReader(Reader):
             nonlocal dropped
             assert header is not None
             table = _records_table(pending, header)
+            if table is None:
+                # A record holds arrays or objects (the fast conversion refused it): one
+                # nested deeper than the bound is a reject, the others are read as text.
+                yield from _deep_records(pending)
+                if not pending:
+                    return
+                table = _records_text(pending, header)
             lines = np.array([p[0] for p in pending], dtype=np.int64)
             subs = np.array([p[1] for p in pending], dtype=np.int64)
             keep, n_dropped = _plus_keep(table)
@@ -1274,7 +1281,15 @@ class ComtradePlusJsonReader(Reader):
 
         for line, sub, record in stream:
             ctx.simulated = ctx.simulated or stream.simulated
+            if record is TOO_DEEP:
+                yield Reject(line, None, plausible.too_deep_reason(), None)
+                continue
             if not isinstance(record, dict):
+                try:
+                    plausible.check_depth(record)
+                except plausible.JsonTooDeep as exc:
+                    yield Reject(line, None, str(exc), None)
+                    continue
                 yield Reject(line, None, "record is not a JSON object", json.dumps(record)[:2000])
                 continue
             if header is None:
@@ -1295,15 +1310,38 @@ class ComtradePlusJsonReader(Reader):
         _log_dropped(ctx.path, dropped)
 
 
-def _records_table(pending: list[tuple[int, int, dict[str, Any]]], header: list[str]) -> pa.Table:
-    """Record dicts -> text columns (numbers keep their JSON spelling, see JsonRecords)."""
+def _records_table(
+    pending: list[tuple[int, int, dict[str, Any]]], header: list[str]
+) -> pa.Table | None:
+    """Record dicts -> text columns (numbers keep their JSON spelling, see JsonRecords), in
+    C++; None when a value is not a string or null (then see ``_records_text``)."""
     records = [rec for _, _, rec in pending]
-    try:  # the usual case: strings (numbers arrive as their text) and nulls, in C++
+    try:  # the usual case: strings (numbers arrive as their text) and nulls
         return pa.Table.from_pylist(records, schema=pa.schema([(f, pa.string()) for f in header]))
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        pass
+        return None
+
+
+def _records_text(pending: list[tuple[int, int, dict[str, Any]]], header: list[str]) -> pa.Table:
+    """Record dicts -> text columns, any value as its text (booleans, arrays, objects)."""
+    records = [rec for _, _, rec in pending]
     cols = {f: pa.array([_text(rec.get(f)) for rec in records], pa.string()) for f in header}
     return pa.table(cols)
+
+
+def _deep_records(pending: list[tuple[int, int, dict[str, Any]]]) -> Iterator[Reject]:
+    """Rejects for the records nested deeper than ``TRANSSHIP_MAX_JSON_DEPTH``, removed from
+    ``pending`` (their text would not even print: ``repr`` recurses too)."""
+    limit = plausible.max_json_depth()
+    deep = [i for i, (_, _, rec) in enumerate(pending) if plausible.json_depth(rec) > limit]
+    for i in deep:
+        yield Reject(pending[i][0], None, plausible.too_deep_reason(limit), None)
+    for i in reversed(deep):
+        del pending[i]
+
+
+#: What ``JsonRecords`` yields for a record too deep for the decoder (stepped over).
+TOO_DEEP = object()
 
 
 def _text(value: Any) -> str | None:
@@ -1396,6 +1434,8 @@ class JsonRecords:
         while True:
             try:
                 value, end = self._decoder.raw_decode(self._buf, self._pos)
+            except RecursionError:
+                return self._step_over()
             except json.JSONDecodeError as exc:
                 if len(self._buf) - self._pos > MAX_JSON_RECORD:
                     self._fail(f"bad JSON ({exc.msg}) or a record over {MAX_JSON_RECORD >> 20} MiB")
@@ -1408,6 +1448,17 @@ class JsonRecords:
                     continue
                 self._advance(end)
                 return value
+
+    def _step_over(self) -> object:
+        """Skip a value the decoder refused for its depth (matching brackets, outside
+        strings; reading on as needed) and return ``TOO_DEEP``: one record, one reject."""
+        while True:
+            end = plausible.json_value_end(self._buf, self._pos)
+            if end is not None:
+                self._advance(end)
+                return TOO_DEEP
+            if len(self._buf) - self._pos > MAX_JSON_RECORD or not self._more():
+                self._fail(plausible.too_deep_reason())
 
     def _fail(self, reason: str) -> None:
         raise SourceFormatError(self.ctx.path, reason, line=self._line)

@@ -40,6 +40,7 @@ from typing import Any, ClassVar, cast
 
 import pyarrow as pa
 
+from transship.ingest import checks
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
 
 log = logging.getLogger(__name__)
@@ -299,7 +300,10 @@ class FtmReader(Reader):
             if not stripped:
                 continue
             try:
-                data = json.loads(stripped)
+                data = checks.loads(stripped)
+            except checks.JsonTooDeep as exc:
+                yield Reject(line_no, None, str(exc), stripped[:2000])
+                continue
             except json.JSONDecodeError as exc:
                 yield Reject(
                     line_no, None, f"not valid JSON: {exc.msg} at column {exc.colno}", stripped

@@ -34,6 +34,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -592,8 +593,15 @@ class OwnFormatReader(Reader):
         if not header_text.strip():
             raise SourceFormatError(ctx.path, "no CSV header", line=offset + 1)
         delimiter = max((",", ";", "\t"), key=header_text.count)
-        header = [h.strip().lower() for h in next(csv.reader([header_text], delimiter=delimiter))]
         header_line = offset + 1
+        limit = checks.csv_field_limit()
+        try:
+            names = next(csv.reader([header_text], delimiter=delimiter))
+        except csv.Error as exc:
+            raise SourceFormatError(
+                ctx.path, f"unreadable CSV header: {exc}", line=header_line
+            ) from exc
+        header = [h.strip().lower() for h in names]
         if self.key not in header:
             raise SourceFormatError(
                 ctx.path,
@@ -616,8 +624,21 @@ class OwnFormatReader(Reader):
             )
         reader = csv.reader(text, delimiter=delimiter)
         consumed = header_line
-        for cells in reader:
+        while True:
             line = consumed + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # A field over TRANSSHIP_MAX_FIELD_BYTES: the csv module stops in the middle
+                # of its line and reads on from the next one. One record, one reject.
+                consumed = header_line + reader.line_num
+                if not checks.is_field_limit_error(exc):
+                    raise SourceFormatError(ctx.path, f"unreadable CSV: {exc}", line=line) from exc
+                reason = checks.field_too_long_reason(limit)
+                yield line, Reject(line, None, reason, None), None, True
+                continue
             consumed = header_line + reader.line_num
             if not cells or all(not c.strip() for c in cells):
                 continue
@@ -638,7 +659,11 @@ class OwnFormatReader(Reader):
         first_line = text.readline()
         if first_line.lstrip().startswith("{"):
             try:
-                first = json.loads(first_line)
+                first = checks.loads(first_line)
+            except checks.JsonTooDeep:
+                # JSON lines when the (too deep) value ends on its line: one reject, go on.
+                end = checks.json_value_end(first_line, 0)
+                first = {} if end is not None and not first_line[end:].strip() else None
             except json.JSONDecodeError:
                 first = None
             if isinstance(first, dict) and not _is_wrapper(first):
@@ -647,11 +672,18 @@ class OwnFormatReader(Reader):
         whole = first_line + text.read()
         try:
             doc = json.loads(whole)
+        except RecursionError:
+            # Too deep for the decoder somewhere: find the records without decoding it
+            # whole; the deep record becomes a reject (``_array_items``).
+            doc = _deep_document(ctx.path, whole)
         except json.JSONDecodeError as exc:
             raise SourceFormatError(
                 ctx.path, f"not valid JSON: {exc.msg}", line=exc.lineno
             ) from exc
-        if isinstance(doc, dict) and _is_wrapper(doc):
+        if isinstance(doc, _Deep):
+            ctx.simulated = ctx.simulated or doc.simulated
+            start = doc.start
+        elif isinstance(doc, dict) and _is_wrapper(doc):
             if doc.get("simulated") is True:
                 ctx.simulated = True
             key = next(k for k in WRAPPER_KEYS if isinstance(doc.get(k), list))
@@ -667,7 +699,15 @@ class OwnFormatReader(Reader):
             raise SourceFormatError(
                 ctx.path, "JSON must be an object, a list of objects or JSON lines"
             )
-        for line, item in _array_items(whole, start):
+        for line, item in _array_items(ctx.path, whole, start):
+            if isinstance(item, Reject):
+                yield line, item, None, False
+                continue
+            try:
+                checks.check_depth(item)
+            except checks.JsonTooDeep as exc:
+                yield line, Reject(line, None, str(exc), None), None, False
+                continue
             if not isinstance(item, dict):
                 yield (
                     line,
@@ -691,7 +731,10 @@ class OwnFormatReader(Reader):
             if not stripped:
                 continue
             try:
-                item = json.loads(stripped)
+                item = checks.loads(stripped)
+            except checks.JsonTooDeep as exc:
+                yield line_no, Reject(line_no, None, str(exc), stripped[:2000]), stripped, False
+                continue
             except json.JSONDecodeError as exc:
                 yield (
                     line_no,
@@ -722,8 +765,39 @@ def _header_names(line: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter))
 
 
-def _array_items(text: str, start: int) -> Iterator[tuple[int, Any]]:
-    """Items of the JSON array opening at ``text[start]``, each with its 1-based line."""
+@dataclass(frozen=True, slots=True)
+class _Deep:
+    """A JSON document too deep to decode whole: where its records start, and whether it
+    says it is simulated (both found in the text)."""
+
+    start: int
+    simulated: bool
+
+
+_WRAPPED = re.compile(r'"(?:' + "|".join(WRAPPER_KEYS) + r')"\s*:\s*\[')
+_SIMULATED = re.compile(r'"simulated"\s*:\s*true')
+
+
+def _deep_document(path: Path, whole: str) -> _Deep:
+    """The records' array of a document the decoder refused for its depth: a list, or an
+    object wrapping one (``"records"``/``"data"``); else a ``SourceFormatError``."""
+    text = whole.lstrip("\ufeff \t\r\n")
+    offset = len(whole) - len(text)
+    end = checks.json_value_end(whole, offset)
+    if end is None or whole[end:].strip():
+        line = whole.count("\n", 0, end) + 1 if end is not None else 1
+        raise SourceFormatError(path, "not valid JSON: one value expected", line=line)
+    if text.startswith("["):
+        return _Deep(offset, False)
+    match = _WRAPPED.search(whole) if text.startswith("{") else None
+    if match is None:
+        raise SourceFormatError(path, checks.too_deep_reason(), line=1)
+    return _Deep(match.end() - 1, bool(_SIMULATED.search(whole, 0, match.start())))
+
+
+def _array_items(path: Path, text: str, start: int) -> Iterator[tuple[int, Any]]:
+    """Items of the JSON array opening at ``text[start]``, each with its 1-based line. An
+    item too deep for the decoder is stepped over and given as a ``Reject``."""
     decoder = json.JSONDecoder()
     pos = start + 1
     line = text.count("\n", 0, pos) + 1
@@ -736,8 +810,18 @@ def _array_items(text: str, start: int) -> Iterator[tuple[int, Any]]:
             return
         line += text.count("\n", counted, pos)
         counted = pos
-        item, pos = decoder.raw_decode(text, pos)
-        yield line, item
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except RecursionError:
+            end = checks.json_value_end(text, pos)
+            if end is None:
+                raise SourceFormatError(path, checks.too_deep_reason(), line=line) from None
+            yield line, Reject(line, None, checks.too_deep_reason(), text[pos : pos + 2000])
+            pos = end
+        except json.JSONDecodeError as exc:
+            raise SourceFormatError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from exc
+        else:
+            yield line, item
         while pos < n and text[pos] in " \t\r\n":
             pos += 1
         if pos < n and text[pos] == ",":

@@ -301,6 +301,9 @@ class SipriRegisterReader(Reader):
         spec = self._column_spec(ctx.path, layout, header)
         width = len(header.fields)
         for rec in records:
+            if isinstance(rec, Reject):
+                yield rec  # a field over TRANSSHIP_MAX_FIELD_BYTES
+                continue
             fields = rec.fields
             if not any(f.strip().strip(";") for f in fields):
                 continue  # blank line or a line of separators
@@ -323,8 +326,12 @@ class SipriRegisterReader(Reader):
             yield row
 
     @staticmethod
-    def _find_header(path: Path, records: Iterator[Record]) -> tuple[str, Record]:
+    def _find_header(path: Path, records: Iterator[Record | Reject]) -> tuple[str, Record]:
         for i, rec in enumerate(records):
+            if isinstance(rec, Reject):
+                if i >= HEADER_SEARCH_LINES:
+                    break
+                continue  # an oversized preamble line: not the header
             layout = _is_register_header(rec.fields)
             if layout is not None:
                 return layout, rec
@@ -487,6 +494,10 @@ class SipriTivWideReader(Reader):
         direction = country = None
         header: Record | None = None
         for i, rec in enumerate(records):
+            if isinstance(rec, Reject):
+                if i > 40:
+                    break
+                continue  # an oversized preamble line: neither title nor header
             cell = rec.fields[0] if rec.fields else ""
             m = _TITLE.match(cell)
             if m and country is None:
@@ -518,6 +529,9 @@ class SipriTivWideReader(Reader):
             else ("recipient", "supplier")
         )
         for rec in records:
+            if isinstance(rec, Reject):
+                yield rec  # a field over TRANSSHIP_MAX_FIELD_BYTES
+                continue
             fields = rec.fields
             if not fields or not fields[0].strip():
                 continue  # blank separator rows
@@ -596,6 +610,8 @@ class SipriTivTidyReader(Reader):
         header = next(records, None)
         if header is None:
             raise SourceFormatError(ctx.path, "file is empty")
+        if isinstance(header, Reject):
+            raise SourceFormatError(ctx.path, header.reason, line=header.line)
         cols = [c.strip().lower() for c in header.fields]
         missing = [c for c in self.REQUIRED if c not in cols]
         if missing:
@@ -604,6 +620,9 @@ class SipriTivTidyReader(Reader):
             )
         idx = {c: cols.index(c) for c in self.REQUIRED}
         for rec in records:
+            if isinstance(rec, Reject):
+                yield rec  # a field over TRANSSHIP_MAX_FIELD_BYTES
+                continue
             f = rec.fields
             if not any(x.strip() for x in f):
                 continue

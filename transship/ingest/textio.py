@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from transship.exc import SourceFormatError
+from transship.ingest import checks
 from transship.ingest.base import SIMULATED_MARKER, ReadContext, Reject, Rows
 
 
@@ -101,12 +102,19 @@ class Record:
     raw: str
 
 
-def csv_records(path: Path, lines: Iterable[str], first_line: int, **fmt: Any) -> Iterator[Record]:
+def csv_records(
+    path: Path, lines: Iterable[str], first_line: int, **fmt: Any
+) -> Iterator[Record | Reject]:
     """CSV records with the physical line each one *starts* on.
 
     Quoted fields may hold newlines (CAAT's mission.csv does), so counting records is not
     counting lines: the csv module reads from a counting iterator instead.
+
+    A field longer than ``TRANSSHIP_MAX_FIELD_BYTES`` (the csv module's field limit, set
+    here) comes as a ``Reject`` of its record, and reading goes on with the next line: one
+    hostile field is one reject, not a failed file. Readers pass such rejects on.
     """
+    limit = checks.csv_field_limit()
     tracker = _LineTracker(lines, first_line)
     reader = csv.reader(tracker, **fmt)
     while True:
@@ -117,7 +125,12 @@ def csv_records(path: Path, lines: Iterable[str], first_line: int, **fmt: Any) -
         except StopIteration:
             return
         except csv.Error as exc:
-            raise SourceFormatError(path, f"unreadable CSV: {exc}", line=start) from exc
+            if not checks.is_field_limit_error(exc):
+                raise SourceFormatError(path, f"unreadable CSV: {exc}", line=start) from exc
+            raw = "".join(tracker.buffer)[:2000]
+            tracker.buffer.clear()
+            yield Reject(start, None, checks.field_too_long_reason(limit), raw)
+            continue
         raw = "".join(tracker.buffer).rstrip("\r\n")
         yield Record(start, fields, raw)
 
