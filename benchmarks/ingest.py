@@ -312,13 +312,19 @@ def generate(path: Path, rows: int, codes: list[int], seed: int = SEED) -> None:
     chapters = rng.integers(1, 98, 5000)
     hs6 = np.unique(chapters * 10_000 + rng.integers(100, 10_000, 5000))
     country = np.asarray(codes, dtype=np.int32)
+    # Distinct (i, j, k) flows, in BACI's order: a key repeated within a file is a reject
+    # (docs/store.md, Revisions), and BACI never repeats one.
+    nc, nk = len(country), len(hs6)
+    if rows > nc * nc * nk:
+        raise SystemExit(f"at most {nc * nc * nk:,} distinct flows with these codes")
+    flows = np.sort(rng.choice(nc * nc * nk, size=rows, replace=False))
     opts = pacsv.WriteOptions(include_header=False, quoting_style="none")
     with open(path, "wb") as f:
         f.write(b"t,i,j,k,v,q\n")
         done = 0
         while done < rows:
             n = min(CHUNK, rows - done)
-            exporter = np.sort(rng.choice(country, n))
+            flat = flows[done : done + n]
             value = np.maximum(np.round(rng.lognormal(2.0, 2.5, n), 3), 0.001)
             qty = np.maximum(np.round(rng.lognormal(1.0, 3.0, n), 3), 0.001)
             qty_text = pa.array(qty).cast(pa.string())
@@ -327,9 +333,9 @@ def generate(path: Path, rows: int, codes: list[int], seed: int = SEED) -> None:
             table = pa.table(
                 {
                     "t": pa.array(np.full(n, 2022, dtype=np.int32)),
-                    "i": pa.array(exporter),
-                    "j": pa.array(rng.choice(country, n)),
-                    "k": pa.array(rng.choice(hs6, n)),
+                    "i": pa.array(country[flat // (nc * nk)]),
+                    "j": pa.array(country[(flat // nk) % nc]),
+                    "k": pa.array(hs6[flat % nk]),
                     "v": pa.array(value),
                     "q": qty_text,
                 }

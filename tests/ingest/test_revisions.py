@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -28,6 +29,9 @@ REGISTER_ROW = (
     b"Second hand,0.25,0.1,1.2,No;"
 )
 OIL_2014 = "comtrade-hs2-oil-wood-sample/comtrade_oil_hs27_2014.csv"
+BACI_KEY_SCHEMA = pa.schema(
+    [("t", pa.int16()), ("i", pa.int32()), ("j", pa.int32()), ("k", pa.int32())]
+)
 
 
 def _revised(src: Path, dest: Path, old: bytes, new: bytes) -> Path:
@@ -316,3 +320,41 @@ def test_revised_ftm_file_keeps_history_in_entities(shared_data: Path, tmp_path:
             store, "SELECT count(*) FROM entities WHERE run_id = ?", [first.run_id]
         )
         assert _one(store, "SELECT count(DISTINCT run_id) FROM entities_current") == 1
+
+
+def test_key_order_sees_sorted_files_and_any_repeat() -> None:
+    """Sorted keys (BACI's order) need no duplicate check; an equal, lower or null key does."""
+    from transship.ingest.baci import BaciReader
+    from transship.ingest.revisions import KeyOrder
+
+    def batch(rows: list[tuple[int | None, int, int, int]]) -> pa.Table:
+        t, i, j, k = (list(c) for c in zip(*rows, strict=True))
+        return pa.table({"t": t, "i": i, "j": j, "k": k}, schema=BACI_KEY_SCHEMA)
+
+    order = KeyOrder(BaciReader())
+    order.see("baci_rows", batch([(2022, 4, 8, 10121), (2022, 4, 8, 10122), (2022, 4, 12, 1)]))
+    order.see("baci_rows", batch([(2022, 8, 4, 1)]))
+    assert order.ordered == {"baci_rows"}
+    for rows in (
+        [(2022, 8, 4, 1)],  # equal to the last key of the batch before
+        [(2022, 8, 4, 2), (2022, 8, 4, 2)],  # equal within a batch
+        [(2022, 9, 1, 5), (2022, 9, 1, 4)],  # lower
+        [(None, 9, 1, 5)],  # no key
+    ):
+        again = KeyOrder(BaciReader())
+        again.see("baci_rows", batch([(2022, 8, 4, 1)]))
+        again.see("baci_rows", batch(rows))
+        assert again.ordered == frozenset(), rows
+
+
+def test_sorted_baci_file_with_a_repeated_flow_still_rejects_it(tmp_path: Path) -> None:
+    path = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    rows = [f"2022,688,203,{100_000 + n},1.5,2" for n in range(50)]
+    rows.insert(10, rows[9])  # the same flow twice in a row, the file still sorted
+    path.write_text("t,i,j,k,v,q\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with connect(tmp_path / "s.duckdb") as store:
+        result = ingest_file(store, path)
+        assert (result.rows_loaded, result.rows_rejected) == (50, 1)
+        assert store.fetchall("SELECT line, reason FROM rejects") == [
+            (12, "duplicate key (t=2022, i=688, j=203, k=100009), first seen on line 11")
+        ]

@@ -26,7 +26,7 @@ from transship.ingest import archive
 from transship.ingest.archive import Source, content_sha256, locate
 from transship.ingest.base import ReadContext, Reader, Reject, Rows
 from transship.ingest.registry import get_reader, read_head, sniff
-from transship.ingest.revisions import revise
+from transship.ingest.revisions import KeyOrder, revise
 from transship.store import Store
 from transship.store.db import now
 
@@ -244,7 +244,7 @@ def ingest_file(
         with store.transaction():
             with store.single_thread():
                 tally = _load(store, reader, ctx, share)
-            revision = revise(store, reader, ctx, as_new=as_new)
+            revision = revise(store, reader, ctx, as_new=as_new, ordered=tally.ordered)
             loaded = tally.loaded - revision.removed
             rejected = tally.rejected + revision.duplicates
             merged = sorted([*tally.first, *revision.sample], key=lambda r: r.line or 0)
@@ -504,6 +504,8 @@ class _Tally:
     loaded: int = 0
     rejected: int = 0
     first: list[Reject] = field(default_factory=list)
+    #: Keyed tables whose rows came in strictly increasing key order (``revisions.KeyOrder``).
+    ordered: frozenset[str] = frozenset()
 
 
 def _load(store: Store, reader: Reader, ctx: ReadContext, share: float = 1.0) -> _Tally:
@@ -519,6 +521,7 @@ def _load_items(
     share: float = 1.0,
 ) -> _Tally:
     tally = _Tally()
+    order = KeyOrder(reader)
     pending: list[Reject] = []
     for item in items:
         if isinstance(item, Reject):
@@ -535,9 +538,11 @@ def _load_items(
             if seen >= SHARE_EARLY_ROWS and tally.rejected > share * (seen + ctx.batch_rows):
                 _check_share(ctx, tally.loaded, tally.rejected, share, tally.first, early=True)
         else:
+            order.see(item.table, item.data)
             stored = _append_rows(store, reader, ctx, item)
             tally.loaded += stored if item.facts else 0
     _flush_rejects(store, ctx, pending)
+    tally.ordered = order.ordered
     return tally
 
 

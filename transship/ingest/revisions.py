@@ -9,8 +9,10 @@ still leaves the store as it was:
 
 * **Duplicates**: a key repeated within the file is a reject ("duplicate key ... first seen on
   line N"); the first occurrence is kept, the later rows are deleted (``--strict``: an error).
-  One hash aggregate over the new rows finds whether there are any; only then does a window
-  query name them, so a clean file costs one aggregate.
+  While a file's rows arrive in strictly increasing key order (BACI files are sorted by
+  ``t, i, j, k``) no key can repeat, which :class:`KeyOrder` sees batch by batch for the cost
+  of a few comparisons; otherwise one hash aggregate over the new rows finds whether there are
+  any (about a fifth of a BACI load); only then does a window query name them.
 * **Supersede**: earlier rows of the same dataset with a unit the new file has are moved,
   unchanged, to ``<table>_superseded`` with ``superseded_by`` (migration 0005), so the fact
   tables show the latest value and ``statements_all`` keeps every version with its file and
@@ -24,6 +26,10 @@ each; moving the narrow rows costs one copy of what is stored, not twelve.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from transship.exc import SourceFormatError
 from transship.ingest.base import ReadContext, Reader, Reject
@@ -55,6 +61,58 @@ class Revision:
     supersedes: list[int] = field(default_factory=list)
 
 
+class KeyOrder:
+    """Watches each keyed table's rows as they are appended, in file order: while every key is
+    greater than the one before, the file has no repeated key and the duplicate check after
+    the load is skipped. A null in a key, or any step that is not an increase, ends it for
+    that table (the check then runs in SQL)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._key = dict(reader.natural_key)
+        self._last: dict[str, tuple[Any, ...]] = {}
+        self._broken: set[str] = set()
+
+    @property
+    def ordered(self) -> frozenset[str]:
+        """Tables whose rows so far came in strictly increasing key order."""
+        return frozenset(t for t in self._key if t not in self._broken)
+
+    def see(self, table: str, data: pa.Table) -> None:
+        key = self._key.get(table)
+        if key is None or table in self._broken or data.num_rows == 0:
+            return
+        if not _increasing(data, key, self._last.get(table)):
+            self._broken.add(table)
+            return
+        self._last[table] = tuple(data.column(c)[-1].as_py() for c in key)
+
+
+def _increasing(data: pa.Table, key: tuple[str, ...], before: tuple[Any, ...] | None) -> bool:
+    if any(c not in data.schema.names for c in key):
+        return False
+    cols = [data.column(c) for c in key]
+    first = tuple(c[0].as_py() for c in cols)
+    if None in first:
+        return False
+    if before is not None:
+        try:
+            if not before < first:
+                return False
+        except TypeError:  # a key column that changed type between batches
+            return False
+    n = data.num_rows
+    if n == 1:
+        return True
+    # Row r > row r-1 in the key's lexicographic order, column by column (nulls: not known).
+    greater: Any = pa.repeat(pa.scalar(False), n - 1)
+    equal: Any = pa.repeat(pa.scalar(True), n - 1)
+    for col in cols:
+        later, earlier = col.slice(1), col.slice(0, n - 1)
+        greater = pc.or_(greater, pc.and_(equal, pc.greater(later, earlier)))
+        equal = pc.and_(equal, pc.equal(later, earlier))
+    return bool(pc.all(greater, skip_nulls=False).as_py())
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -66,14 +124,21 @@ def _keyed(cols: tuple[str, ...], alias: str = "") -> str:
     return "NOT (" + " AND ".join(f"{prefix}{_q(c)} IS NULL" for c in cols) + ")"
 
 
-def revise(store: Store, reader: Reader, ctx: ReadContext, as_new: bool = False) -> Revision:
-    """Reject repeated keys of this run, then supersede earlier rows (unless ``as_new``)."""
+def revise(
+    store: Store,
+    reader: Reader,
+    ctx: ReadContext,
+    as_new: bool = False,
+    ordered: frozenset[str] = frozenset(),
+) -> Revision:
+    """Reject repeated keys of this run, then supersede earlier rows (unless ``as_new``).
+    ``ordered``: tables whose rows came in strictly increasing key order (no check needed)."""
     out = Revision()
     tables = sorted(set(reader.natural_key) | set(reader.revision_unit))
     for table in tables:
         storage = WRITES_TO.get(table, table)
         key = reader.natural_key.get(table)
-        if key:
+        if key and table not in ordered:
             unit = reader.revision_unit.get(table) or key
             _duplicates(store, ctx, storage, key, unit, out)
     if as_new:
