@@ -182,7 +182,7 @@ class Source:
     def tail(self, size: int = HEAD_BYTES) -> bytes:
         """The last ``size`` bytes of :meth:`open`: a seek for a plain file, one pass through
         the content otherwise (the only way to the end of a compressed stream)."""
-        if self.container is None and self.encoding is None:
+        if self.container is None and self.encoding in (None, "utf-8-sig"):
             with open(self.file, "rb") as f:
                 f.seek(0, io.SEEK_END)
                 f.seek(max(0, f.tell() - size))
