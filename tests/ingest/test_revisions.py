@@ -358,3 +358,17 @@ def test_sorted_baci_file_with_a_repeated_flow_still_rejects_it(tmp_path: Path) 
         assert store.fetchall("SELECT line, reason FROM rejects") == [
             (12, "duplicate key (t=2022, i=688, j=203, k=100009), first seen on line 11")
         ]
+
+
+def test_simulated_and_real_rows_never_supersede_each_other(fixtures: Path, tmp_path: Path) -> None:
+    simulated = fixtures / "licences_simulated.csv"
+    real = tmp_path / "licences.csv"  # the same licences without the SIMULATED marker
+    real.write_text(
+        "\n".join(simulated.read_text(encoding="utf-8").splitlines()[1:]) + "\n", encoding="utf-8"
+    )
+    with connect(tmp_path / "s.duckdb") as store:
+        ingest_file(store, simulated)
+        assert ingest_file(store, real).rows_superseded == 0
+        assert store.fetchall(
+            "SELECT simulated, count(*) FROM licences GROUP BY ALL ORDER BY 1"
+        ) == [(False, 2), (True, 2)]

@@ -42,8 +42,11 @@ LINE_COMPANIONS: dict[str, tuple[str, ...]] = {"entities": ("statements",)}
 #: Tables whose earlier runs are found through a per-file table instead of a ``dataset``
 #: column: storage -> (file table, the columns that must match, besides the dataset).
 FILE_SCOPED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "baci_rows": ("baci_files", ("classification",)),
+    "baci_rows": ("baci_files", ("classification", "simulated")),
 }
+#: Columns that scope a revision besides the key: the dataset, and whether the rows are
+#: simulated (a simulated file never replaces real rows, nor real ones simulated rows).
+SCOPE = ("dataset", "simulated")
 #: How many duplicate rejects are returned to the caller (for messages); all are stored.
 SAMPLE = 3
 
@@ -244,7 +247,7 @@ def _supersede(
         return 0
     run = int(ctx.run_id)
     cols = store.columns(storage)
-    part = (["dataset"] if "dataset" in cols else []) + list(unit)
+    part = [c for c in SCOPE if c in cols] + list(unit)
     group = ", ".join(_q(c) for c in part)
     on = " AND ".join(f"o.{_q(c)} IS NOT DISTINCT FROM n.{_q(c)}" for c in part)
     peer_list = ", ".join(str(p) for p in peers)
