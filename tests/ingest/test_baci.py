@@ -347,3 +347,39 @@ def test_long_lines_under_the_limit_load(
     assert store.fetchall(
         "SELECT line FROM baci_rows WHERE line IN (2, 60000, 60001, 150001) ORDER BY 1"
     ) == [(2,), (60_000,), (60_001,), (150_001,)]
+
+
+def test_a_line_that_is_not_utf8_is_one_reject(
+    fixtures: Path, tmp_path: Path, store: Store, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes that are not UTF-8 made Arrow fail the whole file (and, in a row of the wrong
+    width, print a UnicodeDecodeError traceback from inside Arrow): one reject each now."""
+    lines = (fixtures / SAMPLE).read_bytes().splitlines(keepends=True)
+    lines[3] = b"2022,688,100,93\xff630,250.1,1\n"  # line 4: right width, bad byte
+    lines[5] = b"20\xf4\x22,688\n"  # line 6: wrong width and a bad byte
+    path = tmp_path / SAMPLE
+    path.write_bytes(b"".join(lines))
+    result = ingest_file(store, path)
+    got = store.fetchall('SELECT line, "column", reason FROM rejects ORDER BY line')
+    assert got == [(4, None, "not UTF-8 text"), (6, None, "not UTF-8 text")]
+    assert (result.rows_loaded, result.rows_rejected) == (7, 2)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_arrow_decode_failure_of_a_bad_row_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message Arrow cannot raise (its row text is not UTF-8) is dropped; others pass."""
+    from types import SimpleNamespace
+
+    from transship.ingest import comtrade
+
+    seen: list[object] = []
+    monkeypatch.setattr(comtrade, "_previous_unraisable", seen.append)
+    handler = comtrade._Skipped().handler
+    comtrade._unraisable(SimpleNamespace(exc_type=UnicodeDecodeError, object=handler))
+    assert seen == []
+    other = SimpleNamespace(exc_type=ValueError, object=handler)
+    comtrade._unraisable(other)
+    assert seen == [other]
+    import sys
+
+    assert sys.unraisablehook is comtrade._unraisable or "pytest" in repr(sys.unraisablehook)

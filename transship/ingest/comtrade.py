@@ -44,6 +44,7 @@ import io
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,9 +259,21 @@ def _gather(parts: list[CsvBatch]) -> CsvBatch:
     return CsvBatch(lines, batch, rejects)
 
 
-def _straddles(exc: BaseException) -> bool:
-    """Arrow's error for a row longer than its block (``block_size``)."""
-    return "straddl" in str(exc)
+def _unraisable(args: Any) -> None:
+    """Arrow decodes a row of the wrong width as UTF-8 before handing it to the reader's
+    ``invalid_row_handler``; for bytes that are not UTF-8 that fails inside Arrow, which
+    prints the ``UnicodeDecodeError`` as "Exception ignored" (a traceback on the user's
+    terminal) and then fails the block. The block is read again line by line, where that
+    line becomes a reject: so this one message is dropped; every other goes on as before."""
+    if args.exc_type is UnicodeDecodeError and isinstance(
+        getattr(args.object, "__self__", None), _Skipped
+    ):
+        return
+    _previous_unraisable(args)
+
+
+_previous_unraisable = sys.unraisablehook
+sys.unraisablehook = _unraisable
 
 
 def _csv_options(
@@ -291,11 +304,12 @@ def _csv_options(
 def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> Iterator[CsvBatch]:
     """Arrow's streaming reader over the file, in blocks of ``PARSE_BLOCK``.
 
-    A line longer than a block makes Arrow fail the whole stream ("straddling object
-    straddles two block boundaries"). Then, and only then, the lines from the first one not
-    yet delivered are read one by one (:func:`_long_lines`): a line over
-    ``TRANSSHIP_MAX_FIELD_BYTES`` is one reject, the others are parsed, and Arrow's reader
-    resumes on the rest of the stream. The fast path is untouched; one bad line is one reject.
+    Arrow fails the whole stream for one bad line: a line longer than a block ("straddling
+    object straddles two block boundaries"), bytes that are not UTF-8. Then, and only then,
+    the lines from the first one not yet delivered are read one by one (:func:`_long_lines`):
+    a line over ``TRANSSHIP_MAX_FIELD_BYTES`` or not UTF-8 is one reject, the others are
+    parsed, and Arrow's reader resumes on the rest of the stream. The fast path is
+    untouched; one bad line is one reject.
     """
     skipped = _Skipped()
     next_line = head.header_line + 1
@@ -308,11 +322,8 @@ def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> It
             reader = pacsv.open_csv(
                 stream, **_csv_options(head, columns, skipped, resumed, PARSE_BLOCK)
             )
-        except pa.ArrowInvalid as exc:
-            if not _straddles(exc):
-                line = next_line if resumed else head.header_line
-                raise SourceFormatError(ctx.path, _arrow_reason(exc), line=line) from exc
-            reader = None
+        except pa.ArrowInvalid:
+            reader = None  # the first block already failed: read it line by line
         if reader is not None:
             schema = reader.schema
             try:
@@ -329,12 +340,12 @@ def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> It
                     skipped.rejects.clear()
                     yield CsvBatch(lines, batch, rejects)
                 break
-            except pa.ArrowInvalid as exc:
-                if not _straddles(exc):
-                    raise SourceFormatError(ctx.path, _arrow_reason(exc), line=next_line) from exc
-        # A line too long for a block at or after ``next_line``: read on line by line.
-        # Rows Arrow refused for their width before the failed block are counted already.
+            except pa.ArrowInvalid:
+                pass  # a line Arrow cannot read at or after ``next_line``
+        # Read on line by line from ``next_line``. What Arrow noted about the failed block
+        # (rows of the wrong width) is dropped: those lines are read again.
         skipped.pending.clear()
+        skipped.rejects.clear()
         part, next_line, rest = _long_lines(ctx, head, columns, skipped, next_line)
         if part is not None:
             schema = schema or part.batch.schema
@@ -400,16 +411,28 @@ def _long_lines(
             _skip_line(stream)
             rejects.append(Reject(line, None, plausible.line_too_long_reason(limit), raw))
             found_long = True
+        elif not _is_utf8(text):
+            raw = text[:2000].decode("utf-8", errors="replace").rstrip("\r\n")
+            rejects.append(Reject(line, None, "not UTF-8 text", raw))
+            budget -= len(text)
         else:
             kept.append(text if text.endswith(b"\n") else text + b"\n")
             kept_lines.append(line)
             found_long = len(text) > PARSE_BLOCK // 2
             budget -= len(text)
         line += 1
-    part = _parse_kept(head, columns, skipped, kept, kept_lines, rejects)
+    part = _parse_kept(ctx, head, columns, skipped, kept, kept_lines, rejects)
     if eof or not stream.peek(1):
         return part, line, None
     return part, line, cast(BinaryIO, stream)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _skip_line(stream: io.BufferedReader[io.RawIOBase]) -> bool:
@@ -423,6 +446,7 @@ def _skip_line(stream: io.BufferedReader[io.RawIOBase]) -> bool:
 
 
 def _parse_kept(
+    ctx: ReadContext,
     head: CsvHead,
     columns: Sequence[str],
     skipped: _Skipped,
@@ -437,9 +461,12 @@ def _parse_kept(
     if kept:
         local = _Skipped()
         block = max(PARSE_BLOCK, 2 * max(len(k) for k in kept))
-        table = pacsv.read_csv(
-            io.BytesIO(b"".join(kept)), **_csv_options(head, columns, local, True, block)
-        )
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(b"".join(kept)), **_csv_options(head, columns, local, True, block)
+            )
+        except pa.ArrowInvalid as exc:
+            raise SourceFormatError(ctx.path, _arrow_reason(exc), line=kept_lines[0]) from exc
         gone = {n for n in local.pending if 0 < n <= len(kept_lines)}
         lines = np.array(
             [ln for i, ln in enumerate(kept_lines, 1) if i not in gone], dtype=np.int64
