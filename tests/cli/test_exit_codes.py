@@ -79,6 +79,11 @@ def test_ingest_of_missing_files_creates_no_store(tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert "no such file" in _one_error_line(r.stderr)
     assert not db.exists()
+    (tmp_path / "empty").mkdir()
+    r = runner.invoke(app, ["ingest", str(tmp_path / "empty"), "--db", str(db)])
+    assert r.exit_code == 1
+    assert "no data files found" in _one_error_line(r.stderr)
+    assert not db.exists()
 
 
 @pytest.mark.parametrize("args", [["mirror"], ["hubs"], ["routes", "--origin", "SRB"]])

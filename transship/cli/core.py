@@ -25,7 +25,7 @@ from transship.cli.common import (
 )
 from transship.exc import InvalidInput, NotFound
 from transship.ingest import archive
-from transship.ingest.pipeline import IngestResult, ingest_paths
+from transship.ingest.pipeline import IngestResult, expand_paths, ingest_paths
 from transship.ingest.registry import readers
 from transship.report.export import EXPORT_FORMATS, export_table
 
@@ -87,6 +87,8 @@ def ingest(
     missing = [p for p in paths if not archive.exists(p)]  # archive.zip/member exists too
     if missing and len(missing) == len(paths):  # nothing to read: leave the store alone
         raise NotFound(f"no such file or folder: {missing[0]}")
+    if not expand_paths(paths):  # only empty folders: nothing to read either
+        raise InvalidInput("no data files found in " + ", ".join(map(str, paths)))
     with (
         open_store(db) as store,
         byte_progress(not json_out) as progress,
