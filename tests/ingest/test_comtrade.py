@@ -423,3 +423,21 @@ def test_a_line_over_the_limit_is_one_reject(
     ]
     lines = [r[0] for r in store.fetchall("SELECT line FROM trade_flows ORDER BY line")]
     assert lines == [n for n in range(2, len(rows) + 1) if n != 10]
+
+
+def test_duplicate_columns_fail_the_file(fixtures: Path, tmp_path: Path, store: Store) -> None:
+    """Found by tests/ingest/test_fuzz.py: a header naming a column twice crashed with a
+    KeyError from Arrow; it is a one-line error naming the columns now."""
+    text = (fixtures / "comtrade_plus_9306.csv").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = 1 if lines[0].startswith("#") else 0
+    lines[at] = lines[at].rstrip("\n") + ",partner2Code\n"
+    path = tmp_path / "plus.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(SourceFormatError) as err:
+        ingest_file(store, path, format="comtrade-plus-csv")
+    assert err.value.reason == "duplicate columns: partner2Code" and err.value.line == at + 1
+    baci = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    baci.write_text("t,i,j,k,v,q,T\n2022,688,203,930630,1.5,1,2022\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match="duplicate columns: t"):
+        ingest_file(store, baci, format="baci")

@@ -193,6 +193,11 @@ class BaciReader(Reader):
         require_columns(ctx.path, header, REQUIRED, line=head.header_line)
         # Arrow selects columns by the file's own spelling (``T,I,J...`` also occurs).
         columns = [name for name in head.header if name.lower() in COLUMNS]
+        dupes = sorted({c.lower() for c in columns if header.count(c.lower()) > 1})
+        if dupes:
+            raise SourceFormatError(
+                ctx.path, f"duplicate columns: {', '.join(dupes)}", line=head.header_line
+            )
         classification = classification_from_name(ctx.name)
         book = CodeBook(baci_resolver(country_table(ctx.unit)))
         caches: tuple[Cache, ...] = ({}, {})  # years, products
