@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,30 @@ def test_small_files_and_duplicates_count(fixtures: Path, tmp_path: Path) -> Non
         assert "line 3: duplicate key (licence_id=RS-2021-0147), first seen on line 2" in (
             info.value.reason
         )
+
+
+def test_garbage_the_csv_parser_skips_stops_early(tmp_path: Path) -> None:
+    """Lines of the wrong width never reach the pipeline one by one: Arrow's parser skips them
+    until a block has a row. The reader asks the pipeline as it goes, and stops."""
+    lines = 6_000_000  # ~90 MB: Arrow's reader reads up to 32 MiB ahead whatever happens
+    path = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("t,i,j,k,v,q\n")
+        f.writelines(f"garbage{n}\n" for n in range(lines))
+    size = path.stat().st_size
+    read_bytes = [0]
+
+    def progress(_: Path, total: int) -> Callable[[int], None]:
+        assert total == size
+        return lambda n: read_bytes.__setitem__(0, read_bytes[0] + n)
+
+    with connect(tmp_path / "s.duckdb") as store:
+        with pytest.raises(SourceFormatError) as info:
+            ingest_file(store, path, progress=progress)
+        assert read_bytes[0] < size / 2  # the rest of the file was never read
+        reason = info.value.reason
+        assert reason.startswith("stopped after ")
+        read = int(reason.removeprefix("stopped after ").split(" ")[0].replace(",", ""))
+        assert SHARE_EARLY_ROWS <= read < lines
+        assert "line 2: expected 6 fields, found 1" in reason
+        assert store.count("rejects") == 0 and store.count("trade_flows") == 0

@@ -62,6 +62,10 @@ class ReadContext:
     simulated: bool = False
     dataset: str | None = None
     on_progress: Callable[[int], None] | None = None
+    #: Set by the pipeline (docs/store.md, "Rejected share"): a reader that holds many rejects
+    #: before it can yield them (Arrow's CSV parser skips wrong-width lines until a block has
+    #: a row) asks with them whether to go on; a reason means stop, the file fails with it.
+    stop_reading: Callable[[list[Reject]], str | None] | None = None
     source: Source | None = None
     _opened: list[BinaryIO] = field(default_factory=list)
     _head: str | None = None

@@ -203,6 +203,9 @@ class _Skipped:
     pending: list[int] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     offset: int = 0
+    #: ``ReadContext.stop_reading``, asked every few thousand rejects; its reason, once given.
+    stop: Callable[[list[Reject]], str | None] | None = None
+    stopped: str | None = None
 
     def handler(self, row: Any) -> str:
         number = row.number + self.offset if row.number is not None and row.number > 0 else None
@@ -212,6 +215,10 @@ class _Skipped:
         if text.strip():
             reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             self.rejects.append(Reject(number, None, reason, text))
+            if self.stop is not None and len(self.rejects) % 8192 == 0:
+                self.stopped = self.stop(self.rejects)
+                if self.stopped is not None:
+                    return "error"  # Arrow stops; _parse_blocks raises the reason
         return "skip"
 
 
@@ -316,7 +323,7 @@ def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> It
     parsed, and Arrow's reader resumes on the rest of the stream. The fast path is
     untouched; one bad line is one reject.
     """
-    skipped = _Skipped()
+    skipped = _Skipped(stop=ctx.stop_reading)
     next_line = head.header_line + 1
     stream: BinaryIO = ctx.open()
     resumed = False
@@ -347,6 +354,8 @@ def _parse_blocks(ctx: ReadContext, head: CsvHead, columns: Sequence[str]) -> It
                 break
             except pa.ArrowInvalid:
                 pass  # a line Arrow cannot read at or after ``next_line``
+        if skipped.stopped is not None:  # mostly rejects: the pipeline said stop
+            raise SourceFormatError(ctx.path, skipped.stopped)
         # Read on line by line from ``next_line``. What Arrow noted about the failed block
         # (rows of the wrong width) is dropped: those lines are read again.
         skipped.pending.clear()

@@ -506,11 +506,41 @@ class _Tally:
     first: list[Reject] = field(default_factory=list)
     #: Keyed tables whose rows came in strictly increasing key order (``revisions.KeyOrder``).
     ordered: frozenset[str] = frozenset()
+    #: Fact rows and rejects the reader yielded (counted in its thread, ahead of the store).
+    yielded_rows: int = 0
+    yielded_rejects: int = 0
 
 
 def _load(store: Store, reader: Reader, ctx: ReadContext, share: float = 1.0) -> _Tally:
-    with _Prefetch(reader.read(ctx)) as items:
-        return _load_items(store, reader, ctx, items, share)
+    tally = _Tally()
+    ctx.stop_reading = _stopper(ctx, tally, share)
+    with _Prefetch(_counted(reader.read(ctx), tally)) as items:
+        return _load_items(store, reader, ctx, items, share, tally)
+
+
+def _counted(items: Iterator[Rows | Reject], tally: _Tally) -> Iterator[Rows | Reject]:
+    """Count what the reader yields, in its own thread (for :func:`_stopper`)."""
+    for item in items:
+        if isinstance(item, Reject):
+            tally.yielded_rejects += 1
+        elif item.facts:
+            tally.yielded_rows += item.data.num_rows
+        yield item
+
+
+def _stopper(ctx: ReadContext, tally: _Tally, share: float) -> Callable[[list[Reject]], str | None]:
+    """The early-stop rule for rejects a reader still holds (asked from the reader's thread),
+    with what it yielded so far; the batch it may be building is counted as good rows."""
+
+    def stop(held: list[Reject]) -> str | None:
+        rejected = tally.yielded_rejects + len(held)
+        seen = tally.yielded_rows + rejected
+        if seen < SHARE_EARLY_ROWS or rejected <= share * (seen + ctx.batch_rows):
+            return None
+        first = sorted([*tally.first, *held[:SHARE_QUOTE]], key=lambda r: r.line or 0)
+        return _share_message(tally.yielded_rows, rejected, share, first, early=True)
+
+    return stop
 
 
 def _load_items(
@@ -519,8 +549,9 @@ def _load_items(
     ctx: ReadContext,
     items: Iterator[Rows | Reject],
     share: float = 1.0,
+    tally: _Tally | None = None,
 ) -> _Tally:
-    tally = _Tally()
+    tally = tally if tally is not None else _Tally()
     order = KeyOrder(reader)
     pending: list[Reject] = []
     for item in items:
@@ -558,14 +589,20 @@ def _check_share(
     total = loaded + rejected
     if total < SHARE_MIN_ROWS or rejected <= share * total:
         return
+    raise SourceFormatError(ctx.path, _share_message(loaded, rejected, share, first, early))
+
+
+def _share_message(
+    loaded: int, rejected: int, share: float, first: list[Reject], early: bool = False
+) -> str:
+    total = loaded + rejected
     quoted = "; ".join(_describe(r) for r in first[:SHARE_QUOTE])
     stopped = f"stopped after {total:,} rows: " if early else ""
-    raise SourceFormatError(
-        ctx.path,
+    return (
         f"{stopped}{rejected:,} of {total:,} rows rejected "
         f"({100 * rejected / total:.0f} % > {100 * share:g} %), nothing stored: "
         f"{quoted}: first {min(len(first), SHARE_QUOTE)} "
-        "(see --max-reject-share to load the good rows anyway)",
+        "(see --max-reject-share to load the good rows anyway)"
     )
 
 
