@@ -372,3 +372,32 @@ def test_simulated_and_real_rows_never_supersede_each_other(fixtures: Path, tmp_
         assert store.fetchall(
             "SELECT simulated, count(*) FROM licences GROUP BY ALL ORDER BY 1"
         ) == [(False, 2), (True, 2)]
+
+
+def test_a_failure_after_superseding_leaves_the_store_as_it_was(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The supersede step runs inside the file's transaction: a failure after it moved the
+    earlier rows (here: the rejected-share check) rolls the move back too."""
+    from transship.ingest import pipeline
+
+    src = shared_data / REGISTER
+    new = _revised(
+        src, tmp_path / "r2.csv", REGISTER_ROW, REGISTER_ROW.replace(b",1.2,No;", b",1.3,No;")
+    )
+    with connect(tmp_path / "s.duckdb") as store:
+        first = ingest_file(store, src)
+
+        def fail(*args: object, **kwargs: object) -> None:
+            raise SourceFormatError(new, "failed on purpose")
+
+        monkeypatch.setattr(pipeline, "_check_share", fail)
+        with pytest.raises(SourceFormatError):
+            ingest_file(store, new)
+        assert store.count("arms_transfers") == 25_024
+        assert store.count("arms_transfers_superseded") == 0
+        assert store.fetchall("SELECT DISTINCT run_id FROM arms_transfers") == [(first.run_id,)]
+        assert store.fetchall("SELECT status FROM ingest_runs ORDER BY run_id") == [
+            ("ok",),
+            ("failed",),
+        ]
