@@ -336,6 +336,11 @@ class IngestRun(Record):
     rows_rejected: int | None = None
     status: str | None = None
     message: str | None = None
+    #: Earlier runs whose rows this run superseded, how many, and whether it was loaded
+    #: ``--as-new`` (migration 0005; docs/store.md, Revisions).
+    supersedes: list[int] | None = None
+    rows_superseded: int | None = None
+    as_new: bool | None = None
 
 
 @dataclass(slots=True)
