@@ -441,3 +441,16 @@ def test_duplicate_columns_fail_the_file(fixtures: Path, tmp_path: Path, store: 
     baci.write_text("t,i,j,k,v,q,T\n2022,688,203,930630,1.5,1,2022\n", encoding="utf-8")
     with pytest.raises(SourceFormatError, match="duplicate columns: t"):
         ingest_file(store, baci, format="baci")
+
+
+def test_header_names_are_read_once(shared_data: Path, tmp_path: Path, store: Store) -> None:
+    """Found by tests/ingest/test_fuzz.py: a header name with a stray tab (``Partner Code\\t``)
+    crashed with Arrow's ArrowKeyError (Arrow read the header again, untrimmed); Arrow is given
+    the names transship read, so the real file's rows load."""
+    src = _real_files(shared_data)[0]
+    lines = src.read_text(encoding="utf-8-sig").splitlines(keepends=True)[:40]
+    lines[0] = lines[0].replace("Partner Code,", "Partner Code\t,", 1)
+    path = tmp_path / src.name
+    path.write_text("".join(lines), encoding="utf-8")
+    result = ingest_file(store, path, format="comtrade-legacy")
+    assert (result.rows_loaded, result.rows_rejected) == (39, 0)

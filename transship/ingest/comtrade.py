@@ -291,12 +291,16 @@ sys.unraisablehook = _unraisable
 def _csv_options(
     head: CsvHead, columns: Sequence[str], skipped: _Skipped, resumed: bool, block: int
 ) -> dict[str, Any]:
-    """``open_csv``/``read_csv`` options: every column as text, empty/NA as null. A resumed
-    stream has no header: the header's names are given instead."""
-    read = (
-        pacsv.ReadOptions(column_names=list(head.header), block_size=block, use_threads=False)
-        if resumed
-        else pacsv.ReadOptions(skip_rows=head.header_line - 1, block_size=block, use_threads=False)
+    """``open_csv``/``read_csv`` options: every column as text, empty/NA as null.
+
+    Arrow never reads the header itself: it gets the names ``csv_head`` read (trimmed, the
+    names the readers select by) and skips the header line, or starts after it on a resumed
+    stream. Reading it again could disagree (a name with a stray tab) and fail the file."""
+    read = pacsv.ReadOptions(
+        column_names=list(head.header),
+        skip_rows=0 if resumed else head.header_line,
+        block_size=block,
+        use_threads=False,
     )
     return {
         "read_options": read,
