@@ -1539,7 +1539,7 @@ class JsonRecords:
     def _top_level(self, key: str, value: Any) -> None:
         if key.lower() == "simulated" and value is True:
             self.simulated = True
-        elif key == "count" and isinstance(value, str) and value.isdigit():
+        elif key == "count" and isinstance(value, str) and _COUNT.fullmatch(value):
             self.count = int(value)
         elif key == "error" and isinstance(value, str) and value.strip():
             self._fail(f"Comtrade API error: {value.strip()[:200]}")
@@ -1565,6 +1565,7 @@ class JsonRecords:
 
 
 _WS = re.compile(r"[ \t\r\n]*")
+_COUNT = re.compile(r"[0-9]{1,18}")  # ASCII digits int() reads (isdigit() accepts '²')
 _TAIL_SIMULATED = re.compile(r'"simulated"\s*:\s*true')
 
 
