@@ -134,7 +134,8 @@ def _ingest_line(r: IngestResult, db: Path | None) -> str:
 
 @handle_errors
 def runs(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """List ingest runs: file, sha256, format, rows loaded and rejected, status."""
+    """List ingest runs: file, sha256, format, rows loaded and rejected, status, and which
+    runs a revised release superseded (supersedes, rows_superseded, superseded_by)."""
     with open_store(db, read_only=True) as store:
         table = store.query(
             "SELECT run_id, file, sha256, format, dataset, started, finished, rows_loaded, rows_rejected, "
