@@ -8,7 +8,10 @@ The public API (promised to notebooks and scripts) is what ``__all__`` lists::
     import transship
     store = transship.open_store("case.duckdb")
     transship.ingest(store, ["comtrade_wood_hs44_2017.csv"])
-    table = store.query("SELECT reporter_iso3, sum(value_usd) FROM trade_flows GROUP BY 1")
+    table = transship.query(store, "SELECT reporter_iso3, sum(value_usd) FROM trade_flows GROUP BY 1")
+
+``transship.query`` reads and never writes (one statement, no file access); data changes
+only through named functions such as ``ingest``.
 """
 
 from __future__ import annotations
