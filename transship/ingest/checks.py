@@ -14,7 +14,7 @@ So each reader checks its fields here, in one place, with the same words:
   they do not know; the checks here cover the identifiers those tables do not hold.
 
 Arrow-based readers (BACI, Comtrade) check whole columns at once (:func:`amount_masks`): a
-clean column costs one ``min_max``. Text readers call :func:`amount_problem` and
+clean column costs two numpy passes. Text readers call :func:`amount_problem` and
 :func:`year_problem` per value. Both give the reject's reason; the reader adds line and
 column, and ``--strict`` stops at the first reject as for any other.
 
@@ -112,18 +112,15 @@ def amount_problem(value: float, what: str = "value", text: str | None = None) -
 
 def amount_masks(values: pa.Array, scale: float = 1.0) -> list[tuple[np.ndarray, str]]:
     """Rows of a float64 column that are no amount, as ``[(mask, kind)]`` for
-    :func:`amount_reason`; empty for a clean column, which costs one ``min_max`` pass.
+    :func:`amount_reason`; empty for a clean column, which costs two numpy passes.
     ``scale``: the column's unit in the cap's unit (BACI values are thousands of USD: 1000).
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if values.null_count == len(values):
         return []
-    bounds = pc.min_max(values).as_py()
-    low, high = bounds["min"], bounds["max"]
     cap = MAX_AMOUNT / scale
-    # min_max skips NaN, so a NaN is looked for only when the bounds hide nothing else.
-    if low is not None and low >= 0 and high <= cap and not pc.any(pc.is_nan(values)).as_py():
+    if _all_within(values, cap):
         return []
     finite = pc.is_finite(values)
     masks = [
@@ -132,6 +129,23 @@ def amount_masks(values: pa.Array, scale: float = 1.0) -> list[tuple[np.ndarray,
         (_mask(pc.and_(finite, pc.greater(values, cap))), "too large"),
     ]
     return [(m, kind) for m, kind in masks if m.any()]
+
+
+def _all_within(values: pa.Array, cap: float) -> bool:
+    """True when every slot of a float64 column lies in ``[0, cap]`` (NaN fails).
+
+    Read straight from the value buffer with numpy: ten times faster than Arrow's
+    ``min_max`` on a 262k-row batch. Slots under nulls hold whatever the cast left there
+    (zeros in practice); should one be out of range, the caller only takes the exact,
+    null-aware path."""
+    if values.type != pa.float64():
+        return False
+    buffer = values.buffers()[1]
+    if buffer is None:
+        return False
+    data = np.frombuffer(buffer, dtype=np.float64, count=values.offset + len(values))
+    data = data[values.offset :]
+    return bool(data.min() >= 0.0 and data.max() <= cap)
 
 
 def _mask(arr: pa.Array) -> np.ndarray:
