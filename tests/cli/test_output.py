@@ -126,7 +126,7 @@ def test_ingest_prints_one_line_per_file(tmp_path: Path, fixtures: Path, shared_
     not "applied migration" lines, a log line and a summary (issue 10, point 11)."""
     db = tmp_path / "fresh.duckdb"
     files = [fixtures / "comtrade_plus_bad.csv", shared_data / SIPRI]
-    r = runner.invoke(app, ["ingest", *map(str, files), "--db", str(db)])
+    r = runner.invoke(app, ["ingest", *map(str, files), "--max-reject-share", "1", "--db", str(db)])
     assert r.exit_code == 0, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 2, r.stderr

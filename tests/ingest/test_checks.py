@@ -322,7 +322,7 @@ def test_own_json_refuses_impossible_values(
     path = tmp_path / "licences.json"
     path.write_text(text[: m.start(1)] + value + text[m.end(1) :], encoding="utf-8")
     # the fixture's own rejects (records 2 and later) stay; the first record is new
-    result = ingest_file(store, path, format="licences")
+    result = ingest_file(store, path, format="licences", max_reject_share=1.0)
     rejects = store.fetchall('SELECT line, "column", reason FROM rejects ORDER BY line')
     assert result.rows_rejected == 3 and rejects[0][1] == field and reason in rejects[0][2]
     line = rejects[0][0]
@@ -332,7 +332,7 @@ def test_own_json_refuses_impossible_values(
     other = connect(tmp_path / "strict.duckdb")
     try:
         with pytest.raises(SourceFormatError) as err:
-            ingest_file(other, path, format="licences", strict=True)
+            ingest_file(other, path, format="licences", strict=True, max_reject_share=1.0)
     finally:
         other.close()
     assert (err.value.line, err.value.column) == (line, field)
@@ -392,8 +392,10 @@ def test_own_json_deep_records_are_one_reject_each(
     text = (fixtures / "licences.json").read_text(encoding="utf-8").splitlines(True)
     assert text[24].strip() == "{" and '"BG-2022-312"' in text[25]
     text.insert(24, "  " + deep + ",\n")
-    baseline = ingest_file(store, fixtures / "licences.json")
-    result = ingest_file(store, _write(tmp_path, "licences.json", text), format="licences")
+    baseline = ingest_file(store, fixtures / "licences.json", max_reject_share=1.0)
+    result = ingest_file(
+        store, _write(tmp_path, "licences.json", text), format="licences", max_reject_share=1.0
+    )
     assert (25, None, TOO_DEEP) in _rejects(store, result.run_id)
     assert result.rows_rejected == baseline.rows_rejected + 1
     assert result.rows_loaded == baseline.rows_loaded
@@ -401,10 +403,10 @@ def test_own_json_deep_records_are_one_reject_each(
     lines = (fixtures / "shipments.jsonl").read_text(encoding="utf-8").splitlines(True)
     lines[0] = '{"shipment_id": "S-1", "notes": ' + deep + "}\n"
     lines.append('{"shipment_id": "S-5", "direction": "export", "notes": ' + deep + "}\n")
-    before = ingest_file(store, fixtures / "shipments.jsonl")
+    before = ingest_file(store, fixtures / "shipments.jsonl", max_reject_share=1.0)
     old = {r[0] for r in _rejects(store, before.run_id)}  # the fixture's own rejects
     path = _write(tmp_path, "shipments.jsonl", lines)
-    result = ingest_file(store, path, format="shipments", as_new=True)
+    result = ingest_file(store, path, format="shipments", as_new=True, max_reject_share=1.0)
     got = _rejects(store, result.run_id)
     assert [r for r in got if r[0] not in old] == [(1, None, TOO_DEEP), (5, None, TOO_DEEP)]
     assert result.rows_loaded == before.rows_loaded - 1
@@ -416,10 +418,12 @@ def test_own_csv_field_over_the_limit_is_one_reject(
     """A field over 128 KiB crashed the own-format CSV readers with ``_csv.Error``; one over
     TRANSSHIP_MAX_FIELD_BYTES (2 MiB) is one reject now, one under it loads."""
     lines = (fixtures / "licences.csv").read_text(encoding="utf-8").splitlines(True)
-    baseline = ingest_file(store, fixtures / "licences.csv")
+    baseline = ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
     lines[2] = lines[2].replace("Primer Arms d.o.o.", "x" * (3 << 20), 1)  # line 3
     lines[1] = lines[1].replace("Primer Arms d.o.o.", "y" * (200 << 10), 1)  # 200 KiB: fine
-    result = ingest_file(store, _write(tmp_path, "licences.csv", lines), format="licences")
+    result = ingest_file(
+        store, _write(tmp_path, "licences.csv", lines), format="licences", max_reject_share=1.0
+    )
     assert _rejects(store, result.run_id)[0] == (3, None, TOO_LONG)
     assert result.rows_loaded == baseline.rows_loaded - 1
     assert store.fetchall(

@@ -178,7 +178,7 @@ def test_legacy_bad_rows_become_rejects(tmp_path: Path, store: Store) -> None:
         ),
         encoding="utf-8",
     )
-    result = ingest_file(store, path)
+    result = ingest_file(store, path, max_reject_share=1.0)
     assert (result.rows_loaded, result.rows_rejected) == (2, 6)
     rejects = store.fetchall('SELECT line, "column", reason, raw FROM rejects ORDER BY line')
     got = [(r[0], r[1], r[2]) for r in rejects]
@@ -346,7 +346,7 @@ def test_plus_json_errors(tmp_path: Path, store: Store) -> None:
 
 
 def test_plus_bad_rows(fixtures: Path, store: Store) -> None:
-    result = ingest_file(store, fixtures / "comtrade_plus_bad.csv")
+    result = ingest_file(store, fixtures / "comtrade_plus_bad.csv", max_reject_share=1.0)
     assert (result.rows_loaded, result.rows_rejected) == (3, 9)
     got = store.fetchall('SELECT line, "column", reason FROM rejects ORDER BY line')
     assert got == [

@@ -170,7 +170,7 @@ def test_claims_sniffed(shared_data: Path) -> None:
 
 
 def test_licences_csv(store: Store, fixtures: Path) -> None:
-    result = ingest_file(store, fixtures / "licences.csv")
+    result = ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
     assert (result.format, result.rows_loaded, result.rows_rejected) == ("licences", 3, 6)
     assert _rejects(store) == [
         (5, "destination"),  # required field missing
@@ -262,8 +262,8 @@ def test_missing_key_and_unknown_columns_fail_the_file(store: Store, tmp_path: P
 def test_reingest_skipped_and_export_reads_back(
     store: Store, fixtures: Path, tmp_path: Path
 ) -> None:
-    first = ingest_file(store, fixtures / "licences.csv")
-    again = ingest_file(store, fixtures / "licences.csv")
+    first = ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
+    again = ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
     assert again.status == "skipped" and again.run_id == first.run_id
     assert store.fetchall("SELECT count(*) FROM licences") == [(3,)]
     # A CSV export of the table (provenance and *_orig columns included) reads back.
@@ -276,7 +276,7 @@ def test_reingest_skipped_and_export_reads_back(
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
     other = connect(tmp_path / "other.duckdb")
     try:
-        result = ingest_file(other, out)
+        result = ingest_file(other, out, max_reject_share=1.0)
         assert (result.format, result.rows_loaded, result.rows_rejected) == ("licences", 3, 0)
         cols = "licence_id, destination, ml_category, hs_code, quantity, value_eur, issued_date"
         assert other.fetchall(f"SELECT {cols} FROM licences ORDER BY licence_id") == store.fetchall(
@@ -320,7 +320,7 @@ def test_shipments_csv(store: Store, fixtures: Path) -> None:
 
 
 def test_shipments_json_lines_simulated_per_record(store: Store, fixtures: Path) -> None:
-    result = ingest_file(store, fixtures / "shipments.jsonl")
+    result = ingest_file(store, fixtures / "shipments.jsonl", max_reject_share=1.0)
     assert (result.rows_loaded, result.rows_rejected) == (1, 3)
     assert _rejects(store) == [(2, "year"), (3, "value"), (4, None)]
     row = _one(store, "SELECT * FROM shipments")
@@ -392,7 +392,7 @@ def test_claims_optional_grading_fields(store: Store, tmp_path: Path) -> None:
         {"id": "X3", "claim": "both", "quantity": 1, "currency": "EUR", "unit": "rounds"},
     ]  # fmt: skip
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    result = ingest_file(store, path)
+    result = ingest_file(store, path, max_reject_share=1.0)
     assert (result.format, result.rows_loaded, result.rows_rejected) == ("claims", 1, 2)
     assert _rejects(store) == [(2, "reliability"), (3, "unit")]
     row = _one(store, "SELECT * FROM claims")

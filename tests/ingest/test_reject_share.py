@@ -111,10 +111,15 @@ def test_large_garbage_stops_early(tmp_path: Path) -> None:
 
 
 def test_small_files_and_duplicates_count(fixtures: Path, tmp_path: Path) -> None:
-    """Under 20 rows the rule does not apply (the hand-made fixtures keep their rejects);
-    duplicate keys are rejects and count towards the share."""
+    """Small files get no exemption: 6 rejects in 9 rows fail the file and store nothing,
+    unless the user asks for the good rows anyway; duplicate keys are rejects and count
+    towards the share."""
     with connect(tmp_path / "s.duckdb") as store:
-        small = ingest_file(store, fixtures / "licences.csv")
+        with pytest.raises(SourceFormatError) as small_err:
+            ingest_file(store, fixtures / "licences.csv")
+        assert "6 of 9 rows rejected (67 % > 50 %), nothing stored" in small_err.value.reason
+        assert store.count("licences") == 0 and store.count("rejects") == 0
+        small = ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
         assert (small.status, small.rows_loaded, small.rows_rejected) == ("ok", 3, 6)
         header, first = (
             fixtures.joinpath("licences.csv").read_text(encoding="utf-8").splitlines()[:2]

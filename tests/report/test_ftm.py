@@ -74,8 +74,8 @@ def test_zala_round_trip(store: Store, shared_data: Path) -> None:
 
 
 def test_shipments_export_as_economic_activity(store: Store, fixtures: Path) -> None:
-    ingest_file(store, fixtures / "licences.csv")
-    ingest_file(store, fixtures / "shipments.csv")
+    ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
+    ingest_file(store, fixtures / "shipments.csv", max_reject_share=1.0)
     out = _export(store, binary=False)
     by_id = {d["id"]: d for d in out}
     activities = [d for d in out if d["schema"] == "EconomicActivity"]
@@ -110,7 +110,7 @@ def test_shipments_export_as_economic_activity(store: Store, fixtures: Path) -> 
 
 
 def test_licences_export_with_authority_and_party_links(store: Store, fixtures: Path) -> None:
-    ingest_file(store, fixtures / "licences.csv")
+    ingest_file(store, fixtures / "licences.csv", max_reject_share=1.0)
     buf = io.StringIO()
     n = export_ftm_table(store, "licences", buf)
     out = [json.loads(line) for line in buf.getvalue().splitlines()]
@@ -138,7 +138,7 @@ def test_licences_export_with_authority_and_party_links(store: Store, fixtures: 
 
 
 def test_simulated_rows_are_labelled(store: Store, fixtures: Path) -> None:
-    ingest_file(store, fixtures / "shipments.jsonl")
+    ingest_file(store, fixtures / "shipments.jsonl", max_reject_share=1.0)
     ingest_file(store, fixtures / "licences_simulated.csv")
     out = _export(store)
     assert out
@@ -167,7 +167,7 @@ def test_view_exports(store: Store, shared_data: Path) -> None:
 
 def test_export_is_deterministic(store: Store, shared_data: Path, fixtures: Path) -> None:
     ingest_file(store, shared_data / ZALA)
-    ingest_file(store, fixtures / "shipments.csv")
+    ingest_file(store, fixtures / "shipments.csv", max_reject_share=1.0)
     ingest_file(store, fixtures / "licences.json")
     first, second = io.BytesIO(), io.BytesIO()
     export_ftm(store, first)
@@ -177,7 +177,7 @@ def test_export_is_deterministic(store: Store, shared_data: Path, fixtures: Path
 
 def test_statement_csv(store: Store, shared_data: Path, fixtures: Path) -> None:
     ingest_file(store, shared_data / ZALA)
-    ingest_file(store, fixtures / "shipments.csv")
+    ingest_file(store, fixtures / "shipments.csv", max_reject_share=1.0)
     buf = io.BytesIO()
     n = export_statements(store, buf)
     rows = list(csv.DictReader(io.StringIO(buf.getvalue().decode("utf-8"))))

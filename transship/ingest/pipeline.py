@@ -32,9 +32,7 @@ from transship.store.db import now
 
 log = logging.getLogger(__name__)
 REJECT_FLUSH = 10_000
-#: The rejected-share rule (docs/store.md, "Rejected share") applies to files of at least this
-#: many rows: a share of a handful of hand-made rows says little, and each reject is listed.
-SHARE_MIN_ROWS = 20
+#: The rejected-share rule is docs/store.md, "Rejected share" (every file, however small).
 #: Stop reading early once this many rows were read and the rejects exceed the limit even if
 #: one more whole batch of rows were good: 200 MB of garbage fails after a few MB.
 SHARE_EARLY_ROWS = 100_000
@@ -587,7 +585,7 @@ def _check_share(
 ) -> None:
     """Fail the file (the caller's transaction rolls back) when too many rows were rejected."""
     total = loaded + rejected
-    if total < SHARE_MIN_ROWS or rejected <= share * total:
+    if total == 0 or rejected <= share * total:
         return
     raise SourceFormatError(ctx.path, _share_message(loaded, rejected, share, first, early))
 
