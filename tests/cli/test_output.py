@@ -8,6 +8,7 @@ non-TTY console printed ``389,914,611`` as ``389,9`` / ``14,61`` / ``1``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from tests.ingest.test_revisions import REGISTER_ROW
 from transship.cli import common
 from transship.cli.app import app
 from transship.cli.docgen import ROOT
@@ -140,3 +142,27 @@ def test_simulate_output_folder_with_markup(tmp_path: Path) -> None:
     r = runner.invoke(app, ["simulate", str(case), "--out", str(out), "--seed", "1"])
     assert r.exit_code == 0, r.output
     assert f"transshipevaluate{out}" in "".join(r.stderr.split())
+
+
+def test_tables_lists_revision_history_only_when_it_holds_rows(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """A store that never saw a revised release lists no ``*_superseded`` tables; a revised
+    SIPRI register (one TIV changed) makes ``arms_transfers_superseded`` appear with the
+    whole revised deal in it."""
+    db = tmp_path / "s.duckdb"
+    original = shared_data / SIPRI
+    assert runner.invoke(app, ["ingest", str(original), "--db", str(db)]).exit_code == 0
+    r = runner.invoke(app, ["tables", "--json", "--db", str(db)])
+    names = {t["table"] for t in json.loads(r.stdout)}
+    assert "arms_transfers" in names and not [n for n in names if "_superseded" in n]
+    data = original.read_bytes()
+    assert data.count(REGISTER_ROW) == 1
+    revised = tmp_path / "trade_register_revised.csv"
+    revised.write_bytes(data.replace(REGISTER_ROW, REGISTER_ROW.replace(b",1.2,No;", b",1.3,No;")))
+    r = runner.invoke(app, ["ingest", str(revised), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["tables", "--json", "--db", str(db)])
+    rows = {t["table"]: t["rows"] for t in json.loads(r.stdout)}
+    assert rows["arms_transfers_superseded"] >= 1
+    assert "licences_superseded" not in rows

@@ -256,11 +256,20 @@ def formats(json_out: JsonOption = False) -> None:
 
 @handle_errors
 def tables(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """List the store's tables and views with row counts."""
+    """List the store's tables and views with row counts.
+
+    The revision history (``*_superseded`` tables and their statement views) is listed only
+    where it holds rows: a store that never saw a revised release would otherwise list every
+    table twice more, empty.
+    """
     with open_store(db, read_only=True) as store:
-        rows = [
-            {"table": t, "rows": store.count(t)} for t in store.tables() if not t.startswith("_")
-        ]
+        rows = []
+        for t in store.tables():
+            if t.startswith("_"):
+                continue
+            n = store.count(t)
+            if n or "_superseded" not in t:
+                rows.append({"table": t, "rows": n})
     if json_out:
         emit_json(rows)
     else:
