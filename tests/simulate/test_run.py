@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -13,6 +14,7 @@ from transship.exc import InvalidInput
 from transship.ingest.pipeline import ingest_paths
 from transship.simulate import run
 from transship.simulate.run import SimulationResult, parse_years
+from transship.simulate.truth import TRUTH_FLOWS, TRUTH_FLOWS_SCHEMA, read_true_flows
 from transship.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +39,9 @@ def test_same_seed_gives_identical_files(sim: SimulationResult, tmp_path: Path) 
     again = run(CASE, tmp_path / "again", **SMALL)  # type: ignore[arg-type]
     first, second = _hashes(sim.out_dir), _hashes(again.out_dir)
     assert first == second
-    assert len(first) == 4 + 4 + 3 + 2  # comtrade and BACI per year, customs, truth, manifest
+    # Comtrade per year, customs, truth.jsonl, truth_flows.csv.gz, manifest: no BACI-style file.
+    assert len(first) == 4 + 3 + 3
+    assert not any("baci" in name.lower() for name in first)
     other = run(CASE, tmp_path / "other", seed=8, scale=0.25, years="2021-2024")
     assert _hashes(other.out_dir)["truth.jsonl"] != first["truth.jsonl"]
 
@@ -91,14 +95,31 @@ def test_comtrade_files_use_the_comtrade_plus_field_names(sim: SimulationResult)
     assert any(r["reporterCode"] == "688" and r["cmdCode"] == "930690" for r in rows)
 
 
-def test_baci_values_are_thousands_of_usd(sim: SimulationResult) -> None:
-    path = sim.data_dir / "baci" / "BACI_HS17_Y2023_SIM.csv"
-    rows = list(csv.DictReader(path.read_text("utf-8").splitlines()[1:]))
-    assert list(rows[0]) == ["t", "i", "j", "k", "v", "q"]
-    srb_cze = [r for r in rows if (r["i"], r["j"], r["k"]) == ("688", "203", "930690")]
-    assert srb_cze, "the planted Serbia -> Czechia leg is in the reconciled flows"
-    # S1 alone moves tens of millions of EUR a year: v (thousand USD) is in the tens of thousands.
-    assert float(srb_cze[0]["v"]) > 10_000
+def test_true_flows_are_kept_outside_the_data(sim: SimulationResult) -> None:
+    """The answer key of the flows measurements: one true FOB value per exporter, importer,
+    HS6 and year, beside truth.jsonl (never under data/), labelled simulated."""
+    assert sim.truth_flows_path.parent == sim.out_dir
+    with gzip.open(sim.truth_flows_path, "rt", encoding="utf-8") as f:
+        assert f.readline().startswith("# SIMULATED")
+    flows = read_true_flows(sim.out_dir)
+    assert flows.schema == TRUTH_FLOWS_SCHEMA
+    assert flows.num_rows == sim.counts["true_flows"]
+    keys = flows.select(["year", "exporter_iso3", "importer_iso3", "hs6"]).to_pylist()
+    assert len({tuple(k.values()) for k in keys}) == len(keys), "one row per flow"
+    assert set(flows.column("year").to_pylist()) == {2021, 2022, 2023, 2024}
+    srb_cze = [
+        r
+        for r in flows.to_pylist()
+        if (r["exporter_iso3"], r["importer_iso3"], r["hs6"], r["year"])
+        == ("SRB", "CZE", "930690", 2023)
+    ]
+    # The planted Serbia -> Czechia leg: S1 alone moves tens of millions of EUR a year.
+    assert srb_cze and srb_cze[0]["value_usd"] > 10e6
+    manifest = json.loads(sim.manifest_path.read_text("utf-8"))
+    assert "baci_rows" not in manifest["counts"]
+    assert TRUTH_FLOWS in {f["path"] for f in manifest["files"]}
+    with pytest.raises(InvalidInput, match="truth_flows"):
+        read_true_flows(sim.data_dir)
 
 
 def test_simulated_folder_ingests_and_stays_simulated(sim: SimulationResult, store: Store) -> None:
@@ -107,7 +128,6 @@ def test_simulated_folder_ingests_and_stays_simulated(sim: SimulationResult, sto
     assert sum(r.rows_rejected for r in results) == 0
     assert {r.format for r in results} == {
         "comtrade-plus-csv",
-        "baci",
         "shipments",
         "licences",
         "certificates",

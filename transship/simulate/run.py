@@ -5,9 +5,13 @@ the manifest sit beside it so ``transship ingest OUT/data`` never reads them as 
 
     manifest.json                  {"simulated": true, case, seed, scale, noise, years, files...}
     truth.jsonl                    one record per shipment, certificate, planted route and hub
+    truth_flows.csv.gz             the true FOB flows (transship.simulate.truth), evaluation only
     data/comtrade/comtrade_plus_sim_<year>.csv   Comtrade+ records as each side reports them
-    data/baci/BACI_HS17_Y<year>_SIM.csv          reconciled flows, v in thousands of USD
     data/customs/shipments.csv, licences.csv, certificates.csv   transship's own formats
+
+Only what reporters publish is data. No reconciled (BACI-style) file is written: reconciled
+flows are derived from the Comtrade-style rows by ``transship reconcile`` like real ones, so a
+measurement on them meets the same reporting distortions a real observer does.
 
 Determinism: every random draw comes from a generator seeded with the run's seed and a fixed
 stream number (documents, reporting profiles, each product's background and reporting), and
@@ -29,10 +33,12 @@ from transship.exc import InvalidInput
 from transship.normalise.money import usd_per_eur
 from transship.simulate.case import Case, holdings_table, load_case
 from transship.simulate.documents import build_documents
-from transship.simulate.statistics import BACI_SCHEMA, COMTRADE_SCHEMA, StatisticsGenerator
+from transship.simulate.statistics import COMTRADE_SCHEMA, StatisticsGenerator
+from transship.simulate.truth import TRUTH_FLOWS, TRUTH_FLOWS_SCHEMA
 from transship.simulate.world import load_territories, reporting_profiles
 from transship.simulate.writers import (
     ArrowCsvSink,
+    GzipCsvSink,
     banner,
     sha256_file,
     write_jsonl,
@@ -156,6 +162,10 @@ class SimulationResult:
         return self.out_dir / TRUTH
 
     @property
+    def truth_flows_path(self) -> Path:
+        return self.out_dir / TRUTH_FLOWS
+
+    @property
     def manifest_path(self) -> Path:
         return self.out_dir / MANIFEST
 
@@ -165,18 +175,18 @@ class SimulationResult:
     def summary(self) -> list[str]:
         """A few human lines about the run (every one says SIMULATED)."""
         c = self.counts
-        flows, rows, baci = (
+        flows, rows, true_flows = (
             c.get("flow_components", 0),
             c.get("comtrade_rows", 0),
-            c.get("baci_rows", 0),
+            c.get("true_flows", 0),
         )
         ships, div = c.get("shipments", 0), c.get("diverted_shipments", 0)
         certs, false = c.get("certificates", 0), c.get("false_certificates", 0)
         return [
             f"SIMULATED case {self.case}, seed {self.seed}, noise {self.noise}, years "
             f"{self.years[0]}-{self.years[1]}, scale {self.scale:g}",
-            f"SIMULATED statistics: {flows:,} flows -> {rows:,} Comtrade rows (both sides), "
-            f"{baci:,} BACI rows",
+            f"SIMULATED statistics: {flows:,} flow components -> {rows:,} Comtrade rows (both "
+            f"sides); {true_flows:,} true flows kept for evaluation in {self.truth_flows_path}",
             f"SIMULATED documents: {ships:,} shipments ({div:,} diverted), {certs:,} certificates "
             f"({false:,} false), {c.get('planted_routes', 0)} planted routes "
             f"(ground truth in {self.truth_path})",
@@ -239,7 +249,7 @@ def _prepare_out(out: Path) -> None:
                 f"{out} is not empty and holds no simulation; choose an empty or new folder"
             )
         shutil.rmtree(out / DATA, ignore_errors=True)
-        for name in (MANIFEST, TRUTH):
+        for name in (MANIFEST, TRUTH, TRUTH_FLOWS):
             (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -286,38 +296,39 @@ def run(
         )
         for y in range(span[0], span[1] + 1)
     }
-    baci = {
-        y: ArrowCsvSink(data / "baci" / f"BACI_HS17_Y{y}_SIM.csv", BACI_SCHEMA, first_line)
-        for y in range(span[0], span[1] + 1)
-    }
+    true_sink = GzipCsvSink(out / TRUTH_FLOWS, TRUTH_FLOWS_SCHEMA, first_line)
     buf_c: dict[int, list[Any]] = {y: [] for y in comtrade}
-    buf_b: dict[int, list[Any]] = {y: [] for y in baci}
+    buf_t: list[Any] = []
     sizes = {y: 0 for y in comtrade}
+    true_rows = 0
     flow_rows = 0
     total = len(gen.plan.products)
     try:
         for p, hs in gen.products():
             comps, unit = gen.background(p, hs)
             flow_rows += len(comps)
-            ct, bt = gen.report(p, hs, comps, unit)
+            ct, tt = gen.report(p, hs, comps, unit)
             for y in comtrade:
                 c = ct.filter(_eq(ct["refYear"], y))
-                b = bt.filter(_eq(bt["t"], y))
                 buf_c[y].append(c)
-                buf_b[y].append(b)
-                sizes[y] += c.num_rows + b.num_rows
+                sizes[y] += c.num_rows
                 if sizes[y] >= FLUSH_ROWS:
                     _flush(comtrade[y], buf_c[y])
-                    _flush(baci[y], buf_b[y])
                     sizes[y] = 0
+            buf_t.append(tt)
+            true_rows += tt.num_rows
+            if true_rows >= FLUSH_ROWS:
+                _flush(true_sink, buf_t)
+                true_rows = 0
             if progress is not None:
                 progress("statistics", p + 1, total)
         for y in comtrade:
             _flush(comtrade[y], buf_c[y])
-            _flush(baci[y], buf_b[y])
+        _flush(true_sink, buf_t)
     finally:
-        for sink in (*comtrade.values(), *baci.values()):
+        for sink in comtrade.values():
             sink.close()
+        true_sink.close()
 
     customs = data / "customs"
     n_ship = write_records_csv(
@@ -331,14 +342,16 @@ def run(
     if progress is not None:
         progress("documents", 1, 1)
 
-    paths = [s.path for s in comtrade.values()] + [s.path for s in baci.values()]
+    paths = [s.path for s in comtrade.values()]
     paths += [
         customs / "shipments.csv",
         customs / "licences.csv",
         customs / "certificates.csv",
         out / TRUTH,
+        true_sink.path,
     ]
-    rows = {s.path: s.rows for s in (*comtrade.values(), *baci.values())}
+    rows: dict[Path, int] = {s.path: s.rows for s in comtrade.values()}
+    rows[true_sink.path] = true_sink.rows
     rows.update(
         {
             customs / "shipments.csv": n_ship,
@@ -354,7 +367,7 @@ def run(
     result.counts = {
         "flow_components": flow_rows,
         "comtrade_rows": sum(s.rows for s in comtrade.values()),
-        "baci_rows": sum(s.rows for s in baci.values()),
+        "true_flows": true_sink.rows,
         "shipments": n_ship,
         "licences": n_lic,
         "certificates": n_cert,
@@ -397,7 +410,7 @@ def _eq(column: Any, value: int) -> Any:
     return pc.equal(column, value)
 
 
-def _flush(sink: ArrowCsvSink, buffer: list[Any]) -> None:
+def _flush(sink: ArrowCsvSink | GzipCsvSink, buffer: list[Any]) -> None:
     import pyarrow as pa
 
     if buffer:

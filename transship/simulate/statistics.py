@@ -12,8 +12,10 @@ component per leg of each consignment. Reporting then happens twice, independent
 * the importer's: the same, plus the CIF/FOB margin, and foreign-origin goods attributed to
   the country of origin rather than the country they came from (Comtrade's rule for imports).
 
-BACI-style rows reconcile both sides into one FOB value (thousands of USD) for each flow at
-least one side reported. Everything is generated product by product from a generator seeded
+Nothing reconciled is written here: BACI-style values are derived by transship's own
+reconciliation (``transship.flows.reconcile``) from the reported rows, as for real data. The
+true flows (one FOB value per exporter, importer, HS6 and year) are returned beside the
+reported rows for evaluation only (``transship.simulate.truth``). Everything is generated product by product from a generator seeded
 with (seed, product index), so memory stays bounded and output is byte-identical per seed.
 """
 
@@ -28,6 +30,7 @@ import pyarrow.compute as pc
 
 from transship.simulate.case import Case
 from transship.simulate.documents import FlowParts
+from transship.simulate.truth import TRUTH_FLOWS_SCHEMA
 from transship.simulate.world import AREAS_NES, Reporting, Territories
 
 #: Chapter 93 at HS6 (CONVENTIONS 4.5) and the neighbours an arms analyst also watches.
@@ -102,16 +105,6 @@ COMTRADE_SCHEMA = pa.schema(
         ("cifvalue", pa.float64()),
         ("fobvalue", pa.float64()),
         ("primaryValue", pa.float64()),
-    ]
-)
-BACI_SCHEMA = pa.schema(
-    [
-        ("t", pa.int32()),
-        ("i", pa.int32()),
-        ("j", pa.int32()),
-        ("k", pa.string()),
-        ("v", pa.float64()),
-        ("q", pa.float64()),
     ]
 )
 
@@ -296,7 +289,7 @@ class StatisticsGenerator:
 
     # -- reporting -----------------------------------------------------------------------
     def report(self, p: int, hs: str, comps: Components, unit: str) -> tuple[pa.Table, pa.Table]:
-        """Comtrade+ rows (both sides) and BACI rows for one product."""
+        """Comtrade+ rows (both sides) and the true flows (for evaluation only) of one product."""
         rng = np.random.default_rng([self.seed, 2_000_003, p])
         rep = self.rep
         terr = self.terr
@@ -304,7 +297,6 @@ class StatisticsGenerator:
         ch93 = hs.startswith("93")
         last = self.years[1]
         sides = []
-        seen = np.zeros(n, dtype=bool)
         for side in ("X", "M"):
             r = comps.exp if side == "X" else comps.imp
             u = rng.random((6, n))
@@ -330,7 +322,6 @@ class StatisticsGenerator:
                 other = rng.integers(0, len(terr), n)
                 to_area = (u[5] < 0.5) | (other == r)
                 partner = np.where(mis, np.where(to_area, -1, other), partner)
-            seen |= ok
             qty_noise = np.exp(rng.normal(0.0, 0.05, (2, n)))
             missing = rng.random((2, n)) < rep.qty_missing[r]
             qty = np.where(missing[0], np.nan, comps.qty * qty_noise[0])
@@ -368,35 +359,34 @@ class StatisticsGenerator:
             ]
         )
         comtrade = self._comtrade_table(hs, agg, unit)
-        # BACI: one reconciled FOB value per flow some side reported.
-        brng = np.random.default_rng([self.seed, 3_000_003, p])
-        v = comps.value * np.exp(brng.normal(0.0, 0.03, n))
-        baci = pa.table(
+        return comtrade, self._truth_table(hs, comps)
+
+    def _truth_table(self, hs: str, comps: Components) -> pa.Table:
+        """True FOB value per year, exporter, importer of one product (every component,
+        reported or not): the answer key of :mod:`transship.simulate.truth`."""
+        truth = pa.table(
             {
-                "t": comps.year[seen],
-                "i": comps.exp[seen].astype(np.int32),
-                "j": comps.imp[seen].astype(np.int32),
-                "v": v[seen],
-                "q": comps.kg[seen],
+                "year": comps.year,
+                "exp": comps.exp.astype(np.int32),
+                "imp": comps.imp.astype(np.int32),
+                "value": comps.value,
             }
         )
-        baci = baci.group_by(["t", "i", "j"], use_threads=False).aggregate(
-            [("v", "sum"), ("q", "sum")]
+        truth = truth.group_by(["year", "exp", "imp"], use_threads=False).aggregate(
+            [("value", "sum")]
         )
-        baci = baci.sort_by([("t", "ascending"), ("i", "ascending"), ("j", "ascending")])
-        code = pa.array(terr.comtrade.astype(np.int32))
-        baci_out = pa.table(
+        truth = truth.sort_by([("year", "ascending"), ("exp", "ascending"), ("imp", "ascending")])
+        iso = pa.array(self.terr.iso3)
+        return pa.table(
             {
-                "t": baci["t"],
-                "i": pc.take(code, baci["i"]),
-                "j": pc.take(code, baci["j"]),
-                "k": pa.array([hs] * baci.num_rows, pa.string()),
-                "v": pc.round(pc.divide(baci["v_sum"], 1000.0), 3),
-                "q": pc.round(pc.divide(baci["q_sum"], 1000.0), 3),
+                "year": truth["year"],
+                "exporter_iso3": pc.take(iso, truth["exp"]),
+                "importer_iso3": pc.take(iso, truth["imp"]),
+                "hs6": pa.array([hs] * truth.num_rows, pa.string()),
+                "value_usd": pc.round(truth["value_sum"], 2),
             },
-            schema=BACI_SCHEMA,
+            schema=TRUTH_FLOWS_SCHEMA,
         )
-        return comtrade, baci_out
 
     def _comtrade_table(self, hs: str, agg: pa.Table, unit: str) -> pa.Table:
         terr = self.terr

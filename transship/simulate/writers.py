@@ -8,6 +8,7 @@ Arrow's CSV writer in batches, so a file of any size needs only one batch in mem
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -44,6 +45,34 @@ class ArrowCsvSink:
     def close(self) -> None:
         self._writer.close()
         self._file.close()
+
+
+class GzipCsvSink:
+    """Like :class:`ArrowCsvSink`, gzip-compressed, with a fixed gzip header (no file name,
+    mtime 0) and level, so the same rows give the same bytes on every run."""
+
+    def __init__(self, path: Path, schema: pa.Schema, first_line: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.rows = 0
+        self._raw = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._gz = gzip.GzipFile(
+            filename="", mode="wb", fileobj=self._raw, compresslevel=6, mtime=0
+        )
+        self._gz.write(first_line.encode("utf-8"))
+        self._writer = pacsv.CSVWriter(
+            self._gz, schema, write_options=pacsv.WriteOptions(quoting_style="none")
+        )
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table)
+            self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+        self._gz.close()
+        self._raw.close()
 
 
 def _cell(value: Any) -> str:
