@@ -1,9 +1,12 @@
-"""The chain join: same chains as brute force, estimate before running, partitions, evidence."""
+"""The rows in scope and the directed pairs that mirror, hubs and routes share.
+
+Hand-made rows reproducing the quirks the scope exists for: Comtrade's chapter, heading
+and subheading totals of the same trade, monthly files beside annual ones, World and nes
+partners, a reporter naming itself, BACI-style reconciled rows beside reported ones.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -12,257 +15,183 @@ import pytest
 from tests.flows import flowdata
 from transship.exc import InvalidInput
 from transship.flows.chains import (
-    LegTable,
-    chain_legs,
-    chain_sql,
-    estimate_pairs,
-    prepare_legs,
+    CIF_FACTOR,
+    check_code,
+    check_dataset,
+    check_product,
+    open_scope,
+    pairs_sql,
+    scope_sql,
+    territory_map_sql,
 )
 from transship.flows.engine import DuckDBEngine
 from transship.store import Store
 
-
-@pytest.fixture(scope="module")
-def gen_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = flowdata.generated_store(tmp_path_factory.mktemp("chains") / "gen.duckdb")
-    yield store
-    store.close()
+RS, BG, UA, WLD = ("rs", "SRB"), ("bg", "BGR"), ("ua", "UKR"), ("world", "WLD")
 
 
-@pytest.fixture(scope="module")
-def legs93(gen_store: Store) -> Iterator[LegTable]:
-    legs = prepare_legs(DuckDBEngine(gen_store), product="93")
-    yield legs
-    legs.close()
+def _load(store: Store, rows: list[dict[str, Any]]) -> None:
+    table = []
+    for n, kw in enumerate(rows, start=1):
+        kw = dict(kw)
+        table.append(
+            flowdata._row(rid=kw.pop("rid", f"t:{n}"), dataset=kw.pop("dataset", "t"), line=n, **kw)
+        )
+    flowdata.load(store, pa.Table.from_pylist(table))
 
 
-def _brute(legs: LegTable, hops: int, lag: int = 0) -> Counter[tuple[object, ...]]:
-    t = legs.legs().to_pylist()
-    out: Counter[tuple[object, ...]] = Counter()
-    by_exp: dict[tuple[str, str], list[dict[str, object]]] = {}
-    for leg in t:
-        by_exp.setdefault((leg["exporter"], leg["product"]), []).append(leg)
-
-    def onward(leg: dict[str, object]) -> list[dict[str, object]]:
-        return [
-            n
-            for n in by_exp.get((leg["importer"], leg["product"]), [])  # type: ignore[arg-type]
-            if leg["year"] <= n["year"] <= leg["year"] + lag  # type: ignore[operator]
-        ]
-
-    for a in t:
-        for b in onward(a):
-            if b["importer"] == a["exporter"]:
-                continue
-            if hops == 2:
-                out[
-                    (
-                        a["exporter"],
-                        a["importer"],
-                        b["importer"],
-                        a["product"],
-                        a["year"],
-                        b["year"],
-                    )
-                ] += 1
-                continue
-            for c in onward(b):
-                if c["importer"] in (a["exporter"], b["exporter"]):
-                    continue
-                out[(a["exporter"], a["importer"], b["importer"], c["importer"], a["product"])] += 1
-    return out
+def _pairs(store: Store, **scope: Any) -> dict[tuple[str, str, str, int], dict[str, Any]]:
+    eng = DuckDBEngine(store)
+    sc = open_scope(eng, **scope)
+    try:
+        rows = eng.sql(sc.pairs_sql()).to_pylist()
+    finally:
+        sc.close()
+    return {(r["exporter"], r["importer"], r["product"], r["year"]): r for r in rows}
 
 
-def _got(batches: Iterator[pa.RecordBatch], hops: int) -> Counter[tuple[object, ...]]:
-    out: Counter[tuple[object, ...]] = Counter()
-    for b in batches:
-        for r in b.to_pylist():
-            if hops == 2:
-                out[
-                    (r["origin"], r["hub"], r["destination"], r["product"], r["year1"], r["year2"])
-                ] += 1
-            else:
-                out[(r["origin"], r["hub"], r["hub2"], r["destination"], r["product"])] += 1
-    return out
-
-
-def test_product_filter_runs_before_the_join(legs93: LegTable) -> None:
-    assert legs93.products.to_pylist() == ["93"]
-    assert legs93.n_legs > 0
-    assert set(legs93.legs().column("product").to_pylist()) == {"93"}
-
-
-def test_two_hops_match_brute_force(gen_store: Store, legs93: LegTable) -> None:
-    eng = DuckDBEngine(gen_store)
-    expected = _brute(legs93, 2)
-    got = _got(chain_legs(eng, legs=legs93), 2)
-    assert got == expected
-    est = estimate_pairs(legs93)
-    assert est >= sum(got.values())
-    cycles = sum(
-        1
-        for a in legs93.legs().to_pylist()
-        for b in legs93.legs().to_pylist()
-        if b["exporter"] == a["importer"]
-        and b["importer"] == a["exporter"]
-        and a["year"] == b["year"]
+def test_one_hs_level_per_reporter_flow_and_year(store: Store) -> None:
+    """Serbia reports chapter 93 and its subheadings for the same exports: with the prefix
+    '93' only the chapter total counts (it includes confidential lines the subheadings
+    omit); Bulgaria reports subheadings only, which are summed to the prefix."""
+    _load(
+        store,
+        [
+            dict(reporter=RS, partner=BG, flow="X", year=2022, hs="93", value=100.0, rid="a"),
+            dict(reporter=RS, partner=BG, flow="X", year=2022, hs="930610", value=60.0),
+            dict(reporter=RS, partner=BG, flow="X", year=2022, hs="930690", value=30.0),
+            dict(reporter=BG, partner=UA, flow="X", year=2022, hs="930610", value=40.0, rid="b1"),
+            dict(reporter=BG, partner=UA, flow="X", year=2022, hs="930690", value=2.0, rid="b2"),
+        ],
     )
-    assert est == sum(got.values()) + cycles
+    pairs = _pairs(store, product="93")
+    assert pairs[("rs", "bg", "93", 2022)]["x_value"] == 100.0
+    assert pairs[("rs", "bg", "93", 2022)]["evidence"] == ["a"]
+    assert pairs[("bg", "ua", "93", 2022)]["x_value"] == 42.0
+    assert pairs[("bg", "ua", "93", 2022)]["evidence"] == ["b1", "b2"]
+    # with the subheading as prefix the chapter row is out of scope: the subheading counts
+    sub = _pairs(store, product="9306.10")
+    assert sub[("rs", "bg", "930610", 2022)]["x_value"] == 60.0
+    # without a product each code is its own product: levels never add up
+    every = _pairs(store)
+    assert every[("rs", "bg", "93", 2022)]["x_value"] == 100.0
+    assert every[("rs", "bg", "930610", 2022)]["x_value"] == 60.0
 
 
-def test_three_hops_and_lags_match_brute_force(gen_store: Store, legs93: LegTable) -> None:
-    eng = DuckDBEngine(gen_store)
-    assert _got(chain_legs(eng, legs=legs93, max_hops=3), 3) == _brute(legs93, 3)
-    assert _got(chain_legs(eng, legs=legs93, max_lag=1), 2) == _brute(legs93, 2, lag=1)
-    assert estimate_pairs(legs93, max_hops=3) >= sum(_brute(legs93, 3).values())
+def test_annual_rows_win_over_monthly_ones(store: Store) -> None:
+    """A reporter with an annual file and monthly files for one year: the annual total, not
+    the sum of both; a year with monthly rows only is summed to the year."""
+    months = [
+        dict(reporter=UA, partner=BG, flow="M", year=2022, hs="930610", value=10.0, period=p)
+        for p in ("202201", "202202", "202203")
+    ]
+    months += [
+        dict(reporter=UA, partner=BG, flow="M", year=2023, hs="930610", value=5.0, period=p)
+        for p in ("202301", "202302")
+    ]
+    annual = dict(reporter=UA, partner=BG, flow="M", year=2022, hs="930610", value=33.0)
+    _load(store, [*months, annual])
+    pairs = _pairs(store, product="9306")
+    assert pairs[("bg", "ua", "9306", 2022)]["m_value"] == 33.0
+    assert pairs[("bg", "ua", "9306", 2023)]["m_value"] == 10.0
 
 
-def test_partitions_give_the_same_chains(gen_store: Store, legs93: LegTable) -> None:
-    eng = DuckDBEngine(gen_store)
-    legs = prepare_legs(eng, years=(2022, 2023))  # every code its own product
-    one = _got(chain_legs(eng, legs=legs), 2)
-    many = _got(chain_legs(eng, legs=legs, partition_pairs=50, batch_rows=64), 2)
-    assert one == many and len(legs.products) == len(flowdata.PRODUCTS)
-    legs.close()
+def test_aggregates_and_self_trade_never_pair(store: Store) -> None:
+    _load(
+        store,
+        [
+            dict(reporter=RS, partner=WLD, flow="X", year=2022, hs="930610", value=1e9, world=True),
+            dict(
+                reporter=RS, partner=("zz-899", None), flow="X", year=2022, hs="930610",
+                value=5e8, area=True,
+            ),
+            dict(reporter=RS, partner=("zz", None), flow="X", year=2022, hs="930610", value=7.0),
+            dict(reporter=RS, partner=RS, flow="X", year=2022, hs="930610", value=3.0),
+            dict(reporter=RS, partner=BG, flow="X", year=2022, hs="930610", value=11.0),
+        ],
+    )  # fmt: skip
+    pairs = _pairs(store, product="93")
+    assert list(pairs) == [("rs", "bg", "93", 2022)]
+    eng = DuckDBEngine(store)
+    assert eng.scalar(f"SELECT count(*) FROM ({scope_sql('93')}) s") == 1
 
 
-def test_endpoints_and_raw_forms(gen_store: Store, legs93: LegTable) -> None:
-    eng = DuckDBEngine(gen_store)
-    got = _got(chain_legs(eng, legs=legs93, origin="rs", destination="ua"), 2)
-    assert got and all(k[0] == "rs" and k[2] == "ua" for k in got)
-    assert estimate_pairs(legs93, origin="rs", destination="ua") >= sum(got.values())
-    raw = next(chain_legs(eng, legs=legs93, decode=False))
-    assert raw.schema.names == ["leg1", "leg2"]
-    ints = next(chain_legs(eng, legs=legs93, labels=False))
-    assert pa.types.is_integer(ints.schema.field("origin").type)
-    assert list(chain_legs(eng, legs=legs93, origin="zw")) == []
+def test_pair_values_and_sides(store: Store) -> None:
+    """x_value is the exporter's report, m_value the importer's (CIF) as reported;
+    value_usd the exporter's, else the importer's brought to FOB, and a reconciled value
+    wins over both; quantities only when both sides use one unit."""
+    _load(
+        store,
+        [
+            dict(reporter=RS, partner=BG, flow="X", year=2022, hs="930610", value=100.0,
+                 qty=10.0, unit="kg"),
+            dict(reporter=BG, partner=RS, flow="M", year=2022, hs="930610", value=110.0,
+                 qty=12.0, unit="kg"),
+            dict(reporter=UA, partner=BG, flow="M", year=2022, hs="930610", value=210.0,
+                 qty=3.0, unit="u"),
+            dict(reporter=BG, partner=UA, flow="X", year=2022, hs="930610", value=1.0,
+                 qty=5.0, unit="kg"),
+            dict(reporter=UA, partner=RS, flow="M", year=2022, hs="930610", value=50.0),
+            dict(reporter=RS, partner=UA, flow="X", year=2022, hs="930610", value=45.0,
+                 dataset="baci", basis="reconciled", rid="r"),
+        ],
+    )  # fmt: skip
+    pairs = _pairs(store, product="930610")
+    rb = pairs[("rs", "bg", "930610", 2022)]
+    assert (rb["x_value"], rb["m_value"], rb["r_value"], rb["value_usd"]) == (100, 110, None, 100)
+    assert (rb["x_qty"], rb["m_qty"], rb["qty_unit"]) == (10.0, 12.0, "kg")
+    bu = pairs[("bg", "ua", "930610", 2022)]
+    assert bu["value_usd"] == 1.0
+    assert bu["qty_unit"] is None and bu["x_qty"] is None  # kg against units: not comparable
+    ru = pairs[("rs", "ua", "930610", 2022)]
+    assert (ru["m_value"], ru["r_value"], ru["value_usd"]) == (50.0, 45.0, 45.0)
+    assert ru["evidence"] == sorted(["t:5", "r"])
+    without = _pairs(store, product="930610", reconciled=False)
+    assert without[("rs", "ua", "930610", 2022)]["value_usd"] == pytest.approx(50.0 / CIF_FACTOR)
+    assert without[("rs", "ua", "930610", 2022)]["r_value"] is None
+    plain = DuckDBEngine(store).sql(pairs_sql(scope_sql("930610"), evidence=False))
+    assert "evidence" not in plain.schema.names
+
+
+def test_scope_materialised_per_product_and_year_batches(store: Store) -> None:
+    rows = [
+        dict(reporter=RS, partner=BG, flow="X", year=y, hs="930610", value=1.0 + y)
+        for y in (2019, 2020, 2021, 2022)
+        for _ in range(2 if y == 2021 else 1)
+    ]
+    _load(store, rows)
+    eng = DuckDBEngine(store)
+    sc = open_scope(eng, product="93")
+    assert sc.relation is not None and not sc.dedup
+    assert sc.year_rows == {2019: 1, 2020: 1, 2021: 2, 2022: 1}
+    assert sc.year_batches(2) == [(2019, 2020), (2021, 2021), (2022, 2022)]
+    assert sc.year_batches(100) == [(2019, 2022)]
+    one = eng.sql(sc.pairs_sql(years=(2021, 2021))).to_pylist()
+    assert [r["x_value"] for r in one] == [2.0 * 2022.0]
+    relation = sc.relation
+    sc.close()
     with pytest.raises(InvalidInput):
-        estimate_pairs(legs93, max_hops=4)
+        eng.sql(f"SELECT * FROM {relation}")
+    everything = open_scope(eng)  # no product: reads trade_flows, nothing materialised
+    assert everything.relation is None
+    everything.close()
 
 
-def test_leg_evidence_is_the_rows_of_the_leg(gen_store: Store, legs93: LegTable) -> None:
-    batch = next(chain_legs(DuckDBEngine(gen_store), legs=legs93, origin="rs", destination="ua"))
-    first = batch.slice(0, 1).to_pylist()[0]
-    ev = legs93.evidence([first["leg1"], first["leg2"]])
-    rows = gen_store.query(
-        "SELECT reporter, partner, flow, year, value_usd FROM trade_flows WHERE record_id IN "
-        f"({', '.join(repr(i) for i in ev[first['leg1']])})"
-    ).to_pylist()
-    assert rows
-    for r in rows:
-        exporter = r["partner"] if r["flow"] == "M" else r["reporter"]
-        importer = r["reporter"] if r["flow"] == "M" else r["partner"]
-        assert (exporter, importer, r["year"]) == ("rs", first["hub"], first["year1"])
-    x = sum(r["value_usd"] for r in rows if r["flow"] == "X")
-    assert first["value1"] == pytest.approx(x)  # the exporter's own figure wins
+def test_territory_map_gives_iso3(store: Store) -> None:
+    _load(store, [dict(reporter=RS, partner=BG, flow="X", year=2022, hs="930610", value=1.0)])
+    got = DuckDBEngine(store).sql(territory_map_sql()).to_pylist()
+    assert {r["code"]: r["iso3"] for r in got} == {"rs": "SRB", "bg": "BGR"}
 
 
-def test_merge_join_equals_the_sql_join(gen_store: Store) -> None:
-    """The in-memory merge join gives exactly the leg-id tuples of the SQL join (chain_sql),
-    over every product and two years, for 2 and 3 hops, with a lag and with endpoints; the
-    estimate is the SQL join's count plus the A -> M -> A cycles it drops."""
-    eng = DuckDBEngine(gen_store)
-    legs = prepare_legs(eng, years=(2022, 2023))
-    try:
-        cases: list[dict[str, Any]] = [
-            {"max_hops": 2},
-            {"max_hops": 3},
-            {"max_hops": 2, "max_lag": 1},
-            {"max_hops": 3, "origin": "rs"},
-            {"max_hops": 2, "destination": "ua"},
-        ]
-        for kw in cases:
-            sql = eng.sql(chain_sql(legs, **kw))
-            want = sorted(zip(*(sql.column(c).to_pylist() for c in sql.column_names), strict=True))
-            got_batches = list(chain_legs(eng, legs=legs, decode=False, batch_rows=500, **kw))
-            got = sorted(
-                t
-                for b in got_batches
-                for t in zip(*(b.column(i).to_pylist() for i in range(b.num_columns)), strict=True)
-            )
-            assert got == want and len(want) > 0, kw
-            assert all(b.num_rows > 0 for b in got_batches)
-        cycles = eng.scalar(
-            f"SELECT count(*) FROM {legs.relation} a JOIN {legs.relation} b ON b.exp = a.imp "
-            "AND b.imp = a.exp AND b.pidx = a.pidx AND b.year = a.year"
-        )
-        n2 = eng.scalar(f"SELECT count(*) FROM ({chain_sql(legs)}) q")
-        assert estimate_pairs(legs) == n2 + cycles
-    finally:
-        legs.close()
-
-
-def test_decoded_columns_are_the_legs_columns(gen_store: Store) -> None:
-    """Every decoded column equals a plain look-up of the leg ids in ``legs.legs()``, for 2
-    and 3 hops, with and without a lag and an origin, across small batches; the types are
-    the documented ones (dictionaries over the legs' own code tables)."""
-    eng = DuckDBEngine(gen_store)
-    legs = prepare_legs(eng, years=(2022, 2023))
-    try:
-        by_id = {r["leg_id"]: r for r in legs.legs().to_pylist()}
-        cases: list[dict[str, Any]] = [
-            {"max_hops": 2},
-            {"max_hops": 3},
-            {"max_hops": 2, "max_lag": 1},
-            {"max_hops": 3, "max_lag": 1, "origin": "rs"},
-        ]
-        for kw in cases:
-            hops = kw["max_hops"]
-            n = 0
-            for b in chain_legs(eng, legs=legs, batch_rows=300, **kw):
-                assert b.num_rows > 0
-                hub_cols = ["hub"] if hops == 2 else ["hub", "hub2"]
-                assert b.schema.names == [
-                    "origin",
-                    *hub_cols,
-                    "destination",
-                    "product",
-                    *[f"year{k + 1}" for k in range(hops)],
-                    *[f"leg{k + 1}" for k in range(hops)],
-                    *[f"value{k + 1}" for k in range(hops)],
-                ]
-                for name in ("origin", *hub_cols, "destination", "product"):
-                    col = b.column(name)
-                    assert pa.types.is_dictionary(col.type)
-                    assert col.type.index_type == pa.int32()
-                assert b.column("product").dictionary.equals(legs.products)
-                assert b.column("origin").dictionary.equals(legs.territories)
-                assert b.schema.field("leg1").type == pa.int64()
-                assert b.schema.field("year1").type == pa.int32()
-                assert b.schema.field("value1").type == pa.float64()
-                for r in b.to_pylist():
-                    chain = [by_id[r[f"leg{k + 1}"]] for k in range(hops)]
-                    want = {
-                        "origin": chain[0]["exporter"],
-                        "hub": chain[0]["importer"],
-                        "destination": chain[-1]["importer"],
-                        "product": chain[0]["product"],
-                    }
-                    if hops == 3:
-                        want["hub2"] = chain[1]["importer"]
-                    for k, leg in enumerate(chain):
-                        want[f"year{k + 1}"] = leg["year"]
-                        want[f"value{k + 1}"] = leg["value_usd"]
-                    assert {k: r[k] for k in want} == want, kw
-                    for prev, nxt in zip(chain, chain[1:], strict=False):
-                        assert nxt["exporter"] == prev["importer"]
-                        assert nxt["product"] == prev["product"]
-                        assert prev["year"] <= nxt["year"] <= prev["year"] + kw.get("max_lag", 0)
-                    assert len({leg["exporter"] for leg in chain} | {chain[-1]["importer"]}) == (
-                        hops + 1
-                    )
-                    n += 1
-            assert n > 0, kw
-        # labels=False: the same rows with the raw indexes into the code tables
-        raw = next(chain_legs(eng, legs=legs, max_hops=3, labels=False, batch_rows=300))
-        named = next(chain_legs(eng, legs=legs, max_hops=3, batch_rows=300))
-        for name in ("origin", "hub", "hub2", "destination"):
-            assert raw.column(name).type == pa.int32()
-            assert legs.territories.take(raw.column(name)).equals(
-                named.column(name).cast(pa.string())
-            )
-        assert legs.products.take(raw.column("product")).equals(
-            named.column("product").cast(pa.string())
-        )
-    finally:
-        legs.close()
+def test_arguments_are_checked() -> None:
+    assert check_product(" 93.06 ") == "9306"
+    assert check_product(None) is None
+    assert check_code(" RS ") == "rs"
+    assert check_dataset("comtrade-plus_2024") == "comtrade-plus_2024"
+    for bad in ("9", "93x", "93'; DROP TABLE trade_flows; --", "12345678901"):
+        with pytest.raises(InvalidInput):
+            check_product(bad)
+    with pytest.raises(InvalidInput):
+        check_code("r's")
+    with pytest.raises(InvalidInput):
+        check_dataset("a b")

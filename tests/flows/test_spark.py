@@ -1,4 +1,4 @@
-"""The same mirror, hubs and chain analysis on local PySpark and on DuckDB, compared.
+"""The same mirror and hubs analysis on local PySpark and on DuckDB, compared.
 
 One Spark session (local[2]) for the module: it reads the store's trade_flows exported to
 Parquet, exactly as ``--engine spark`` does. Data: the seeded generated set (planted hub,
@@ -17,7 +17,6 @@ import pyarrow as pa
 import pytest
 
 from tests.flows import flowdata
-from transship.flows.chains import chain_legs, estimate_pairs, prepare_legs
 from transship.flows.engine import DuckDBEngine, SparkEngine
 from transship.flows.hubs import hub_scores, hub_table
 from transship.flows.mirror import mirror_gaps, reporting_reliability
@@ -120,24 +119,3 @@ def test_hubs_agree(both: tuple[Store, Any]) -> None:
         for a, b in zip(top_d, top_s, strict=True)
     )
     assert top_s[0].territory == "BGR"
-
-
-def test_chain_join_agrees(both: tuple[Store, Any]) -> None:
-    store, spark = both
-    results = []
-    for eng in (DuckDBEngine(store), spark):
-        legs = prepare_legs(eng, product="93")
-        est = estimate_pairs(legs, max_hops=2)
-        chains = pa.Table.from_batches(list(chain_legs(eng, legs=legs, partition_pairs=2_000)))
-        chains = chains.select(
-            ["origin", "hub", "destination", "year1", "year2", "value1", "value2"]
-        )
-        rows = sorted(
-            (str(r["origin"]), str(r["hub"]), str(r["destination"]), r["year1"], r["year2"],
-             round(r["value1"], 4), round(r["value2"], 4))
-            for r in chains.to_pylist()
-        )  # fmt: skip
-        results.append((legs.n_legs, est, rows))
-        legs.close()
-    assert results[0] == results[1]
-    assert results[0][2]

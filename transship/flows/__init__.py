@@ -1,16 +1,17 @@
-"""Flows: mirror gaps, hubs and the chain join behind routes, on DuckDB or Spark.
+"""Flows: mirror gaps, hubs and routes, on DuckDB or Spark.
 
 Public entry points (import from the submodules; this package re-exports the stable ones):
 
 * :func:`transship.flows.engine.open_engine`, ``DuckDBEngine(store)``, ``SparkEngine``
 * :func:`transship.flows.mirror.mirror_gaps`, :func:`~transship.flows.mirror.reporting_reliability`
 * :func:`transship.flows.hubs.hub_scores` (``HubScore``), :func:`~transship.flows.hubs.hub_table`
-* :func:`transship.flows.chains.prepare_legs`, :func:`~transship.flows.chains.estimate_pairs`,
-  :func:`~transship.flows.chains.chain_legs`
+* :func:`transship.flows.routes.find_routes` (import it from its module)
+* :func:`transship.flows.chains.open_scope`, :func:`~transship.flows.chains.pairs_sql`: the rows
+  in scope and the directed pairs every command shares
 * :class:`transship.flows.explain.Indicator`, :class:`~transship.flows.explain.Evidence`
 """
 
-from transship.flows.chains import chain_legs, estimate_pairs, parse_years, prepare_legs
+from transship.flows.chains import parse_years
 from transship.flows.engine import DuckDBEngine, Engine, SparkEngine, open_engine
 from transship.flows.explain import Evidence, Indicator
 from transship.flows.hubs import HubScore, hub_scores, hub_table
@@ -23,13 +24,10 @@ __all__ = [
     "HubScore",
     "Indicator",
     "SparkEngine",
-    "chain_legs",
-    "estimate_pairs",
     "hub_scores",
     "hub_table",
     "mirror_gaps",
     "open_engine",
     "parse_years",
-    "prepare_legs",
     "reporting_reliability",
 ]

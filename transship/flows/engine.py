@@ -77,7 +77,7 @@ class Engine(ABC):
     @abstractmethod
     def stream(self, query: str, batch_rows: int = 131_072) -> Iterator[pa.RecordBatch]:
         """Run a SELECT and yield its result in batches (memory bounded by the batch size
-        on DuckDB; by the partition the caller asks for on Spark)."""
+        on DuckDB; on Spark the whole result is collected first, so by its size)."""
 
     @abstractmethod
     def view(self, name: str, query: str) -> None:
@@ -255,8 +255,8 @@ class SparkEngine(Engine):
         return _normalise_arrow(table)
 
     def stream(self, query: str, batch_rows: int = 131_072) -> Iterator[pa.RecordBatch]:
-        # Spark hands results over per partition; callers that need bounded memory split
-        # their work into partitions (see chains.chain_legs), so one toArrow per call is fine.
+        # The whole result comes to the driver in one toArrow: callers that need bounded
+        # memory ask for smaller results (mirror reads one batch of years at a time).
         table = self.sql(query)
         yield from table.to_batches(max_chunksize=batch_rows)
 
