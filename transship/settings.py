@@ -74,6 +74,46 @@ SETTINGS: tuple[Setting, ...] = (
         "Deepest nesting of arrays and objects a JSON record may have (real records need 4); "
         "a deeper record is a reject. At most 500.",
     ),
+    Setting(
+        "TRANSSHIP_API_TOKEN",
+        "",
+        "Bearer token that `transship serve` asks of every write (`POST /api/ingest`); empty: "
+        "the server starts read-only and refuses writes with 403.",
+    ),
+    Setting(
+        "TRANSSHIP_UPLOAD_MAX_BYTES",
+        "2147483648",
+        "Largest request body `POST /api/ingest` accepts (2 GiB); a larger upload is refused "
+        "with 413 as soon as it passes the limit, and nothing of it is kept.",
+    ),
+    Setting(
+        "TRANSSHIP_UPLOAD_DIR",
+        "",
+        "Folder where `transship serve` keeps uploaded files (the provenance path of their "
+        "rows); empty: `<store>.uploads` beside the store file.",
+    ),
+    Setting(
+        "TRANSSHIP_SQL_TIMEOUT",
+        "10",
+        "Seconds a `GET /api/sql` query may run before it is interrupted (422 query_timeout).",
+    ),
+    Setting(
+        "TRANSSHIP_SQL_MAX_ROWS",
+        "10000",
+        "Most rows `GET /api/sql` returns; a longer result is cut and says so (`truncated`).",
+    ),
+    Setting(
+        "TRANSSHIP_SERVE_READERS",
+        "4",
+        "Connections `transship serve` answers reads on (one request each at a time); more "
+        "requests wait for one to be free.",
+    ),
+    Setting(
+        "TRANSSHIP_SERVE_CACHE",
+        "256",
+        "Analysis results (routes, hubs, mirror, territory pages) `transship serve` keeps in "
+        "memory per query; an ingest through the server empties the cache.",
+    ),
 )
 
 
@@ -116,3 +156,34 @@ def max_json_depth() -> int:
 def lock_wait() -> float:
     """Seconds to wait for a store another process holds (0: fail at once)."""
     return max(0.0, float(get("TRANSSHIP_LOCK_WAIT")))
+
+
+def api_token() -> str | None:
+    """``TRANSSHIP_API_TOKEN``, or None when unset or blank (a read-only server)."""
+    token = get("TRANSSHIP_API_TOKEN").strip()
+    return token or None
+
+
+def upload_max_bytes() -> int:
+    """``TRANSSHIP_UPLOAD_MAX_BYTES``, at least 1 KiB."""
+    return max(1024, int(get("TRANSSHIP_UPLOAD_MAX_BYTES")))
+
+
+def sql_timeout() -> float:
+    """``TRANSSHIP_SQL_TIMEOUT`` in seconds, at least 0.1."""
+    return max(0.1, float(get("TRANSSHIP_SQL_TIMEOUT")))
+
+
+def sql_max_rows() -> int:
+    """``TRANSSHIP_SQL_MAX_ROWS``, at least 1."""
+    return max(1, int(get("TRANSSHIP_SQL_MAX_ROWS")))
+
+
+def serve_readers() -> int:
+    """``TRANSSHIP_SERVE_READERS`` within 1..64."""
+    return min(64, max(1, int(get("TRANSSHIP_SERVE_READERS"))))
+
+
+def serve_cache() -> int:
+    """``TRANSSHIP_SERVE_CACHE``, at least 0 (0 turns the cache off)."""
+    return max(0, int(get("TRANSSHIP_SERVE_CACHE")))
