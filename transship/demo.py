@@ -201,7 +201,7 @@ def _evidence_rows(route: Any) -> int:
 
 
 def _evaluate(sim_dir: Path, report: DemoReport, say: Callable[[str], None]) -> None:
-    from transship.simulate.evaluate import evaluate
+    from transship.evaluate import evaluate
 
     say("evaluating detection against the simulation's ground truth")
     rows = evaluate(sim_dir)

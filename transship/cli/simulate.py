@@ -114,7 +114,7 @@ def evaluate_cmd(
 ) -> None:
     """Ingest simulated folders, run the detection stages that exist, and score them
     (precision, recall, F1) against each folder's truth.jsonl, per stage and noise level."""
-    from transship.simulate.evaluate import evaluate, format_rows, mean_rows, stage_notes
+    from transship.evaluate import evaluate, format_rows, mean_rows, stage_notes
 
     rows = []
     store = open_store(db) if db is not None else None

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from transship.cli.app import app
+from transship.evaluate import EvalRow, evaluate, score
 from transship.exc import InvalidInput
 from transship.simulate import run
-from transship.simulate.evaluate import EvalRow, evaluate, score
 from transship.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
