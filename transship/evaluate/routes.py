@@ -146,6 +146,8 @@ def baseline_rankings(
     smallest leg (``bilateral``) and by its intermediaries' smallest imports/exports ratio
     with the smallest leg as tie-break (``import_export_ratio``, encoded as the ratio's
     rank plus the leg's share of the largest leg, so one float orders both)."""
+    total = np.array(total, dtype=float)
+    np.fill_diagonal(total, 0.0)  # a territory's trade with itself is no leg
     n = total.shape[0]
     pos = total > 0
     imports = total.sum(axis=0)
