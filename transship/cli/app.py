@@ -76,6 +76,7 @@ STAGE_MODULES = (
     "transship.cli.simulate",
     "transship.cli.flows",
     "transship.cli.routes",
+    "transship.cli.reconcile",
 )
 
 

@@ -393,7 +393,6 @@ def reconcile(
         if same:
             result.run_id = int(same[0][0])
             result.unchanged = True
-            say(f"unchanged: run {result.run_id} reconciled the same rows")
             return result
         started = now()
         run_id = store.next_run_id()
