@@ -1,0 +1,229 @@
+"""One stored record and its statement trail: ``/api/records/{record_id}``.
+
+A record id is ``<sha256[:16]>:<line>`` (``:<sub>`` when a line made several rows): the file
+it came from and the line in it. The lookup follows that: the source whose sha256 starts
+with the prefix (``sources``), the table its format's reader writes, the row with that file
+and line; a row a later release replaced is found in ``<table>_superseded`` and says so.
+
+The statements are what the store's ``<table>_statements`` view makes of the row (one per
+non-null property, with the source's own text where the reader kept it). DuckDB spends about
+25 ms binding such a view (an UNPIVOT over the table) even for one row, which is most of a
+record request; so the view's property list and its original-value columns are read from
+the view's definition once, and the statements are built from the row itself. Where a
+definition cannot be read that way the view is queried instead (same answer, slower);
+``tests/serve/test_records.py`` checks both agree for every table of the demo store.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Path
+from starlette.responses import Response
+
+from transship.exc import NotFound
+from transship.serve.deps import Server
+from transship.serve.models import READ_RESPONSES, RecordOut
+from transship.serve.responses import json_response
+from transship.store import Store
+
+router = APIRouter(tags=["records"])
+
+_RECORD_ID = re.compile(r"^(?P<prefix>[0-9a-f]{16}):(?P<line>\d{1,18})(?::(?P<sub>\d{1,9}))?$")
+#: The table a reader's rows go to -> the table holding them (``trade_flows`` is a view over
+#: the wide rows and BACI's narrow ones; a BACI record is read through the view).
+_BASE = {"trade_flows": "trade_flow_rows"}
+_BASE_SUPERSEDED = {"trade_flows": "trade_flow_rows_superseded"}
+PROVENANCE = ("record_id", "dataset", "source_sha256", "run_id", "line", "simulated")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementShape:
+    """What a ``*_statements`` view unpivots: its properties and their original-value columns."""
+
+    props: tuple[str, ...]
+    originals: dict[str, str]
+
+
+_shapes: dict[tuple[str, str], StatementShape | None] = {}
+_shapes_lock = threading.Lock()
+_UNPIVOT = re.compile(r'UNPIVOT\s*\(\s*"?value"?\s+FOR\s+prop\s+IN\s*\(([^()]*)\)\s*\)', re.I)
+_WHEN = re.compile(r"WHEN\s*\(\(prop\s*=\s*'([^']+)'\)\)\s*THEN\s*\(\"?(\w+)\"?\)", re.I)
+_IDENT = re.compile(r'"((?:[^"]|"")+)"|(\w+)')
+
+
+def statement_shape(store: Store, view: str) -> StatementShape | None:
+    """The properties and original-value columns of ``view``, from its definition (None when
+    the definition does not read as the generated ``*_statements`` views do)."""
+    key = (str(store.path), view)
+    with _shapes_lock:
+        if key in _shapes:
+            return _shapes[key]
+    rows = store.fetchall(
+        "SELECT sql FROM duckdb_views() WHERE view_name = ? AND schema_name = 'main'", [view]
+    )
+    shape = _parse_shape(str(rows[0][0])) if rows else None
+    with _shapes_lock:
+        _shapes[key] = shape
+    return shape
+
+
+def _parse_shape(sql: str) -> StatementShape | None:
+    found = _UNPIVOT.search(sql)
+    if found is None:
+        return None
+    props = tuple(
+        (m.group(1).replace('""', '"') if m.group(1) is not None else m.group(2))
+        for m in _IDENT.finditer(found.group(1))
+    )
+    if not props:
+        return None
+    return StatementShape(props, dict(_WHEN.findall(sql)))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _find(
+    store: Store, table: str, sha: str, line: int, record_id: str, props: tuple[str, ...]
+) -> dict[str, Any] | None:
+    casts = ", ".join(f"CAST({_quote(p)} AS VARCHAR)" for p in props) or "NULL"
+    rows = store.query(
+        f"SELECT *, [{casts}] AS __statement_values FROM {_quote(table)} "
+        "WHERE source_sha256 = ? AND line = ? AND record_id = ? LIMIT 1",
+        [sha, line, record_id],
+    ).to_pylist()
+    return rows[0] if rows else None
+
+
+def _view_statements(
+    store: Store, view: str, sha: str, line: int, record_id: str
+) -> list[dict[str, Any]]:
+    rows = store.query(
+        f"SELECT prop, value, original_value FROM {_quote(view)} "
+        "WHERE source_sha256 = ? AND line = ? AND entity_id = ?",
+        [sha, line, record_id],
+    ).to_pylist()
+    return rows  # type: ignore[no-any-return]
+
+
+def _tables_of(format: str) -> tuple[str, ...]:
+    from transship.ingest.registry import readers
+
+    reader = readers().get(format)
+    if reader is None:
+        return ()
+    return tuple(t for t in reader.tables if t != "statements")
+
+
+def record(store: Store, record_id: str) -> dict[str, Any]:
+    """The record ``record_id`` with its values, original values, statements and source."""
+    m = _RECORD_ID.match(record_id)
+    if m is None:
+        raise NotFound(f"no record {record_id!r}: record ids look like <16 hex digits>:<line>")
+    line = int(m["line"])
+    sources = store.query(
+        "SELECT sha256, path, format, dataset, simulated, attribution, archive_sha256, member "
+        "FROM sources WHERE starts_with(sha256, ?) ORDER BY sha256",
+        [m["prefix"]],
+    ).to_pylist()
+    present = set(store.tables())
+    for src in sources:
+        for table in _tables_of(str(src["format"])):
+            for superseded in (False, True):
+                if superseded:
+                    name = _BASE_SUPERSEDED.get(table, f"{table}_superseded")
+                    view = f"{table}_superseded_statements"
+                else:
+                    name = _BASE.get(table, table)
+                    view = f"{table}_statements"
+                if src["format"] == "baci":  # narrow rows: only the view has the wide columns
+                    name = "trade_flows_superseded" if superseded else "trade_flows"
+                if name not in present:
+                    continue
+                out = _record_from(store, name, view, present, src, line, record_id)
+                if out is not None:
+                    out["table"] = table
+                    out["superseded"] = superseded
+                    return out
+    raise NotFound(f"no record {record_id!r} in the store")
+
+
+def _record_from(
+    store: Store,
+    name: str,
+    view: str,
+    present: set[str],
+    src: dict[str, Any],
+    line: int,
+    record_id: str,
+) -> dict[str, Any] | None:
+    sha = str(src["sha256"])
+    shape = statement_shape(store, view) if view in present else None
+    row = _find(store, name, sha, line, record_id, shape.props if shape else ())
+    if row is None:
+        return None
+    cast_values = row.pop("__statement_values")
+    if shape is not None:
+        statements = [
+            {
+                "prop": p,
+                "value": v,
+                "original_value": row.get(shape.originals[p]) if p in shape.originals else None,
+            }
+            for p, v in zip(shape.props, cast_values, strict=True)
+            if v is not None
+        ]
+    elif view in present:
+        statements = _view_statements(store, view, sha, line, record_id)
+    else:  # FtM entities: their statements are stored rows
+        statements = store.query(
+            "SELECT prop, value, original_value FROM statements "
+            "WHERE source_sha256 = ? AND line = ? ORDER BY prop, value",
+            [sha, line],
+        ).to_pylist()
+    run_id = row.get("run_id")
+    runs = store.fetchall("SELECT file FROM ingest_runs WHERE run_id = ?", [run_id])
+    values = {k: v for k, v in row.items() if k not in PROVENANCE and not k.endswith("_orig")}
+    originals = {k: v for k, v in row.items() if k.endswith("_orig")}
+    return {
+        "record_id": record_id,
+        "simulated": row.get("simulated"),
+        "dataset": row.get("dataset"),
+        "values": values,
+        "original_values": originals,
+        "statements": statements,
+        "source": {
+            "sha256": sha,
+            "file": str(runs[0][0]) if runs else src["path"],
+            "format": src["format"],
+            "dataset": row.get("dataset") or src["dataset"],
+            "run_id": run_id,
+            "line": row.get("line"),
+            "attribution": src["attribution"],
+            "simulated": src["simulated"],
+            "archive_sha256": src["archive_sha256"],
+            "member": src["member"],
+        },
+    }
+
+
+@router.get(
+    "/api/records/{record_id}",
+    response_model=RecordOut,
+    responses=READ_RESPONSES,
+    summary="One record and its statement trail",
+)
+async def get_record(
+    server: Server,
+    record_id: str = Path(max_length=64, description="A record id, e.g. 85b49369402ff12b:2618."),
+) -> Response:
+    """The stored record with its statement trail: the table, dataset, file, sha256 and line
+    it came from, its values, the source's own text (original values) and one statement per
+    property. A record a later release replaced is still found, with `superseded: true`."""
+    found = await server.cached_read(("record", record_id), lambda s: record(s, record_id))
+    return json_response(found)

@@ -1,0 +1,156 @@
+"""Responses: JSON that every parser reads, pages with a ``next`` link, CSV safe for spreadsheets.
+
+* **JSON** never carries ``NaN`` or ``Infinity`` (not JSON; a strict parser refuses the whole
+  document): non-finite floats become null, dates ISO 8601 text. Text is sent as it is
+  stored (JSON escapes what it must); HTML pages escape it themselves.
+* **Pages.** Every list endpoint takes ``limit`` and ``offset`` and answers
+  ``{"items": [...], "limit", "offset", "total", "next"}``: ``next`` is the path and query of
+  the following page (null on the last), also sent as an RFC 8288 ``Link: <...>; rel="next"``
+  header; ``total`` is null where counting would cost a second analysis.
+* **CSV** (``?format=csv``): the same page's rows; nested values (lists, objects) as JSON text
+  in their cell, and text cells that a spreadsheet would run as a formula (``=cmd|...``,
+  ``+``, ``-``, ``@``, tab, CR) get a leading ``'``: :func:`transship.report.export.neutralise`,
+  the rule ``transship export`` applies.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from starlette.datastructures import URL
+from starlette.responses import Response
+
+from transship.report.export import neutralise
+
+#: Media types.
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def finite(o: Any) -> Any:
+    """``o`` as plain JSON values: non-finite floats -> None, dates -> ISO text, tuples -> lists."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, str | int | bool) or o is None:
+        return o
+    if isinstance(o, Mapping):
+        return {str(k): finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple | set | frozenset):
+        return [finite(v) for v in o]
+    if isinstance(o, datetime | date | time):
+        return o.isoformat()
+    if isinstance(o, Decimal):
+        return finite(float(o))
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, bytes):
+        return o.decode("utf-8", "backslashreplace")
+    if hasattr(o, "to_dict"):
+        return finite(o.to_dict())
+    return str(o)
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON, UTF-8, strict (no NaN)."""
+    return json.dumps(
+        finite(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def json_response(
+    obj: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        dumps(obj), status_code=status, media_type=JSON_TYPE, headers=dict(headers or {})
+    )
+
+
+def next_url(url: URL, offset: int, limit: int, more: bool) -> str | None:
+    """Path and query of the page after this one (None on the last page)."""
+    if not more:
+        return None
+    following = url.include_query_params(offset=offset + limit, limit=limit)
+    return following.path + ("?" + following.query if following.query else "")
+
+
+def page_response(
+    url: URL,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    limit: int,
+    offset: int,
+    total: int | None,
+    more: bool,
+    fmt: str,
+    extra: Mapping[str, Any] | None = None,
+    filename: str = "rows",
+    columns: Sequence[str] | None = None,
+) -> Response:
+    """One page of ``rows`` (already sliced) as JSON or CSV, with the next link."""
+    nxt = next_url(url, offset, limit, more)
+    headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}
+    if fmt == "csv":
+        headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return Response(csv_bytes(rows, columns), media_type=CSV_TYPE, headers=headers)
+    body: dict[str, Any] = {
+        "items": list(rows),
+        "limit": limit,
+        "offset": offset,
+        "total": total,
+        "next": nxt,
+    }
+    if extra:
+        body.update(extra)
+    return json_response(body, headers=headers)
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: nested values as JSON text, everything else as its JSON scalar."""
+    value = finite(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def csv_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
+    """Rows as CSV with a header, formula-like text cells neutralised."""
+    cols: list[str] = list(columns) if columns is not None else []
+    if columns is None:
+        seen: set[str] = set()
+        for row in rows:
+            for key in row:
+                if key not in seen:
+                    seen.add(key)
+                    cols.append(key)
+    data: dict[str, list[Any]] = {c: [_cell(r.get(c)) for r in rows] for c in cols}
+    arrays = {}
+    for c, values in data.items():
+        try:
+            arrays[c] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: all as text
+            arrays[c] = pa.array([None if v is None else str(v) for v in values], pa.string())
+        if pa.types.is_null(arrays[c].type):
+            arrays[c] = arrays[c].cast(pa.string())
+    table = pa.table(arrays) if arrays else pa.table({})
+    out = io.BytesIO()
+    if table.num_columns == 0:
+        return b""
+    batches = [neutralise(b) for b in table.to_batches()] or []
+    with pacsv.CSVWriter(out, table.schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+    return out.getvalue()
+
+
+def arrow_csv(table: pa.Table) -> bytes:
+    """An Arrow table as CSV (nested columns as JSON text), neutralised like :func:`csv_bytes`."""
+    return csv_bytes(table.to_pylist(), table.schema.names)
