@@ -77,6 +77,7 @@ STAGE_MODULES = (
     "transship.cli.flows",
     "transship.cli.routes",
     "transship.cli.reconcile",
+    "transship.cli.serve",
 )
 
 
