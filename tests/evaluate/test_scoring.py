@@ -80,6 +80,7 @@ def test_ranked_row_scores_threshold_ranking_and_baselines_together() -> None:
     assert (row.tp, row.fp, row.fn) == (1, 1, 2)
     assert row.average_precision == pytest.approx(round((1 + 2 / 3) / 3, 4))
     assert row.candidates == 4 and row.data == "somewhere"
+    assert row.r_precision == pytest.approx(0.6667, abs=1e-4)  # a, b, c: two of three true
     rev = row.to_dict()["baselines"]["rev"]
     assert rev["k"] == 2 and rev["precision_at_k"] == 0.5  # top two reversed: d, c (c true)
     rev_hits = order({k: -v for k, v in ranking.items()}, {"a", "c", "e"})

@@ -35,6 +35,7 @@ from transship.evaluate.routes import route_stage
 from transship.evaluate.scoring import EvalRow
 from transship.evaluate.truth import planted_hubs, planted_routes, read_truth
 from transship.exc import InvalidInput
+from transship.flows import reconcile as rec
 from transship.flows.engine import DuckDBEngine
 from transship.ingest.pipeline import IngestResult, ingest_paths
 from transship.simulate.run import DATA, read_manifest
@@ -177,22 +178,16 @@ def statistics_datasets(
     comtrade = next((d for n, d in out if n == "comtrade"), None)
     if any(n == "comtrade" for n, _ in out):
         say("reconciling the Comtrade-style statistics")
-        reconciled = reconcile(store, comtrade)
-        if reconciled is not None:
-            out.insert(1, ("reconciled", reconciled))
+        out.insert(1, ("reconciled", reconcile(store, comtrade)))
     return out
 
 
-def reconcile(store: Store, dataset: str | None) -> str | None:
-    """Run transship's reconciliation over ``dataset``; the dataset name it stored, or None
-    when this version of transship has no reconciliation."""
-    try:
-        from transship.flows import reconcile as rec
-    except ImportError:
-        log.warning("transship.flows.reconcile is not available: no reconciled rows")
-        return None
-    result = rec.reconcile(store, dataset=dataset)
-    return str(getattr(result, "dataset", None) or "reconciled")
+def reconcile(store: Store, dataset: str | None) -> str:
+    """Run transship's reconciliation over ``dataset`` (what ``transship reconcile
+    --dataset D`` does) and return the dataset name its rows are stored under. A run over
+    the same inputs is recognised and not repeated; a new one supersedes the old."""
+    rec.reconcile(store, dataset=dataset)
+    return rec.DATASET
 
 
 def case_products(store: Store, by_format: dict[str, list[str]]) -> set[str]:

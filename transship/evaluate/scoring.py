@@ -31,7 +31,8 @@ class Baseline:
     """A simple rule ranking the same items as the detector, scored the same way.
 
     ``precision_at_k`` / ``recall_at_k``: its top ``k`` items, ``k`` being how many the
-    detector flagged at its threshold (same budget, so the figures compare directly)."""
+    detector flagged at its threshold (same budget, so the figures compare directly).
+    ``r_precision``: precision of its top R items, R = the number of true items."""
 
     name: str
     how: str
@@ -40,10 +41,12 @@ class Baseline:
     recall_at_k: float | None
     k: int
     candidates: int
+    r_precision: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "average_precision": self.average_precision,
+            "r_precision": self.r_precision,
             "precision_at_k": self.precision_at_k,
             "recall_at_k": self.recall_at_k,
             "k": self.k,
@@ -58,7 +61,8 @@ class EvalRow:
 
     ``to_dict`` is the ``--json`` interface: ``stage, noise, precision, recall, f1,
     support`` first (the original keys, never renamed), then ``average_precision`` (None
-    where the detector gives no ranking), ``baselines`` ({name: figures}), ``data`` (what
+    where the detector gives no ranking), ``r_precision`` (precision of the top R, R =
+    support), ``baselines`` ({name: figures}), ``data`` (what
     the row is scored on), ``candidates`` (items ranked), ``tp, fp, fn``, ``runs`` and
     ``f1_sd`` (over seeds, after ``--mean``) and ``note``."""
 
@@ -80,6 +84,7 @@ class EvalRow:
     candidates: int = 0
     runs: int = 1
     f1_sd: float | None = None
+    r_precision: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +95,7 @@ class EvalRow:
             "f1": self.f1,
             "support": self.support,
             "average_precision": self.average_precision,
+            "r_precision": self.r_precision,
             "baselines": {b.name: b.to_dict() for b in self.baselines},
             "data": self.data,
             "candidates": self.candidates,
@@ -179,6 +185,7 @@ def baseline(
         _r(r),
         k,
         len(ranking),
+        _r(top_k(hits, len(actual), len(actual))[0]),
     )
 
 
@@ -197,6 +204,7 @@ def random_baseline(candidates: int, actual_in: int, n_true: int, k: int) -> Bas
         _r(recall),
         k,
         candidates,
+        _r(share),
     )
 
 
@@ -218,7 +226,9 @@ def ranked_row(
     among them) that a random pick would draw from, for the ``random`` row."""
     predicted = {k for k, v in ranking.items() if v >= threshold}
     row = score(stage, noise, predicted, actual, note)
-    row.average_precision = _r(average_precision(order(ranking, actual), len(actual)))
+    hits = order(ranking, actual)
+    row.average_precision = _r(average_precision(hits, len(actual)))
+    row.r_precision = _r(top_k(hits, len(actual), len(actual))[0])
     row.candidates = len(ranking)
     row.data = data
     k = len(predicted)
@@ -265,6 +275,7 @@ def mean_rows(rows: list[EvalRow]) -> list[EvalRow]:
                     _mean(b.recall_at_k for b in bs),
                     sum(b.k for b in bs),
                     sum(b.candidates for b in bs),
+                    _mean(b.r_precision for b in bs),
                 )
             )
         out.append(
@@ -285,6 +296,7 @@ def mean_rows(rows: list[EvalRow]) -> list[EvalRow]:
                 candidates=sum(r.candidates for r in rs),
                 runs=sum(r.runs for r in rs),
                 f1_sd=_sd([r.f1 for r in rs]),
+                r_precision=_mean(r.r_precision for r in rs),
             )
         )
     return out
