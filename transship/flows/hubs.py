@@ -1,38 +1,44 @@
 """Hubs: which territories pass a product on rather than make or use it, per product and year.
 
-A transshipment hub M shows up in bilateral statistics only indirectly: its imports and
-exports of a product jump together when a sanction or a war closes a direct route
-(Chupilkin, Javorcik & Plekhanov 2023, "The Eurasian roundabout"), it exports more than it
-has shown it can make and about as much as it imports, the two series move together, its
-exports go to few partners, and sometimes it says so itself (Comtrade's re-export flow,
-RX). Each of these is an *indicator* with a value in [0, 1] (1 = most hub-like), a weight,
-and the record ids of the rows it was computed from. Every indicator is a ratio of the
-territory's own flows, never a USD value: size is not evidence of passing goods on, and
-a small entrepot and a large producer must be scored on one scale.
+Two questions hide in "hub", and each has its own score (``kind``;
+:mod:`transship.flows.hub_indicators` defines the indicators of both):
 
-The score is the weighted mean of the indicators. One that cannot be computed (the first
-years of the data) counts as 0 with its ``detail`` saying why, so a score resting on fewer
-indicators cannot look as strong as one resting on all; reported re-exports are the
-exception (most countries never report RX: silence is not evidence) and leave the score.
+* ``conduit`` - *who opened as a conduit after a break*: imports and exports of a product
+  jump together when a sanction or a war closes a direct route (Chupilkin, Javorcik &
+  Plekhanov 2023, "The Eurasian roundabout"), the territory exports more than it has shown
+  it can make, the two series move together, its exports go to few partners;
+* ``entrepot`` - *whose exports are mostly someone else's goods*: it imports at least what
+  it exports, has never shown output of its own, and its partners record its exports
+  differently (they attribute goods to their origin).
+
+Both read the territory's own report of re-exports (Comtrade's flow RX) where it makes one.
+Each indicator has a value in [0, 1] (1 = most hub-like), a weight, and the record ids of
+the rows it was computed from; every one is a ratio of the territory's own flows, never a
+USD value: size is not evidence of passing goods on, and a small entrepot and a large
+producer must be scored on one scale.
+
+A score is the weighted mean of its kind's indicators. One that cannot be computed (the
+first years of the data) counts as 0 with its ``detail`` saying why, so a score resting on
+fewer indicators cannot look as strong as one resting on all; the exceptions are the
+indicators whose absence says nothing (reported re-exports, the partners' records of a
+territory that does not report its exports): they leave the score.
 
 Values come from the directed pair values of :func:`transship.flows.chains.pairs_sql`
 (reconciled value, else the exporter's FOB, else the importer's CIF / 1.05): inflow of M
-= sum over partners of pairs into M, outflow = pairs out of M. Per-indicator SQL lives in
-the functions below (one per indicator; their docstrings are the documentation that
-docs/methods.md repeats).
+= sum over partners of pairs into M, outflow = pairs out of M.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transship.exc import InvalidInput
 from transship.flows.chains import (
     Scope,
     Years,
@@ -44,138 +50,40 @@ from transship.flows.chains import (
 )
 from transship.flows.engine import Engine, temp_name
 from transship.flows.explain import Indicator, merge_ids, weighted_score
+from transship.flows.hub_indicators import (
+    ALL,
+    CONDUIT,
+    EVIDENCE,
+    KINDS,
+    MIRROR_CIF_FACTOR,
+    SILENCE_IS_NOT_EVIDENCE,
+)
 from transship.flows.merge import merge_batches
 
 log = logging.getLogger(__name__)
 
 
-# -- indicators ----------------------------------------------------------------------------
-# Each returns (value SQL, available SQL) over the per-(territory, product, year) relation
-# built in hub_table: in_v, out_v (0 when absent), x_out, hhi, rx_v, rx_reporter, yi (years
-# of the scope up to this one), own (the territory's own output proxy), co (zero-filled
-# correlation), n_prior / p_in / p_out (years and sums before the break or this year).
+#: The conduit score's indicators (name -> (SQL function, weight)); the name predates the
+#: entrepot score (:mod:`transship.flows.hub_indicators` defines both kinds).
+HUB_INDICATORS = CONDUIT
+#: The kind of hub scored when none is asked for: what a scheme opening after a break makes
+#: of a territory, the question ``transship evaluate`` and the demo ask.
+DEFAULT_KIND = "conduit"
 
 
-def excess_exports(break_year: int | None) -> tuple[str, str]:
-    """Exports beyond plausible own supply, covered by imports: T / outflow, where the
-    through-flow ``T = min(inflow, max(0, outflow - own))`` and ``own`` is the territory's
-    demonstrated output of the product: its lowest net exports (outflow - inflow) over the
-    years of the data so far, 0 if it exported nothing in one of them.
-
-    A unit exported is either made at home or imported; what exceeds what the territory
-    has shown it can make must have come in from abroad, and only as far as imports cover
-    it. Measured as a share of the territory's own exports, so a large producer and a small
-    entrepot are compared on the same scale: an entrepot (no output, imports at least its
-    exports) scores 1, a producer that imports nothing 0 however fast it grows (growth is
-    not supply from abroad), a producer that also imports the share of its exports beyond
-    its usual output that imports could cover. With one year the proxy is that year's net
-    exports, and the value is the share of exports imports could cover."""
-    return "least(in_v, greatest(0.0, out_v - own)) / out_v", "out_v > 0"
-
-
-def pass_through(break_year: int | None) -> tuple[str, str]:
-    """Pass-through: min(inflow, outflow) / max(inflow, outflow) in the same year.
-
-    A territory that imports about as much of a product as it exports, in the same year,
-    behaves like a conduit; a producer (exports, few imports) or a consumer (imports, few
-    exports) does not. A ratio of the territory's own flows, so size-neutral. 0 when the
-    territory has no recorded inflow."""
-    value = "CASE WHEN in_v > 0 THEN least(in_v, out_v) / greatest(in_v, out_v) ELSE 0.0 END"
-    return value, "out_v > 0"
-
-
-def co_movement(break_year: int | None) -> tuple[str, str]:
-    """Co-movement of inflows and outflows: max(0, Pearson correlation) of the yearly
-    inflow and outflow series of this territory and product, over every year of the data
-    from the first to this one, a year without a flow counting as 0.
-
-    Goods passed on make the two series rise and fall together; a producer's exports move
-    with its own output, not with its imports. Counting missing years as zeros keeps the
-    strongest form of the signal - both flows appearing from nothing in the same year, as
-    a new route does - which a correlation over the years with both flows would drop.
-    Needs three years and both series varying; counts as 0 otherwise."""
-    return "greatest(0.0, least(1.0, co))", "yi >= 3 AND co IS NOT NULL"
-
-
-def concentration(break_year: int | None) -> tuple[str, str]:
-    """Partner concentration of outflows: the Herfindahl-Hirschman index sum(s_j^2) of the
-    shares s_j of each destination in the territory's outflow (1 = a single destination).
-
-    Diversion routes feed one or two destinations; ordinary exporters spread across many.
-    (Small exporters are concentrated too, which is why this indicator weighs least.)"""
-    return "hhi", "out_v > 0"
-
-
-def reexport_share(break_year: int | None) -> tuple[str, str]:
-    """Reported re-exports: the territory's own RX value for this product and year over its
-    own reported exports (capped at 1).
-
-    The one indicator where the hub says it itself. Available only where the territory
-    reports re-exports at all that year (Comtrade flow RX); a territory that reports RX for
-    other products but none for this one scores 0."""
-    value = (
-        "CASE WHEN coalesce(x_out, 0.0) > 0 "
-        "THEN least(1.0, coalesce(rx_v, 0.0) / x_out) ELSE 0.0 END"
-    )
-    return value, "rx_reporter"
-
-
-def surge(break_year: int | None) -> tuple[str, str]:
-    """Surge after a break, on both sides: the smaller of the rises of outflow and of
-    inflow, each ``max(0, 1 - before / now)``, where ``before`` is the mean yearly flow
-    before the break year (``break_year``) or, without a break, over the earlier years of
-    the data, a year without a flow counting as 0. 0.5 = doubled, 0.9 = ten-fold.
-
-    A diversion route opens suddenly, and through a hub it opens on both sides at once:
-    imports from the origin and exports to the destination jump together (the "Eurasian
-    roundabout" signature). A producer whose exports jump while its imports do not, or a
-    consumer whose imports jump, is not a hub. Without earlier years (or, with a break, for
-    years before it) it is not computed and counts as 0."""
-    rise = "greatest(0.0, 1.0 - (p_{s} / n_prior) / {s}_v)"
-    value = (
-        f"CASE WHEN in_v > 0 THEN least({rise.format(s='out')}, {rise.format(s='in')}) ELSE 0.0 END"
-    )
-    avail = "n_prior >= 1 AND out_v > 0"
-    if break_year is not None:
-        avail += f" AND year >= {int(break_year)}"
-    return value, avail
-
-
-#: name -> (function, weight). The weights say how specifically each indicator points at
-#: passing goods on: the joint surge after a break most (a producer or a consumer does not
-#: show it), imports-backed exports and self-reported re-exports next, pass-through and
-#: co-movement after, concentration least (small exporters are concentrated anyway).
-HUB_INDICATORS: dict[str, tuple[Callable[[int | None], tuple[str, str]], float]] = {
-    "excess_exports": (excess_exports, 0.20),
-    "pass_through": (pass_through, 0.15),
-    "reexport_share": (reexport_share, 0.20),
-    "co_movement": (co_movement, 0.15),
-    "surge": (surge, 0.25),
-    "concentration": (concentration, 0.05),
-}
-
-#: Indicators whose absence says nothing: they leave the score (weight 0) when they cannot
-#: be computed. Every other indicator counts as 0 then (no evidence for a hub), so that a
-#: score resting on fewer indicators - the first years of the data - cannot look as strong
-#: as one resting on all of them. Re-exports are the exception: reporting them (Comtrade
-#: flow RX) is up to each country, and most never do.
-SILENCE_IS_NOT_EVIDENCE = frozenset({"reexport_share"})
-
-#: Which evidence each indicator cites: rows of this year, or of every year of the series.
-_EVIDENCE = {
-    "excess_exports": ("in", "out", "upto_in", "upto_out"),
-    "pass_through": ("in", "out"),
-    "reexport_share": ("rx", "out"),
-    "co_movement": ("upto_in", "upto_out"),
-    "surge": ("in", "out", "prior_in", "prior_out"),
-    "concentration": ("out",),
-}
+def check_kind(kind: str) -> str:
+    """``kind`` if it names a kind of hub, else InvalidInput (one line for the user)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown kind of hub {kind!r}: use one of {', '.join(KINDS)}")
+    return kind
 
 
 @dataclass(slots=True)
 class HubScore:
     """One territory, product and year. ``territory`` is ISO3 (the store code upper-cased
-    when the territory has no ISO3), ``code`` the store's territory code."""
+    when the territory has no ISO3), ``code`` the store's territory code. ``score`` and
+    ``indicators`` are those of the kind asked for (``kind``); ``scores`` and
+    ``indicators_by_kind`` hold every kind's."""
 
     territory: str
     code: str
@@ -186,6 +94,9 @@ class HubScore:
     inflow_usd: float = 0.0
     outflow_usd: float = 0.0
     simulated: bool = False
+    kind: str = DEFAULT_KIND
+    scores: dict[str, float] = field(default_factory=dict)
+    indicators_by_kind: dict[str, list[Indicator]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,10 +105,15 @@ class HubScore:
             "product": self.product,
             "year": self.year,
             "score": self.score,
+            "kind": self.kind,
+            "scores": dict(self.scores),
             "inflow_usd": self.inflow_usd,
             "outflow_usd": self.outflow_usd,
             "simulated": self.simulated,
             "indicators": [i.to_dict() for i in self.indicators],
+            "indicators_by_kind": {
+                k: [i.to_dict() for i in inds] for k, inds in self.indicators_by_kind.items()
+            },
         }
 
 
@@ -209,19 +125,25 @@ def hub_table(
     break_year: int | None = None,
     use_reexports: bool = True,
     evidence: bool = True,
+    kind: str = DEFAULT_KIND,
 ) -> pa.Table:
     """The hub scores as one Arrow table (the relational part; :func:`hub_scores` turns it
     into :class:`HubScore` objects with evidence per indicator).
 
-    Columns: code, territory (ISO3), product, year, score, inflow_usd, outflow_usd,
-    rx_usd, simulated (any row behind it simulated), and for each indicator ``<name>``
-    (value) and ``<name>_w`` (weight used, 0 when not computable); with ``evidence``,
-    ``in_ids``, ``out_ids``, ``rx_ids`` (record ids of the year's inflow, outflow and
-    re-export rows). One row per territory, product and year with exports. Every year up
-    to the last of ``years`` feeds the time-series indicators; only rows in ``years`` are
+    Columns: code, territory (ISO3), product, year, score (of ``kind``), ``<kind>_score``
+    for every kind (``conduit_score``, ``entrepot_score``), inflow_usd, outflow_usd,
+    own_usd (output proxy), rx_usd, mirror_x_usd / mirror_m_usd (the exports compared with
+    the partners' records, and those records at FOB), export_years / cover_years (years so
+    far with exports, and with imports covering them), simulated (any row behind it
+    simulated), and for each indicator of every kind ``<name>`` (value) and ``<name>_w``
+    (weight used, 0 when not computable); with ``evidence``, ``in_ids``, ``out_ids``,
+    ``rx_ids`` (record ids of the year's inflow, outflow and re-export rows). One row per
+    territory, product and year with exports, highest ``score`` first. Every year up to
+    the last of ``years`` feeds the time-series indicators; only rows in ``years`` are
     returned. ``use_reexports=False`` ignores RX rows (for validating against them).
     """
-    return _table(engine, product, years, dataset, break_year, use_reexports, evidence, True)
+    kind = check_kind(kind)
+    return _table(engine, product, years, dataset, break_year, use_reexports, evidence, True, kind)
 
 
 def _table(
@@ -233,6 +155,7 @@ def _table(
     use_reexports: bool,
     evidence: bool,
     exporters_only: bool,
+    kind: str = DEFAULT_KIND,
 ) -> pa.Table:
     """:func:`hub_table`; ``exporters_only=False`` keeps the years in which a territory only
     imported (no score, but part of its series: the evidence of the time-series indicators)."""
@@ -261,6 +184,7 @@ def _table(
             break_year,
             territory_map_sql(history, dataset),
             exporters_only,
+            kind,
         )
         if years:
             q = f"SELECT * FROM ({q}) h WHERE year BETWEEN {years[0]} AND {years[1]}"
@@ -329,7 +253,7 @@ def _materialize_pairs(
         # columns written and scanned again by the three statements that follow
         engine.materialize(
             part,
-            "SELECT exporter, importer, product, year, x_value, value_usd, simulated"
+            "SELECT exporter, importer, product, year, x_value, m_value, value_usd, simulated"
             f"{', evidence' if evidence else ''} FROM ({scope.pairs_sql(evidence, span)}) p "
             "WHERE value_usd > 0",
         )
@@ -368,16 +292,27 @@ def _hub_sql(
     break_year: int | None,
     tmap: str,
     exporters_only: bool = True,
+    kind: str = DEFAULT_KIND,
 ) -> str:
     """One statement: per territory, product and year the flows (outflow and inflow
     joined in full, so that import-only years count in the series), the running sums the
     series indicators need (over the years so far: no later year is ever read), then the
-    indicators and their weighted mean."""
+    indicators of every kind and each kind's weighted mean."""
+    # partners that report imports of the product that year: the mirror indicators compare
+    # a territory's reported exports with what those partners say they got from it
+    rm = f"SELECT DISTINCT importer, product, year FROM {pairs} WHERE m_value > 0"
+    mirrored = "rm.importer IS NOT NULL AND p.x_value > 0"
     outs = (
-        "SELECT exporter AS code, product, year, "
-        "sum(value_usd) AS out_v, sum(x_value) AS x_out, "
-        "sum(value_usd * value_usd) AS out_sq, max(CASE WHEN simulated THEN 1 ELSE 0 END) AS sim_o"
-        f" FROM {pairs} WHERE value_usd > 0 GROUP BY exporter, product, year"
+        "SELECT p.exporter AS code, p.product, p.year, "
+        "sum(p.value_usd) AS out_v, sum(p.x_value) AS x_out, "
+        "sum(p.value_usd * p.value_usd) AS out_sq, "
+        "max(CASE WHEN p.simulated THEN 1 ELSE 0 END) AS sim_o, "
+        f"sum(CASE WHEN {mirrored} THEN p.x_value ELSE 0.0 END) AS mx_v, "
+        f"sum(CASE WHEN {mirrored} THEN coalesce(p.m_value, 0.0) / {MIRROR_CIF_FACTOR} "
+        "ELSE 0.0 END) AS mm_v "
+        f"FROM {pairs} p LEFT JOIN ({rm}) rm ON rm.importer = p.importer "
+        "AND rm.product = p.product AND rm.year = p.year "
+        "WHERE p.value_usd > 0 GROUP BY p.exporter, p.product, p.year"
     )
     ins = (
         "SELECT importer AS code, product, year, sum(value_usd) AS in_v, "
@@ -395,7 +330,8 @@ def _hub_sql(
     base = (
         "SELECT coalesce(o.code, i.code) AS code, coalesce(o.product, i.product) AS product, "
         "coalesce(o.year, i.year) AS year, coalesce(o.out_v, 0.0) AS out_v, o.x_out, "
-        "o.out_sq, coalesce(i.in_v, 0.0) AS in_v, "
+        "o.out_sq, coalesce(i.in_v, 0.0) AS in_v, coalesce(o.mx_v, 0.0) AS mx_v, "
+        "coalesce(o.mm_v, 0.0) AS mm_v, "
         "(coalesce(o.sim_o, 0) = 1 OR coalesce(i.sim_i, 0) = 1) AS simulated "
         f"FROM ({outs}) o FULL OUTER JOIN ({ins}) i "
         "ON i.code = o.code AND i.product = o.product AND i.year = o.year"
@@ -415,7 +351,9 @@ def _hub_sql(
         f"SELECT b.*, count(*) OVER {run} AS n_rows, "
         f"min(out_v - in_v) OVER {run} AS min_net, sum(in_v) OVER {run} AS s_i, "
         f"sum(out_v) OVER {run} AS s_o, sum(in_v * in_v) OVER {run} AS s_ii, "
-        f"sum(out_v * out_v) OVER {run} AS s_oo, sum(in_v * out_v) OVER {run} AS s_io"
+        f"sum(out_v * out_v) OVER {run} AS s_oo, sum(in_v * out_v) OVER {run} AS s_io, "
+        f"sum(CASE WHEN out_v > 0 THEN 1 ELSE 0 END) OVER {run} AS n_out, "
+        f"sum(CASE WHEN out_v > 0 AND in_v >= out_v THEN 1 ELSE 0 END) OVER {run} AS n_cover"
         f"{prior_w} FROM (SELECT b0.*, y.yi{', y.nb' if brk else ''} "
         f"FROM ({base}) b0 JOIN ({yrs}) y ON y.year = b0.year) b"
     )
@@ -449,27 +387,31 @@ def _hub_sql(
         f"LEFT JOIN ({tmap}) tm ON tm.code = st.code"
     )
     parts = []
-    num = []
-    den = []
-    for name, (fn, weight) in HUB_INDICATORS.items():
+    for name, (fn, weight) in ALL.items():
         value, avail = fn(break_year)
         parts.append(f"CASE WHEN {avail} THEN {value} END AS {name}")
         if name in SILENCE_IS_NOT_EVIDENCE:
             parts.append(f"CASE WHEN {avail} THEN {weight} ELSE 0.0 END AS {name}_w")
         else:
             parts.append(f"CAST({weight} AS DOUBLE) AS {name}_w")
-        num.append(f"coalesce({name} * {name}_w, 0.0)")
-        den.append(f"{name}_w")
     ind = f"SELECT j.*, {', '.join(parts)} FROM ({joined}) j"
-    names = list(HUB_INDICATORS)
+    kind_scores = []
+    for k, indicators in KINDS.items():
+        num = " + ".join(f"coalesce({n} * {n}_w, 0.0)" for n in indicators)
+        den = " + ".join(f"{n}_w" for n in indicators)
+        kind_scores.append(
+            f"CASE WHEN ({den}) > 0 THEN ({num}) / ({den}) ELSE 0.0 END AS {k}_score"
+        )
+    names = list(ALL)
     return (
-        "SELECT code, coalesce(iso3, upper(code)) AS territory, product, "
-        "CAST(year AS INTEGER) AS year, "
-        f"CASE WHEN ({' + '.join(den)}) > 0 THEN ({' + '.join(num)}) / ({' + '.join(den)}) "
-        "ELSE 0.0 END AS score, in_v AS inflow_usd, out_v AS outflow_usd, own AS own_usd, "
-        "coalesce(rx_v, 0.0) AS rx_usd, simulated, "
+        f"SELECT code, coalesce(iso3, upper(code)) AS territory, product, "
+        f"CAST(year AS INTEGER) AS year, {kind}_score AS score, "
+        + ", ".join(f"{k}_score" for k in KINDS)
+        + ", in_v AS inflow_usd, out_v AS outflow_usd, own AS own_usd, "
+        "coalesce(rx_v, 0.0) AS rx_usd, mx_v AS mirror_x_usd, mm_v AS mirror_m_usd, "
+        "n_out AS export_years, n_cover AS cover_years, simulated, "
         + ", ".join(f"{n}, {n}_w" for n in names)
-        + f" FROM ({ind}) x"
+        + f" FROM (SELECT i.*, {', '.join(kind_scores)} FROM ({ind}) i) x"
     )
 
 
@@ -481,15 +423,18 @@ def hub_scores(
     break_year: int | None = None,
     use_reexports: bool = True,
     limit: int | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> list[HubScore]:
-    """Hub scores per territory, product and year, highest first, each with its indicators
-    (value, weight, evidence record ids, detail). See :func:`hub_table` for the arguments;
-    ``limit`` keeps the top rows (evidence is assembled only for those)."""
+    """Hub scores per territory, product and year, highest ``kind`` score first, each with
+    its indicators (value, weight, evidence record ids, detail) and every other kind's
+    score and indicators beside. See :func:`hub_table` for the arguments; ``limit`` keeps
+    the top rows (evidence is assembled only for those)."""
+    kind = check_kind(kind)
     years = check_years(years)
     history: Years | None = (1900, years[1]) if years else None
     # one query over the whole history, import-only years included: the series indicators
     # cite the rows of every year they read
-    full = _table(engine, product, history, dataset, break_year, use_reexports, True, False)
+    full = _table(engine, product, history, dataset, break_year, use_reexports, True, False, kind)
     keep = pc.greater(full.column("outflow_usd"), 0.0)
     if years:
         yr = full.column("year")
@@ -502,7 +447,7 @@ def hub_scores(
     series = _series_rows(full, keys)
     out: list[HubScore] = []
     for row in top.to_pylist():
-        out.append(_hub_score(row, series.get((row["code"], row["product"]), []), break_year))
+        out.append(_hub_score(row, series.get((row["code"], row["product"]), []), break_year, kind))
     return out
 
 
@@ -522,7 +467,7 @@ def _series_rows(
 
 
 def _hub_score(
-    row: dict[str, Any], series: list[dict[str, Any]], break_year: int | None
+    row: dict[str, Any], series: list[dict[str, Any]], break_year: int | None, kind: str
 ) -> HubScore:
     year = int(row["year"])
     upto = [r for r in series if r["year"] <= year]
@@ -544,48 +489,61 @@ def _hub_score(
         "prior_in": [i for r in before for i in (r["in_ids"] or [])],
         "prior_out": [i for r in before for i in (r["out_ids"] or [])],
     }
-    indicators = []
-    for name in HUB_INDICATORS:
+    made: dict[str, Indicator] = {}
+    for name in ALL:
         value = row.get(name)
         weight = float(row.get(f"{name}_w") or 0.0)
-        ev = merge_ids(*(ids[k] for k in _EVIDENCE[name])) if weight > 0 else []
-        indicators.append(
-            Indicator(
-                name=name,
-                value=float(value) if value is not None else 0.0,
-                weight=weight,
-                evidence=ev,
-                detail=_detail(name, row, value is not None, break_year),
-            )
+        ev = merge_ids(*(ids[k] for k in EVIDENCE[name])) if weight > 0 else []
+        made[name] = Indicator(
+            name=name,
+            value=float(value) if value is not None else 0.0,
+            weight=weight,
+            evidence=ev,
+            detail=_detail(name, row, value is not None, break_year),
         )
-    score = weighted_score(indicators)
+    by_kind = {k: [made[n] for n in inds] for k, inds in KINDS.items()}
+    scores = {k: weighted_score(inds) for k, inds in by_kind.items()}
     return HubScore(
         territory=str(row["territory"]),
         code=str(row["code"]),
         product=str(row["product"]),
         year=year,
-        score=score,
-        indicators=indicators,
+        score=scores[kind],
+        indicators=by_kind[kind],
         inflow_usd=float(row["inflow_usd"] or 0.0),
         outflow_usd=float(row["outflow_usd"] or 0.0),
         simulated=bool(row.get("simulated")),
+        kind=kind,
+        scores=scores,
+        indicators_by_kind=by_kind,
     )
 
 
+#: Why an indicator could not be computed, and what that does to the score.
+_NOT_COMPUTED = {
+    "co_movement": "not computed: fewer than three years of data, or a constant series; counts as 0",
+    "reexport_share": (
+        "not computed: the territory reports no re-exports (RX) this year; left out of the score"
+    ),
+    "surge": "not computed: no earlier year in the data; counts as 0",
+    "foreign_origin": (
+        "not computed: the territory reports no exports to a partner that reports imports "
+        "of the product this year; left out of the score"
+    ),
+    "mirror_gap": (
+        "not computed: the territory reports no exports to a partner that reports imports "
+        "of the product this year; left out of the score"
+    ),
+}
+
+
 def _detail(name: str, row: dict[str, Any], computed: bool, break_year: int | None) -> str:
-    inflow, outflow = row["inflow_usd"] or 0.0, row["outflow_usd"] or 0.0
+    """The numbers behind one indicator, in words (or why it could not be computed)."""
     if not computed:
-        return {
-            "co_movement": (
-                "not computed: fewer than three years of data, or a constant series; counts as 0"
-            ),
-            "reexport_share": (
-                "not computed: the territory reports no re-exports (RX) this year; "
-                "left out of the score"
-            ),
-            "surge": "not computed: no earlier year in the data; counts as 0",
-        }.get(name, "not computed; counts as 0")
-    if name == "pass_through":
+        return _NOT_COMPUTED.get(name, "not computed; counts as 0")
+    inflow, outflow = row["inflow_usd"] or 0.0, row["outflow_usd"] or 0.0
+    mx, mm = row.get("mirror_x_usd") or 0.0, row.get("mirror_m_usd") or 0.0
+    if name in ("pass_through", "import_cover"):
         return f"inflow {inflow:,.0f} USD, outflow {outflow:,.0f} USD"
     if name == "excess_exports":
         return (
@@ -603,4 +561,14 @@ def _detail(name: str, row: dict[str, Any], computed: bool, break_year: int | No
             else "the mean of the earlier years"
         )
         return f"the smaller of the rises of outflow and inflow against {base}"
+    if name in ("foreign_origin", "mirror_gap"):
+        return (
+            f"reported exports to partners that report imports {mx:,.0f} USD; those partners "
+            f"report {mm:,.0f} USD from it (at FOB)"
+        )
+    if name == "no_output":
+        return (
+            f"imports covered exports in {int(row.get('cover_years') or 0)} of "
+            f"{int(row.get('export_years') or 0)} years with exports so far"
+        )
     return "correlation of yearly inflow and outflow, years without a flow counting as 0"
