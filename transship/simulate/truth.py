@@ -22,6 +22,7 @@ simulator's territory order; nothing should rely on the order.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -206,7 +207,7 @@ def score_reconciled(sim_dir: str | Path, rows: pa.Table) -> pa.Table:
     return got.append_column("reliability", pa.array(reliability, pa.string()))
 
 
-def reconciliation_summary(scored: pa.Table, level: float = 0.9) -> list[dict[str, object]]:
+def reconciliation_summary(scored: pa.Table, level: float = 0.9) -> list[dict[str, Any]]:
     """The error distribution of :func:`score_reconciled`'s rows, by group: every pair both
     sides report, then by reliability class, then one-sided pairs. For each estimator the
     median, 75 % and 90 % quantiles of |ln(estimate / truth)| over the group's rows with a
@@ -232,10 +233,10 @@ def reconciliation_summary(scored: pa.Table, level: float = 0.9) -> list[dict[st
         groups.append((f"both, {cls}", (basis == "both") & (rel == cls)))
     groups.append(("exporter only", basis == "exporter"))
     groups.append(("importer only", basis == "importer"))
-    out: list[dict[str, object]] = []
+    out: list[dict[str, Any]] = []
     for label, mask in groups:
         sel = mask & has_truth
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "group": label,
             "pairs": int(sel.sum()),
             "no_true_flow": int((mask & ~has_truth).sum()),
