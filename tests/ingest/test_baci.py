@@ -370,16 +370,16 @@ def test_arrow_decode_failure_of_a_bad_row_is_not_printed(monkeypatch: pytest.Mo
     """The message Arrow cannot raise (its row text is not UTF-8) is dropped; others pass."""
     from types import SimpleNamespace
 
-    from transship.ingest import comtrade
+    from transship.ingest import csvstream
 
     seen: list[object] = []
-    monkeypatch.setattr(comtrade, "_previous_unraisable", seen.append)
-    handler = comtrade._Skipped().handler
-    comtrade._unraisable(SimpleNamespace(exc_type=UnicodeDecodeError, object=handler))
+    monkeypatch.setattr(csvstream, "_previous_unraisable", seen.append)
+    handler = csvstream._Skipped().handler
+    csvstream._unraisable(SimpleNamespace(exc_type=UnicodeDecodeError, object=handler))
     assert seen == []
     other = SimpleNamespace(exc_type=ValueError, object=handler)
-    comtrade._unraisable(other)
+    csvstream._unraisable(other)
     assert seen == [other]
     import sys
 
-    assert sys.unraisablehook is comtrade._unraisable or "pytest" in repr(sys.unraisablehook)
+    assert sys.unraisablehook is csvstream._unraisable or "pytest" in repr(sys.unraisablehook)

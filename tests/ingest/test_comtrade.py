@@ -16,7 +16,7 @@ import pytest
 from transship.exc import SourceFormatError
 from transship.ingest import ingest_file
 from transship.ingest.base import ReadContext, Reject, Rows
-from transship.ingest.comtrade import ComtradePlusCsvReader, JsonRecords
+from transship.ingest.comtrade_plus import ComtradePlusCsvReader, JsonRecords
 from transship.ingest.registry import sniff
 from transship.store import Store
 

@@ -29,9 +29,9 @@ release's new code does not reject its rows. The table itself (and ``product_cod
 holds no trade: ``transship ingest`` of a whole release folder accepts both and stores
 nothing for them (logged), instead of failing on them; they are used as side tables only.
 
-Speed: see ``ingest.comtrade`` (shared helpers): text columns streamed by Arrow, codes
-resolved once per distinct value, checks as masks, line numbers from cumulative counts
-(BACI never quotes, so no value spans lines).
+Speed: see ``ingest.csvstream`` and ``ingest.tabular`` (shared helpers): text columns
+streamed by Arrow, codes resolved once per distinct value, checks as masks, line numbers
+from cumulative counts (BACI never quotes, so no value spans lines).
 """
 
 from __future__ import annotations
@@ -51,20 +51,17 @@ import pyarrow.compute as pc
 from transship.exc import InvalidInput, SourceFormatError, UnknownCode
 from transship.ingest.archive import Source
 from transship.ingest.base import ReadContext, Reader, Reject, Rows, require_columns
-from transship.ingest.comtrade import (
+from transship.ingest.csvstream import CsvBatch, csv_head, header_fields, stream_csv
+from transship.ingest.tabular import (
     TABLE,
     Cache,
     Checks,
     Coded,
-    CsvBatch,
     check_amounts,
     check_years,
-    csv_head,
     csv_raw,
     finish,
-    header_fields,
     parse_numbers,
-    stream_csv,
     year_of,
 )
 from transship.normalise import commodities, territories

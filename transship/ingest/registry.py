@@ -12,7 +12,8 @@ from transship.ingest.base import Reader
 
 #: Modules holding readers; every Reader subclass defined in them is registered.
 READER_MODULES = (
-    "transship.ingest.comtrade",
+    "transship.ingest.comtrade_legacy",
+    "transship.ingest.comtrade_plus",
     "transship.ingest.baci",
     "transship.ingest.sipri",
     "transship.ingest.coarm",
