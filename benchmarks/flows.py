@@ -394,10 +394,15 @@ def measure(task: str, db: Path, origin: str | None = None) -> dict[str, Any]:
     from transship.store import connect
 
     with connect(db, read_only=True) as store:
+        # each task imports only its command's module (as the CLI does), before the clock
         from transship.flows.engine import DuckDBEngine
-        from transship.flows.hubs import hub_scores
-        from transship.flows.mirror import mirror_gaps
-        from transship.flows.routes import find_routes
+
+        if task.startswith("mirror"):
+            from transship.flows.mirror import mirror_gaps
+        elif task.startswith("hubs"):
+            from transship.flows.hubs import hub_scores
+        elif task.startswith("routes"):
+            from transship.flows.routes import find_routes
 
         engine = DuckDBEngine(store)
         out: dict[str, Any] = {"task": task}
