@@ -19,6 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from transship import __version__, settings
 from transship.exc import InvalidInput
@@ -50,6 +51,34 @@ Parameters carry the CLI's names. Lists are pages (`limit`, `offset`, a `next` l
 stored: escape them before putting them into HTML. Rows from simulated data say
 `simulated: true`.
 """
+
+
+#: Headers on every response: browsers must not guess a JSON or CSV body's type (a value
+#: holding HTML must never be rendered as a page) nor send the server's URLs elsewhere.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task, unlike Starlette's BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _mode(token: str | None, read_only: bool | None) -> tuple[str | None, bool]:
@@ -97,6 +126,7 @@ def create_app(db: Path, token: str | None = None, read_only: bool | None = None
         lifespan=lifespan,
     )
     app.state.server = server
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     include_api(app)
     from transship.serve.web import router as web_router

@@ -1,0 +1,264 @@
+"""The REST API on the demo store: the CLI's answers, pages, CSV, one error shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from transship.cli.app import app as cli
+from transship.serve.app import create_app
+from transship.store import connect
+
+runner = CliRunner()
+ROUTE = "/api/routes?origin=SRB&destination=UKR&product=9306&break=2022-02"
+
+
+def _cli_json(args: list[str]) -> object:
+    result = runner.invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_health_says_read_only(client: TestClient) -> None:
+    body = client.get("/api/health").json()
+    assert body["ok"] is True and body["read_only"] is True
+    assert body["store"] == "transship.duckdb"
+
+
+def test_runs_match_the_cli(client: TestClient, demo_db: Path) -> None:
+    page = client.get("/api/runs").json()
+    cli_runs = _cli_json(["runs", "--db", str(demo_db)])
+    assert isinstance(cli_runs, list)
+    assert [r["run_id"] for r in page["items"]] == [r["run_id"] for r in cli_runs]
+    assert [r["sha256"] for r in page["items"]] == [r["sha256"] for r in cli_runs]
+    assert page["total"] == len(cli_runs) and page["next"] is None
+
+
+def test_pages_follow_next_to_the_end(client: TestClient) -> None:
+    every = client.get("/api/runs?limit=1000").json()["items"]
+    seen, url = [], "/api/runs?limit=3"
+    while url:
+        response = client.get(url)
+        body = response.json()
+        seen += body["items"]
+        if body["next"]:
+            assert response.headers["link"] == f'<{body["next"]}>; rel="next"'
+        url = body["next"]
+    assert [r["run_id"] for r in seen] == [r["run_id"] for r in every]
+    assert len(every) >= 10
+
+
+def test_sources_carry_provenance(client: TestClient) -> None:
+    items = client.get("/api/sources").json()["items"]
+    assert items and all(len(s["sha256"]) == 64 for s in items)
+    simulated = [s for s in items if s["simulated"]]
+    real = [s for s in items if not s["simulated"]]
+    assert simulated and real  # the case's real parties and claims; simulated statistics
+    assert all(s["runs"] for s in items)
+
+
+def test_rejects_of_unknown_run_is_404_in_the_error_shape(client: TestClient) -> None:
+    response = client.get("/api/runs/999999/rejects")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "no run 999999 (see /api/runs)", "detail": None}
+    }
+
+
+def test_rejects_of_a_run(client: TestClient) -> None:
+    body = client.get("/api/runs/1/rejects").json()
+    assert body["total"] == len(body["items"])
+
+
+def test_tables_count_rows_and_simulated(client: TestClient, demo_db: Path) -> None:
+    items = {t["table"]: t for t in client.get("/api/tables").json()["items"]}
+    with connect(demo_db, read_only=True) as store:
+        n = store.count("trade_flows")
+    # (the read-only server and this read-only connection share the file)
+    assert items["trade_flows"]["rows"] == n > 0
+    assert items["trade_flows"]["simulated"] == n
+    assert items["claims"]["simulated"] == 0
+
+
+def test_hubs_are_the_cli_hubs(client: TestClient, demo_db: Path) -> None:
+    api = client.get("/api/hubs?product=9306&limit=5").json()
+    cli_rows = _cli_json(["hubs", "--product", "9306", "--limit", "5", "--db", str(demo_db)])
+    assert isinstance(cli_rows, list)
+    assert [(h["territory"], h["year"], h["score"]) for h in api["items"]] == [
+        (h["territory"], h["year"], h["score"]) for h in cli_rows
+    ]
+    first = api["items"][0]
+    assert first["simulated"] is True
+    assert all(i["evidence"] or i["weight"] == 0 for i in first["indicators"])
+
+
+def test_second_page_continues_the_first(client: TestClient) -> None:
+    both = client.get("/api/hubs?product=9306&limit=10").json()["items"]
+    one = client.get("/api/hubs?product=9306&limit=5").json()
+    two = client.get(one["next"]).json()
+    assert one["items"] + two["items"] == both
+    assert "offset=5" in one["next"]
+
+
+def test_mirror_is_the_cli_mirror(client: TestClient, demo_db: Path) -> None:
+    api = client.get("/api/mirror?product=9306&reporter=SRB&limit=5").json()["items"]
+    cli_rows = _cli_json(
+        ["mirror", "--product", "9306", "--reporter", "SRB", "--limit", "5", "--db", str(demo_db)]
+    )
+    assert isinstance(cli_rows, list)
+    key = ("exporter", "importer", "year", "kind")
+    assert [tuple(r[k] for k in key) for r in api] == [tuple(r[k] for k in key) for r in cli_rows]
+    assert all("rs" in (r["exporter"], r["importer"]) for r in api)
+
+
+def test_routes_lead_to_records_with_file_and_line(client: TestClient) -> None:
+    body = client.get(ROUTE).json()
+    assert body["items"], body
+    route = body["items"][0]
+    assert route["path"][0] == "SRB" and route["path"][-1] == "UKR"
+    assert route["simulated"] is True
+    record_id = route["legs"][0]["record_ids"][0]
+    record = client.get(f"/api/records/{record_id}").json()
+    assert record["record_id"] == record_id
+    assert record["table"] == "trade_flows"
+    source = record["source"]
+    assert len(source["sha256"]) == 64 and source["sha256"].startswith(record_id.split(":")[0])
+    assert source["line"] == int(record_id.split(":")[1])
+    assert Path(source["file"]).name.startswith("comtrade_plus_sim_")
+    props = {s["prop"]: s for s in record["statements"]}
+    assert props["reporter"]["original_value"] == record["original_values"]["reporter_orig"]
+    # the file really has that line, and the record's original value is in it
+    line = Path(source["file"]).read_text(encoding="utf-8").splitlines()[source["line"] - 1]
+    assert record["original_values"]["value_orig"] in line
+
+
+def test_routes_page_and_csv(client: TestClient) -> None:
+    body = client.get(ROUTE + "&limit=1").json()
+    assert len(body["items"]) == 1 and body["total"] >= 1
+    response = client.get(ROUTE + "&limit=2&format=csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows and json.loads(rows[0]["path"])[0] == "SRB"
+
+
+def test_unknown_origin_is_400_one_line(client: TestClient) -> None:
+    response = client.get("/api/routes?origin=Atlantis")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] in ("unknown_code", "invalid_input")
+    assert "Atlantis" in error["message"] and "\n" not in error["message"]
+
+
+def test_territory_page(client: TestClient) -> None:
+    page = client.get("/api/territories/SRB?product=9306").json()
+    assert page["code"] == "rs" and page["iso3"] == "SRB" and page["name"] == "Serbia"
+    directions = {(f["direction"], f["reported_by"]) for f in page["flows"]}
+    assert ("out", "reporter") in directions and ("out", "partner") in directions
+    assert page["partners"] and page["simulated"] is True
+    assert page["mirror"] and all("rs" in (m["exporter"], m["importer"]) for m in page["mirror"])
+    paths = {Path(s["path"]).name for s in page["sources"]}
+    assert any(p.startswith("comtrade_plus_sim_") for p in paths)
+    assert any(p == "shipments.csv" for p in paths)
+
+
+def test_territory_by_name_and_unknown(client: TestClient) -> None:
+    assert client.get("/api/territories/Serbia?with_hubs=false").json()["code"] == "rs"
+    response = client.get("/api/territories/Atlantis")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_record_of_each_kind(client: TestClient, demo_db: Path) -> None:
+    with connect(demo_db, read_only=True) as store:
+        ids = {
+            table: store.fetchall(f"SELECT record_id FROM {table} ORDER BY line LIMIT 1")[0][0]
+            for table in ("certificates", "claims", "entities", "shipments", "licences")
+        }
+    for table, record_id in ids.items():
+        record = client.get(f"/api/records/{record_id}").json()
+        assert record["table"] == table, record
+        assert record["superseded"] is False
+        assert record["statements"], table
+
+
+def test_record_not_found(client: TestClient) -> None:
+    for bad in ("0000000000000000:1", "not-an-id", "85b49369402ff12b:999999999"):
+        response = client.get(f"/api/records/{bad}")
+        assert response.status_code == 404, bad
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_evaluate_on_the_simulated_store(client: TestClient) -> None:
+    body = client.get("/api/evaluate").json()
+    stages = {r["stage"] for r in body["items"]}
+    assert any(s.startswith("hubs") for s in stages), stages
+    assert all(r["simulated"] is True for r in body["items"])
+    assert all(0 <= (r["precision"] or 0) <= 1 for r in body["items"])
+
+
+def test_evaluate_on_a_real_store_is_404(tmp_path: Path, shared_data: Path) -> None:
+    db = tmp_path / "real.duckdb"
+    import transship
+
+    store = transship.open_store(db)
+    transship.ingest(store, shared_data / "press-claims" / "claims.jsonl")
+    store.close()
+    with TestClient(create_app(db)) as c:
+        response = c.get("/api/evaluate")
+    assert response.status_code == 404
+    assert "simulat" in response.json()["error"]["message"]
+
+
+def test_bad_parameters_are_422_in_the_error_shape(client: TestClient) -> None:
+    for url in ("/api/hubs?limit=0", "/api/runs?offset=-1", "/api/routes", "/api/hubs?format=xml"):
+        response = client.get(url)
+        assert response.status_code == 422, url
+        error = response.json()["error"]
+        assert error["code"] == "invalid_parameter" and error["detail"], url
+
+
+def test_library_refusals_are_400(client: TestClient) -> None:
+    for url in ("/api/hubs?years=last-year", "/api/mirror?product=weapons"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_unknown_path_and_method(client: TestClient) -> None:
+    assert client.get("/api/nothing").json()["error"]["code"] == "not_found"
+    response = client.delete("/api/runs")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_responses_tell_browsers_not_to_sniff(client: TestClient) -> None:
+    for url in ("/api/runs", "/api/nothing", "/docs"):
+        assert client.get(url).headers["x-content-type-options"] == "nosniff"
+
+
+def test_docs_page_is_local(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "/api/routes" in page and "<script" not in page
+    assert "http://" not in page and "https://" not in page
+    schema = client.get("/openapi.json").json()
+    assert "/api/ingest" in schema["paths"] and "/api/records/{record_id}" in schema["paths"]
+
+
+def test_docs_api_md_is_current() -> None:
+    from transship.serve.apidoc import main
+
+    assert main(["--check"]) == 0, "run: python -m transship.serve.apidoc"
+
+
+def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
+    import pytest
+
+    from transship.exc import NotFound
+
+    with pytest.raises(NotFound):
+        create_app(tmp_path / "typo.duckdb")
+    assert not (tmp_path / "typo.duckdb").exists()
