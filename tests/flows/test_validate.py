@@ -1,8 +1,10 @@
 """Validation harnesses, and the levels they reached (docs/validation.md, "Flows").
 
-Each threshold below sits a little under the figure measured when it was written, so a
-change that makes hubs or routes worse at finding what they should fails here. The figures
-and the commands that reproduce them are in docs/validation.md.
+Routes and the simulated case: each threshold sits a little under the figure measured when
+it was written, so a change that makes them worse fails here. The entrepot score on real
+data is checked against its two baselines computed in the same run, per product-year, with
+no threshold at all. The figures and the commands that reproduce them are in
+docs/validation.md.
 """
 
 from __future__ import annotations
@@ -55,13 +57,21 @@ def test_scoring_counts_exact_paths() -> None:
 
     res = v.score_routes([route(["SRB", "BGR", "UKR"]), route(["SRB", "BGR"])], planted)
     assert res == {"flagged": 2, "planted": 1, "hits": 1, "precision": 0.5, "recall": 1.0}
-    assert v._average_precision([(0.9, False), (0.8, True)], 1) == pytest.approx(0.5)
+    assert v.average_precision([(0.9, False), (0.8, True)], 1) == pytest.approx(0.5)
+
+
+def test_auc_is_the_share_of_pairs_ranked_right() -> None:
+    assert v.auc([3.0, 2.0], [1.0, 0.0]) == 1.0
+    assert v.auc([0.0], [1.0]) == 0.0
+    # ties count one half: 2 of 4 pairs right, 1 tied
+    assert v.auc([1.0, 3.0], [1.0, 2.0]) == pytest.approx(0.625)
+    assert v.auc([], [1.0]) is None
 
 
 def test_rank_metrics() -> None:
     pred = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
     truth = np.array([0.0, 9.0, 1.0, 0.0, 8.0])
-    m = v._rank_metrics(pred, truth, (2,))
+    m = v.rank_metrics(pred, truth, (2,))
     assert m["precision@2"] == 0.5  # one of the top two predicted has re-exports
     assert m["overlap@2"] == 0.5  # and it is one of the two largest
     assert m["random_precision@2"] == pytest.approx(0.6)
@@ -95,11 +105,11 @@ def test_simulated_case_routes(sim_case: Path) -> None:
     assert planted and manifest["simulated"] is True
     res = v.validate_simulated(sim_case)
     by = {(r["dataset"], r["mode"]): r for r in res["results"]}
-    assert set(by) == {(d, m) for d in ("baci", "comtrade") for m in ("open", "destination")}
-    # measured (seed 0, scale 0.2, noise low): AP 0.97 / 0.86 on BACI with / without the
-    # destination, 0.89 / 0.65 on Comtrade as reported
-    assert by[("baci", "destination")]["average_precision"] >= 0.85
-    assert by[("baci", "open")]["average_precision"] >= 0.75
+    assert set(by) == {(d, m) for d in ("reconciled", "comtrade") for m in ("open", "destination")}
+    # measured (seed 0, scale 0.2, noise low): AP 0.88 / 0.82 on transship's
+    # reconciliation with / without the destination, 0.89 / 0.84 on Comtrade as reported
+    assert by[("reconciled", "destination")]["average_precision"] >= 0.85
+    assert by[("reconciled", "open")]["average_precision"] >= 0.75
     assert by[("comtrade", "destination")]["average_precision"] >= 0.8
     assert by[("comtrade", "open")]["average_precision"] >= 0.55
 
@@ -109,17 +119,25 @@ def test_simulated_case_hubs(sim_case: Path) -> None:
     res = v.validate_simulated_hubs(sim_case)
     assert res["simulated"] is True and res["threshold"] == v.HUB_THRESHOLD
     by = {r["dataset"]: r for r in res["results"]}
-    assert set(by) == {"baci", "comtrade"}
-    baci, comtrade = by["baci"], by["comtrade"]
-    assert baci["planted"] == 21
-    # measured (seed 0, scale 0.2, noise low): BACI P / R / F1 1.00 / 0.57 / 0.73, average
-    # precision 0.76 (by exports 0.34, random 0.07); Comtrade F1 0.41, AP 0.55 (0.30)
-    assert baci["precision"] >= 0.9 and baci["recall"] >= 0.5 and baci["f1"] >= 0.65
-    assert baci["average_precision"] >= 0.7
+    assert set(by) == {"reconciled", "comtrade"}
+    reconciled, comtrade = by["reconciled"], by["comtrade"]
+    assert reconciled["planted"] == 21
+    # measured (seed 0, scale 0.2, noise low), on transship's reconciliation of the reports:
+    # P / R / F1 0.67 / 0.48 / 0.56, average precision 0.68 (by exports 0.22, by imports /
+    # exports 0.11, random 0.07); on Comtrade as reported F1 0.41, AP 0.55 (by exports 0.30).
+    # (Before the simulator stopped writing near-true BACI files the first row read 1.00 /
+    # 0.57 / 0.73, AP 0.76: those figures were scored on data close to the truth.)
+    assert reconciled["precision"] >= 0.6 and reconciled["recall"] >= 0.43
+    assert reconciled["f1"] >= 0.5 and reconciled["average_precision"] >= 0.62
     assert comtrade["f1"] >= 0.35 and comtrade["average_precision"] >= 0.45
-    for r in (baci, comtrade):
+    for r in (reconciled, comtrade):
+        assert r["kind"] == "conduit"
         assert r["average_precision"] >= r["exports_baseline_ap"] + 0.2
+        assert r["average_precision"] > r["ratio_baseline_ap"]
         assert r["average_precision"] >= 5 * r["random_ap"]
+        # the entrepot score answers another question: the planted conduits are not
+        # entrepots, and it ranks them below the conduit score does
+        assert r["entrepot_ap"] < r["average_precision"]
 
 
 # -- real data: withheld re-exports -----------------------------------------------------------
@@ -145,24 +163,57 @@ def test_withheld_reexports_pairs(reexports: dict[str, Any]) -> None:
     assert routes["precision@25"] > 2 * routes["random_precision@25"]
 
 
+#: Where the entrepot score does NOT beat the imports / exports ratio on real data: Spearman
+#: against RX / X in oil 2017 (0.14 against 0.28) and wood 2015 (0.52 against 0.63), and the
+#: same product-years for the AUC against territories reporting little (< 5 %) re-exports.
+#: docs/validation.md says so; a change that wins or loses elsewhere fails here, so the doc
+#: has to follow.
+KNOWN_LOSSES = {"spearman": ["27-2017", "44-2015"], "auc_little": ["27-2017", "44-2015"]}
+
+
 @pytest.mark.slow
-def test_withheld_reexports_territories(reexports: dict[str, Any]) -> None:
-    by_x = reexports["hubs"]["rx_share_of_exports"]
-    by_m = reexports["hubs"]["rx_share_of_imports"]
-    chain_x = by_x["chain_import_share_of_supply"]
-    chain_m = by_m["chain_export_share_of_supply"]
-    hub_x, hub_m = by_x["hub_score"], by_m["hub_score"]
-    assert chain_x["n"] > 400 and hub_x["n"] > 400
-    # measured: the chain 0.415 (RX/X) and 0.237 (RX/M)
-    assert chain_x["spearman"] >= 0.35
-    assert chain_m["spearman"] >= 0.18
-    # measured: hub score 0.094 (RX/X) against -0.209 for ranking by exports alone (it was
-    # -0.20 before the indicators were made size-neutral), and 0.013 (RX/M; exports alone
-    # 0.277): see docs/validation.md
-    assert hub_x["spearman"] >= 0.06
-    assert hub_x["spearman"] >= by_x["exports_baseline"]["spearman"] + 0.25
-    assert hub_m["spearman"] >= -0.03
-    # the indicators that carry each notion of "hub": imports-backed exports (0.351) for
-    # the re-export share of exports, pass-through (0.236) for the share of imports
-    assert by_x["indicator:excess_exports"]["spearman"] >= 0.3
+def test_entrepot_score_beats_both_baselines(reexports: dict[str, Any]) -> None:
+    """Per product-year, in the same run: the entrepot score ranks the territories that
+    report re-exports of at least 30 % of their exports above those that report none (AUC)
+    better than imports / exports and than total exports; and ranks the re-export
+    reporters by their re-export share (Spearman) better than total exports everywhere and
+    than the ratio except where docs/validation.md says it does not."""
+    hubs = reexports["hubs"]
+    per = hubs["per_product_year"]
+    assert len(per) == 10 and {(r["product"], r["year"]) for r in per} == {
+        (p, y) for p in ("27", "44") for y in range(2013, 2018)
+    }
+    for r in per:
+        assert r["positives"] >= 8 and r["negatives"] >= 100 and r["rx_reporters"] >= 30
+        auc, rho = r["auc"], r["spearman"]
+        assert auc["entrepot"] > auc["ratio"], r
+        assert auc["entrepot"] > auc["exports"], r
+        assert rho["entrepot"] > rho["exports"], r
+        assert r["auc_little"]["entrepot"] > r["auc_little"]["exports"], r
+    beats = hubs["entrepot_beats"]
+    for metric in ("auc", "auc_little", "spearman"):
+        assert beats["exports"][metric]["lost"] == []
+        assert beats["ratio"][metric]["lost"] == KNOWN_LOSSES.get(metric, [])
+    mean = hubs["mean_over_product_years"]
+    for metric in ("auc", "auc_little", "spearman"):
+        assert mean[metric]["entrepot"] > mean[metric]["ratio"] > mean[metric]["exports"]
+    # the conduit score is not an entrepot score: it does no better than chance here
+    assert mean["auc"]["conduit"] < 0.55
+
+
+@pytest.mark.slow
+def test_withheld_reexports_territories_pooled(reexports: dict[str, Any]) -> None:
+    by_x = reexports["hubs"]["pooled"]["rx_share_of_exports"]
+    by_m = reexports["hubs"]["pooled"]["rx_share_of_imports"]
+    assert by_x["entrepot"]["n"] > 400 and by_m["chain_export_share"]["n"] > 400
+    # pooled over product-years too, the entrepot score ranks by re-export share of exports
+    # better than both baselines (measured 0.445 against 0.362 and -0.209)
+    assert by_x["entrepot"]["spearman"] > by_x["ratio"]["spearman"]
+    assert by_x["entrepot"]["spearman"] > by_x["exports"]["spearman"]
+    # measured: the chain 0.43 (RX/X) and 0.20 (RX/M)
+    assert by_x["chain_import_share"]["spearman"] >= 0.35
+    assert by_m["chain_export_share"]["spearman"] >= 0.15
+    # the other notion of hub, the share of imports passed on, follows pass-through (0.236)
+    # and size (0.277), not the entrepot score (-0.06): docs/validation.md
     assert by_m["indicator:pass_through"]["spearman"] >= 0.2
+    assert by_m["entrepot"]["spearman"] < by_m["exports"]["spearman"]

@@ -58,8 +58,8 @@ def validate_simulated(
     """Score routes against the routes a ``transship simulate`` run planted.
 
     The folder's ``data/`` is ingested through the ordinary pipeline (unless ``store``
-    already holds it); each statistics dataset (Comtrade as each side reports it, BACI
-    reconciled) is scored on its own. Two query modes per planted origin and product: with
+    already holds it); each statistics dataset (Comtrade as each side reports it, and
+    transship's reconciliation of it) is scored on its own. Two query modes per planted origin and product: with
     the destination left open (where did the goods go?) and with the planted destination
     given (did they reach it, through whom?). Metrics as in :func:`validate_planted`.
     """
@@ -265,8 +265,19 @@ def _run_header(sim_dir: str | Path, manifest: dict[str, Any]) -> dict[str, Any]
 
 
 def _statistics_datasets(store: Store) -> list[str]:
-    """The datasets holding bilateral statistics (X/M rows), each scored on its own."""
+    """The datasets holding bilateral statistics (X/M rows), each scored on its own: what
+    the reporters published, and ``reconciled``, derived from the Comtrade-style reports by
+    transship's own reconciliation (what ``transship reconcile --dataset comtrade`` does;
+    the simulator writes no reconciled figures of its own). A reconciliation already in
+    the store over the same inputs is recognised and not repeated."""
+    from transship.flows import reconcile as rec
+
     rows = store.query(
-        "SELECT DISTINCT dataset FROM trade_flows WHERE flow IN ('X', 'M') ORDER BY 1"
+        "SELECT DISTINCT dataset FROM trade_flows WHERE flow IN ('X', 'M') "
+        f"AND dataset <> '{rec.DATASET}' ORDER BY 1"
     )
-    return [str(d) for d in rows.column("dataset").to_pylist()]
+    reported = [str(d) for d in rows.column("dataset").to_pylist()]
+    if "comtrade" not in reported:
+        return reported
+    rec.reconcile(store, dataset="comtrade")
+    return [rec.DATASET, *reported]
