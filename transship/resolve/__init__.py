@@ -1,0 +1,1 @@
+"""Which party records are the same actor; screening against sanctions lists (issue 13)."""

@@ -1,0 +1,416 @@
+"""Names as the matcher sees them: ASCII tokens, transliteration-blind skeletons, legal forms.
+
+The same firm reaches transship as ``KRUSIK AD VALJEVO`` (a customs record), ``Krušik a.d.``
+(a licence) and ``Крушик`` (a report); the same official as ``Жуков Сергей``, ``Sergei
+Zhukov`` (BGN/PCGN), ``Sergej Žukov`` (ISO 9 / Serbian Latin) and ``ZHUKOV, Sergey``
+(passport). Three steps make such names comparable:
+
+1. **ASCII** through rigour (``rigour.text.translit.maybe_ascii``, ``rigour.names.tokenize_name``):
+   diacritics go (``Krušik`` -> ``krusik``), Cyrillic, Greek and the other admitted scripts
+   are transliterated by rigour's tables (``Крушик`` -> ``krushik``), punctuation splits or
+   joins tokens as rigour decides (``a.d.`` -> ``ad``, ``JUGOIMPORT-SDPR`` -> two tokens).
+2. **Skeletons**: one key per token that erases the differences between romanisation
+   systems, so ``krushik`` (Russian-style, rigour), ``krusik`` (Serbian Latin without
+   diacritics) and ``kruszik`` (Polish) meet: digraphs of one sound collapse (``shch``,
+   ``sh``, ``sz``, ``š`` -> ``s``; ``zh``, ``rz`` -> ``z``; ``kh``, ``h`` -> ``h``; ``ch``,
+   ``cz``, ``ts``, ``tz``, ``c`` -> ``c``; ``dj``, ``dzh`` -> ``d``/``dz``), ``y`` and ``j``
+   become ``i`` (``Yugoimport`` = ``Jugoimport``; ``Sergey`` = ``Sergej`` = ``Sergei``) and
+   doubled letters collapse (``Abdullah`` = ``Abdulah``). Skeletons are the blocking keys
+   and a token pair whose skeletons agree scores as a transliteration variant (0.95), not a
+   typo.
+3. **Legal forms** of the region's languages (:data:`LEGAL_FORMS`: a.d., d.o.o., j.p., AO,
+   OAO, PAO, OOO, ZAO, JSC, LLC, s.r.o., a.s., Sp. z o.o., EOOD, AD, GmbH, ...) are taken
+   out of the name and kept as a class (``JSC``, ``LLC``, ``STATE``, ...), so ``Izhmash
+   OJSC`` and ``ОАО «Ижмаш»`` both become the name ``izhmash`` with the form class ``JSC``.
+   rigour's own org-type tables (``replace_org_types_compare``) miss most of these forms
+   (``a.d.``, ``ОАО``, ``EOOD``, ``J.P.`` stay in the name), so the table is ours, matched
+   on skeleton tokens so that every romanisation of a Cyrillic form is found.
+
+Token weights say how much a token identifies its bearer: generic words of firm names
+(``company``, ``zavod``, ``trading``) and name particles (``al``, ``bin``, ``van``) weigh
+less, places (``Valjevo``, ``Izhevsk``) less again when they are the only difference.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rigour.names import tokenize_name
+from rigour.text.translit import maybe_ascii
+
+#: The kinds of names: persons, organisations (firms, bodies), objects (vessels) and
+#: unknown (``LegalEntity``, ``Thing``: either of the first two).
+Kind = Literal["PER", "ORG", "OBJ", "ENT"]
+
+# -- skeletons -------------------------------------------------------------------------------
+
+#: Multi-letter spellings of one sound, longest first; each becomes one skeleton letter.
+_DIGRAPHS: tuple[tuple[str, str], ...] = (
+    ("shch", "s"),  # Russian щ (BGN/PCGN, passport)
+    ("szcz", "s"),  # Polish szcz
+    ("sch", "s"),  # German sch, Russian щ (some systems)
+    ("sht", "s"),  # Bulgarian щ
+    ("tch", "c"),  # French-style ч
+    ("dzh", "dz"),  # Russian дж
+    ("dž", "dz"),
+    ("zh", "z"),  # ж
+    ("rz", "z"),  # Polish rz = ż
+    ("kh", "h"),  # х (BGN/PCGN) against h (rigour, Ukrainian, ISO)
+    ("ch", "c"),  # ч
+    ("cz", "c"),  # Polish cz
+    ("ts", "c"),  # ц (BGN/PCGN) against c (ISO 9, Serbian Latin)
+    ("tz", "c"),
+    ("sh", "s"),  # ш
+    ("sz", "s"),  # Polish sz
+    ("dj", "d"),  # Serbian ђ written dj against đ -> d
+    ("ph", "f"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("w", "v"),
+    ("y", "i"),  # й, ы, я/ю/ё onsets
+    ("j", "i"),  # Serbian/Czech/Polish j, German-style й
+)
+_DIGRAPH_RE = re.compile("|".join(re.escape(a) for a, _ in _DIGRAPHS))
+_DIGRAPH_MAP = dict(_DIGRAPHS)
+_DOUBLE_RE = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(token: str) -> str:
+    """A key for ``token`` (ASCII, lower case) that is the same in every romanisation.
+
+    ``skeleton("krushik") == skeleton("krusik") == "krusik"``;
+    ``skeleton("zhukov") == skeleton("zukov")``; ``skeleton("yugoimport") ==
+    skeleton("jugoimport")``; ``skeleton("tsvetan") == skeleton("cvetan")``.
+    Digits are kept as they are (``zavod 9`` is not ``zavod 12``).
+    """
+    if token.isdigit():
+        return token
+    out = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token)
+    return _DOUBLE_RE.sub(r"\1", out)
+
+
+# -- legal forms -----------------------------------------------------------------------------
+
+#: Legal forms (as ASCII token sequences) -> class. Classes group forms that the same firm
+#: may be listed under in different languages or after a re-registration (a Russian OAO
+#: became a PAO or an AO in 2014; the English lists write OJSC or JSC).
+LEGAL_FORMS: dict[tuple[str, ...], str] = {}
+
+
+def _forms(cls: str, *spellings: str) -> None:
+    for spelling in spellings:
+        LEGAL_FORMS[tuple(spelling.split())] = cls
+
+
+_forms(
+    "JSC",
+    # Serbian, Croatian, Bosnian, Montenegrin, Macedonian, Bulgarian, Slovenian
+    "ad",
+    "akcionarsko drustvo",
+    "akcionarsko drushtvo",
+    "dionicko drustvo",
+    "dd",
+    "ead",
+    "aktsionerno druzhestvo",
+    # Russian (ОАО, ЗАО, ПАО, АО, НАО) and their English renderings
+    "ao",
+    "oao",
+    "zao",
+    "pao",
+    "nao",
+    "jsc",
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "ajsc",
+    "joint stock company",
+    "open joint stock company",
+    "closed joint stock company",
+    "public joint stock company",
+    "joint-stock company",
+    "aktsionernoe obshchestvo",
+    "otkrytoe aktsionernoe obshchestvo",
+    "zakrytoe aktsionernoe obshchestvo",
+    "publichnoe aktsionernoe obshchestvo",
+    # Ukrainian (АТ, ПАТ, ПрАТ, ВАТ)
+    "at",
+    "pat",
+    "prat",
+    "vat",
+    "pao",
+    # Czech, Slovak (a.s.), Polish (S.A.), German (AG), Romance
+    "as",
+    "akciova spolecnost",
+    "akciova spolocnost",
+    "sa",
+    "spolka akcyjna",
+    "ag",
+    "aktiengesellschaft",
+    "spa",
+    "nv",
+    "plc",
+)
+_forms(
+    "LLC",
+    "doo",
+    "drustvo sa ogranicenom odgovornoscu",
+    "drustvo s ogranicenom odgovornoscu",
+    "dooel",
+    "eood",
+    "ood",
+    "ooo",
+    "llc",
+    "ltd",
+    "limited",
+    "limited liability company",
+    "obshchestvo s ogranichennoi otvetstvennostiu",
+    "obshchestvo s ogranichennoy otvetstvennostyu",
+    "tov",
+    "sro",
+    "spol sro",
+    "spol s ro",
+    "sp z oo",
+    "spolka z ograniczona odpowiedzialnoscia",
+    "gmbh",
+    "srl",
+    "bv",
+    "kft",
+)
+_forms(
+    "STATE",
+    "jp",
+    "javno preduzece",
+    "javno poduzece",
+    "dp",  # Ukrainian державне підприємство
+    "fgup",
+    "gup",
+    "fkp",
+    "fgbu",
+    "state unitary enterprise",
+    "federal state unitary enterprise",
+    "state enterprise",
+    "drzhavno predpriyatie",
+)
+_forms("CORP", "inc", "incorporated", "corp", "corporation", "co", "company", "cie")
+_forms("PARTNERSHIP", "kd", "od", "lp", "llp", "kg", "ohg", "sp k", "snc")
+
+#: Forms that are also ordinary words or initials somewhere: legal only at a name's start
+#: or end (``Arsenal AD``, ``AO Izhmash``), never in the middle (``Ko Tae Hun``).
+_AMBIGUOUS_FORMS = frozenset(
+    {"as", "at", "ad", "ao", "sa", "co", "od", "dd", "dp", "kd", "ag", "nv", "company", "vat"}
+)
+#: Multi-word forms also by skeleton, so every romanisation of ``акционерное общество``
+#: is found; one-word forms only as written (``ood`` and ``od`` share a skeleton but are
+#: a Bulgarian LLC and a Serbian partnership).
+_LEGAL_BY_SKELETON: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
+    tuple(skeleton(t) for t in form): (cls, form)
+    for form, cls in LEGAL_FORMS.items()
+    if len(form) > 1
+}
+_MAX_FORM_TOKENS = max(len(f) for f in LEGAL_FORMS)
+
+# -- token weights ---------------------------------------------------------------------------
+
+#: Particles of personal names that identify little (Arabic, Dutch, German, Romance, Slavic).
+PARTICLES = frozenset(
+    "al el ul ur ud ad bin ben ibn bint abu abou umm van von der den de del della di da dos "
+    "du la le mac mc ter haji hajji".split()
+)
+
+#: Generic words of organisation names: they say what a firm is, not which firm it is.
+#: Skeletons of English, Serbian/Croatian, Russian (transliterated), Bulgarian, Czech,
+#: Polish words.
+GENERIC_ORG_WORDS = frozenset(
+    skeleton(w)
+    for w in (
+        "group grupa grupe gruppa holding holdings concern koncern kontsern company companies "
+        "trading trade trgovina promet export import eksport ekspot international "
+        "internacional intl industries industry industrija industriia industrial "
+        "enterprise enterprises preduzece predprijatie predpriyatie podjetje przedsiebiorstwo "
+        "plant zavod zavodi fabrika factory works werk zaklady zavody kombinat "
+        "corporation korporatsiia korporacija korporacja "
+        "association obedinenie udruzenje obedinenie npo npp nii kb okb "
+        "scientific nauchno nauchnoe proizvodstvennoe proizvodstvennoye research production "
+        "design bureau byuro biuro institute institut "
+        "state gosudarstvennoe federal federalnoe national narodnyi "
+        "defence defense odbrana oborona oboronnye "
+        "systems sistemi sistemy technologies tehnologije tekhnologii technology "
+        "services usluge service solutions logistics logistika "
+        "center centre centar tsentr "
+        "and i ili a the of"
+    ).split()
+)
+
+#: Places that firms put in their names (``Krušik a.d. Valjevo``, ``Izhevsk Mechanical
+#: Plant``): where a name differs only by one of them it is the same name qualified.
+#: The region's arms-industry towns and capitals; skeletons of their common spellings.
+PLACE_WORDS = frozenset(
+    skeleton(w)
+    for w in (
+        "beograd belgrade valjevo cacak uzice kragujevac lucani trstenik sopot novi sad nis "
+        "krusevac kraljevo bor obrenovac pancevo zemun vrsac "
+        "zagreb sarajevo konjic vitez novi travnik gorazde banja luka podgorica skopje "
+        "sofia sofiya kazanlak karlovo sopot kostenets kazanlik lovech plovdiv "
+        "praha prague brno uhersky brod vsetin semtin pardubice "
+        "warszawa warsaw krakow radom skarzysko kamienna pionki nowa deba "
+        "bucuresti bucharest cugir sadu "
+        "kyiv kiev kharkiv kharkov lviv odesa odessa zaporizhzhia mykolaiv "
+        "moskva moscow izhevsk tula kovrov perm kazan ekaterinburg yekaterinburg "
+        "sankt peterburg petersburg nizhny novgorod chelyabinsk novosibirsk samara "
+        "minsk tbilisi baku yerevan almaty astana "
+        "serbia srbija bulgaria balgariya bulgariya russia rossiia rossii ukraine ukraina "
+        "czech ceska poland polska romania"
+    ).split()
+)
+
+#: Weight of a token by its role (relative to an ordinary name token, 1.0).
+WEIGHT_PARTICLE = 0.3
+WEIGHT_GENERIC = 0.45
+WEIGHT_PLACE = 0.5
+WEIGHT_INITIAL = 0.5
+WEIGHT_NUMBER = 1.3
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """One name analysed for matching (immutable; cached per text and kind)."""
+
+    #: The name as the source wrote it.
+    original: str
+    kind: Kind
+    #: ASCII lower-case tokens without legal forms, in the source's order.
+    tokens: tuple[str, ...]
+    #: :func:`skeleton` of each token.
+    skeletons: tuple[str, ...]
+    #: Weight of each token (see ``WEIGHT_*``).
+    weights: tuple[float, ...]
+    #: Legal-form classes found (``JSC``, ``LLC``, ``STATE``, ``CORP``, ``PARTNERSHIP``).
+    legal: tuple[str, ...]
+    #: The legal forms as ASCII text (``ad``, ``sp z oo``), for explanations.
+    legal_text: tuple[str, ...]
+
+    @property
+    def comparable(self) -> str:
+        """The ASCII tokens joined: two names with the same comparable form are literally equal."""
+        return " ".join(self.tokens)
+
+    @property
+    def key(self) -> str:
+        """The skeletons joined: equal keys mean the same name in another romanisation."""
+        return " ".join(self.skeletons)
+
+
+def ascii_tokens(text: str) -> list[str]:
+    """``text`` transliterated by rigour and split into lower-case ASCII name tokens."""
+    out = maybe_ascii(text)
+    tokens = tokenize_name(out.lower())
+    # What rigour cannot transliterate (scripts outside its admitted set) stays non-ASCII;
+    # such tokens are kept so that equal text still matches equal text.
+    return [t for t in tokens if t]
+
+
+#: Abbreviations written with dots (``a.d.``, ``J.P.``, ``s. r. o.``): never ordinary words.
+_DOTTED_RE = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.\s?){2,})")
+
+
+def _dotted(text: str) -> frozenset[str]:
+    """The dotted abbreviations of ``text`` as tokens (``a.d.`` -> ``ad``)."""
+    if "." not in text:
+        return frozenset()
+    return frozenset(
+        re.sub(r"[.\s]", "", m.group(1)) for m in _DOTTED_RE.finditer(maybe_ascii(text).lower())
+    )
+
+
+def _strip_legal(
+    tokens: list[str], skels: list[str], dotted: frozenset[str]
+) -> tuple[list[int], list[str], list[str]]:
+    """Indexes of tokens that are legal forms, and the forms' classes and texts.
+
+    A form that is also a word (``AD``, ``AS``, ``CO``) counts only at the name's start or
+    end, when written with dots (``a.d.``), or when only places follow it (``KRUSIK AD
+    VALJEVO``)."""
+    n = len(tokens)
+    taken: list[int] = []
+    classes: list[str] = []
+    texts: list[str] = []
+    i = 0
+    while i < n:
+        found = False
+        for size in range(min(_MAX_FORM_TOKENS, n - i), 0, -1):
+            exact = tuple(tokens[i : i + size])
+            cls_exact = LEGAL_FORMS.get(exact)
+            hit = (
+                (cls_exact, exact)
+                if cls_exact is not None
+                else _LEGAL_BY_SKELETON.get(tuple(skels[i : i + size]))
+            )
+            if hit is None:
+                continue
+            cls, form = hit
+            at_edge = i == 0 or i + size == n
+            if size == 1 and form[0] in _AMBIGUOUS_FORMS and not at_edge:
+                places_after = all(s in PLACE_WORDS for s in skels[i + size :])
+                if form[0] not in dotted and not places_after:
+                    continue
+            if size == n:  # a name that is only a legal form keeps it as its name
+                continue
+            taken.extend(range(i, i + size))
+            classes.append(cls)
+            texts.append(" ".join(tokens[i : i + size]))
+            i += size
+            found = True
+            break
+        if not found:
+            i += 1
+    return taken, classes, texts
+
+
+def _weight(token: str, skel: str, kind: Kind) -> float:
+    if token.isdigit():
+        return WEIGHT_NUMBER
+    if len(token) == 1:
+        return WEIGHT_INITIAL
+    if skel in PARTICLES or token in PARTICLES:
+        return WEIGHT_PARTICLE
+    if kind != "PER":
+        if skel in GENERIC_ORG_WORDS:
+            return WEIGHT_GENERIC
+        if skel in PLACE_WORDS:
+            return WEIGHT_PLACE
+    return 1.0
+
+
+@lru_cache(maxsize=500_000)
+def analyse(text: str, kind: Kind = "ENT") -> NameForm:
+    """Analyse one name: tokens, skeletons, weights and legal forms (cached).
+
+    Legal forms are removed for organisations and unknown parties (``ENT``), never for
+    persons (``Ad``, ``Ao`` can be given names) or objects. A name that is nothing but a
+    legal form keeps its tokens.
+    """
+    tokens = ascii_tokens(text)
+    skels = [skeleton(t) for t in tokens]
+    classes: list[str] = []
+    texts: list[str] = []
+    if kind in ("ORG", "ENT") and len(tokens) > 1:
+        taken, classes, texts = _strip_legal(tokens, skels, _dotted(text))
+        if taken:
+            drop = set(taken)
+            tokens = [t for i, t in enumerate(tokens) if i not in drop]
+            skels = [s for i, s in enumerate(skels) if i not in drop]
+    weights = tuple(_weight(t, s, kind) for t, s in zip(tokens, skels, strict=True))
+    return NameForm(
+        original=text,
+        kind=kind,
+        tokens=tuple(tokens),
+        skeletons=tuple(skels),
+        weights=weights,
+        legal=tuple(classes),
+        legal_text=tuple(texts),
+    )

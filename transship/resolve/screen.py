@@ -1,0 +1,256 @@
+"""Screen parties against lists; answers in yente's ``/match`` response shape.
+
+::
+
+    screener = Screener(load_lists(["zala.ftm.jsonl"]).parties)
+    results = screener.screen([query_party("q1", "Krusik a.d. Valjevo", "Company")])
+    response = match_response(results, threshold=0.7, limit=5)
+
+A small list (up to :data:`EXHAUSTIVE_MAX` names) is compared with every query in full;
+a larger one goes through the blocking index (:mod:`transship.resolve.index`). Each
+result carries its features (:mod:`transship.resolve.match`); nothing is a bare number.
+
+The first analysis in a process pays rigour's warm-up (its name tables load on first use,
+about half a second to several seconds): :func:`warm_up` pays it on purpose and says how
+long it took.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from transship.resolve.index import KeyIndex
+from transship.resolve.match import DEFAULT_THRESHOLD, MatchResult, party_names, score_pair
+from transship.resolve.names import NameForm, analyse
+from transship.resolve.parties import Party
+
+#: Up to this many list names every query is compared with every name (no blocking).
+EXHAUSTIVE_MAX = 5000
+#: yente's default number of results per query.
+DEFAULT_LIMIT = 5
+#: Results scoring below this are not returned at all (yente returns near misses too, so
+#: that a user sees what almost matched; below this nothing is worth reading).
+MIN_SCORE = 0.3
+
+_WARM: float | None = None
+
+
+def warm_up() -> float:
+    """Load rigour's name data now; returns the seconds it took (0 when already loaded)."""
+    global _WARM
+    if _WARM is not None:
+        return 0.0
+    start = time.perf_counter()
+    from rigour.names import tokenize_name
+    from rigour.text.translit import maybe_ascii
+
+    tokenize_name(maybe_ascii("Крушик a.d. Valjevo").lower())
+    analyse("warm up", "ORG")
+    _WARM = time.perf_counter() - start
+    return _WARM
+
+
+@dataclass(slots=True)
+class Scored:
+    """One list entry scored against a query."""
+
+    party: Party
+    result: MatchResult
+
+
+@dataclass(slots=True)
+class QueryResult:
+    """The results for one query, best first."""
+
+    query: Party
+    results: list[Scored]
+    #: list entries scored in full for this query
+    compared: int
+
+
+class Screener:
+    """A screening list, analysed and indexed once, screened against many queries."""
+
+    def __init__(
+        self,
+        parties: Sequence[Party],
+        *,
+        exhaustive: bool | None = None,
+        top_k: int | None = None,
+        max_df: int | None = None,
+    ) -> None:
+        warm_up()
+        self.parties = list(parties)
+        forms: list[NameForm] = []
+        owner: list[int] = []
+        self.names: list[tuple[NameForm, ...]] = []
+        for i, party in enumerate(self.parties):
+            pn = party_names(party)
+            self.names.append(pn)
+            for f in pn:
+                forms.append(f)
+                owner.append(i)
+        self.name_owner = np.asarray(owner, dtype=np.int64)
+        self.exhaustive = len(forms) <= EXHAUSTIVE_MAX if exhaustive is None else exhaustive
+        self.index: KeyIndex | None = None
+        if not self.exhaustive:
+            kwargs: dict[str, Any] = {}
+            if top_k is not None:
+                kwargs["top_k"] = top_k
+            if max_df is not None:
+                kwargs["max_df"] = max_df
+            self.index = KeyIndex(forms, **kwargs)
+
+    def candidates(self, queries: Sequence[Party]) -> list[list[int]]:
+        """List entries (indexes into ``parties``) to score in full for each query."""
+        if self.index is None:
+            every = list(range(len(self.parties)))
+            return [every for _ in queries]
+        forms: list[NameForm] = []
+        row_query: list[int] = []
+        for qi, q in enumerate(queries):
+            for f in party_names(q):
+                forms.append(f)
+                row_query.append(qi)
+        blocks = self.index.block(forms)
+        out: list[list[int]] = [[] for _ in queries]
+        seen: list[set[int]] = [set() for _ in queries]
+        for row, names in zip(row_query, blocks.rows, strict=True):
+            for p in self.name_owner[names].tolist():
+                if p not in seen[row]:
+                    seen[row].add(p)
+                    out[row].append(p)
+        # Identifiers are keys too: a shared INN finds the entry whatever its name.
+        if self._by_identifier is None:
+            self._build_identifier_map()
+        assert self._by_identifier is not None
+        for qi, q in enumerate(queries):
+            for kind, values in q.identifiers.items():
+                for v in values:
+                    for p in self._by_identifier.get((kind, v), ()):
+                        if p not in seen[qi]:
+                            seen[qi].add(p)
+                            out[qi].append(p)
+        return out
+
+    _by_identifier: dict[tuple[str, str], list[int]] | None = None
+
+    def _build_identifier_map(self) -> None:
+        m: dict[tuple[str, str], list[int]] = {}
+        for i, p in enumerate(self.parties):
+            for kind, values in p.identifiers.items():
+                for v in values:
+                    m.setdefault((kind, v), []).append(i)
+        self._by_identifier = m
+
+    def screen(
+        self, queries: Sequence[Party], *, min_score: float = MIN_SCORE, limit: int | None = None
+    ) -> list[QueryResult]:
+        """Score each query against its candidates; results best first (all of them at or
+        above ``min_score``, or the best ``limit``)."""
+        out: list[QueryResult] = []
+        for query, cands in zip(queries, self.candidates(queries), strict=True):
+            qn = party_names(query)
+            scored: list[Scored] = []
+            for p in cands:
+                res = score_pair(query, self.parties[p], qn, self.names[p])
+                if res.score >= min_score:
+                    scored.append(Scored(self.parties[p], res))
+            scored.sort(key=lambda s: (-s.result.score, s.party.id))
+            if limit is not None:
+                scored = scored[:limit]
+            out.append(QueryResult(query, scored, len(cands)))
+        return out
+
+
+def _screen_chunk(
+    args: tuple[int, int, float, int | None],
+) -> list[tuple[int, list[tuple[int, float]]]]:
+    start, end, min_score, limit = args
+    screener, queries = _SHARED
+    results = screener.screen(queries[start:end], min_score=min_score, limit=limit)
+    index = {id(p): i for i, p in enumerate(screener.parties)}
+    return [
+        (start + k, [(index[id(s.party)], s.result.score) for s in r.results])
+        for k, r in enumerate(results)
+    ]
+
+
+_SHARED: tuple[Screener, Sequence[Party]]
+
+
+def screen_parallel(
+    screener: Screener,
+    queries: Sequence[Party],
+    *,
+    workers: int = 2,
+    min_score: float = MIN_SCORE,
+    limit: int | None = None,
+    chunk: int = 500,
+) -> list[list[tuple[int, float]]]:
+    """Scores only (list index, score) for many queries on ``workers`` forked processes.
+
+    The list and its index are shared with the workers by ``fork`` (nothing is pickled but
+    the results); used by the benchmark and for large batches on POSIX systems.
+    """
+    global _SHARED
+    _SHARED = (screener, queries)
+    tasks = [
+        (s, min(s + chunk, len(queries)), min_score, limit) for s in range(0, len(queries), chunk)
+    ]
+    out: list[list[tuple[int, float]]] = [[] for _ in queries]
+    if workers <= 1 or os.name != "posix":
+        parts = [_screen_chunk(t) for t in tasks]
+    else:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            parts = pool.map(_screen_chunk, tasks, chunksize=1)
+    for part in parts:
+        for qi, res in part:
+            out[qi] = res
+    return out
+
+
+def match_response(
+    results: Sequence[QueryResult],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = DEFAULT_LIMIT,
+    query_ids: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """yente's ``/match`` response: ``{"responses": {id: {status, results, total, query}},
+    "limit": n}``; each result is the list entity with ``score``, ``match``, ``features``
+    and ``explanations`` (feature -> score, detail, query, candidate, weight)."""
+    responses: dict[str, Any] = {}
+    for i, r in enumerate(results):
+        qid = query_ids[i] if query_ids is not None else r.query.id
+        shown = r.results[:limit]
+        responses[qid] = {
+            "status": 200,
+            "results": [
+                {
+                    **s.party.entity(),
+                    "score": round(s.result.score, 4),
+                    "match": s.result.score >= threshold,
+                    "features": s.result.features,
+                    "explanations": {k: f.to_dict() for k, f in s.result.explanations.items()},
+                    "origin": s.party.origin,
+                }
+                for s in shown
+            ],
+            "total": {"value": len(r.results), "relation": "eq"},
+            "query": {
+                "id": r.query.id,
+                "schema": r.query.schema,
+                "properties": r.query.properties,
+            },
+            "compared": r.compared,
+        }
+    return {"responses": responses, "limit": limit, "threshold": threshold}
