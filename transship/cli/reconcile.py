@@ -65,7 +65,7 @@ def reconcile(
     """Reconcile both sides' reports into one FOB value per exporter, importer, product, year.
 
     As CEPII does for BACI: the importer's CIF value is brought to FOB with the CIF/FOB margin
-    the mirror model fits per HS chapter, and the two reports are averaged on the log scale,
+    the mirror model fits per HS chapter, and the two reports are averaged (in dollars),
     each weighted by the inverse variance of its reporter's fitted reporting error; where one
     side is silent the other is used alone. Every value keeps its weights, margin, a log-scale
     standard deviation (+-1.645 of it is a 90 % band) and the record ids of the reports behind

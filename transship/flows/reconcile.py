@@ -15,29 +15,36 @@ median over chapters where the chapter had no matched pair; chains.CIF_FACTOR wh
 could be fitted), ``m_fob = m / margin``. Country effects a, b are not applied, as in BACI:
 only their sum is identified, so any split between exporter and importer would be arbitrary.
 
-**Weights: inverse variances of each side's own error.** With ``ln x = v + ex`` and
-``ln m_fob = v + em`` (v the true log FOB value, ex and em independent errors of sd s_x[E]
-and s_m[I]), the minimum-variance unbiased combination of the two logs is the
-inverse-variance weighted mean::
+**Weights: inverse variances from the fitted dispersions.** With ``ln x = v + ex`` and
+``ln m_fob = v + em`` (v the true log FOB value, ex and em independent errors), the
+minimum-variance combination weighs each side by the inverse of its error variance. The
+variances are the fitted dispersions, shrunk as mirror shrinks them (a country seen in few
+pairs is pulled toward the global value)::
 
-    ln value = w_x ln x + w_m ln m_fob,   w_x = s_x^-2 / (s_x^-2 + s_m^-2),   w_m = 1 - w_x
-    log_sd   = (s_x^-2 + s_m^-2)^-1/2     (one side only: its own s)
+    value  = w_x x + w_m m_fob,   w_x = sigma_x^-2 / (sigma_x^-2 + sigma_m^-2),   w_m = 1 - w_x
+    log_sd = tail * (sigma_x^-2 + sigma_m^-2)^-1/2     (one side only: tail * its sigma)
 
-The fit does not give s_x and s_m directly: the residual of a pair is ``em - ex``, so the
-dispersion of exporter E's residuals is ``sigma_x[E]^2 = s_x[E]^2 + (mean importer variance)``
-and the global one ``g^2 = (mean exporter variance) + (mean importer variance)``. Only
-differences between countries are identified; the level split between the two roles is not
-(adding c to every exporter's variance and taking it from every importer's changes no pair).
-The neutral assumption, that exporters and importers are on average equally careful, gives
-``s_x[E]^2 = sigma_x[E]^2 - g^2 / 2`` (and likewise s_m), floored at mirror's SIGMA_FLOOR.
-The weights use the shrunk dispersions of :mod:`~transship.flows.mirror` (a country seen in
-few pairs is pulled toward the global value). ``split=False`` weights by sigma_x and sigma_m
-themselves (partner noise included): less extreme weights, and a log_sd that overstates the
-error (kept for comparison, docs/validation.md "Reconciliation").
+**Dollars, not logs, as BACI averages.** The weighted mean is taken of the dollar values. A
+weighted mean of the logs (a geometric mean) would suit the multiplicative errors, but it lets
+a report that is nearly silent pull the value by orders of magnitude: Saudi Arabia's USD 62
+thousand of crude to the US in 2014 against the US's USD 42.5 billion (FOB) moves a geometric
+mean with weight 0.04 to USD 23 billion, a dollar mean to USD 40.6 billion. Measured on
+simulated truth the two differ little (docs/validation.md, "Reconciliation"). To first order
+the dollar mean's relative error is ``w_x ex + w_m em``, so log_sd is the same expression.
 
-Averaging logs (a geometric mean) rather than dollars fits multiplicative reporting errors
-(fat-tailed, docs/simulation.md) and gives the ``log_sd`` that route intervals resample. A pair
-with two positive reports has ``basis`` 'both'; with one, 'exporter' or 'importer' and weights
+``sigma_x[E]`` is the dispersion of E's residuals as exporter, so it holds its partners' noise
+too (the residual is ``em - ex``): the weights are less extreme than those of each side's own
+error. Removing the partners' share would need an assumption the data cannot check (only
+differences between countries are identified, not how the total splits between exporters and
+importers); ``split=True`` makes the neutral one (``s^2 = sigma^2 - g^2 / 2``, g the global
+dispersion, floored at mirror's SIGMA_FLOOR) and is kept for comparison only: it improves the
+median error on simulated data a little but floors a fifth of the real oil pairs' reporters at
+0.05, where their bands become far too narrow (docs/validation.md, "Reconciliation").
+
+``tail`` (:func:`tail_factor`) widens the dispersions, which describe the core of the residuals
+(medians of |e|), to their 90 % quantile: +-1.645 log_sd is the stated 90 % band.
+
+``log_sd`` is what route intervals resample (log-normally). A pair with two positive reports has ``basis`` 'both'; with one, 'exporter' or 'importer' and weights
 1/0. Zero or missing values count as silence; a pair where neither side reports a positive value
 is not reconciled. Rows that are themselves reconciled (BACI files, earlier runs of this
 module) are never read (``chains.scope_sql(reconciled=False)``).
@@ -84,7 +91,7 @@ DATASET = "reconciled"
 #: ``ingest_runs.format`` of a reconciliation run.
 RUN_FORMAT = "reconcile"
 #: Method version: part of the inputs digest, so a changed method re-derives unchanged inputs.
-METHOD = "reconcile-1: mirror fit, chapter margin, inverse-variance log mean, split dispersions"
+METHOD = "reconcile-1: mirror fit, chapter margin, inverse-variance dollar mean, tail-scaled log_sd"
 
 #: Output columns of :func:`reconcile_pairs`, in order.
 COLUMNS = (
@@ -126,16 +133,17 @@ def reconcile_pairs(
     years: Years | None = None,
     dataset: str | None = None,
     *,
-    split: bool = True,
+    split: bool = False,
 ) -> pa.Table:
     """One reconciled FOB value per exporter, importer, product and year of the scope
     (``product`` an HS prefix, ``years`` inclusive, ``dataset`` one reported dataset or every
     non-reconciled one), ordered by exporter, importer, product, year. Columns
     :data:`COLUMNS`: ``value_usd`` (reconciled FOB), ``x_value`` (FOB) and ``m_value`` (CIF)
     as reported, ``m_fob``, ``margin``, weights ``w_x`` + ``w_m`` = 1, ``basis``
-    ('both' | 'exporter' | 'importer'), each side's own error ``sigma_x`` / ``sigma_m`` and
-    ``log_sd`` (log-scale standard deviation of the value), ``simulated``, ``evidence``
-    (record ids of both sides' rows). See the module docstring for the formulas."""
+    ('both' | 'exporter' | 'importer'), the dispersions the weights came from ``sigma_x`` /
+    ``sigma_m``, ``log_sd`` (log-scale standard deviation of the value: +-1.645 log_sd is its
+    90 % band), ``simulated``, ``evidence`` (record ids of both sides' rows). See the module
+    docstring for the formulas; ``split`` is for comparison only (docs/validation.md)."""
     product = check_product(product)
     years = check_years(years)
     dataset = check_dataset(dataset)
@@ -151,11 +159,7 @@ def reconcile_pairs(
         scope.close()
     try:
         _fit(engine, pairs, fx)
-        engine.materialize(
-            gl,
-            "SELECT max(CASE WHEN kind = 'g' THEN sigma END) AS g, "
-            f"median(CASE WHEN kind = 'mu' THEN effect END) AS mu FROM {fx}",
-        )
+        engine.materialize(gl, _globals_sql(fx, split))
         engine.materialize(cx, _sides_sql(fx, gl, split))
         tail = tail_factor(engine, pairs, fx, cx, gl)
         table = engine.sql(_output_sql(pairs, fx, cx, gl, territory_map_sql(years, dataset), tail))
@@ -165,10 +169,22 @@ def reconcile_pairs(
     return _conform(table)
 
 
+def _globals_sql(fx: str, split: bool) -> str:
+    """One row: the global dispersion ``g``, the median chapter margin ``mu`` (for a chapter
+    without matched pairs) and ``dflt``, the dispersion of a country the fit never saw in a
+    matched pair: ``g`` (``sqrt(g^2 / 2)`` with ``split``)."""
+    g = "max(CASE WHEN kind = 'g' THEN sigma END)"
+    dflt = f"sqrt(greatest({SIGMA_FLOOR * SIGMA_FLOOR}, {g} * {g} / 2))" if split else g
+    return (
+        f"SELECT {g} AS g, median(CASE WHEN kind = 'mu' THEN effect END) AS mu, "
+        f"{dflt} AS dflt FROM {fx}"
+    )
+
+
 def _sides_sql(fx: str, gl: str, split: bool) -> str:
-    """Per country: its own reporting error as exporter (``sx``) and importer (``sm``), log
-    points. The shrunk dispersions of mirror (``_shrunk``), minus half the global residual
-    variance when ``split`` (see the module docstring), floored at SIGMA_FLOOR."""
+    """Per country: the dispersion that weighs its reports as exporter (``sx``) and importer
+    (``sm``), log points: mirror's shrunk dispersions (``_shrunk``); with ``split``, minus half
+    the global residual variance, floored at SIGMA_FLOOR (see the module docstring)."""
     sx = _shrunk("x.sigma", "x.n", "gl.g")
     sm = _shrunk("m.sigma", "m.n", "gl.g")
     if split:
@@ -183,18 +199,11 @@ def _sides_sql(fx: str, gl: str, split: bool) -> str:
     )
 
 
-def _defaults_sql(gl: str) -> str:
-    """``gl`` with ``dflt``: the own error of a side the fit never saw in a matched pair,
-    ``sqrt(g^2 / 2)`` (a country with no pairs gets the global dispersion, split in two)."""
-    half = "sqrt(greatest(" + str(SIGMA_FLOOR * SIGMA_FLOOR) + ", g * g / 2))"
-    return f"SELECT g, mu, {half} AS dflt FROM {gl}"
-
-
 def tail_factor(engine: Engine, pairs: str, fx: str, cx: str, gl: str) -> float:
     """How much wider than a normal law the fitted residuals are, at the stated level.
 
     For each matched pair the residual ``e = ln(m/x) - mu - a - b`` (the fit's own, with
-    its parameters) is divided by its model scale ``sqrt(s_x^2 + s_m^2)``; the factor is the
+    its parameters) is divided by its model scale ``sqrt(sigma_x^2 + sigma_m^2)``; the factor is the
     90 % quantile of ``|u|`` over z(0.95) = 1.645 (1 for normal residuals). ``log_sd`` is
     multiplied by it, so that +-1.645 log_sd is a 90 % band. Why this transfers to the
     reconciled value: with symmetric independent errors, ``em - ex`` (the residual) and
@@ -211,7 +220,7 @@ def tail_factor(engine: Engine, pairs: str, fx: str, cx: str, gl: str) -> float:
         "- coalesce(ax.effect, 0.0) - coalesce(bm.effect, 0.0)) / sqrt("
         "coalesce(ce.sx, gl.dflt) * coalesce(ce.sx, gl.dflt) + "
         "coalesce(ci.sm, gl.dflt) * coalesce(ci.sm, gl.dflt)) AS u "
-        f"FROM {pairs} p CROSS JOIN ({_defaults_sql(gl)}) gl "
+        f"FROM {pairs} p CROSS JOIN {gl} gl "
         f"LEFT JOIN (SELECT chapter, effect FROM {fx} WHERE kind = 'mu') mu "
         "ON mu.chapter = substr(p.product, 1, 2) "
         f"LEFT JOIN (SELECT key, effect FROM {fx} WHERE kind = 'ax') ax ON ax.key = p.exporter "
@@ -229,9 +238,7 @@ def tail_factor(engine: Engine, pairs: str, fx: str, cx: str, gl: str) -> float:
 def _output_sql(pairs: str, fx: str, cx: str, gl: str, tmap: str, tail: float) -> str:
     """The reconciled row of every pair where some side reports a positive value.
 
-    A country the fit never saw in a matched pair (or a side without a dispersion) takes
-    the global one: ``sqrt(g^2 / 2)`` split, ``g`` otherwise (the ``gl`` relation holds ``g``;
-    the split default is computed here from it)."""
+    A country the fit never saw in a matched pair takes the global default (``gl.dflt``)."""
     base = (
         "SELECT p.exporter, p.importer, p.product, p.year, "
         "CASE WHEN p.x_value > 0 THEN p.x_value END AS x_value, "
@@ -240,7 +247,7 @@ def _output_sql(pairs: str, fx: str, cx: str, gl: str, tmap: str, tail: float) -
         f"coalesce(ce.sx, gl.dflt) AS sigma_x, coalesce(ci.sm, gl.dflt) AS sigma_m, "
         "p.simulated, p.evidence "
         f"FROM {pairs} p "
-        f"CROSS JOIN ({_defaults_sql(gl)}) gl "
+        f"CROSS JOIN {gl} gl "
         f"LEFT JOIN (SELECT chapter, effect FROM {fx} WHERE kind = 'mu') mu "
         "ON mu.chapter = substr(p.product, 1, 2) "
         f"LEFT JOIN {cx} ce ON ce.key = p.exporter "
@@ -262,7 +269,7 @@ def _output_sql(pairs: str, fx: str, cx: str, gl: str, tmap: str, tail: float) -
         f"{w_x} AS w_x FROM ({base}) b"
     )
     value = (
-        "CASE WHEN basis = 'both' THEN exp(w_x * ln(x_value) + (1.0 - w_x) * ln(m_fob)) "
+        "CASE WHEN basis = 'both' THEN w_x * x_value + (1.0 - w_x) * m_fob "
         "WHEN basis = 'exporter' THEN x_value ELSE m_fob END"
     )
     log_sd = (

@@ -86,7 +86,7 @@ NAIVE = {
     "exporter": "the exporter's report (FOB)",
     "importer": "the importer's report (CIF, as published)",
     "importer_fob": "the importer's report / the fitted margin",
-    "mean": "equal-weight mean of ln(exporter) and ln(importer / margin)",
+    "mean": "equal-weight mean of the exporter's and the importer's / margin (dollars)",
     "mean_usd": "(exporter + importer) / 2 in dollars, as published",
 }
 
@@ -193,7 +193,7 @@ def score_reconciled(sim_dir: str | Path, rows: pa.Table) -> pa.Table:
             "exporter": np.log(x) - lt,
             "importer": np.log(m) - lt,
             "importer_fob": np.log(m_fob) - lt,
-            "mean": (np.log(x) + np.log(m_fob)) / 2 - lt,
+            "mean": np.log((x + m_fob) / 2) - lt,
             "mean_usd": np.log((x + m) / 2) - lt,
         }
         ratio = col("noise_x") / col("noise_m")
