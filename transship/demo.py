@@ -2,10 +2,17 @@
 
 Library code, so the CLI, the tests and a notebook run the same thing. Every simulated row
 is labelled SIMULATED in the store (``simulated = true``) and in what the demo prints.
+
+The detectors read the store only. The demo then reads the simulation's answer key
+(``truth.jsonl``) to mark every hub and route it shows as planted or not, to give the
+precision and recall of each list, and to name the planted ones the list missed: a reader
+sees hits and misses, not a list that looks convincing.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -13,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from transship import cases
+from transship.evaluate.truth import planted_hubs, planted_routes, read_truth
 from transship.exc import NotFound
 from transship.ingest.pipeline import ingest_paths
 from transship.store import Store, connect
 from transship.store.reference import load_reference
 
 #: What later issues will add; printed so nobody mistakes the demo for the whole system.
+#: A stage drops out of the list once its module is in the tree (``BUILT_BY``).
 NOT_BUILT = {
     "resolve": "party resolution and sanctions screening (transliteration, ownership traversal)",
     "risk": "the criterion-7 / ATT art. 11 diversion-risk assessment (certificate checks exist)",
@@ -27,10 +36,29 @@ NOT_BUILT = {
     "report": "HTML/PDF reports, GEXF/GraphML (FtM and CSV/Parquet export exist)",
     "serve": "REST API and web UI",
 }
-#: The simulation writes the same world as Comtrade-style and BACI-style statistics; the
-#: demo reads the flows stage off the Comtrade-style one (both sides reporting, mirror gaps).
+BUILT_BY = {"report": "transship.report.html", "serve": "transship.serve.app"}
+#: The demo reads the flows stage off the Comtrade-style statistics (both sides reporting,
+#: mirror gaps); the evaluation also scores transship's reconciliation of them.
 DEMO_DATASET = "comtrade"
-DEMO_FILES = ("transship.duckdb", "transship.duckdb.wal", "simulated", "routes.html")
+DEMO_PRODUCT = "9306"
+#: How many hubs and routes the demo lists (each marked planted / not planted).
+SHOWN = 10
+DEMO_FILES = (
+    "transship.duckdb",
+    "transship.duckdb.wal",
+    "simulated",
+    "routes.html",
+    "report.html",
+)
+
+
+def not_built() -> dict[str, str]:
+    """The stages still to come: those whose module is not in this tree."""
+    return {
+        name: what
+        for name, what in NOT_BUILT.items()
+        if name not in BUILT_BY or importlib.util.find_spec(BUILT_BY[name]) is None
+    }
 
 
 @dataclass
@@ -38,7 +66,11 @@ class DemoReport:
     store: str
     tables: list[dict[str, Any]] = field(default_factory=list)
     sections: list[dict[str, Any]] = field(default_factory=list)
-    not_built: dict[str, str] = field(default_factory=lambda: dict(NOT_BUILT))
+    not_built: dict[str, str] = field(default_factory=not_built)
+    #: The HTML report written into the output folder (None when this tree has no report).
+    report: str | None = None
+    #: Precision and recall of each list shown, against the simulation's truth.
+    marks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,9 +107,11 @@ def run_demo(
         )
         _case(store, case_dir, report, say)
         sim_dir = _simulate(store, case_dir, out / "simulated", seed, report, say)
-        _flows(store, report, say, out / "routes.html")
-        _evaluate(sim_dir, report, say)
+        truth = read_truth(sim_dir)
+        _flows(store, report, say, out / "routes.html", truth)
+        _evaluate(store, sim_dir, report, say)
         report.tables = _table_counts(store)
+        _html_report(store, out / "report.html", report, say)
     return report
 
 
@@ -155,44 +189,149 @@ def _simulate(
     return sim_dir
 
 
-def _flows(store: Store, report: DemoReport, say: Callable[[str], None], picture: Path) -> None:
+def _flows(
+    store: Store,
+    report: DemoReport,
+    say: Callable[[str], None],
+    picture: Path,
+    truth: list[dict[str, Any]],
+) -> None:
     from transship.flows.engine import DuckDBEngine
-    from transship.flows.hubs import hub_scores
     from transship.flows.routes import find_routes, sankey
     from transship.report.sankey import render_html
 
-    say("flows: hubs and routes for HS 9306 (ammunition) [on SIMULATED Comtrade-style statistics]")
+    say(
+        f"flows: hubs and routes for HS {DEMO_PRODUCT} (ammunition) "
+        "[on SIMULATED Comtrade-style statistics]"
+    )
     engine = DuckDBEngine(store)
-    lines = []
-    hubs = sorted(hub_scores(engine, product="9306", dataset=DEMO_DATASET), key=lambda h: -h.score)[
-        :5
-    ]
-    for h in hubs:
-        top = max(h.indicators, key=lambda i: i.value * i.weight) if h.indicators else None
-        why = f" (strongest: {top.name} = {top.value:.2f})" if top else ""
-        lines.append(f"hub {h.territory} {h.year}: score {h.score:.2f}{why}")
+    lines = _hub_lines(engine, truth, report)
     found = find_routes(
         engine,
         origin="SRB",
         destination="UKR",
-        product="9306",
+        product=DEMO_PRODUCT,
         break_date="2022-02",
         dataset=DEMO_DATASET,
     )
-    routes = found[:5]
-    for r in routes:
-        lines.append(
-            f"route {' -> '.join(r.path)}: share {r.share:.1%} [{r.low:.1%}, {r.high:.1%}], "
-            f"USD {r.value_usd:,.0f}, score {r.score:.2f}, {_evidence_rows(r)} evidence rows"
-        )
+    lines += _route_lines(found, truth, report)
     if found:
         title = "Routes of HS 9306 from SRB to UKR (simulated Serbia 2025 case)"
         note = "Each band cites its trade_flows record ids: transship routes ... --json."
         picture.write_text(render_html(sankey(found[:10]), title, [note]), encoding="utf-8")
         lines.append(f"Sankey diagram of the top {min(len(found), 10)} routes: {picture}")
-    if not lines:
-        lines.append("no hubs or routes found")
-    report.sections.append({"title": "Flows: hubs and routes [SIMULATED data]", "lines": lines})
+    report.sections.append(
+        {
+            "title": (
+                "Flows: hubs and routes [SIMULATED data], each marked against the "
+                "simulation's truth (the detectors never read it)"
+            ),
+            "lines": lines,
+        }
+    )
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Two HS codes at different levels name the same goods (9306 and 930690)."""
+    return a.startswith(b) or b.startswith(a)
+
+
+def _hub_scores(engine: Any) -> list[Any]:
+    """The conduit score: what a scheme opening after a break makes of a territory."""
+    from transship.flows.hubs import hub_scores
+
+    return list(hub_scores(engine, product=DEMO_PRODUCT, dataset=DEMO_DATASET, kind="conduit"))
+
+
+def _hub_lines(engine: Any, truth: list[dict[str, Any]], report: DemoReport) -> list[str]:
+    planted = {(t, y): p for t, p, y in sorted(planted_hubs(truth)) if _compatible(p, DEMO_PRODUCT)}
+    ranked = sorted(_hub_scores(engine), key=lambda h: (-h.score, h.territory, h.year))
+
+    def is_planted(h: Any) -> bool:
+        p = planted.get((h.territory, int(h.year)))
+        return p is not None and _compatible(p, str(h.product))
+
+    shown = ranked[:SHOWN]
+    lines = [f"top {len(shown)} hubs by score (of {len(ranked)} territory-years with exports):"]
+    for h in shown:
+        top = max(h.indicators, key=lambda i: i.value * i.weight) if h.indicators else None
+        why = f" (strongest: {top.name} = {top.value:.2f})" if top else ""
+        mark = "PLANTED" if is_planted(h) else "not planted"
+        lines.append(f"  [{mark}] hub {h.territory} {h.year}: score {h.score:.2f}{why}")
+    hits = {(h.territory, int(h.year)) for h in shown if is_planted(h)}
+    lines.append(_precision_line("hubs", len(shown), len(hits), len(planted), "intermediary-years"))
+    report.marks["hubs"] = _marks(len(shown), len(hits), len(planted))
+    rank = {
+        (h.territory, int(h.year)): (k, h.score)
+        for k, h in reversed(list(enumerate(ranked, 1)))
+        if is_planted(h)
+    }
+    for key in sorted(set(planted) - hits):
+        where = rank.get(key)
+        lines.append(
+            f"  missed (planted, not in the list): hub {key[0]} {key[1]}, "
+            + (
+                f"rank {where[0]}, score {where[1]:.2f}"
+                if where
+                else "no exports in the statistics, so no hub score"
+            )
+        )
+    return lines
+
+
+def _route_lines(found: list[Any], truth: list[dict[str, Any]], report: DemoReport) -> list[str]:
+    planted = sorted(
+        {
+            path
+            for path, p in planted_routes(truth)
+            if path[0] == "SRB" and path[-1] == "UKR" and _compatible(p, DEMO_PRODUCT)
+        }
+    )
+    shown = found[:SHOWN]
+    lines = [f"top {len(shown)} routes SRB -> UKR by score (of {len(found)} found):"]
+    for r in shown:
+        mark = "PLANTED" if tuple(r.path) in planted else "not planted"
+        lines.append(
+            f"  [{mark}] route {' -> '.join(r.path)}: share {r.share:.1%} "
+            f"[{r.low:.1%}, {r.high:.1%}], USD {r.value_usd:,.0f}, score {r.score:.2f}, "
+            f"{_evidence_rows(r)} evidence rows"
+        )
+    hits = {tuple(r.path) for r in shown if tuple(r.path) in planted}
+    lines.append(_precision_line("routes", len(shown), len(hits), len(planted), "paths"))
+    report.marks["routes"] = _marks(len(shown), len(hits), len(planted))
+    rank = {tuple(r.path): (k, r.score) for k, r in enumerate(found, 1)}
+    for path in planted:
+        if path in hits:
+            continue
+        where = rank.get(path)
+        lines.append(
+            f"  missed (planted, not in the list): route {' -> '.join(path)}, "
+            + (
+                f"rank {where[0]}, score {where[1]:.2f}"
+                if where
+                else "not found (a leg missing from the statistics, or below the share cut)"
+            )
+        )
+    return lines
+
+
+def _marks(shown: int, hits: int, planted: int) -> dict[str, Any]:
+    return {
+        "shown": shown,
+        "planted_shown": hits,
+        "planted": planted,
+        "precision": round(hits / shown, 4) if shown else None,
+        "recall": round(hits / planted, 4) if planted else None,
+    }
+
+
+def _precision_line(what: str, shown: int, hits: int, planted: int, unit: str) -> str:
+    p = f"{hits / shown:.2f}" if shown else "-"
+    r = f"{hits / planted:.2f}" if planted else "-"
+    return (
+        f"these {shown} {what}: precision {p} ({hits} of {shown} planted), recall {r} "
+        f"({hits} of the {planted} planted {unit})"
+    )
 
 
 def _evidence_rows(route: Any) -> int:
@@ -200,20 +339,48 @@ def _evidence_rows(route: Any) -> int:
     return sum(len(leg["record_ids"]) for leg in route.evidence)
 
 
-def _evaluate(sim_dir: Path, report: DemoReport, say: Callable[[str], None]) -> None:
+def _evaluate(store: Store, sim_dir: Path, report: DemoReport, say: Callable[[str], None]) -> None:
     from transship.evaluate import evaluate
 
     say("evaluating detection against the simulation's ground truth")
-    rows = evaluate(sim_dir)
-    lines = []
+    rows = evaluate(sim_dir, store=store, progress=say)
+    lines = [
+        "precision / recall / F1 at each stage's fixed threshold; AP = average precision of "
+        "the whole ranking, beside baselines run in the same evaluation (docs/validation.md)"
+    ]
     for r in rows:
         d = r.to_dict()
-        lines.append(
-            f"{d['stage']:<14} noise {d['noise']!s:<7} precision {d['precision']:.2f}  recall {d['recall']:.2f}  "
-            f"F1 {d['f1']:.2f}  (support {d['support']})"
+        line = (
+            f"{d['stage']:<22} noise {d['noise']!s:<7} precision {d['precision']:.2f}  "
+            f"recall {d['recall']:.2f}  F1 {d['f1']:.2f}  (support {d['support']})"
         )
+        if r.average_precision is not None:
+            base = ", ".join(
+                f"{b.name} {b.average_precision:.2f}"
+                for b in r.baselines
+                if b.average_precision is not None
+            )
+            line += f"  AP {r.average_precision:.2f} (baselines: {base})"
+        lines.append(line)
+    lines.append(
+        "certificates:diverted is the document row to read: diverted consignments found, "
+        "flawed paper or not"
+    )
     report.sections.append(
         {"title": "Detection quality against ground truth [SIMULATED]", "lines": lines}
+    )
+
+
+def _html_report(store: Store, path: Path, report: DemoReport, say: Callable[[str], None]) -> None:
+    """The HTML report of the demo store, when this tree has the report stage."""
+    if importlib.util.find_spec("transship.report.html") is None:
+        return
+    html = importlib.import_module("transship.report.html")  # H7's module, when present
+    say(f"writing the HTML report -> {path}")
+    written = Path(html.write_report(store, path))
+    report.report = str(written)
+    report.sections.append(
+        {"title": "Report", "lines": [f"HTML report of this store (SIMULATED data): {written}"]}
     )
 
 

@@ -66,12 +66,13 @@ def _print(report: DemoReport) -> None:
     for name, what in report.not_built.items():
         say(f"  {name:<10} {what}", err=False)
     heading("Next")
-    for line in next_steps(report.store):
+    for line in next_steps(report.store, report.report):
         say(f"  {line}", err=False)
 
 
-def next_steps(store: str) -> list[str]:
-    """The commands to type next, runnable as printed (the demo store named with --db)."""
+def next_steps(store: str, report: str | None = None) -> list[str]:
+    """The commands to type next, runnable as printed (the demo store named with --db);
+    with an HTML report written, where it is and how to browse the store."""
     db = shlex.quote(store)
     lines = []
     if sys.prefix != sys.base_prefix:  # run from a virtualenv (make demo, uv run)
@@ -87,4 +88,9 @@ def next_steps(store: str) -> list[str]:
         f"transship hubs --product 9306 --db {db}",
         f'transship sql "SELECT * FROM ingest_runs" --db {db}',
     ]
+    if report is not None:
+        lines += [
+            f"report: {report}   (the HTML report of the demo store; open it in a browser)",
+            f"transship serve --db {db}   # browse the store in a web browser",
+        ]
     return lines

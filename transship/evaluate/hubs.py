@@ -8,13 +8,12 @@ least ``HUB_THRESHOLD``, the average precision of the ranking, and the same for 
 baselines ranking the same candidates: total exports (``exports``: size), the naive
 imports/exports ratio (``import_export_ratio``: exports backed by imports), and random.
 
-The conduit score is used where :func:`hub_scores` offers a choice of kind (a conduit is
-what a scheme opening after a break makes of a territory).
+The score is the ``conduit`` kind (who opened as a conduit after a break: what a scheme
+makes of a territory), not ``entrepot`` (whose exports are mostly others' goods).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,10 +27,8 @@ HUB_THRESHOLD = 0.6
 
 
 def _scores(engine: Engine, **kwargs: Any) -> list[Any]:
-    """``hub_scores`` with the conduit kind when the function offers kinds."""
-    if "kind" in inspect.signature(hub_scores).parameters:
-        kwargs["kind"] = "conduit"
-    return list(hub_scores(engine, **kwargs))
+    """The conduit score (what a scheme opening after a break makes of a territory)."""
+    return list(hub_scores(engine, kind="conduit", **kwargs))
 
 
 def hub_stage(
