@@ -38,8 +38,8 @@ error. Removing the partners' share would need an assumption the data cannot che
 differences between countries are identified, not how the total splits between exporters and
 importers); ``split=True`` makes the neutral one (``s^2 = sigma^2 - g^2 / 2``, g the global
 dispersion, floored at mirror's SIGMA_FLOOR) and is kept for comparison only: it improves the
-median error on simulated data a little but floors a fifth of the real oil pairs' reporters at
-0.05, where their bands become far too narrow (docs/validation.md, "Reconciliation").
+median error on simulated data a little but, in a fifth of the real oil pairs, floors a
+reporter's error at 0.05, where the band becomes far too narrow (docs/validation.md, "Reconciliation").
 
 ``tail`` (:func:`tail_factor`) widens the dispersions, which describe the core of the residuals
 (medians of |e|), to their 90 % quantile: +-1.645 log_sd is the stated 90 % band.
