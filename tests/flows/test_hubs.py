@@ -12,9 +12,11 @@ from typer.testing import CliRunner
 
 from tests.flows import flowdata
 from transship.cli.app import app
+from transship.exc import InvalidInput
 from transship.flows import hubs, merge
 from transship.flows.engine import DuckDBEngine
 from transship.flows.explain import weighted_score
+from transship.flows.hub_indicators import ENTREPOT, KINDS, SILENCE_IS_NOT_EVIDENCE
 from transship.flows.hubs import HUB_INDICATORS, hub_scores, hub_table
 from transship.store import Store, connect
 
@@ -27,13 +29,15 @@ def gen_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def test_every_indicator_is_documented() -> None:
-    assert abs(sum(w for _, w in HUB_INDICATORS.values()) - 1.0) < 1e-9
-    for name, (fn, weight) in HUB_INDICATORS.items():
-        assert fn.__doc__ and len(fn.__doc__.split()) > 20, name
-        assert weight > 0
+    assert HUB_INDICATORS is KINDS["conduit"] and list(KINDS) == ["conduit", "entrepot"]
     methods = (Path(__file__).resolve().parents[2] / "docs" / "methods.md").read_text()
-    for name in HUB_INDICATORS:
-        assert f"`{name}`" in methods, f"{name} missing from docs/methods.md"
+    for kind, indicators in KINDS.items():
+        assert abs(sum(w for _, w in indicators.values()) - 1.0) < 1e-9, kind
+        assert f"`{kind}`" in methods, f"kind {kind} missing from docs/methods.md"
+        for name, (fn, weight) in indicators.items():
+            assert fn.__doc__ and len(fn.__doc__.split()) > 20, name
+            assert weight > 0
+            assert f"`{name}`" in methods, f"{name} missing from docs/methods.md"
 
 
 def test_planted_hub_ranks_first(gen_store: Store) -> None:
@@ -54,16 +58,21 @@ def test_scores_explain_themselves(gen_store: Store) -> None:
     assert len(found) == 15
     ids = set(gen_store.query("SELECT record_id FROM trade_flows").column(0).to_pylist())
     for h in found:
-        assert 0.0 <= h.score <= 1.0
-        assert h.score == pytest.approx(weighted_score(h.indicators))
-        assert [i.name for i in h.indicators] == list(HUB_INDICATORS)
-        for ind in h.indicators:
-            assert ind.detail
-            if ind.weight > 0:
-                assert 0.0 <= ind.value <= 1.0
-                assert ind.evidence and set(ind.evidence) <= ids
-            else:
-                assert ind.detail.startswith("not computed")
+        assert h.kind == "conduit" and set(h.scores) == set(KINDS)
+        assert h.score == h.scores["conduit"]
+        assert h.indicators == h.indicators_by_kind["conduit"]
+        for kind, inds in h.indicators_by_kind.items():
+            assert [i.name for i in inds] == list(KINDS[kind])
+            assert 0.0 <= h.scores[kind] <= 1.0
+            assert h.scores[kind] == pytest.approx(weighted_score(inds))
+            for ind in inds:
+                assert ind.detail
+                if ind.weight > 0:
+                    assert 0.0 <= ind.value <= 1.0
+                    assert ind.evidence and set(ind.evidence) <= ids
+                else:
+                    assert ind.detail.startswith("not computed")
+                    assert ind.name in SILENCE_IS_NOT_EVIDENCE
     bg = next(h for h in found if h.territory == "BGR" and h.year == 2023)
     rx = next(i for i in bg.indicators if i.name == "reexport_share")
     rx_ids = (
@@ -167,6 +176,75 @@ def test_indicators_measure_pass_through_not_size(tmp_path: Path) -> None:
     store.close()
 
 
+def _two_sided(rows: list[tuple[str, str, int, float, float | None]]) -> pa.Table:
+    """Hand-made HS 440710 rows (exporter, importer, year, exporter's X, importer's M or
+    None when the importer does not report it), labelled simulated."""
+    out = []
+    n = 0
+    for e, i, y, x, m in rows:
+        n += 1
+        out.append(
+            flowdata._row(f"two:{n}", "two", n, (e, e.upper()), (i, i.upper()), "X", y, "440710", x)
+        )
+        if m is not None:
+            n += 1
+            out.append(
+                flowdata._row(
+                    f"two:{n}", "two", n, (i, i.upper()), (e, e.upper()), "M", y, "440710", m
+                )
+            )
+    return pa.Table.from_pylist(out)
+
+
+def test_entrepot_score_picks_the_entrepot(tmp_path: Path) -> None:
+    """'hk' buys 'cn's wood and ships it on to 'us', which records it as Chinese (origin):
+    imports cover its exports every year and its partner does not attribute them to it.
+    'cc' is a consumer: it imports as much but exports a little of its own, which its
+    partner records as from 'cc'. 'pp' is a producer. The entrepot score ranks hk first,
+    the consumer second, the producer last; the conduit score, which looks for a route
+    opening after a break, sees nothing of the sort in any of them."""
+    rows: list[tuple[str, str, int, float, float | None]] = []
+    for y in range(2015, 2019):
+        rows += [
+            ("cn", "hk", y, 1.0e8, 1.06e8),  # China -> Hong Kong, both report
+            ("hk", "us", y, 0.9e8, None),  # re-exported: 'us' records it as from China
+            ("cn", "us", y, 2.0e8, 2.0e8 * 1.05 + 0.9e8 * 1.05),
+            ("pp", "cc", y, 1.0e8, 1.05e8),  # a producer's exports to a consumer
+            ("cc", "us", y, 0.5e7, 0.525e7),  # the consumer's own small exports
+            ("pp", "us", y, 3.0e8, 3.15e8),
+        ]
+    store = connect(tmp_path / "two.duckdb")
+    store.append("trade_flows", _two_sided(rows))
+    eng = DuckDBEngine(store)
+    found = hub_scores(eng, product="44", years=(2018, 2018), kind="entrepot")
+    by = {h.territory: h for h in found}
+    assert [h.territory for h in found[:2]] == ["HK", "CC"]
+    hk, cc, pp = by["HK"], by["CC"], by["PP"]
+    assert hk.kind == "entrepot" and hk.score == hk.scores["entrepot"]
+    assert hk.score > cc.score > pp.score
+    ind = {i.name: i for i in hk.indicators}
+    assert ind["foreign_origin"].value == pytest.approx(1.0)  # 'us' attributes none to hk
+    assert ind["mirror_gap"].value == pytest.approx(1.0)
+    assert ind["no_output"].value == pytest.approx(1.0)
+    assert ind["import_cover"].value == pytest.approx(1.0 / 1.9, rel=0.01)
+    assert "reported exports to partners that report imports" in ind["foreign_origin"].detail
+    cc_ind = {i.name: i for i in cc.indicators}
+    assert cc_ind["foreign_origin"].value == pytest.approx(0.0, abs=1e-9)
+    assert pp.score < 0.1
+    # ranked by the conduit score instead, hk is nothing special (no break, no surge)
+    conduit = hub_scores(eng, product="44", years=(2018, 2018))
+    assert all(h.kind == "conduit" and h.score == h.scores["conduit"] for h in conduit)
+    assert hk.scores["conduit"] < 0.6
+    # min_usd: the consumer's USD 5 million of exports are below USD 10 million
+    big = hub_scores(eng, product="44", years=(2018, 2018), kind="entrepot", min_usd=1e7)
+    assert {h.territory for h in big} == {"HK", "PP", "CN"}
+    with pytest.raises(InvalidInput):
+        hub_scores(eng, product="44", kind="broker")
+    with pytest.raises(InvalidInput):
+        hub_table(eng, product="44", kind="")
+    store.close()
+
+
 def test_years_filter_keeps_history(gen_store: Store) -> None:
     """Asking for one year uses the earlier years (never later ones) for the time series."""
     eng = DuckDBEngine(gen_store)
@@ -214,6 +292,22 @@ def test_cli_json_contract(tmp_path: Path) -> None:
     assert len(rows) == 3
     for r in rows:
         assert {"territory", "product", "year", "score", "indicators"} <= set(r)
+        assert r["kind"] == "conduit" and r["score"] == r["scores"]["conduit"]
+        assert set(r["scores"]) == set(r["indicators_by_kind"]) == {"conduit", "entrepot"}
         assert len(r["territory"]) == 3
         for ind in r["indicators"]:
             assert {"name", "value", "weight", "evidence"} <= set(ind)
+    res = CliRunner().invoke(
+        app,
+        ["hubs", "--db", str(tmp_path / "cli.duckdb"), "--kind", "entrepot", "--json"]
+        + ["--limit", "5", "--min-usd", "1000"],
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and all(r["kind"] == "entrepot" for r in rows)
+    assert all(r["outflow_usd"] >= 1000 for r in rows)
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert [i["name"] for i in rows[0]["indicators"]] == list(ENTREPOT)
+    bad = CliRunner().invoke(app, ["hubs", "--db", str(tmp_path / "cli.duckdb"), "--kind", "x"])
+    assert bad.exit_code == 2 and "--kind" in bad.output

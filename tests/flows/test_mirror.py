@@ -157,8 +157,12 @@ def test_year_batches_give_the_same_table(
     assert large.column("evidence").num_chunks > 1
     _same_rows(whole, large)
     assert mirror_gaps(eng, limit=0).num_rows == 0
-    z = [abs(v) for v in split.column("z").to_pylist() if v is not None]
-    assert z == sorted(z, reverse=True)
+    rank = [
+        (r["unexplained_usd"], abs(r["z"]))
+        for r in split.to_pylist()
+        if r["unexplained_usd"] is not None
+    ]
+    assert rank == sorted(rank, reverse=True)
 
 
 def test_empty_scope_keeps_the_columns(gen_store: Store) -> None:
@@ -202,17 +206,69 @@ def test_real_comtrade_asymmetry_is_not_overflagged(wood_store: Store) -> None:
 
 
 def test_real_comtrade_phantoms_and_ordering(wood_store: Store) -> None:
+    """Rows come largest unexplained amount first, then largest |z|; unscored rows last."""
     table = mirror_gaps(DuckDBEngine(wood_store))
     kinds = set(table.column("kind").to_pylist())
     assert {"matched", "phantom_export", "phantom_import"} <= kinds
-    z = [abs(v) for v in table.column("z").to_pylist() if v is not None]
-    assert z == sorted(z, reverse=True)
-    assert z[0] > 5
+    rows = table.to_pylist()
+    scored = [r for r in rows if r["unexplained_usd"] is not None]
+    keys = [(r["unexplained_usd"], abs(r["z"])) for r in scored]
+    assert keys == sorted(keys, reverse=True)
+    assert max(abs(r["z"]) for r in scored) > 5
+    # a matched gap is unexplained only beyond twice the pair's scatter: |z| > 2 exactly then
+    for r in scored:
+        if r["kind"] == "matched":
+            assert (r["unexplained_usd"] > 0) == (abs(r["z"]) > mirror.NOISE_BAND), r
     # unscored rows (unreported flows) last, the larger value first among them
-    tail = table.slice(len(z))
+    tail = table.slice(len(scored))
     assert tail.num_rows > 1000 and tail.column("z").null_count == tail.num_rows
     size = pc.coalesce(tail.column("export_value_usd"), tail.column("import_value_usd"))
     assert size.to_pylist() == sorted(size.to_pylist(), reverse=True)
+
+
+@pytest.fixture(scope="module")
+def oil_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Store]:
+    folder = shared_data / "comtrade-hs2-oil-wood-sample"
+    store = connect(tmp_path_factory.mktemp("oil") / "oil.duckdb")
+    for year in (2013, 2014, 2015, 2016, 2017):
+        flowdata.load(store, flowdata.comtrade_rows(folder / f"comtrade_oil_hs27_{year}.csv"))
+    yield store
+    store.close()
+
+
+def test_real_oil_top_results_are_material(oil_store: Store) -> None:
+    """The real oil sample's top gaps by |z| alone were immaterial (KIR -> IND, a USD 7
+    phantom export at z -23). Ranked by the unexplained amount, the top rows are large and
+    surprising: each matched one beyond twice its pair's scatter, each phantom a flow the
+    partner, which reports imports that year, does not report."""
+    eng = DuckDBEngine(oil_store)
+    top = mirror_gaps(eng, product="27", limit=20).to_pylist()
+    assert len(top) == 20
+    for r in top:
+        assert r["unexplained_usd"] >= 1e8, r  # measured: USD 4.5 bn and more
+        assert r["kind"] in ("matched", "phantom_export", "phantom_import")
+        if r["kind"] == "matched":
+            assert abs(r["z"]) > mirror.NOISE_BAND
+        assert r["evidence"]
+    whole = mirror_gaps(eng, product="27")
+    by_z = sorted((r for r in whole.to_pylist() if r["z"] is not None), key=lambda r: -abs(r["z"]))
+    kir_ind = [r for r in by_z[:5] if (r["exporter_iso3"], r["importer_iso3"]) == ("KIR", "IND")]
+    assert kir_ind and kir_ind[0]["export_value_usd"] < 100  # the old headline, still scored
+    order = [(r["exporter"], r["importer"], r["year"]) for r in whole.to_pylist()]
+    assert order.index(("ki", "in", kir_ind[0]["year"])) > 1000
+    # --min-usd keeps pairs whose larger reported value reaches it, in the same order
+    big = mirror_gaps(eng, product="27", min_usd=1e9).to_pylist()
+    assert big and all(
+        max(r["export_value_usd"] or 0, r["import_value_usd"] or 0) >= 1e9 for r in big
+    )
+    kept = [
+        r
+        for r in whole.to_pylist()
+        if max(r["export_value_usd"] or 0, r["import_value_usd"] or 0) >= 1e9
+    ]
+    assert [(r["exporter"], r["importer"], r["year"]) for r in big] == [
+        (r["exporter"], r["importer"], r["year"]) for r in kept
+    ]
 
 
 def test_cli_json_and_errors(tmp_path: Path) -> None:
@@ -233,6 +289,15 @@ def test_cli_json_and_errors(tmp_path: Path) -> None:
     assert "unknown territory" in bad.output
     bad = runner.invoke(app, ["mirror", "--db", db, "--years", "2024-2019"])
     assert bad.exit_code == 1
+    bad = runner.invoke(app, ["mirror", "--db", db, "--min-usd", "-1"])
+    assert bad.exit_code == 2 and "--min-usd" in bad.output
+    res = runner.invoke(app, ["mirror", "--db", db, "--min-usd", "1e6", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and all(
+        max(r["export_value_usd"] or 0, r["import_value_usd"] or 0) >= 1e6 for r in rows
+    )
+    assert {"z", "unexplained_usd", "evidence"} <= set(rows[0])
 
 
 def test_fit_sample_leaves_real_terms_alone(
@@ -283,6 +348,10 @@ def test_benchmark_baseline_gives_the_same_table(
     matched = pc.sum(pc.equal(ours.column("kind"), "matched")).as_py()
     assert 0 < n_fit < matched  # the sample is a proper subset
     assert ours.num_rows == base.num_rows > 10_000
+    # the same rows and values; compared in key order (the output is ranked by the
+    # unexplained amount, the baseline by |z|: the sort is the same work either way)
+    ours = ours.sort_by([(c, "ascending") for c in ("exporter", "importer", "product", "year")])
+    base = base.sort_by([(c, "ascending") for c in ("e", "i", "product", "year")])
     names = {"exporter": "e", "importer": "i", "product": "product", "year": "year"}
     names |= {"kind": "kind", "evidence": "evidence", "exporter_iso3": "e_iso3"}
     for ours_col, base_col in names.items():

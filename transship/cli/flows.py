@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import typer
@@ -76,6 +77,12 @@ def _engine_choice(engine: str) -> str:
     return engine
 
 
+def _check_min_usd(min_usd: float | None) -> None:
+    """--min-usd below 0 (or not a number) is a usage error (exit 2)."""
+    if min_usd is not None and not (min_usd >= 0 and math.isfinite(min_usd)):
+        usage_error("must be an amount of USD >= 0", "--min-usd")
+
+
 def check_limit(limit: int) -> None:
     """--limit below 1 is a usage error (exit 2), like any option out of its range."""
     if limit < 1:
@@ -96,6 +103,13 @@ def mirror(
         str | None,
         typer.Option("--partner", help="... and this one on the other side."),
     ] = None,
+    min_usd: Annotated[
+        float | None,
+        typer.Option(
+            "--min-usd",
+            help="Only pairs whose larger reported value is at least this many USD.",
+        ),
+    ] = None,
     engine: EngineOption = "duckdb",
     spark_data: SparkDataOption = None,
     dataset: DatasetOption = None,
@@ -107,15 +121,19 @@ def mirror(
 
     For each exporter, importer, product and year: both reported values (and quantities
     where both sides give one unit), the expected CIF/FOB margin, each side's fitted
-    reporting bias and dispersion, and z, how unusual the residual gap is. Phantom flows
-    (reported out, never reported in, or the reverse) are scored against the reporter's
-    matched flows. Every row lists the trade_flows record ids behind it.
+    reporting bias and dispersion, z (how unusual the residual gap is) and the USD of the
+    gap that margin, biases and twice the usual scatter do not explain (unexplained_usd;
+    a phantom's whole value). Rows come largest unexplained amount first, so a gap must be
+    both material and surprising to lead. Phantom flows (reported out, never reported in,
+    or the reverse) are scored against the reporter's matched flows. Every row lists the
+    trade_flows record ids behind it.
     """
     from transship.flows.chains import parse_years
     from transship.flows.engine import open_engine
     from transship.flows.mirror import mirror_gaps
 
     check_limit(limit)
+    _check_min_usd(min_usd)
     kind = _engine_choice(engine)
     span = parse_years(years)
     rep = territory_code(reporter, "--reporter")
@@ -135,6 +153,7 @@ def mirror(
                 partner=par,
                 dataset=dataset,
                 limit=limit,
+                min_usd=min_usd,
             )
         finally:
             eng.close()
@@ -153,7 +172,10 @@ def mirror(
     shown = [_mirror_row(r) for r in rows]
     print_table(
         shown,
-        title="Mirror gaps (|z| = how unusual, given margin and reporter reliability)",
+        title=(
+            "Mirror gaps, largest unexplained amount first (unexplained USD = the gap beyond "
+            "margin, reporter biases and twice their usual scatter; |z| = how unusual)"
+        ),
         limit=limit,
     )
     say("--json gives every column with the record ids behind each row.")
@@ -174,6 +196,7 @@ def _mirror_row(r: dict[str, Any]) -> dict[str, Any]:
             else None
         ),
         "z": r["z"],
+        "unexplained USD": r["unexplained_usd"],
         "rows": len(r["evidence"] or []),
     }
 
@@ -192,6 +215,21 @@ def hubs(
     no_reexports: Annotated[
         bool, typer.Option("--no-reexports", help="Ignore reported re-exports (RX rows).")
     ] = False,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="Which question the score answers: conduit (opened as a route after a "
+            "break) or entrepot (exports mostly someone else's goods).",
+        ),
+    ] = "conduit",
+    min_usd: Annotated[
+        float | None,
+        typer.Option(
+            "--min-usd",
+            help="Only territory-years exporting at least this many USD of the product.",
+        ),
+    ] = None,
     engine: EngineOption = "duckdb",
     spark_data: SparkDataOption = None,
     dataset: DatasetOption = None,
@@ -201,22 +239,29 @@ def hubs(
 ) -> None:
     """Transshipment hubs: a score in [0, 1] per territory, product and year.
 
-    The score is the weighted mean of indicators (exports beyond plausible supply,
-    pass-through, reported re-exports, co-movement of inflows and outflows, surge,
-    destination concentration); each has its value, weight and the record ids it was
-    computed from (docs/methods.md).
+    Two kinds (--kind). conduit: who opened as a conduit after a break (surge of inflow and
+    outflow together, exports beyond plausible supply, pass-through, co-movement,
+    destination concentration, reported re-exports). entrepot: whose exports are mostly
+    someone else's goods (imports' share of its trade, exports its partners attribute to
+    another origin, mirror gap either way, years without output, reported re-exports).
+    Each score is the weighted mean of its indicators, each with its value, weight and the
+    record ids it was computed from; --json gives both kinds' scores (docs/methods.md).
     """
     from transship.flows.chains import parse_years
     from transship.flows.engine import open_engine
+    from transship.flows.hub_indicators import KINDS
     from transship.flows.hubs import hub_scores
 
     check_limit(limit)
-    kind = _engine_choice(engine)
+    if kind not in KINDS:
+        usage_error(f"must be one of {', '.join(KINDS)}", "--kind")
+    _check_min_usd(min_usd)
+    engine_kind = _engine_choice(engine)
     span = parse_years(years)
     with open_store(db, read_only=True) as store:
         if spark_data is None:
             require_trade_flows(store, db, dataset)
-        eng = open_engine(kind, store, trade_flows=spark_data)
+        eng = open_engine(engine_kind, store, trade_flows=spark_data)
         try:
             found = hub_scores(
                 eng,
@@ -226,6 +271,8 @@ def hubs(
                 break_year=break_year,
                 use_reexports=not no_reexports,
                 limit=limit,
+                kind=kind,
+                min_usd=min_usd,
             )
         finally:
             eng.close()
@@ -246,12 +293,13 @@ def hubs(
             "territory": h.territory,
             "product": h.product,
             "year": h.year,
-            "score": round(h.score, 3),
+            kind: round(h.score, 3),
+            **{k: round(v, 3) for k, v in h.scores.items() if k != kind},
             "inflow USD": h.inflow_usd,
             "outflow USD": h.outflow_usd,
         }
         for ind in h.indicators:
             row[ind.name] = f"{ind.value:.2f}" if ind.weight > 0 else "-"
         rows.append(row)
-    print_table(rows, title="Transshipment hubs", limit=limit)
+    print_table(rows, title=f"Transshipment hubs by {kind} score", limit=limit)
     say("- = indicator not computable; --json gives weights, details and record ids.")

@@ -59,6 +59,7 @@ from transship.flows.hub_indicators import (
     SILENCE_IS_NOT_EVIDENCE,
 )
 from transship.flows.merge import merge_batches
+from transship.flows.mirror import check_min_usd
 
 log = logging.getLogger(__name__)
 
@@ -424,18 +425,24 @@ def hub_scores(
     use_reexports: bool = True,
     limit: int | None = None,
     kind: str = DEFAULT_KIND,
+    min_usd: float | None = None,
 ) -> list[HubScore]:
     """Hub scores per territory, product and year, highest ``kind`` score first, each with
     its indicators (value, weight, evidence record ids, detail) and every other kind's
     score and indicators beside. See :func:`hub_table` for the arguments; ``limit`` keeps
-    the top rows (evidence is assembled only for those)."""
+    the top rows (evidence is assembled only for those); ``min_usd`` keeps territory-years
+    exporting at least that many USD of the product (the scores are ratios, so a territory
+    exporting USD 5 against millions imported scores as an entrepot: true, and immaterial)."""
     kind = check_kind(kind)
+    floor = check_min_usd(min_usd) if min_usd is not None else 0.0
     years = check_years(years)
     history: Years | None = (1900, years[1]) if years else None
     # one query over the whole history, import-only years included: the series indicators
     # cite the rows of every year they read
     full = _table(engine, product, history, dataset, break_year, use_reexports, True, False, kind)
     keep = pc.greater(full.column("outflow_usd"), 0.0)
+    if floor > 0:
+        keep = pc.and_(keep, pc.greater_equal(full.column("outflow_usd"), floor))
     if years:
         yr = full.column("year")
         keep = pc.and_(keep, pc.and_(pc.greater_equal(yr, years[0]), pc.less_equal(yr, years[1])))

@@ -37,17 +37,27 @@ the flows that usually do match is the one to look at. One-sided rows whose coun
 reported nothing that year are ``unreported_import`` / ``unreported_export`` (no score:
 absence there says nothing).
 
-Partners World, nes areas, bunkers and unknown never pair (``chains.scope_sql``). BACI's
-reconciled rows are not used here: they have no second side.
+Rows are ranked by ``unexplained_usd``, which weighs size and surprise together: the USD
+of the gap that the expected margin, the two reporters' usual biases and twice their usual
+scatter do not explain (:data:`NOISE_BAND`; for a phantom, its whole value at FOB). A USD 7
+phantom with z -23 is surprising and immaterial; a USD 40 million gap at z 1.5 is ordinary
+noise between two careless reporters; both rank below a USD 5 million gap at z 6. z stays
+a column (how unusual), and ``min_usd`` drops pairs whose larger reported value is below
+it.
+
+Partners World, nes areas, bunkers and unknown never pair (``chains.scope_sql``).
+Reconciled rows (BACI's, or transship's own) are not used here: they have no second side.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transship.exc import InvalidInput
 from transship.flows.chains import (
     Scope,
     Years,
@@ -77,6 +87,10 @@ FIT_PAIRS = 20_000
 #: Scope rows per pairs group-by: years are grouped in batches of about this many rows, so
 #: each hash aggregate (with its evidence lists) stays in memory instead of spilling.
 PAIRS_BATCH_ROWS = 12_000_000
+#: Half-width of the band of ordinary gaps, in the pair's residual standard deviations:
+#: ``unexplained_usd`` counts only the part of a gap beyond it (about 95 % of gaps would fall
+#: inside if the residuals were normal; they are heavier-tailed, so more fall outside).
+NOISE_BAND = 2.0
 _HASH_BUCKETS = 1 << 20
 _OUTPUT_BATCH = 1 << 20
 
@@ -105,6 +119,7 @@ COLUMNS = (
     "importer_sigma",
     "residual",
     "z",
+    "unexplained_usd",
     "simulated",
     "evidence",
 )
@@ -118,14 +133,17 @@ def mirror_gaps(
     partner: str | None = None,
     dataset: str | None = None,
     limit: int | None = None,
+    min_usd: float | None = None,
 ) -> pa.Table:
-    """Scored mirror gaps and phantom flows, most anomalous first (|z| descending).
+    """Scored mirror gaps and phantom flows, the largest unexplained amount first
+    (``unexplained_usd`` descending, then |z|; rows without a score last).
 
     ``product`` is an HS prefix ('93', '9306'); ``years`` inclusive (first, last).
     ``reporter`` / ``partner`` are store territory codes ('rs'): rows with ``reporter`` on
-    either side (and ``partner`` on the other, when given). The model is fitted on the whole
-    product/years scope so that reliability estimates use every country; the reporter and
-    partner filters only select the rows returned. Columns: :data:`COLUMNS`.
+    either side (and ``partner`` on the other, when given). ``min_usd`` keeps pairs whose
+    larger reported value is at least that many USD. The model is fitted on the whole
+    product/years scope so that reliability estimates use every country; the filters only
+    select the rows returned. Columns: :data:`COLUMNS`.
     """
     product = check_product(product)
     years = check_years(years)
@@ -150,6 +168,11 @@ def mirror_gaps(
             where.append(f"(p.exporter = '{reporter}' OR p.importer = '{reporter}')")
         elif partner:
             where.append(f"(p.exporter = '{partner}' OR p.importer = '{partner}')")
+        if min_usd is not None:
+            where.append(
+                "greatest(coalesce(p.x_value, 0.0), coalesce(p.m_value, 0.0)) >= "
+                f"{check_min_usd(min_usd)!r}"
+            )
         engine.drop(pairs)  # the view over the batches: the output reads them one by one
         table = _output(engine, parts[1:], fx, where, limit, territory_map_sql(years, dataset))
     finally:
@@ -157,6 +180,14 @@ def mirror_gaps(
         for name in parts:
             engine.drop(name)
     return _conform(table)
+
+
+def check_min_usd(min_usd: float) -> float:
+    """``min_usd`` as a float if it is a finite amount >= 0, else InvalidInput."""
+    value = float(min_usd)
+    if not math.isfinite(value) or value < 0:
+        raise InvalidInput(f"min_usd must be an amount of USD >= 0, not {min_usd!r}")
+    return value
 
 
 def _materialize_pairs(engine: Engine, scope: Scope, name: str, evidence: bool) -> list[str]:
@@ -395,9 +426,11 @@ def _output(
 
 
 #: The output order of :func:`_output_sql` as Arrow sort keys over :func:`_merge`'s key
-#: columns: largest |z| first, rows without a score last, then the larger value, then the
-#: pair's keys (unique: a total order, so any correct sort gives the same rows).
+#: columns: largest unexplained amount first, then the largest |z|, rows without a score
+#: last, then the larger value, then the pair's keys (unique: a total order, so any
+#: correct sort gives the same rows).
 _ORDER = [
+    ("unexplained", "descending", "at_end"),
     ("abs_z", "descending", "at_end"),
     ("size", "descending", "at_end"),
     ("exporter", "ascending", "at_end"),
@@ -418,19 +451,22 @@ def _merge(pieces: list[pa.Table], limit: int | None) -> pa.Table:
 
 def _merge_keys(table: pa.Table) -> tuple[pa.Table, list[tuple[str, str, str]]]:
     """:data:`_ORDER`'s key columns of ``table``. DuckDB orders NaN above every number
-    (first, descending) where Arrow puts it with the nulls, so a NaN |z| (never seen:
-    sigmas are floored) is sorted by a flag first."""
+    (first, descending) where Arrow puts it with the nulls, so a NaN amount or |z| (never
+    seen: sigmas are floored) is sorted by a flag just before its key."""
     abs_z = pc.abs(table.column("z"))
     keys = {
+        "unexplained": table.column("unexplained_usd"),
         "abs_z": abs_z,
         "size": pc.coalesce(table.column("export_value_usd"), table.column("import_value_usd")),
     }
     for name in ("exporter", "importer", "product", "year"):
         keys[name] = table.column(name)
     order = list(_ORDER)
-    if pc.any(pc.is_nan(abs_z)).as_py():
-        keys["nan"] = pc.fill_null(pc.is_nan(abs_z), False)
-        order.insert(0, ("nan", "descending", "at_end"))
+    for key in ("unexplained", "abs_z"):
+        if pc.any(pc.is_nan(keys[key])).as_py():
+            keys[f"{key}_nan"] = pc.fill_null(pc.is_nan(keys[key]), False)
+            at = next(i for i, o in enumerate(order) if o[0] == key)
+            order.insert(at, (f"{key}_nan", "descending", "at_end"))
     return pa.table(keys), order
 
 
@@ -481,10 +517,18 @@ def _output_sql(pairs: str, fx: str, cx: str, gl: str, where: list[str], limit: 
         "AS expected_log_gap, sqrt((exporter_sigma * exporter_sigma + importer_sigma * "
         f"importer_sigma) / 2) AS pair_sigma FROM ({base}) b) s"
     )
+    band = f"{NOISE_BAND} * pair_sigma"
+    unexplained = (
+        "CASE WHEN kind = 'matched' THEN abs(export_value_usd * (exp(residual) - "
+        f"exp(least(greatest(residual, -{band}), {band})))) "
+        "WHEN kind = 'phantom_export' THEN export_value_usd "
+        "WHEN kind = 'phantom_import' THEN import_value_usd * exp(-cif_fob_margin) END"
+    )
     cols = ", ".join(COLUMNS)
     lim = f" LIMIT {int(limit)}" if limit is not None else ""
     return (
-        f"SELECT {cols} FROM ({scored}) o ORDER BY abs(z) DESC NULLS LAST, "
+        f"SELECT {cols} FROM (SELECT s.*, {unexplained} AS unexplained_usd FROM ({scored}) s) o "
+        "ORDER BY unexplained_usd DESC NULLS LAST, abs(z) DESC NULLS LAST, "
         "coalesce(export_value_usd, import_value_usd) DESC, exporter, importer, product, year"
         f"{lim}"
     )
