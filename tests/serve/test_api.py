@@ -89,8 +89,9 @@ def test_hubs_are_the_cli_hubs(client: TestClient, demo_db: Path) -> None:
     api = client.get("/api/hubs?product=9306&limit=5").json()
     cli_rows = _cli_json(["hubs", "--product", "9306", "--limit", "5", "--db", str(demo_db)])
     assert isinstance(cli_rows, list)
-    assert [(h["territory"], h["year"], h["score"]) for h in api["items"]] == [
-        (h["territory"], h["year"], h["score"]) for h in cli_rows
+    # (the last digit of a float sum may differ between two runs of DuckDB's parallel sum)
+    assert [(h["territory"], h["year"], round(h["score"], 9)) for h in api["items"]] == [
+        (h["territory"], h["year"], round(h["score"], 9)) for h in cli_rows
     ]
     first = api["items"][0]
     assert first["simulated"] is True

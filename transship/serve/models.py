@@ -140,6 +140,9 @@ class HubItem(Open):
     outflow_usd: float | None
     simulated: bool
     indicators: list[IndicatorItem]
+    scores: dict[str, float | None] = Field(
+        default_factory=dict, description="Every kind's score (conduit, entrepot)."
+    )
 
 
 class RouteItem(Open):

@@ -9,7 +9,7 @@ computation of the top :data:`FIRST_FETCH` rows, a page beyond asks for more.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -29,6 +29,7 @@ from transship.serve.responses import page_response
 from transship.store import Store
 
 router = APIRouter(tags=["flows"])
+Kind = Literal["conduit", "entrepot"]
 
 #: Rows the first analysis of a query keeps (pages within it cost nothing more).
 FIRST_FETCH = 200
@@ -62,6 +63,7 @@ def mirror_rows(
     partner: str | None,
     dataset: str | None,
     limit: int | None,
+    min_usd: float | None = None,
 ) -> list[dict[str, Any]]:
     """`transship mirror --json` rows (the library's columns, record ids in ``evidence``)."""
     from transship.flows.chains import parse_years
@@ -80,6 +82,7 @@ def mirror_rows(
             partner=partner,
             dataset=dataset,
             limit=limit,
+            min_usd=min_usd,
         )
     finally:
         engine.close()
@@ -94,6 +97,8 @@ def hub_rows(
     no_reexports: bool,
     dataset: str | None,
     limit: int | None,
+    kind: str = "conduit",
+    min_usd: float | None = None,
 ) -> list[dict[str, Any]]:
     """`transship hubs --json` rows: score, indicators with weights, details, record ids."""
     from transship.flows.chains import parse_years
@@ -112,6 +117,8 @@ def hub_rows(
             break_year=break_year,
             use_reexports=not no_reexports,
             limit=limit,
+            kind=kind,
+            min_usd=min_usd,
         )
     finally:
         engine.close()
@@ -139,23 +146,32 @@ async def mirror(
     partner: Annotated[
         str | None, Query(max_length=64, description="... and this one on the other side.")
     ] = None,
+    min_usd: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1e15,
+            description="Only pairs whose larger reported value is at least this many USD.",
+        ),
+    ] = None,
     dataset: DatasetParam = None,
     offset: Offset = 0,
     fmt: Format = "json",
     limit: int = limit_param(50),
 ) -> Response:
     """Exporter-reported against importer-reported trade, scored (`transship mirror`): both
-    values, the expected CIF/FOB margin, each side's reporting bias and dispersion, and z,
-    how unusual the gap is; phantom flows scored against the reporter's matched flows. Most
-    unusual first; every row lists the trade_flows record ids behind it."""
+    values, the expected CIF/FOB margin, each side's reporting bias and dispersion, z (how
+    unusual the gap is) and unexplained_usd (the gap beyond margin, biases and the pair's
+    usual scatter; a phantom flow's whole value). Largest unexplained amount first; every
+    row lists the trade_flows record ids behind it."""
     rep = territory_code(reporter, "reporter")
     par = territory_code(partner, "partner")
     if par is not None and rep is None:
         rep, par = par, None
     size = fetch_size(offset, limit)
-    key = ("mirror", product, years, rep, par, dataset, size)
+    key = ("mirror", product, years, rep, par, dataset, size, min_usd)
     rows = await server.cached_read(
-        key, lambda s: mirror_rows(s, product, years, rep, par, dataset, size)
+        key, lambda s: mirror_rows(s, product, years, rep, par, dataset, size, min_usd)
     )
     page = rows[offset : offset + limit]
     complete = len(rows) < size
@@ -194,19 +210,37 @@ async def hubs(
     no_reexports: Annotated[
         bool, Query(description="Ignore reported re-exports (RX rows).")
     ] = False,
+    kind: Annotated[
+        Kind,
+        Query(
+            description="Which question the score answers: conduit (opened as a route after a "
+            "break) or entrepot (exports mostly someone else's goods)."
+        ),
+    ] = "conduit",
+    min_usd: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1e15,
+            description="Only territory-years exporting at least this many USD of the product.",
+        ),
+    ] = None,
     dataset: DatasetParam = None,
     offset: Offset = 0,
     fmt: Format = "json",
     limit: int = limit_param(30),
 ) -> Response:
-    """A hub score in [0, 1] per territory, product and year (`transship hubs`): the
-    weighted mean of indicators (exports beyond plausible supply, pass-through, reported
-    re-exports, co-movement, surge, destination concentration), each with its value,
-    weight, detail and the record ids it was computed from."""
+    """A hub score in [0, 1] per territory, product and year (`transship hubs`), of the
+    kind asked for (conduit or entrepot; every kind's score is in `scores`): the weighted
+    mean of indicators, each with its value, weight, detail and the record ids it was
+    computed from."""
     size = fetch_size(offset, limit)
-    key = ("hubs", product, years, break_year, no_reexports, dataset, size)
+    key = ("hubs", product, years, break_year, no_reexports, dataset, size, kind, min_usd)
     rows = await server.cached_read(
-        key, lambda s: hub_rows(s, product, years, break_year, no_reexports, dataset, size)
+        key,
+        lambda s: hub_rows(
+            s, product, years, break_year, no_reexports, dataset, size, kind, min_usd
+        ),
     )
     page = rows[offset : offset + limit]
     complete = len(rows) < size
