@@ -6,8 +6,11 @@ The score is a weighted share of the two names that the alignment explains:
   Vladimir`` = ``Vladimir Putin``); a pair scores 1.0 when literally equal, 0.95 when only
   the romanisation differs (equal :func:`~transship.resolve.names.skeleton`), 0.9 for an
   initial against a name it starts (``J`` / ``John``), and ``0.95 * (1 - d/len)`` for a
-  typo within an edit budget that grows with the token's length (one edit up to 4 letters,
-  two up to 8, three beyond); two tokens further apart than the budget are not a pair;
+  typo within an edit budget that grows with the token's length (none up to three letters,
+  one up to six, two up to nine, three beyond; one less when the first letters differ; an
+  adjacent transposition is one edit; a consonant exchanged for one of another sound,
+  ``Gašić``/``Gajić``, makes a short token another name); tokens further apart are not a
+  pair;
 * a token split or joined (``Abdul Rahman`` / ``Abdulrahman``) pairs with the two tokens
   it joins;
 * unpaired tokens count against the score, by their weight (generic firm words, places
@@ -18,8 +21,8 @@ The score is a weighted share of the two names that the alignment explains:
   queries omit). ``Sloboda Čačak`` against ``Sloboda Trgovina`` leaves words on both
   sides: different firms that share a word, and both leftovers count in full;
 * the concatenated skeletons are also compared as whole strings (a typo across a token
-  boundary: ``AREFULLAHA REF`` / ``AREFULLAH AREF``), and the better of the two scores is
-  kept;
+  boundary: ``AREFULLAHA REF`` / ``AREFULLAH AREF``; at most two edits), and the better of
+  the two scores is kept;
 * numbers must agree (``Zavod 9`` is not ``Zavod 12``): unpaired numbers on both sides
   multiply the score by 0.7.
 
@@ -32,10 +35,12 @@ from dataclasses import dataclass
 
 from rigour._core import raw_levenshtein
 
-from transship.resolve.names import NameForm
+from transship.resolve.names import CONCEPTS, NameForm, respell
 
 #: Score of a token pair that differs only by romanisation (equal skeletons).
 SIM_TRANSLIT = 0.95
+#: Score of two generic words of one concept in two languages (``zavod``/``plant``).
+SIM_SYNONYM = 0.9
 #: Score of an initial against a name it starts.
 SIM_INITIAL = 0.9
 #: Typos within the edit budget score ``SIM_TYPO * (1 - d / len)``.
@@ -45,23 +50,98 @@ MIN_PAIR = 0.5
 #: Weight of a one-sided extra token (query side, list side) for organisations ...
 EXTRA_QUERY_ORG = 0.6
 EXTRA_RESULT_ORG = 0.5
-#: ... and for persons (lists carry patronymics and middle names that queries omit).
-EXTRA_QUERY_PER = 0.7
-EXTRA_RESULT_PER = 0.35
+#: ... and for persons: a patronymic (``Vladimirovich``, ``Ivanovna``) that one side omits
+#: weighs little; another given name (``Aisha`` Muammar Qadhafi against her father Muammar
+#: Qadhafi) weighs more, on the query's side most.
+EXTRA_QUERY_PER = 0.85
+EXTRA_RESULT_PER = 0.6
+EXTRA_PATRONYMIC = 0.3
 #: Factor on the score when both names hold numbers that do not pair.
 NUMBER_MISMATCH = 0.7
-#: Whole-string comparison counts from this similarity up, times this factor.
+#: Whole-string comparison counts from this similarity up and at most this many edits (a
+#: typo across a token boundary, never a whole different token), times this factor.
 WHOLE_MIN = 0.85
+WHOLE_MAX_EDITS = 2
 WHOLE_FACTOR = 0.95
 
 
+#: Endings of East Slavic and Turkic patronymics (not Serbian ``-ović`` family names).
+_PATRONYMIC_ENDINGS = (
+    "ovich",
+    "evich",
+    "ovna",
+    "evna",
+    "ichna",
+    "ovych",
+    "evych",
+    "ivna",
+    "ovitj",
+    "evitj",
+    "avich",
+    "ogly",
+    "oglu",
+    "kyzy",
+)
+
+
+def is_patronymic(token: str) -> bool:
+    """Russian, Ukrainian, Belarusian, Turkic patronymics (``Vladimirovich``, ``Ivanovna``,
+    ``Volodymyrivna``, ``Aliyevich``, ``Ali ogly``): what a list adds to a name."""
+    return len(token) > 5 and token.endswith(_PATRONYMIC_ENDINGS)
+
+
 def edit_budget(length: int) -> int:
-    """Edits allowed between two tokens of this (longer) length."""
-    if length <= 4:
+    """Edits allowed between two tokens of this (longer) length: none up to three letters
+    (``Ri``/``Li``, ``Cho``/``Choe`` are different names), one up to six (``Gebrev`` is not
+    ``Gebov``), two up to nine, three beyond."""
+    if length <= 3:
+        return 0
+    if length <= 6:
         return 1
-    if length <= 8:
+    if length <= 9:
         return 2
     return 3
+
+
+#: Letters that romanisations and spelling habits exchange (vowels; g/h; c/k/q; s/z; d/t;
+#: b/p; v/f): exchanging them is a soft edit. Any other substitution is a hard one.
+_SOFT_CLASSES = ("aeiouyj", "gh", "ckq", "sz", "dt", "bp", "vfw")
+_SOFT: dict[str, int] = {ch: n for n, group in enumerate(_SOFT_CLASSES) for ch in group}
+
+
+def _hard_substitutions(a: str, b: str) -> int:
+    """Hard letter substitutions between equal-length skeletons whose only differences are
+    substitutions (a transposition is not one)."""
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]:
+        return 0
+    hard = 0
+    for i in diff:
+        x, y = _SOFT.get(a[i], -1 - ord(a[i])), _SOFT.get(b[i], -2 - ord(b[i]))
+        if x != y:
+            hard += 1
+    return hard
+
+
+def _swapped_head(a: str, b: str) -> bool:
+    """``Emna``/``Mena``: the first two letters swapped."""
+    return len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0]
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance, with one adjacent transposition counted as one edit
+    (``Awlijan``/``Walijan``): rigour's Rust Levenshtein, corrected for the one case."""
+    d = raw_levenshtein(a, b)
+    if d == 2 and len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        ):
+            return 1
+    return d
 
 
 def _length_factor(skel: str) -> float:
@@ -126,6 +206,9 @@ def token_similarity(qt: str, qs: str, ct: str, cs: str) -> tuple[float, str]:
         return 1.0, "literal"
     if qs == cs:
         return SIM_TRANSLIT, "translit"
+    concept = CONCEPTS.get(qs)
+    if concept is not None and concept == CONCEPTS.get(cs):
+        return SIM_SYNONYM, "synonym"
     qd, cd = qt.isdigit(), ct.isdigit()
     if qd or cd:
         return 0.0, "number"
@@ -134,10 +217,23 @@ def token_similarity(qt: str, qs: str, ct: str, cs: str) -> tuple[float, str]:
             return SIM_INITIAL, "initial"
         return 0.0, "initial"
     length = max(len(qs), len(cs))
-    if abs(len(qs) - len(cs)) > edit_budget(length):
+    budget = edit_budget(length)
+    if abs(len(qs) - len(cs)) > budget:
         return 0.0, "typo"
-    d = raw_levenshtein(qs, cs)
-    if d > edit_budget(length):
+    d = _distance(qs, cs)
+    qr, cr = (qs, cs) if len(qs) == len(cs) else (respell(qt), respell(ct))
+    if len(qr) == len(cr):
+        hard = _hard_substitutions(qr, cr)
+        if hard and length <= 8:
+            # Gašić/Gajić, Ružić/Rudić, Chemezov/Chemerov: one consonant for another of
+            # another sound is another name, not a typo or a romanisation
+            return 0.0, "typo"
+        d += hard
+    if qs[0] != cs[0] and not _swapped_head(qs, cs):
+        # names that differ in their first letter are mostly other names (Yong/Song,
+        # Ayman/Salman): one edit less is allowed
+        budget -= 1
+    if d > budget:
         return 0.0, "typo"
     return SIM_TYPO * (1.0 - d / length), "typo"
 
@@ -231,11 +327,13 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     else:
         eq, er = EXTRA_QUERY_ORG, EXTRA_RESULT_ORG
     for i in q_free:
-        w = q.weights[i] * _length_factor(q.skeletons[i]) * eq
+        f = EXTRA_PATRONYMIC if per and not two_sided and is_patronymic(q.tokens[i]) else eq
+        w = q.weights[i] * _length_factor(q.skeletons[i]) * f
         pairs.append(TokenPair((q.tokens[i],), (), "extra", 0.0, w))
         den += w
     for j in c_free:
-        w = c.weights[j] * _length_factor(c.skeletons[j]) * er
+        f = EXTRA_PATRONYMIC if per and not two_sided and is_patronymic(c.tokens[j]) else er
+        w = c.weights[j] * _length_factor(c.skeletons[j]) * f
         pairs.append(TokenPair((), (c.tokens[j],), "extra", 0.0, w))
         den += w
     score = num / den if den > 0 else 0.0
@@ -251,12 +349,33 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     return NameScore(score, q, c, tuple(pairs), method, tuple(notes))
 
 
+def _boundary_shift(q: NameForm, c: NameForm) -> bool:
+    """Do the names differ by where a token boundary falls (``Arefullaha Ref`` /
+    ``Arefullah Aref``), or by one boundary more or less? Only then is comparing the whole
+    strings more than comparing tokens again (``Kim Yong Chol`` / ``Kim Song Chol`` have
+    the same boundaries and must be judged token by token)."""
+    if abs(len(q.tokens) - len(c.tokens)) == 1:
+        return True
+    if len(q.tokens) != len(c.tokens):
+        return False
+    diffs = [len(a) - len(b) for a, b in zip(q.tokens, c.tokens, strict=True)]
+    for i in range(len(diffs) - 1):
+        if diffs[i] != 0 and diffs[i] == -diffs[i + 1]:
+            return True
+    return False
+
+
 def _whole(q: NameForm, c: NameForm) -> float:
     """The joined skeletons compared as one string (typos across a token boundary)."""
+    if not _boundary_shift(q, c):
+        return 0.0
     a = "".join(q.skeletons)
     b = "".join(c.skeletons)
     length = max(len(a), len(b))
     if length == 0 or abs(len(a) - len(b)) > length * (1 - WHOLE_MIN):
         return 0.0
-    sim = 1.0 - raw_levenshtein(a, b) / length
+    d = _distance(a, b)
+    if d > WHOLE_MAX_EDITS:
+        return 0.0
+    sim = 1.0 - d / length
     return sim * WHOLE_FACTOR if sim >= WHOLE_MIN else 0.0

@@ -12,10 +12,11 @@ Zhukov`` (BGN/PCGN), ``Sergej Žukov`` (ISO 9 / Serbian Latin) and ``ZHUKOV, Ser
 2. **Skeletons**: one key per token that erases the differences between romanisation
    systems, so ``krushik`` (Russian-style, rigour), ``krusik`` (Serbian Latin without
    diacritics) and ``kruszik`` (Polish) meet: digraphs of one sound collapse (``shch``,
-   ``sh``, ``sz``, ``š`` -> ``s``; ``zh``, ``rz`` -> ``z``; ``kh``, ``h`` -> ``h``; ``ch``,
-   ``cz``, ``ts``, ``tz``, ``c`` -> ``c``; ``dj``, ``dzh`` -> ``d``/``dz``), ``y`` and ``j``
-   become ``i`` (``Yugoimport`` = ``Jugoimport``; ``Sergey`` = ``Sergej`` = ``Sergei``) and
-   doubled letters collapse (``Abdullah`` = ``Abdulah``). Skeletons are the blocking keys
+   ``sh``, ``sz``, ``š`` -> ``s``; ``zh``, ``rz`` -> ``z``; ``kh``, ``h``, ``g`` -> ``h``
+   (Ukrainian г is h); ``ch``, ``cz``, ``ts``, ``tz``, ``c``, ``k``, ``q`` -> ``c``;
+   ``dj``, ``dzh`` -> ``d``/``dz``; ``ou`` -> ``u``), ``y`` and ``j`` become ``i``
+   (``Yugoimport`` = ``Jugoimport``; ``Sergey`` = ``Sergej`` = ``Sergei`` = ``Serhii``)
+   and doubled letters collapse (``Abdullah`` = ``Abdulah``). Skeletons are the blocking keys
    and a token pair whose skeletons agree scores as a transliteration variant (0.95), not a
    typo.
 3. **Legal forms** of the region's languages (:data:`LEGAL_FORMS`: a.d., d.o.o., j.p., AO,
@@ -67,9 +68,12 @@ _DIGRAPHS: tuple[tuple[str, str], ...] = (
     ("sz", "s"),  # Polish sz
     ("dj", "d"),  # Serbian ђ written dj against đ -> d
     ("ph", "f"),
-    ("ck", "k"),
-    ("q", "k"),
-    ("x", "ks"),
+    ("ck", "c"),
+    ("ou", "u"),  # French-style у (Boutros, Oustinov)
+    ("q", "c"),
+    ("x", "cs"),
+    ("k", "c"),  # Viktor/Victor, Arkus/Arcus
+    ("g", "h"),  # Ukrainian г = h against Russian г = g (Husiev/Gusev, Serhii/Sergei)
     ("w", "v"),
     ("y", "i"),  # й, ы, я/ю/ё onsets
     ("j", "i"),  # Serbian/Czech/Polish j, German-style й
@@ -77,6 +81,15 @@ _DIGRAPHS: tuple[tuple[str, str], ...] = (
 _DIGRAPH_RE = re.compile("|".join(re.escape(a) for a, _ in _DIGRAPHS))
 _DIGRAPH_MAP = dict(_DIGRAPHS)
 _DOUBLE_RE = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=200_000)
+def respell(token: str) -> str:
+    """:func:`skeleton` before doubled letters collapse (``gajic`` -> ``gaiic``): position by
+    position comparable with another respelled token of the same length."""
+    if token.isdigit():
+        return token
+    return _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token)
 
 
 @lru_cache(maxsize=200_000)
@@ -90,8 +103,7 @@ def skeleton(token: str) -> str:
     """
     if token.isdigit():
         return token
-    out = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token)
-    return _DOUBLE_RE.sub(r"\1", out)
+    return _DOUBLE_RE.sub(r"\1", respell(token))
 
 
 # -- legal forms -----------------------------------------------------------------------------
@@ -126,6 +138,7 @@ _forms(
     "jsc",
     "ojsc",
     "cjsc",
+    "jsco",
     "pjsc",
     "ajsc",
     "joint stock company",
@@ -216,6 +229,43 @@ _MAX_FORM_TOKENS = max(len(f) for f in LEGAL_FORMS)
 
 # -- token weights ---------------------------------------------------------------------------
 
+#: The same generic word in the region's languages: two tokens of one concept pair as
+#: synonyms (``Trayal Corporation`` / ``Trayal Korporacija``, ``Derzhavnyi kontsern`` /
+#: ``State Concern``). Skeletons of the spellings.
+CONCEPTS: dict[str, str] = {
+    skeleton(w): concept
+    for concept, words in {
+        "CORPORATION": "corporation korporacija korporatsiia korporatsiya korporacja korporace",
+        "CONCERN": "concern koncern kontsern konzern",
+        "PLANT": "plant plants works factory zavod zavodi zavody fabrika fabryka zaklady "
+        "zavodu tovarna kombinat werk werke",
+        "STATE": "state gosudarstvennoe gosudarstvennaia derzhavnyi derzhavne drzavno drzavni "
+        "drzhavno panstwowe statni",
+        "ARMS": "arms armament armaments weapons oruzje oruzhie oruzheinyi oruzheiny zbrojni "
+        "zbrojeniowa broni zbrane",
+        "GROUP": "group grupa gruppa grupe skupina",
+        "TRADE": "trade trading trgovina torgovyi torgovaia obchod handel",
+        "ENTERPRISE": "enterprise preduzece predpriiatie pidpryiemstvo podnik przedsiebiorstwo",
+        "MACHINE": "machine mashinostroitelnyi mashinostroitelnye mashinostroitelni "
+        "mashinostroitelnii masinogradnja",
+        "SCIENTIFIC": "scientific nauchno naucno naukovo",
+        "PRODUCTION": "production proizvodstvennoe proizvodstvennoie vyrobnyche proizvodnja",
+        "DESIGN": "design konstruktorskoe konstruktorsko",
+        "BUREAU": "bureau biuro byuro biro",
+        "INDUSTRY": "industry industries industrija industriia przemysl prumysl",
+        "EXPORT": "export eksport izvoz",
+        "IMPORT": "import uvoz",
+        "HOLDING": "holding holdings holding",
+        "CENTRE": "center centre centar tsentr centrum",
+        "DEFENCE": "defence defense odbrana oborona obrana obrony",
+        "METAL": "metal metalowe metalski metallicheskii kovo",
+        "MECHANICAL": "mechanical mekhanicheskii mehanicki mechaniczne",
+        "CHEMICAL": "chemical khimicheskii hemijski chemiczne",
+        "SPECIAL": "special namenska namjenska spetsialnyi specjalne",
+    }.items()
+    for w in words.split()
+}
+
 #: Particles of personal names that identify little (Arabic, Dutch, German, Romance, Slavic).
 PARTICLES = frozenset(
     "al el ul ur ud ad bin ben ibn bint abu abou umm van von der den de del della di da dos "
@@ -225,7 +275,7 @@ PARTICLES = frozenset(
 #: Generic words of organisation names: they say what a firm is, not which firm it is.
 #: Skeletons of English, Serbian/Croatian, Russian (transliterated), Bulgarian, Czech,
 #: Polish words.
-GENERIC_ORG_WORDS = frozenset(
+GENERIC_ORG_WORDS = frozenset(CONCEPTS) | frozenset(
     skeleton(w)
     for w in (
         "group grupa grupe gruppa holding holdings concern koncern kontsern company companies "
@@ -255,7 +305,8 @@ PLACE_WORDS = frozenset(
         "beograd belgrade valjevo cacak uzice kragujevac lucani trstenik sopot novi sad nis "
         "krusevac kraljevo bor obrenovac pancevo zemun vrsac "
         "zagreb sarajevo konjic vitez novi travnik gorazde banja luka podgorica skopje "
-        "sofia sofiya kazanlak karlovo sopot kostenets kazanlik lovech plovdiv "
+        "sofia sofiya kazanlak karlovo sopot kostenets kazanlik lovech plovdiv ruse "
+        "lyaskovets gabrovo sliven "
         "praha prague brno uhersky brod vsetin semtin pardubice "
         "warszawa warsaw krakow radom skarzysko kamienna pionki nowa deba "
         "bucuresti bucharest cugir sadu "
@@ -270,8 +321,8 @@ PLACE_WORDS = frozenset(
 
 #: Weight of a token by its role (relative to an ordinary name token, 1.0).
 WEIGHT_PARTICLE = 0.3
-WEIGHT_GENERIC = 0.45
-WEIGHT_PLACE = 0.5
+WEIGHT_GENERIC = 0.35
+WEIGHT_PLACE = 0.35
 WEIGHT_INITIAL = 0.5
 WEIGHT_NUMBER = 1.3
 
