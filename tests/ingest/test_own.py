@@ -19,11 +19,13 @@ from hypothesis import strategies as st
 
 from transship.exc import SourceFormatError
 from transship.ingest.own import (
-    PROVENANCE_KEYS,
     CertificateReader,
     ClaimReader,
     LicenceReader,
     ShipmentReader,
+)
+from transship.ingest.own_schema import (
+    PROVENANCE_KEYS,
     fast_check,
     field_kinds,
     load_schema,
