@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -193,6 +194,7 @@ def test_record_not_found(client: TestClient) -> None:
         assert response.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.slow  # the evaluation ingests the simulation again and runs every stage
 def test_evaluate_on_the_simulated_store(client: TestClient) -> None:
     body = client.get("/api/evaluate").json()
     stages = {r["stage"] for r in body["items"]}
@@ -256,8 +258,6 @@ def test_docs_api_md_is_current() -> None:
 
 
 def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
-    import pytest
-
     from transship.exc import NotFound
 
     with pytest.raises(NotFound):

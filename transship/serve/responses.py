@@ -140,14 +140,12 @@ def csv_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None =
             arrays[c] = pa.array([None if v is None else str(v) for v in values], pa.string())
         if pa.types.is_null(arrays[c].type):
             arrays[c] = arrays[c].cast(pa.string())
-    table = pa.table(arrays) if arrays else pa.table({})
-    out = io.BytesIO()
-    if table.num_columns == 0:
+    if not arrays:
         return b""
-    batches = [neutralise(b) for b in table.to_batches()] or []
-    with pacsv.CSVWriter(out, table.schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
+    table = pa.table(arrays)
+    safe = pa.Table.from_batches([neutralise(b) for b in table.to_batches()], table.schema)
+    out = io.BytesIO()
+    pacsv.write_csv(safe, out)  # the header even when there are no rows
     return out.getvalue()
 
 

@@ -1,0 +1,44 @@
+"""Record statements built from the row agree with the store's ``*_statements`` views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from transship.serve.api.records import _parse_shape, record, statement_shape
+from transship.store import connect
+
+TABLES = ("trade_flows", "certificates", "claims", "shipments", "licences")
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_fast_statements_equal_the_view(demo_db: Path, table: str) -> None:
+    with connect(demo_db, read_only=True) as store:
+        assert statement_shape(store, f"{table}_statements") is not None, "fast path not taken"
+        ids = [r[0] for r in store.fetchall(f"SELECT record_id FROM {table} USING SAMPLE 5 ROWS")]
+        assert ids
+        for record_id in ids:
+            got = record(store, record_id)
+            view = store.query(
+                f"SELECT prop, value, original_value FROM {table}_statements WHERE entity_id = ?",
+                [record_id],
+            ).to_pylist()
+            key = lambda s: (s["prop"], s["value"])  # noqa: E731
+            assert sorted(got["statements"], key=key) == sorted(view, key=key), record_id
+
+
+def test_superseded_views_read_too(demo_db: Path) -> None:
+    with connect(demo_db, read_only=True) as store:
+        for table in TABLES:
+            assert statement_shape(store, f"{table}_superseded_statements") is not None, table
+
+
+def test_unreadable_definition_falls_back() -> None:
+    assert _parse_shape("CREATE VIEW x AS SELECT 1") is None
+    shape = _parse_shape(
+        "SELECT CASE  WHEN ((prop = 'a')) THEN (a_orig) ELSE NULL END FROM (SELECT 1) "
+        'UNPIVOT ("value" FOR prop IN (a, "b c"))'
+    )
+    assert shape is not None
+    assert shape.props == ("a", "b c") and shape.originals == {"a": "a_orig"}
