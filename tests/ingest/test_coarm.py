@@ -12,17 +12,9 @@ import pytest
 
 from transship.exc import SourceFormatError, UnknownCode
 from transship.ingest import ingest_file
-from transship.ingest.coarm import (
-    ATTRIBUTION,
-    CoarmBrokerReader,
-    CoarmConsultReader,
-    CoarmExportReader,
-    CoarmMissionReader,
-    _Places,
-    broker_rows,
-    ml_pieces,
-    parse_python_row,
-)
+from transship.ingest.coarm import CoarmConsultReader, CoarmExportReader, CoarmMissionReader
+from transship.ingest.coarm_base import ATTRIBUTION, Places, ml_pieces
+from transship.ingest.coarm_broker import CoarmBrokerReader, broker_rows, parse_python_row
 from transship.ingest.registry import read_head, sniff
 from transship.normalise import territories
 from transship.store import Store
@@ -132,7 +124,7 @@ def test_broker_python_rows_are_parsed_and_reported_not_double_counted(
         "ML1",
         ["200 pcs"],
     )
-    rows = {r["measure"]: r for r in broker_rows(parsed, _Places())}
+    rows = {r["measure"]: r for r in broker_rows(parsed, Places())}
     assert (rows["value_licensed"]["value"], rows["value_licensed"]["currency"]) == (
         24_370.0,
         "EUR",
@@ -168,7 +160,7 @@ def test_python_row_values_split_at_thousands_are_rejoined() -> None:
     )
     parsed = parse_python_row(row)
     assert parsed.value_licensed == ["200000 EUR", "1125 EUR"]
-    rows = broker_rows(parsed, _Places())
+    rows = broker_rows(parsed, Places())
     values = [(r["ml_category"], r["value"]) for r in rows if r["measure"] == "value_licensed"]
     assert values == [("ML6", 200_000.0), ("ML7", 1_125.0)]  # one figure per ML category
     counts = [(r["ml_category"], r["value"]) for r in rows if r["measure"] == "count"]

@@ -17,6 +17,7 @@ READER_MODULES = (
     "transship.ingest.baci",
     "transship.ingest.sipri",
     "transship.ingest.coarm",
+    "transship.ingest.coarm_broker",
     "transship.ingest.ftm",
     "transship.ingest.own",
 )
