@@ -113,7 +113,10 @@ def evaluate_cmd(
     json_out: JsonOption = False,
 ) -> None:
     """Ingest simulated folders, run the detection stages that exist, and score them
-    (precision, recall, F1) against each folder's truth.jsonl, per stage and noise level."""
+    against each folder's truth.jsonl, per stage and noise level: precision, recall and F1
+    at each stage's fixed threshold, average precision (AP) of its ranking, and the same
+    for simple baselines run in the same evaluation. Each row says what data it is scored
+    on (--json: `data`, `baselines`). certificates:diverted is the row to read for papers."""
     from transship.evaluate import evaluate, format_rows, mean_rows, stage_notes
 
     rows = []
