@@ -113,10 +113,12 @@ def evaluate_cmd(
     json_out: JsonOption = False,
 ) -> None:
     """Ingest simulated folders, run the detection stages that exist, and score them
-    against each folder's truth.jsonl, per stage and noise level: precision, recall and F1
-    at each stage's fixed threshold, average precision (AP) of its ranking, and the same
-    for simple baselines run in the same evaluation. Each row says what data it is scored
-    on (--json: `data`, `baselines`). certificates:diverted is the row to read for papers."""
+    against each folder's truth.jsonl, per stage and noise level.
+
+    Precision, recall and F1 at each stage's fixed threshold; average precision (AP) of its
+    ranking; the same for simple baselines run in the same evaluation. Each row says what
+    data it is scored on (--json: data, baselines). certificates:diverted is the row to read
+    for papers (docs/validation.md)."""
     from transship.evaluate import evaluate, format_rows, mean_rows, stage_notes
 
     rows = []
