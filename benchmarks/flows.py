@@ -196,11 +196,16 @@ from baseline_hubs import baseline_hubs  # noqa: E402  (hub-quality work owns th
 # The same fitted model as transship: medians over the same deterministic sample of pairs
 # (transship.flows.mirror.fit_sample_sql), so that both produce the same output.
 FIT_PAIRS = 20_000
+#: Half-width of the band of ordinary gaps in pair standard deviations (mirror.NOISE_BAND).
+NOISE_BAND = 2.0
 _HASH_BUCKETS = 1 << 20
 
 
 def baseline_mirror(fit_pairs: int = FIT_PAIRS) -> str:
-    """The hand-written mirror baseline (one statement); ``fit_pairs`` as in transship."""
+    """The hand-written mirror baseline (one statement); ``fit_pairs`` as in transship.
+    Ranked like ``mirror_gaps``: the USD of a gap beyond margin, biases and twice the pair's
+    scatter first (``unexplained``; a phantom's whole value at FOB), then |z|."""
+    band = f"{NOISE_BAND} * sqrt((sig_x ^ 2 + sig_m ^ 2) / 2)"
     return f"""
 WITH p AS (
     SELECT CASE WHEN flow = 'X' THEN reporter ELSE partner END AS e,
@@ -244,7 +249,7 @@ sm AS (SELECT i, 1.4826 * median(abs(res)) AS s, count(*) AS n, avg(lm) AS lmean
 rx AS (SELECT DISTINCT e, year FROM p WHERE x IS NOT NULL),
 rm AS (SELECT DISTINCT i, year FROM p WHERE m IS NOT NULL),
 o AS (
-    SELECT p.*, mu.mu + coalesce(a1.a, 0) + coalesce(b1.b, 0) AS expected,
+    SELECT p.*, mu.mu AS margin, mu.mu + coalesce(a1.a, 0) + coalesce(b1.b, 0) AS expected,
         greatest(0.05, CASE WHEN sx.n IS NULL THEN g.g
             ELSE sqrt((sx.n * sx.s * sx.s + 5 * g.g * g.g) / (sx.n + 5)) END) AS sig_x,
         greatest(0.05, CASE WHEN sm.n IS NULL THEN g.g
@@ -267,9 +272,15 @@ SELECT e, i, ie.iso3 AS e_iso3, ii.iso3 AS i_iso3, product, year, kind, x, m,
     CASE WHEN kind = 'matched' THEN (ln(m / x) - expected) / sqrt((sig_x ^ 2 + sig_m ^ 2) / 2)
          WHEN kind = 'phantom_export' THEN (ln(x) - coalesce(xl, ln(x))) / greatest(0.5, coalesce(xsd, 0.5))
          WHEN kind = 'phantom_import' THEN (ln(m) - coalesce(ml, ln(m))) / greatest(0.5, coalesce(msd, 0.5))
-    END AS z, simulated, evidence
+    END AS z,
+    CASE WHEN kind = 'matched' THEN abs(x * (exp(ln(m / x) - expected) - exp(least(greatest(
+             ln(m / x) - expected, -{band}), {band}))))
+         WHEN kind = 'phantom_export' THEN x
+         WHEN kind = 'phantom_import' THEN m * exp(-margin) END AS unexplained,
+    simulated, evidence
 FROM o LEFT JOIN iso ie ON ie.code = e LEFT JOIN iso ii ON ii.code = i
-ORDER BY abs(z) DESC NULLS LAST, coalesce(x, m) DESC, e, i, product, year
+ORDER BY unexplained DESC NULLS LAST, abs(z) DESC NULLS LAST, coalesce(x, m) DESC,
+    e, i, product, year
 """
 
 
