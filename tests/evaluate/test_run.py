@@ -4,7 +4,6 @@ beside the baselines run in the same evaluation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,11 @@ from transship.cli.app import app
 from transship.evaluate import EvalRow, evaluate
 from transship.evaluate.truth import planted_routes, read_truth
 from transship.exc import InvalidInput
-from transship.simulate import run
-from transship.store import Store, connect
+from transship.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "cases" / "serbia-2025"
 KEYS = ["stage", "noise", "precision", "recall", "f1", "support"]
-
-
-@pytest.fixture(scope="module")
-def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("eval") / "sim"
-    run(CASE, out, seed=5, scale=0.3, years="2020-2024", noise="low")
-    return out
-
-
-@pytest.fixture(scope="module")
-def eval_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with connect(tmp_path_factory.mktemp("evalstore") / "eval.duckdb") as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def rows(sim_dir: Path, eval_store: Store) -> list[EvalRow]:
-    return evaluate(sim_dir, store=eval_store)
 
 
 def row(rows: list[EvalRow], stage: str) -> EvalRow:
