@@ -182,7 +182,9 @@ def source_line(
         seen.add((name, simulated))
         info = source_info(name)
         text = f"{info.name}, {info.kind}"
-        if simulated:
+        if simulated and name == "reconciled":
+            text = f"{info.name} ({SIMULATED} reports written by transship simulate)"
+        elif simulated:
             text = f"{SIMULATED} data in the format of {text} (transship simulate)"
         parts.append(text)
     if not parts:
