@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Request
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from transship import __version__
@@ -57,6 +59,25 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+#: C0/C1 controls (tab, LF and CR aside) and bidirectional overrides: a value holding one
+#: is shown with it as a visible escape, so a terminal escape or a right-to-left override in
+#: a party name cannot disguise what the page says.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(value: Any) -> Any:
+    """Every ``{{ value }}``: text with control characters made visible (markup a macro
+    produced passes unchanged; autoescape then escapes the text)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub(_escape_char, value)
+    return value
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -102,6 +123,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_visible,
     )
     env.filters.update(
         usd=usd,

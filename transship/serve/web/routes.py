@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from transship.exc import NotFound
 from transship.report.views.flows import compute_routes, leg_view, route_query, routes_view
 from transship.serve.web.common import HEADERS, cached, page, read, render, twin
 from transship.store import Store
@@ -69,8 +70,14 @@ async def routes(
             "simulated": False,
         }
         return render(request, "routes.html", data, title="Routes")
-    found = await _found(request, query)
+    try:
+        found = await _found(request, query)
+    except NotFound as exc:  # the origin exports nothing (of the product): nothing found
+        found, note = [], exc.message
+    else:
+        note = None
     data = await read(request, lambda store: routes_view(store, query, found))
+    data["note"] = note
     title = f"Routes from {data['routes'][0]['path_labels'][0]}" if data["routes"] else "Routes"
     return render(request, "routes.html", data, title=title, embed=_embed(data))
 
