@@ -70,12 +70,11 @@ async def routes(
             "simulated": False,
         }
         return render(request, "routes.html", data, title="Routes")
+    note: str | None = None
     try:
         found = await _found(request, query)
     except NotFound as exc:  # the origin exports nothing (of the product): nothing found
         found, note = [], exc.message
-    else:
-        note = None
     data = await read(request, lambda store: routes_view(store, query, found))
     data["note"] = note
     title = f"Routes from {data['routes'][0]['path_labels'][0]}" if data["routes"] else "Routes"
