@@ -158,8 +158,8 @@ def m49_to_iso3() -> dict[str, str]:
 
 
 def project(lon: float, lat: float, width: float, height: float) -> tuple[float, float]:
-    """Equirectangular projection into a width x height box."""
-    lat = min(max(lat, LAT_MIN), LAT_MAX)
+    """Equirectangular projection into a width x height box (latitudes outside
+    LAT_MIN..LAT_MAX fall outside the box, where a viewBox crops them)."""
     x = (lon - LON_MIN) / (LON_MAX - LON_MIN) * width
     y = (LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * height
     return x, y

@@ -19,9 +19,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from transship.exc import NotFound
+from transship.exc import InvalidInput, NotFound
 from transship.report.views.common import (
     SIMULATED,
     clean,
@@ -381,18 +382,19 @@ def _bytes(root: ET.Element) -> bytes:
     return body
 
 
-def write(graph: Graph, path: Any) -> None:
-    """Write ``graph`` to ``path``: GEXF for ``.gexf``, GraphML otherwise."""
-    from pathlib import Path
-
-    from transship.exc import InvalidInput
-
+def write(graph: Graph, path: Path, fmt: str | None = None) -> Path:
+    """Write ``graph`` to ``path`` as ``fmt`` ('gexf' or 'graphml'; default: GEXF for a
+    ``.gexf`` name, GraphML otherwise)."""
     target = Path(path)
-    body = gexf(graph) if target.suffix.lower() == ".gexf" else graphml(graph)
+    kind = fmt or ("gexf" if target.suffix.lower() == ".gexf" else "graphml")
+    if kind not in ("gexf", "graphml"):
+        raise InvalidInput(f"graph format must be gexf or graphml, not {kind!r}")
+    body = gexf(graph) if kind == "gexf" else graphml(graph)
     try:
         target.write_bytes(body)
     except OSError as exc:
         raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target
 
 
 __all__ = ["Graph", "gexf", "graphml", "routes_graph", "territory_graph", "write", "xml_text"]

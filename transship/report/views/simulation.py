@@ -11,10 +11,11 @@ shown as they are.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from transship.exc import InvalidInput
+from transship.exc import InvalidInput, NotFound
 from transship.report.views.common import (
     clean,
     flows_source,
@@ -28,8 +29,9 @@ from transship.store import Store
 
 MANIFEST = "manifest.json"
 TRUTH = "truth.jsonl"
-#: Resamples for the route intervals here (the evaluation uses as few; ranks do not need more).
-RESAMPLES = 50
+#: Resamples for the route intervals here: none. A route's rank and score do not depend on
+#: its interval (the score's indicators read the point estimate), and the page shows ranks.
+RESAMPLES = 0
 
 
 def simulation_dirs(store: Store) -> list[Path]:
@@ -74,12 +76,18 @@ def _thresholds() -> tuple[float, float]:
     return float(HUB_THRESHOLD), float(ROUTE_THRESHOLD)
 
 
-def simulation_view(store: Store, evaluation: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def simulation_view(
+    store: Store,
+    evaluation: Sequence[Any] | None = None,
+    datasets: Sequence[str | None] | None = None,
+) -> dict[str, Any]:
     """Per simulation folder: the manifest, each planted route with the rank and score the
     route finder gave it, each planted hub with its hub score, and the evaluation rows when
-    given. ``simulated`` is true whenever the store holds simulated rows."""
+    given (``EvalRow`` objects or their dicts). The detectors run on each simulated trade
+    dataset of the store, or on ``datasets`` (None in it: every row, the CLI's default).
+    ``simulated`` is true whenever the store holds simulated rows."""
     dirs = simulation_dirs(store)
-    sims = [_one(store, d) for d in dirs]
+    sims = [_one(store, d, datasets) for d in dirs]
     simulated = any(d["simulated"] for d in trade_datasets(store)) or bool(sims)
     return {
         "simulated": simulated,
@@ -88,12 +96,16 @@ def simulation_view(store: Store, evaluation: list[dict[str, Any]] | None = None
     }
 
 
-def _one(store: Store, sim_dir: Path) -> dict[str, Any]:
+def _one(store: Store, sim_dir: Path, only: Sequence[str | None] | None = None) -> dict[str, Any]:
     manifest = _manifest(sim_dir)
     truth = _truth(sim_dir)
     hub_cut, route_cut = _thresholds()
-    datasets = [str(d["dataset"]) for d in trade_datasets(store) if d["simulated"]]
-    datasets = sorted(set(datasets))
+    datasets: list[str | None]
+    if only is None:
+        names = sorted({str(d["dataset"]) for d in trade_datasets(store) if d["simulated"]})
+        datasets = list(names)
+    else:
+        datasets = list(only)
     planted_routes = [t for t in truth if t.get("kind") == "route"]
     planted_hubs = [t for t in truth if t.get("kind") == "hub"]
     routes = _routes(store, planted_routes, datasets, manifest.get("break_date"), route_cut)
@@ -114,7 +126,7 @@ def _one(store: Store, sim_dir: Path) -> dict[str, Any]:
         },
         "truth_counts": kinds,
         "diverted_shipments": diverted,
-        "datasets": datasets,
+        "datasets": [_label(d) for d in datasets],
         "routes": routes,
         "hubs": hubs,
         "hub_threshold": hub_cut,
@@ -124,18 +136,47 @@ def _one(store: Store, sim_dir: Path) -> dict[str, Any]:
     }
 
 
+def _label(dataset: str | None) -> str:
+    return dataset if dataset is not None else "all datasets"
+
+
 def _routes(
     store: Store,
     planted: list[dict[str, Any]],
-    datasets: list[str],
+    datasets: list[str | None],
     break_date: str | None,
     cut: float,
 ) -> list[dict[str, Any]]:
     """Each planted route, and per dataset its rank among the routes found from the same
     origin for the same product (all destinations), its score and share."""
-    from transship.report.views.flows import compute_routes
+    from transship.flows.routes import find_routes, load_flows
+    from transship.report.views.flows import engine
 
-    found: dict[tuple[str, str, str], list[Any]] = {}
+    found: dict[tuple[str, str, str | None], list[Any]] = {}
+    loaded: dict[tuple[str, str | None], Any] = {}
+
+    def ranked_routes(origin: str, product: str, dataset: str | None, hops: int) -> list[Any]:
+        """Every route from ``origin`` (all destinations), the product's flows loaded once."""
+        with engine(store) as eng:
+            if (product, dataset) not in loaded:
+                loaded[(product, dataset)] = load_flows(eng, product, None, dataset)
+            try:
+                return list(
+                    find_routes(
+                        eng,
+                        origin,
+                        None,
+                        product=product,
+                        break_date=break_date,
+                        max_hops=hops,
+                        resamples=RESAMPLES,
+                        dataset=dataset,
+                        data=loaded[(product, dataset)],
+                    )
+                )
+            except NotFound:  # the origin exports nothing of the product in this data
+                return []
+
     out: list[dict[str, Any]] = []
     for t in planted:
         path = [str(c) for c in t.get("path", [])]
@@ -155,25 +196,16 @@ def _routes(
         for ds in datasets:
             key = (path[0], product, ds)
             if key not in found:
-                query = {
-                    "origin": path[0],
-                    "destination": None,
-                    "product": product,
-                    "years": None,
-                    "break": break_date,
-                    "dataset": ds,
-                    "max_hops": max(3, len(path) - 1),
-                }
-                found[key] = compute_routes(store, query, resamples=RESAMPLES)
+                found[key] = ranked_routes(path[0], product, ds, max(3, len(path) - 1))
             ranked = found[key]
             hit = next(
                 ((k, r) for k, r in enumerate(ranked, start=1) if list(r.path) == path), None
             )
             if hit is None:
-                row["found"][ds] = {"rank": None, "of": len(ranked), "detected": False}
+                row["found"][_label(ds)] = {"rank": None, "of": len(ranked), "detected": False}
             else:
                 k, r = hit
-                row["found"][ds] = {
+                row["found"][_label(ds)] = {
                     "rank": k,
                     "of": len(ranked),
                     "score": float(r.score),
@@ -186,13 +218,13 @@ def _routes(
 
 
 def _hubs(
-    store: Store, planted: list[dict[str, Any]], datasets: list[str], cut: float
+    store: Store, planted: list[dict[str, Any]], datasets: list[str | None], cut: float
 ) -> list[dict[str, Any]]:
     """Each planted hub-year with its hub score (and rank that year) per dataset."""
     from transship.flows.hubs import hub_scores
     from transship.report.views.flows import engine
 
-    scores: dict[tuple[str, str], dict[tuple[str, int], tuple[float, int]]] = {}
+    scores: dict[tuple[str, str | None], dict[tuple[str, int], tuple[float, int]]] = {}
     out: list[dict[str, Any]] = []
     for t in planted:
         terr = str(t.get("territory") or "")
@@ -219,7 +251,7 @@ def _hubs(
                     ranks[(str(h.territory), int(h.year))] = (float(h.score), per_year[int(h.year)])
                 scores[key] = ranks
             got = scores[key].get((terr, year))
-            row["found"][ds] = (
+            row["found"][_label(ds)] = (
                 {"score": got[0], "rank": got[1], "detected": got[0] >= cut}
                 if got
                 else {"score": None, "rank": None, "detected": False}
