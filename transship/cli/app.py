@@ -78,6 +78,7 @@ STAGE_MODULES = (
     "transship.cli.routes",
     "transship.cli.reconcile",
     "transship.cli.serve",
+    "transship.cli.report",
     "transship.cli.screen",
 )
 
