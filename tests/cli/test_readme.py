@@ -20,6 +20,9 @@ STORE_COMMANDS = {
     "mirror",
     "hubs",
     "routes",
+    "reconcile",
+    "report",
+    "serve",
 }
 
 
