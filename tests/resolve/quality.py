@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.resolve.labelled import Pair, pairs
+from tests.resolve.labelled import pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = "opensanctions-ftm-fixtures"

@@ -155,8 +155,7 @@ def _print(response: dict[str, Any], threshold: float, all_results: bool) -> Non
                     "name": qname,
                     "score": f"{x['score']:.2f}",
                     "match": "yes" if x["match"] else "no",
-                    "listed": x["caption"],
-                    "schema": x["schema"],
+                    "listed": f"{x['caption']} ({x['schema']})",
                     "datasets": ", ".join(x["datasets"][:3])
                     + (" ..." if len(x["datasets"]) > 3 else ""),
                     "why": why,

@@ -144,14 +144,6 @@ def _distance(a: str, b: str) -> int:
     return d
 
 
-def _length_factor(skel: str) -> float:
-    """Short tokens identify less (``Un``, ``Ko``): 0.75 for two letters, 1.0 from four."""
-    n = len(skel)
-    if n >= 4 or n <= 1:
-        return 1.0
-    return 0.5 + n / 8
-
-
 @dataclass(frozen=True, slots=True)
 class TokenPair:
     """One step of an alignment: query tokens, list tokens, how they matched, score."""
@@ -173,6 +165,10 @@ class TokenPair:
         return f"{q}~{c} ({self.how} {self.score:.2f})"
 
 
+#: One alignment step: query token indexes, list token indexes, how, score, weight.
+Step = tuple[tuple[int, ...], tuple[int, ...], str, float, float]
+
+
 @dataclass(frozen=True, slots=True)
 class NameScore:
     """The similarity of two names and its parts."""
@@ -180,10 +176,19 @@ class NameScore:
     score: float
     query: NameForm
     candidate: NameForm
-    pairs: tuple[TokenPair, ...]
+    steps: tuple[Step, ...]
     #: ``token`` (the alignment), ``whole`` (the whole-string comparison) or ``none``.
     method: str
     notes: tuple[str, ...] = ()
+
+    @property
+    def pairs(self) -> tuple[TokenPair, ...]:
+        """The alignment, step by step (built when asked for: the hot path never needs it)."""
+        q, c = self.query.tokens, self.candidate.tokens
+        return tuple(
+            TokenPair(tuple(q[i] for i in qi), tuple(c[j] for j in cj), how, sim, w)
+            for qi, cj, how, sim, w in self.steps
+        )
 
     @property
     def detail(self) -> str:
@@ -270,54 +275,72 @@ def _join_pairs(
 
 
 def compare_names(q: NameForm, c: NameForm) -> NameScore:
-    """Score the query name ``q`` against the list name ``c`` (0..1) with its alignment."""
-    if not q.tokens or not c.tokens:
+    """Score the query name ``q`` against the list name ``c`` (0..1) with its alignment.
+
+    Tokens pair in three passes, best kinds first (the greedy order of the module
+    docstring): literal equality, then equal skeletons (romanisation), then every remaining
+    pair by :func:`token_similarity`, best first. The first two passes are plain string
+    comparisons; only the leftovers pay for distances.
+    """
+    qt, ct = q.tokens, c.tokens
+    if not qt or not ct:
         return NameScore(0.0, q, c, (), "none")
-    if q.tokens == c.tokens:
-        same = tuple(
-            TokenPair((t,), (t,), "literal", 1.0, w)
-            for t, w in zip(q.tokens, q.weights, strict=True)
-        )
+    if qt == ct:
+        same = tuple(((i,), (i,), "literal", 1.0, w) for i, w in enumerate(q.weights))
         return NameScore(1.0, q, c, same, "token")
-    nq, nc = len(q.tokens), len(c.tokens)
-    cand: list[tuple[float, int, int, str]] = []
-    for i in range(nq):
-        qt, qs = q.tokens[i], q.skeletons[i]
-        for j in range(nc):
-            sim, how = token_similarity(qt, qs, c.tokens[j], c.skeletons[j])
-            if sim >= MIN_PAIR:
-                cand.append((sim, i, j, how))
-    cand.sort(key=lambda x: (-x[0], x[1], x[2]))
+    nq, nc = len(qt), len(ct)
+    qw, cw = q.weights, c.weights
     q_used = [False] * nq
     c_used = [False] * nc
-    pairs: list[TokenPair] = []
+    steps: list[Step] = []
     num = 0.0
     den = 0.0
-    for sim, i, j, how in cand:
-        if q_used[i] or c_used[j]:
-            continue
-        q_used[i] = c_used[j] = True
-        w = (
-            q.weights[i] * _length_factor(q.skeletons[i])
-            + c.weights[j] * _length_factor(c.skeletons[j])
-        ) / 2
-        if how == "initial":
-            w = min(q.weights[i], c.weights[j]) if min(q.weights[i], c.weights[j]) < 1 else w
-        pairs.append(TokenPair((q.tokens[i],), (c.tokens[j],), how, sim, w))
-        num += w * sim
-        den += w
+    for tokens_q, tokens_c, how, sim in (
+        (qt, ct, "literal", 1.0),
+        (q.skeletons, c.skeletons, "translit", SIM_TRANSLIT),
+    ):
+        for i in range(nq):
+            if q_used[i]:
+                continue
+            a = tokens_q[i]
+            for j in range(nc):
+                if not c_used[j] and tokens_c[j] == a:
+                    q_used[i] = c_used[j] = True
+                    w = (qw[i] + cw[j]) / 2
+                    steps.append(((i,), (j,), how, sim, w))
+                    num += w * sim
+                    den += w
+                    break
     q_free = [i for i in range(nq) if not q_used[i]]
     c_free = [j for j in range(nc) if not c_used[j]]
     if q_free and c_free:
-        for qi, cj, sim in _join_pairs(q, c, q_free, c_free):
-            w = sum(q.weights[i] for i in qi) / len(qi)
-            pairs.append(
-                TokenPair(
-                    tuple(q.tokens[i] for i in qi), tuple(c.tokens[j] for j in cj), "joined", sim, w
-                )
-            )
-            num += w * sim
-            den += w
+        cand: list[tuple[float, int, int, str]] = []
+        for i in q_free:
+            a, sa = qt[i], q.skeletons[i]
+            for j in c_free:
+                sim, how = token_similarity(a, sa, ct[j], c.skeletons[j])
+                if sim >= MIN_PAIR:
+                    cand.append((sim, i, j, how))
+        if cand:
+            cand.sort(key=lambda x: (-x[0], x[1], x[2]))
+            for sim, i, j, how in cand:
+                if q_used[i] or c_used[j]:
+                    continue
+                q_used[i] = c_used[j] = True
+                w = (qw[i] + cw[j]) / 2
+                if how == "initial":
+                    w = min(qw[i], cw[j])
+                steps.append(((i,), (j,), how, sim, w))
+                num += w * sim
+                den += w
+            q_free = [i for i in q_free if not q_used[i]]
+            c_free = [j for j in c_free if not c_used[j]]
+        if q_free and c_free:
+            for qi, cj, sim in _join_pairs(q, c, q_free, c_free):
+                w = sum(qw[i] for i in qi) / len(qi)
+                steps.append((tuple(qi), tuple(cj), "joined", sim, w))
+                num += w * sim
+                den += w
     two_sided = bool(q_free) and bool(c_free)
     per = q.kind == "PER" or c.kind == "PER"
     if two_sided:
@@ -326,27 +349,32 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         eq, er = EXTRA_QUERY_PER, EXTRA_RESULT_PER
     else:
         eq, er = EXTRA_QUERY_ORG, EXTRA_RESULT_ORG
+    patronymics = per and not two_sided
     for i in q_free:
-        f = EXTRA_PATRONYMIC if per and not two_sided and is_patronymic(q.tokens[i]) else eq
-        w = q.weights[i] * _length_factor(q.skeletons[i]) * f
-        pairs.append(TokenPair((q.tokens[i],), (), "extra", 0.0, w))
+        f = EXTRA_PATRONYMIC if patronymics and is_patronymic(qt[i]) else eq
+        w = qw[i] * f
+        steps.append(((i,), (), "extra", 0.0, w))
         den += w
     for j in c_free:
-        f = EXTRA_PATRONYMIC if per and not two_sided and is_patronymic(c.tokens[j]) else er
-        w = c.weights[j] * _length_factor(c.skeletons[j]) * f
-        pairs.append(TokenPair((), (c.tokens[j],), "extra", 0.0, w))
+        f = EXTRA_PATRONYMIC if patronymics and is_patronymic(ct[j]) else er
+        w = cw[j] * f
+        steps.append(((), (j,), "extra", 0.0, w))
         den += w
     score = num / den if den > 0 else 0.0
-    notes: list[str] = []
-    if any(q.tokens[i].isdigit() for i in q_free) and any(c.tokens[j].isdigit() for j in c_free):
+    notes: tuple[str, ...] = ()
+    if (
+        q_free
+        and c_free
+        and any(qt[i].isdigit() for i in q_free)
+        and any(ct[j].isdigit() for j in c_free)
+    ):
         score *= NUMBER_MISMATCH
-        notes.append(f"numbers differ (x{NUMBER_MISMATCH})")
-    method = "token"
-    if score < WHOLE_FACTOR and (nq > 1 or nc > 1) and q.key != c.key:
+        notes = (f"numbers differ (x{NUMBER_MISMATCH})",)
+    elif score < WHOLE_FACTOR and (nq > 1 or nc > 1) and q.key != c.key:
         whole = _whole(q, c)
-        if whole > score and not notes:
-            return NameScore(whole, q, c, tuple(pairs), "whole")
-    return NameScore(score, q, c, tuple(pairs), method, tuple(notes))
+        if whole > score:
+            return NameScore(whole, q, c, tuple(steps), "whole")
+    return NameScore(score, q, c, tuple(steps), "token", notes)
 
 
 def _boundary_shift(q: NameForm, c: NameForm) -> bool:

@@ -11,12 +11,18 @@ the entries that share enough of them:
   (``t:mohamad`` in thousands of names) are not followed;
 * ``h:``/``e:`` the first and last four letters of each skeleton of six letters or more:
   a typo in the middle of a long token (``Abdurakhmanov`` / ``Abdurahmanov``) keeps both,
-  a typo at one end keeps the other.
+  a typo at one end keeps the other;
+* ``a:`` the letters of each skeleton of four letters or more, sorted: a transposition
+  (``Rabmor`` / ``Rbamor``) keeps it;
+* ``d:`` each skeleton of four to seven letters and its one-letter deletions (SymSpell's
+  idea): short tokens one edit apart (``Pola`` / ``Polka``) share one.
 
 Keys are weighted by their rarity (``idf = log(N / df)``). Keys held by more than
 ``max_df`` names identify nothing and are not followed (their pairs are). A query's
 candidates are the names with the largest summed weight of shared keys (a sparse
-matrix product, ``scipy.sparse``), at most ``top_k``; only those are scored in full.
+matrix product, ``scipy.sparse``), at most ``top_k`` and only those sharing at least
+``min_share`` of the best one's weight and ``min_cover`` of the query's own; only those
+are scored in full.
 Recall against all-pairs scoring is measured in ``benchmarks/screen.py``.
 """
 
@@ -33,11 +39,20 @@ from transship.resolve.names import NameForm
 
 #: Keys held by more names than this are not followed for blocking.
 MAX_DF = 2000
-#: Names scored in full per query name.
-TOP_K = 24
+#: Names scored in full per query name, at most ...
+TOP_K = 12
+#: ... and only those sharing at least this share of the best candidate's key weight: a
+#: name that shares a third as much as the best one rarely scores near it.
+MIN_SHARE = 0.3
+#: ... and at least this share of the query name's own key weight (of its keys the list
+#: knows): a pair that can score needs most of the query's tokens, or their typo keys.
+MIN_COVER = 0.3
 #: Letters of a skeleton's head and tail keys, and the shortest skeleton that gets them.
 AFFIX = 4
 AFFIX_MIN = 6
+#: Skeletons of these lengths also get their one-letter deletions as keys.
+DEL_MIN = 4
+DEL_MAX = 7
 #: At most this many tokens of a name make pair keys (the longest ones).
 PAIR_TOKENS = 6
 
@@ -50,6 +65,11 @@ def name_keys(form: NameForm) -> list[str]:
         if len(s) >= AFFIX_MIN:
             keys.add("h:" + s[:AFFIX])
             keys.add("e:" + s[-AFFIX:])
+        if len(s) >= 4:
+            keys.add("a:" + "".join(sorted(s)))
+        if DEL_MIN <= len(s) <= DEL_MAX:
+            keys.add("d:" + s)
+            keys.update("d:" + s[:i] + s[i + 1 :] for i in range(len(s)))
     if len(skels) > 1:
         top = sorted(set(skels), key=lambda s: (-len(s), s))[:PAIR_TOKENS]
         top.sort()
@@ -77,9 +97,13 @@ class KeyIndex:
         names: Sequence[NameForm],
         max_df: int = MAX_DF,
         top_k: int = TOP_K,
+        min_share: float = MIN_SHARE,
+        min_cover: float = MIN_COVER,
     ) -> None:
         self.max_df = max_df
         self.top_k = top_k
+        self.min_share = min_share
+        self.min_cover = min_cover
         vocab: dict[str, int] = {}
         indptr = [0]
         indices: list[int] = []
@@ -127,6 +151,7 @@ class KeyIndex:
         if not forms or self.size == 0:
             return Blocks([np.zeros(0, dtype=np.int64) for _ in forms])
         q = self.query_matrix(forms)
+        own = np.asarray(q.sum(axis=1)).ravel()
         scores = (q @ self.postings).tocsr()
         rows: list[np.ndarray] = []
         k = self.top_k
@@ -137,7 +162,10 @@ class KeyIndex:
                 continue
             cols = scores.indices[start:end]
             vals = scores.data[start:end]
-            if end - start > k:
+            keep = vals >= max(vals.max() * self.min_share, own[r] * self.min_cover)
+            if not keep.all():
+                cols, vals = cols[keep], vals[keep]
+            if len(vals) > k:
                 part = np.argpartition(-vals, k - 1)[:k]
                 cols, vals = cols[part], vals[part]
             order = np.argsort(-vals, kind="stable")

@@ -61,13 +61,24 @@ _LOOSE_FORMS = frozenset({"CORP"})
 
 @dataclass(slots=True)
 class Feature:
-    """One feature's result: yente's ``FtResult`` plus the weight it enters the score with."""
+    """One feature's result: yente's ``FtResult`` plus the weight it enters the score with.
+
+    A name feature keeps its :class:`~transship.resolve.compare.NameScore` and writes its
+    detail (the alignment) only when asked: most scored pairs are never shown.
+    """
 
     score: float
-    detail: str | None
+    text: str | None
     query: str | None = None
     candidate: str | None = None
     weight: float = 0.0
+    names: NameScore | None = None
+
+    @property
+    def detail(self) -> str | None:
+        if self.text is None and self.names is not None:
+            self.text = self.names.detail
+        return self.text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,10 +178,11 @@ def score_pair(
     if best is not None and best.score > 0:
         ex["name_match"] = Feature(
             best.score,
-            best.detail,
+            None,
             best.query.original,
             best.candidate.original,
             WEIGHTS["name_match"],
+            best,
         )
     _identifiers(query, candidate, ex)
     _weak_aliases(query, candidate, query_names, candidate_names, ex)

@@ -5,7 +5,7 @@ The same firm reaches transship as ``KRUSIK AD VALJEVO`` (a customs record), ``K
 Zhukov`` (BGN/PCGN), ``Sergej Žukov`` (ISO 9 / Serbian Latin) and ``ZHUKOV, Sergey``
 (passport). Three steps make such names comparable:
 
-1. **ASCII** through rigour (``rigour.text.translit.maybe_ascii``, ``rigour.names.tokenize_name``):
+1. **ASCII** through rigour (``rigour.names.Name``: its tokenizer and each part's ASCII form):
    diacritics go (``Krušik`` -> ``krusik``), Cyrillic, Greek and the other admitted scripts
    are transliterated by rigour's tables (``Крушик`` -> ``krushik``), punctuation splits or
    joins tokens as rigour decides (``a.d.`` -> ``ad``, ``JUGOIMPORT-SDPR`` -> two tokens).
@@ -39,8 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from rigour.names import tokenize_name
-from rigour.text.translit import maybe_ascii
+from rigour.names import Name
 
 #: The kinds of names: persons, organisations (firms, bodies), objects (vessels) and
 #: unknown (``LegalEntity``, ``Thing``: either of the first two).
@@ -53,6 +52,7 @@ _DIGRAPHS: tuple[tuple[str, str], ...] = (
     ("shch", "s"),  # Russian щ (BGN/PCGN, passport)
     ("szcz", "s"),  # Polish szcz
     ("sch", "s"),  # German sch, Russian щ (some systems)
+    ("sc", "s"),  # šč (Serbian, Croatian, Slovene for щ) after diacritics go
     ("sht", "s"),  # Bulgarian щ
     ("tch", "c"),  # French-style ч
     ("dzh", "dz"),  # Russian дж
@@ -89,7 +89,8 @@ def respell(token: str) -> str:
     position comparable with another respelled token of the same length."""
     if token.isdigit():
         return token
-    return _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token)
+    # then є/ye/ie (Ukrainian) = e: Husiev, Husyev, Husev
+    return _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token).replace("ie", "e")
 
 
 @lru_cache(maxsize=200_000)
@@ -226,6 +227,9 @@ _LEGAL_BY_SKELETON: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     if len(form) > 1
 }
 _MAX_FORM_TOKENS = max(len(f) for f in LEGAL_FORMS)
+#: Tokens (as written, or as skeletons) that can start a legal form: a name holding none
+#: of them has no legal form, and most names hold none.
+_FORM_STARTS = frozenset(f[0] for f in LEGAL_FORMS) | frozenset(f[0] for f in _LEGAL_BY_SKELETON)
 
 # -- token weights ---------------------------------------------------------------------------
 
@@ -338,7 +342,7 @@ class NameForm:
     tokens: tuple[str, ...]
     #: :func:`skeleton` of each token.
     skeletons: tuple[str, ...]
-    #: Weight of each token (see ``WEIGHT_*``).
+    #: Weight of each token (see ``WEIGHT_*``; times 0.75 for two letters, 0.875 for three).
     weights: tuple[float, ...]
     #: Legal-form classes found (``JSC``, ``LLC``, ``STATE``, ``CORP``, ``PARTNERSHIP``).
     legal: tuple[str, ...]
@@ -357,12 +361,12 @@ class NameForm:
 
 
 def ascii_tokens(text: str) -> list[str]:
-    """``text`` transliterated by rigour and split into lower-case ASCII name tokens."""
-    out = maybe_ascii(text)
-    tokens = tokenize_name(out.lower())
-    # What rigour cannot transliterate (scripts outside its admitted set) stays non-ASCII;
-    # such tokens are kept so that equal text still matches equal text.
-    return [t for t in tokens if t]
+    """``text`` split into lower-case name tokens and transliterated to ASCII by rigour
+    (``rigour.names.Name``: its tokenizer, then each part's ``ascii`` form; about 5 µs a
+    name, where ``rigour.text.translit.maybe_ascii`` on a whole non-ASCII string takes
+    about a millisecond). What rigour cannot transliterate (scripts outside its admitted
+    set) stays as written, so equal text still matches equal text."""
+    return [p.ascii or p.form for p in Name(text, phonetics=False).parts if p.form]
 
 
 #: Abbreviations written with dots (``a.d.``, ``J.P.``, ``s. r. o.``): never ordinary words.
@@ -373,9 +377,11 @@ def _dotted(text: str) -> frozenset[str]:
     """The dotted abbreviations of ``text`` as tokens (``a.d.`` -> ``ad``)."""
     if "." not in text:
         return frozenset()
-    return frozenset(
-        re.sub(r"[.\s]", "", m.group(1)) for m in _DOTTED_RE.finditer(maybe_ascii(text).lower())
-    )
+    out = set()
+    for m in _DOTTED_RE.finditer(text.lower()):
+        letters = re.sub(r"[.\s]", "", m.group(1))
+        out.update(ascii_tokens(letters))
+    return frozenset(out)
 
 
 def _strip_legal(
@@ -422,7 +428,19 @@ def _strip_legal(
     return taken, classes, texts
 
 
+def _length_factor(skel: str) -> float:
+    """Short tokens identify less (``Un``, ``Ko``): 0.75 for two letters, 1.0 from four."""
+    n = len(skel)
+    if n >= 4 or n <= 1:
+        return 1.0
+    return 0.5 + n / 8
+
+
 def _weight(token: str, skel: str, kind: Kind) -> float:
+    return _role_weight(token, skel, kind) * _length_factor(skel)
+
+
+def _role_weight(token: str, skel: str, kind: Kind) -> float:
     if token.isdigit():
         return WEIGHT_NUMBER
     if len(token) == 1:
@@ -449,7 +467,7 @@ def analyse(text: str, kind: Kind = "ENT") -> NameForm:
     skels = [skeleton(t) for t in tokens]
     classes: list[str] = []
     texts: list[str] = []
-    if kind in ("ORG", "ENT") and len(tokens) > 1:
+    if kind in ("ORG", "ENT") and len(tokens) > 1 and not _FORM_STARTS.isdisjoint(tokens + skels):
         taken, classes, texts = _strip_legal(tokens, skels, _dotted(text))
         if taken:
             drop = set(taken)

@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from transship.resolve.index import KeyIndex
-from transship.resolve.match import DEFAULT_THRESHOLD, MatchResult, party_names, score_pair
+from transship.resolve.match import (
+    DEFAULT_THRESHOLD,
+    MatchResult,
+    best_name,
+    party_names,
+    score_pair,
+)
 from transship.resolve.names import NameForm, analyse
 from transship.resolve.parties import Party
 
@@ -43,16 +49,16 @@ _WARM: float | None = None
 
 
 def warm_up() -> float:
-    """Load rigour's name data now; returns the seconds it took (0 when already loaded)."""
+    """Load rigour's name data and FtM's model now; returns the seconds it took (0 when
+    already loaded)."""
     global _WARM
     if _WARM is not None:
         return 0.0
     start = time.perf_counter()
-    from rigour.names import tokenize_name
-    from rigour.text.translit import maybe_ascii
+    from transship.resolve.match import schemata_match
 
-    tokenize_name(maybe_ascii("Крушик a.d. Valjevo").lower())
-    analyse("warm up", "ORG")
+    analyse("Крушик a.d. Valjevo", "ORG")
+    schemata_match("Company", "Person")  # FtM's model: its YAML schemata load on first use
     _WARM = time.perf_counter() - start
     return _WARM
 
@@ -85,6 +91,7 @@ class Screener:
         exhaustive: bool | None = None,
         top_k: int | None = None,
         max_df: int | None = None,
+        min_share: float | None = None,
     ) -> None:
         warm_up()
         self.parties = list(parties)
@@ -106,6 +113,8 @@ class Screener:
                 kwargs["top_k"] = top_k
             if max_df is not None:
                 kwargs["max_df"] = max_df
+            if min_share is not None:
+                kwargs["min_share"] = min_share
             self.index = KeyIndex(forms, **kwargs)
 
     def candidates(self, queries: Sequence[Party]) -> list[list[int]]:
@@ -159,8 +168,16 @@ class Screener:
         for query, cands in zip(queries, self.candidates(queries), strict=True):
             qn = party_names(query)
             scored: list[Scored] = []
+            plain = not query.identifiers and not query.weak_aliases
             for p in cands:
-                res = score_pair(query, self.parties[p], qn, self.names[p])
+                cand = self.parties[p]
+                if plain and not cand.identifiers and not cand.weak_aliases:
+                    # Only names can raise the score (the qualifiers lower it): a pair whose
+                    # best names score below min_score is dropped before building features.
+                    best = best_name(qn, self.names[p])
+                    if best is None or best.score < min_score:
+                        continue
+                res = score_pair(query, cand, qn, self.names[p])
                 if res.score >= min_score:
                     scored.append(Scored(self.parties[p], res))
             scored.sort(key=lambda s: (-s.result.score, s.party.id))
