@@ -122,9 +122,10 @@ class Watched:
             self.shot(shot)
 
     def shot(self, name: str) -> Path:
+        """The visible part of the page (1280 x 900), as docs/ui.md shows it."""
         self.page.wait_for_timeout(300)  # charts draw after load
         target = self.shots / f"{name}.png"
-        self.page.screenshot(path=str(target), full_page=True)
+        self.page.screenshot(path=str(target))
         return target
 
     def problems(self) -> list[str]:

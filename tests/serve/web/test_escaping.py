@@ -103,6 +103,14 @@ def test_search_runs_and_home_escape_queries_and_file_names(hostile: TestClient)
     assert "&lt;img src=x onerror=alert(&#34;file&#34;)&gt;.csv" in hostile.get("/runs").text
 
 
+def test_the_report_page_is_inert_html(hostile: TestClient) -> None:
+    page = hostile.get("/report.html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script" not in page.text
+    _assert_inert(page.text)
+    assert "Appendix: provenance" in page.text
+
+
 def test_bad_parameters_are_error_pages_not_tracebacks(hostile: TestClient) -> None:
     for path in (
         "/records/<svg onload=alert(1)>",

@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "transship.serve.web.search",
     "transship.serve.web.runs",
     "transship.serve.web.simulation",
+    "transship.serve.web.report",
     "transship.serve.web.home",
 )
 
