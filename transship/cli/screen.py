@@ -83,7 +83,9 @@ def screen(
     registration number is strong evidence; a different INN/OGRN/IMO/LEI, another country
     or birth date count against. Scores follow yente's logic-v2 composition, and --json
     writes yente's /match response (responses.{id}.results[] with score, match and
-    explanations feature by feature). See docs/resolve.md.
+    explanations feature by feature). A list entry that listed parties own 50 % or more,
+    directly or through a chain (the OFAC and EU 50 % rule, from the list's Ownership
+    edges), says so with the owners, percentages and path. See docs/resolve.md.
     """
     from transship.resolve.lists import load_lists, store_datasets
     from transship.resolve.match import DEFAULT_THRESHOLD
@@ -123,7 +125,7 @@ def screen(
     screening_list = load_lists(specs, lambda: open_store(db, read_only=True))
     screener = Screener(screening_list.parties)
     results = screener.screen(queries, limit=limit)
-    response = match_response(results, threshold=threshold, limit=limit)
+    response = match_response(results, threshold=threshold, limit=limit, lists=screening_list)
     response["lists"] = screening_list.sources
     response["list_entries"] = len(screener.parties)
     if json_out:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from transship.resolve.index import KeyIndex
+from transship.resolve.lists import ScreeningList
 from transship.resolve.match import (
     DEFAULT_THRESHOLD,
     MatchResult,
@@ -35,6 +36,7 @@ from transship.resolve.match import (
     score_pair,
 )
 from transship.resolve.names import NameForm, analyse
+from transship.resolve.ownership import Holding, OwnershipFlag, describe, ownership_flags
 from transship.resolve.parties import Party
 
 #: Up to this many list names every query is compared with every name (no blocking).
@@ -235,33 +237,86 @@ def screen_parallel(
     return out
 
 
+def _result(
+    s: Scored,
+    threshold: float,
+    flags: dict[str, OwnershipFlag],
+    captions: dict[str, str],
+    lists: ScreeningList | None,
+) -> dict[str, Any]:
+    explanations = {k: f.to_dict() for k, f in s.result.explanations.items()}
+    out: dict[str, Any] = {
+        **s.party.entity(),
+        "score": round(s.result.score, 4),
+        "match": s.result.score >= threshold,
+        "features": s.result.features,
+        "explanations": explanations,
+        "origin": s.party.origin,
+    }
+    flag = flags.get(s.party.id)
+    if flag is not None:
+        explanations["ownership"] = {
+            "score": round(min(flag.share, 100.0) / 100, 4),
+            "detail": describe(flag, captions),
+            "query": None,
+            "candidate": s.party.caption,
+            "weight": 0.0,
+        }
+        out["ownership"] = {
+            "caught_by_50_percent_rule": flag.caught,
+            "share": flag.share,
+            "holdings": [_holding(h, captions) for h in flag.holdings],
+            "paths": [[_holding(h, captions) for h in chain] for chain in flag.paths],
+            "relations": [_holding(h, captions) for h in flag.relations],
+        }
+    if lists is not None:
+        out["sanctions"] = lists.sanctions.get(s.party.id, [])
+    return out
+
+
+def _holding(h: Holding, captions: dict[str, str]) -> dict[str, Any]:
+    return {
+        "owner": h.owner,
+        "owner_caption": captions.get(h.owner, h.owner),
+        "asset": h.asset,
+        "asset_caption": captions.get(h.asset, h.asset),
+        "schema": h.schema,
+        "percentage": h.percentage,
+        "role": h.role,
+        "edge_ids": list(h.edge_ids),
+        "origins": list(h.origins),
+    }
+
+
 def match_response(
     results: Sequence[QueryResult],
     *,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
     query_ids: Sequence[str] | None = None,
+    lists: ScreeningList | None = None,
 ) -> dict[str, Any]:
     """yente's ``/match`` response: ``{"responses": {id: {status, results, total, query}},
     "limit": n}``; each result is the list entity with ``score``, ``match``, ``features``
-    and ``explanations`` (feature -> score, detail, query, candidate, weight)."""
+    and ``explanations`` (feature -> score, detail, query, candidate, weight).
+
+    With ``lists`` (the lists screened against), a result that listed parties own or
+    control (:mod:`transship.resolve.ownership`) gets an ``ownership`` explanation (weight
+    0: it says why the entry matters, not how alike the names are) and an ``ownership``
+    field with the holdings, percentages, edge ids and chains; its ``Sanction`` entities
+    are in ``sanctions``."""
+    flags: dict[str, OwnershipFlag] = {}
+    captions: dict[str, str] = {}
+    if lists is not None:
+        flags = ownership_flags(lists)
+        captions = {p.id: p.caption for p in lists.parties}
     responses: dict[str, Any] = {}
     for i, r in enumerate(results):
         qid = query_ids[i] if query_ids is not None else r.query.id
         shown = r.results[:limit]
         responses[qid] = {
             "status": 200,
-            "results": [
-                {
-                    **s.party.entity(),
-                    "score": round(s.result.score, 4),
-                    "match": s.result.score >= threshold,
-                    "features": s.result.features,
-                    "explanations": {k: f.to_dict() for k, f in s.result.explanations.items()},
-                    "origin": s.party.origin,
-                }
-                for s in shown
-            ],
+            "results": [_result(s, threshold, flags, captions, lists) for s in shown],
             "total": {"value": len(r.results), "relation": "eq"},
             "query": {
                 "id": r.query.id,
