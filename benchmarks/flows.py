@@ -29,7 +29,7 @@ STORE [ORIGIN]``) on the same store file, timed after imports and the store conn
 and reports wall seconds, CPU seconds and peak RSS. transship and its baseline alternate
 ``--repeat`` times; the best of each is kept.
 
-    python benchmarks/flows.py --smoke                  # 200k rows, CI, well under a minute
+    python benchmarks/flows.py --smoke                  # 200k rows, CI, about a minute
     python benchmarks/flows.py --rows 2000000           # what docs/performance.md quotes now
     python benchmarks/flows.py --rows 10000000 --scaling 1000000,10000000,50000000  # big
 
