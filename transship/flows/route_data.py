@@ -16,9 +16,12 @@ over a relation that presents each reporter's World row as one more partner
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +32,23 @@ from transship.flows import attribution as att
 from transship.flows import chains
 from transship.flows.chains import CIF_FACTOR, Years
 from transship.flows.engine import DuckDBEngine, Engine, temp_name
+from transship.flows.reconcile import DATASET as RECONCILED
+from transship.flows.reconcile import reconcile_pairs
+from transship.flows.route_errors import (
+    CERTAIN,
+    NO_PRIOR,
+    NORMAL,
+    ErrorModel,
+    Law,
+    PairPrior,
+    Presence,
+    fit_error_model,
+    fit_pair_prior,
+    presence,
+    prior_law,
+    report_law,
+    with_prior,
+)
 from transship.store import Store
 
 FloatArray = npt.NDArray[np.float64]
@@ -87,15 +107,28 @@ def as_engine(engine: Engine | Store) -> Engine:
 
 
 # -- the data ------------------------------------------------------------------------------
+#: Where a cell's value came from, as stored in :attr:`ProductData.basis` (index) and shown
+#: per leg (name): both reports weighted, one side alone, or a value reconciled elsewhere
+#: (BACI, or an earlier ``transship reconcile`` run read with ``--dataset reconciled``).
+BASIS = ("", "both", "exporter", "importer", "reconciled")
+_BASIS_CODE = {name: k for k, name in enumerate(BASIS)}
+
+
 @dataclass(slots=True)
 class ProductData:
     """One product's bilateral flows, dense per year, with the record ids behind each cell.
 
     Territories are indexed by store code (``codes``; ``labels`` are the ISO3 codes shown).
-    Per year: ``x[i, j]`` exporter i's report of exports to j, ``m[i, j]`` importer j's
-    report of imports from i divided by the CIF factor (``m_raw`` as reported), ``r`` a
-    reconciled (BACI) value, ``value`` the stage's single best value (``chains.pairs_sql``:
-    reconciled, else exporter's, else importer's FOB-adjusted); NaN where nothing exists.
+    Per year, NaN where nothing exists: ``x[i, j]`` exporter i's report of exports to j
+    (FOB); ``m_raw[i, j]`` importer j's report of imports from i (CIF) and ``m`` the same
+    brought to FOB with the fitted CIF/FOB margin; ``value`` the reconciled FOB value
+    (``transship.flows.reconcile.reconcile_pairs``: the two reports' inverse-variance
+    weighted log mean, one side alone where the other is silent; 0 where no one reported);
+    ``log_sd`` that value's standard deviation on the log scale (what route intervals
+    resample); ``w_x`` the exporter's weight; ``basis`` an index into :data:`BASIS`.
+    ``margin`` is the product's fitted CIF/FOB factor (imports from World are divided by
+    it); ``dispersion`` says whether any cell has a fitted ``log_sd`` (no reported pair on
+    both sides, e.g. BACI rows only: then there is no model to draw intervals from).
     """
 
     product: str
@@ -105,14 +138,23 @@ class ProductData:
     x: dict[int, FloatArray]
     m: dict[int, FloatArray]
     m_raw: dict[int, FloatArray]
-    r: dict[int, FloatArray]
     value: dict[int, FloatArray]
+    log_sd: dict[int, FloatArray]
+    w_x: dict[int, FloatArray]
+    basis: dict[int, npt.NDArray[np.int8]]
+    margin: float
     world_imports: dict[int, FloatArray]
     rx: dict[int, FloatArray]
     ids: dict[tuple[int, int, int], list[str]]
     rx_ids: dict[tuple[int, int, int], list[str]]
     world_ids: dict[tuple[int, int], list[str]]
     simulated: bool
+    dispersion: bool = True
+    sigma_x: dict[int, FloatArray] = field(default_factory=dict)
+    sigma_m: dict[int, FloatArray] = field(default_factory=dict)
+    errors: ErrorModel = NORMAL
+    prior: PairPrior = NO_PRIOR
+    presence: Presence = CERTAIN
     monthly: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
     monthly_ids: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     index: dict[str, int] = field(default_factory=dict)
@@ -129,11 +171,14 @@ class ProductData:
         """The point estimate of every flow in ``year`` (0 where none was reported)."""
         return self.value[year]
 
-    def alternatives(self, year: int) -> tuple[FloatArray, FloatArray]:
-        """The two mirror alternatives per cell (a reconciled value stands for both)."""
-        r = self.r[year]
-        has_r = np.isfinite(r)
-        return np.where(has_r, r, self.x[year]), np.where(has_r, r, self.m[year])
+    def mirror_alternatives(self, year: int) -> tuple[FloatArray, FloatArray]:
+        """The two reports per cell as the earlier interval model read them (the exporter's
+        FOB figure; the importer's divided by the fixed ``chains.CIF_FACTOR``), a value
+        reconciled elsewhere standing for both: the coverage baseline's inputs."""
+        other = np.where(self.basis[year] == _BASIS_CODE["reconciled"], self.value[year], np.nan)
+        x = np.where(np.isfinite(self.x[year]), self.x[year], other)
+        m = np.where(np.isfinite(self.m_raw[year]), self.m_raw[year] / CIF_FACTOR, other)
+        return x, m
 
     def chain(
         self,
@@ -161,23 +206,83 @@ class ProductData:
         keep = [y for y in self.years if span[0] <= y <= span[1]]
         if keep == self.years:
             return self
+
+        def cut(d: dict[int, Any]) -> dict[int, Any]:
+            return {y: d[y] for y in keep}
+
         return ProductData(
             product=self.product,
             years=keep,
             codes=self.codes,
             labels=self.labels,
-            x={y: self.x[y] for y in keep},
-            m={y: self.m[y] for y in keep},
-            m_raw={y: self.m_raw[y] for y in keep},
-            r={y: self.r[y] for y in keep},
-            value={y: self.value[y] for y in keep},
-            world_imports={y: self.world_imports[y] for y in keep},
-            rx={y: self.rx[y] for y in keep},
+            x=cut(self.x),
+            m=cut(self.m),
+            m_raw=cut(self.m_raw),
+            value=cut(self.value),
+            log_sd=cut(self.log_sd),
+            w_x=cut(self.w_x),
+            basis=cut(self.basis),
+            margin=self.margin,
+            world_imports=cut(self.world_imports),
+            rx=cut(self.rx),
             ids=self.ids,
             rx_ids=self.rx_ids,
             world_ids=self.world_ids,
             simulated=self.simulated,
+            dispersion=self.dispersion,
+            sigma_x=cut(self.sigma_x),
+            sigma_m=cut(self.sigma_m),
+            errors=self.errors,
+            prior=self.prior,
+            presence=self.presence,
         )
+
+    def pair_centre(self, year: int) -> FloatArray:
+        """Per cell, the median log of every report (exporter's and importer's, FOB) of the
+        same pair in the other years of the scope, where it traded in at least two of them
+        (NaN elsewhere): the centre of the pair prior (``route_errors.PairPrior``). Reports
+        rather than reconciled values, so that one side's wild figure is outvoted by the
+        rest instead of dragging every year's centre."""
+        others = [y for y in self.years if y != year]
+        if len(others) < 2:
+            return np.full((self.n, self.n), np.nan)
+        reports = np.stack([self.x[y] for y in others] + [self.m[y] for y in others])
+        reports = np.where(np.isfinite(reports) & (reports > 0), reports, np.nan)
+        traded = np.stack([self.value[y] > 0 for y in others]).sum(axis=0) >= 2
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            centre = np.nanmedian(np.log(np.where(traded[None], reports, np.nan)), axis=0)
+        return np.where(traded & np.isfinite(centre), centre, np.nan)
+
+    def report_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
+        """The cells with a value in ``year`` and the law of their true log value given
+        the reports alone (``route_errors.report_law``)."""
+        cells = np.nonzero(self.value[year] > 0)
+        law = report_law(
+            self.basis[year][cells],
+            self.value[year][cells],
+            self.x[year][cells],
+            self.m[year][cells],
+            self.sigma_x[year][cells],
+            self.sigma_m[year][cells],
+            self.log_sd[year][cells],
+            self.errors,
+        )
+        return cells, law
+
+    def truth_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
+        """As :meth:`report_law`, times the pair prior where the pair traded in other years:
+        what route intervals draw from."""
+        cells, law = self.report_law(year)
+        return cells, with_prior(law, self.pair_centre(year)[cells], self.prior)
+
+    def silent_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
+        """Cells no one reported in ``year`` whose pair traded in at least two other years,
+        and the law of the value each would have had (the pair prior): drawn, in route
+        intervals, with probability ``silence.hidden``."""
+        centre = self.pair_centre(year)
+        cells = np.nonzero((self.value[year] <= 0) & np.isfinite(centre))
+        return cells, prior_law(centre[cells], self.prior)
 
     def production_vector(self, production: dict[str, float] | None) -> FloatArray | None:
         """Known production per territory (user codes or names) as a vector, NaN = unknown."""
@@ -245,6 +350,13 @@ FROM cells WHERE level_key = lvl_min GROUP BY src, dst, flow, period
 
 
 # -- loading -------------------------------------------------------------------------------
+def reconciled_rows_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
+    """Pairs of rows that are reconciled values already (BACI files, stored
+    ``transship reconcile`` runs): ``r_value`` and evidence per cell, through the scope."""
+    source = "(SELECT * FROM trade_flows WHERE value_basis = 'reconciled') r"
+    return chains.pairs_sql(chains.scope_sql(product, years, dataset, source=source))
+
+
 def load_flows(
     engine: Engine | Store,
     product: str | None = None,
@@ -253,15 +365,20 @@ def load_flows(
 ) -> dict[str, ProductData]:
     """Read one product filter's flows into dense per-year matrices (per product label).
 
-    Bilateral values come from ``chains.pairs_sql`` (the stage's single definition of a
-    directed pair); reported re-exports and each reporter's imports from World are read
-    beside them with the same product, year and dataset filters, applied in the first scan.
+    Bilateral values are reconciled from the two sides' reports
+    (:func:`transship.flows.reconcile.reconcile_pairs`: the importer's report fills the
+    exporter's silence and the reverse, and where both report each counts by its fitted
+    reliability). A cell no reporter gives, but a reconciled dataset does (BACI, a stored
+    reconciliation read with ``dataset``), takes that value with basis ``reconciled``.
+    Reported re-exports and each reporter's imports from World are read beside them with
+    the same product, year and dataset filters, applied in the first scan.
     """
     eng = as_engine(engine)
     prod = chains.check_product(product)
     span = parse_years(years)
     ds = chains.check_dataset(dataset)
-    pairs = eng.sql(chains.pairs_sql(chains.scope_sql(prod, span, ds)))
+    reported = None if ds == RECONCILED else reconcile_pairs(eng, prod, span, ds)
+    other = eng.sql(reconciled_rows_sql(prod, span, ds))
     world = eng.sql(world_imports_sql(prod, span, ds))
     rx = eng.sql(reexports_sql(prod, span, ds))
     terr = eng.sql(chains.territory_map_sql(span, ds)).to_pydict()
@@ -269,7 +386,80 @@ def load_flows(
         str(code): str(iso) if iso else str(code).upper()
         for code, iso in zip(terr["code"], terr["iso3"], strict=True)
     }
-    return _to_matrices(pairs, world, rx, labels)
+    return _to_matrices(_cells(reported, other), world, rx, labels)
+
+
+@dataclass(slots=True)
+class _Cell:
+    exporter: str
+    importer: str
+    product: str
+    year: int
+    value: float
+    x: float
+    m_raw: float
+    m_fob: float
+    margin: float
+    w_x: float
+    basis: str
+    log_sd: float
+    sigma_x: float
+    sigma_m: float
+    simulated: bool
+    evidence: list[str]
+
+
+def _num(v: Any) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _cells(reported: pa.Table | None, other: pa.Table) -> list[_Cell]:
+    """Reconciled cells, then cells only a reconciled dataset gives (log_sd NaN for now)."""
+    out: list[_Cell] = []
+    seen: set[tuple[str, str, str, int]] = set()
+    for r in reported.to_pylist() if reported is not None else ():
+        key = (str(r["exporter"]), str(r["importer"]), str(r["product"]), int(r["year"]))
+        seen.add(key)
+        out.append(
+            _Cell(
+                *key,
+                value=_num(r["value_usd"]),
+                x=_num(r["x_value"]),
+                m_raw=_num(r["m_value"]),
+                m_fob=_num(r["m_fob"]),
+                margin=_num(r["margin"]),
+                w_x=_num(r["w_x"]),
+                basis=str(r["basis"]),
+                log_sd=_num(r["log_sd"]),
+                sigma_x=_num(r["sigma_x"]),
+                sigma_m=_num(r["sigma_m"]),
+                simulated=bool(r["simulated"]),
+                evidence=[str(e) for e in r["evidence"] or ()],
+            )
+        )
+    nan = float("nan")
+    for r in other.to_pylist():
+        key = (str(r["exporter"]), str(r["importer"]), str(r["product"]), int(r["year"]))
+        if key in seen or r["r_value"] is None:
+            continue
+        out.append(
+            _Cell(
+                *key,
+                value=float(r["r_value"]),
+                x=nan,
+                m_raw=nan,
+                m_fob=nan,
+                margin=nan,
+                w_x=nan,
+                basis="reconciled",
+                log_sd=nan,
+                sigma_x=nan,
+                sigma_m=nan,
+                simulated=bool(r["simulated"]),
+                evidence=[str(e) for e in r["evidence"] or ()],
+            )
+        )
+    return out
 
 
 def _nan_matrices(years: list[int], n: int) -> dict[int, FloatArray]:
@@ -277,45 +467,49 @@ def _nan_matrices(years: list[int], n: int) -> dict[int, FloatArray]:
 
 
 def _to_matrices(
-    pairs: pa.Table, world: pa.Table, rx: pa.Table, labels: dict[str, str]
+    cells: list[_Cell], world: pa.Table, rx: pa.Table, labels: dict[str, str]
 ) -> dict[str, ProductData]:
-    p = pairs.to_pydict()
     w = world.to_pydict()
     r = rx.to_pydict()
-    by_product: dict[str, list[int]] = defaultdict(list)
-    for k, prod in enumerate(p["product"]):
-        by_product[str(prod)].append(k)
+    by_product: dict[str, list[_Cell]] = defaultdict(list)
+    for c in cells:
+        by_product[c.product].append(c)
     out: dict[str, ProductData] = {}
-    for prod, ks in sorted(by_product.items()):
-        codes = sorted({str(p["exporter"][k]) for k in ks} | {str(p["importer"][k]) for k in ks})
+    for prod, cs in sorted(by_product.items()):
+        codes = sorted({c.exporter for c in cs} | {c.importer for c in cs})
         idx = {c: i for i, c in enumerate(codes)}
         n = len(codes)
-        years = sorted({int(p["year"][k]) for k in ks})
+        years = sorted({c.year for c in cs})
         x, m, m_raw = _nan_matrices(years, n), _nan_matrices(years, n), _nan_matrices(years, n)
-        rec, rxm = _nan_matrices(years, n), _nan_matrices(years, n)
+        log_sd, w_x, rxm = _nan_matrices(years, n), _nan_matrices(years, n), _nan_matrices(years, n)
+        sigma_x, sigma_m = _nan_matrices(years, n), _nan_matrices(years, n)
         value = {y: np.zeros((n, n)) for y in years}
+        basis = {y: np.zeros((n, n), dtype=np.int8) for y in years}
         wi = {y: np.full(n, np.nan) for y in years}
         ids: dict[tuple[int, int, int], list[str]] = {}
-        for k in ks:
-            y, i, j = int(p["year"][k]), idx[str(p["exporter"][k])], idx[str(p["importer"][k])]
-            for mat, col, factor in (
-                (x, "x_value", 1.0),
-                (m, "m_value", CIF_FACTOR),
-                (rec, "r_value", 1.0),
-            ):
-                v = p[col][k]
-                if v is not None:
-                    mat[y][i, j] = float(v) / factor
-            if p["m_value"][k] is not None:
-                m_raw[y][i, j] = float(p["m_value"][k])
-            value[y][i, j] = max(float(p["value_usd"][k] or 0.0), 0.0)
-            ids[(y, i, j)] = [str(s) for s in p["evidence"][k] or ()]
+        for c in cs:
+            y, i, j = c.year, idx[c.exporter], idx[c.importer]
+            x[y][i, j], m[y][i, j], m_raw[y][i, j] = c.x, c.m_fob, c.m_raw
+            value[y][i, j] = max(c.value, 0.0) if math.isfinite(c.value) else 0.0
+            log_sd[y][i, j], w_x[y][i, j] = c.log_sd, c.w_x
+            sigma_x[y][i, j], sigma_m[y][i, j] = c.sigma_x, c.sigma_m
+            basis[y][i, j] = _BASIS_CODE[c.basis]
+            ids[(y, i, j)] = c.evidence
+        margins = [c.margin for c in cs if math.isfinite(c.margin)]
+        margin = float(np.median(margins)) if margins else CIF_FACTOR
+        _fill_dispersion(log_sd, basis)
+        both = [c for c in cs if c.basis == "both" and c.x > 0 and c.m_fob > 0]
+        errors = fit_error_model(
+            np.array([math.log(c.m_fob / c.x) for c in both]),
+            np.array([c.sigma_x for c in both]),
+            np.array([c.sigma_m for c in both]),
+        )
         world_ids: dict[tuple[int, int], list[str]] = {}
         for k, wp in enumerate(w["product"]):
             code, y = str(w["reporter"][k]), int(w["year"][k])
             if str(wp) != prod or code not in idx or y not in wi:
                 continue
-            wi[y][idx[code]] = float(w["value"][k]) / CIF_FACTOR
+            wi[y][idx[code]] = float(w["value"][k]) / margin
             world_ids[(y, idx[code])] = [str(s) for s in w["ids"][k] or ()]
         rx_ids: dict[tuple[int, int, int], list[str]] = {}
         for k, rp in enumerate(r["product"]):
@@ -332,16 +526,84 @@ def _to_matrices(
             x=x,
             m=m,
             m_raw=m_raw,
-            r=rec,
             value=value,
+            log_sd=log_sd,
+            w_x=w_x,
+            basis=basis,
+            margin=margin,
             world_imports=wi,
             rx=rxm,
             ids=ids,
             rx_ids=rx_ids,
             world_ids=world_ids,
-            simulated=any(bool(p["simulated"][k]) for k in ks),
+            simulated=any(c.simulated for c in cs),
+            dispersion=any(bool(np.isfinite(v).any()) for v in log_sd.values()),
+            sigma_x=sigma_x,
+            sigma_m=sigma_m,
+            errors=errors,
         )
+        out[prod].prior = _fit_prior(out[prod])
+        out[prod].presence = _presence(out[prod])
     return out
+
+
+def isolated(pd: ProductData, year: int) -> npt.NDArray[np.bool_]:
+    """Cells with a value in ``year`` whose pair has none in any other year of the scope."""
+    others = [pd.value[y] > 0 for y in pd.years if y != year]
+    seen_else = np.any(np.stack(others), axis=0) if others else np.zeros((pd.n, pd.n), bool)
+    return np.asarray((pd.value[year] > 0) & ~seen_else)
+
+
+def _presence(pd: ProductData) -> Presence:
+    regular = [0, 0, 0]
+    alone = [0, 0, 0]
+    years_of_regular = seen = 0
+    for y in pd.years:
+        b = pd.basis[y]
+        iso = isolated(pd, y)
+        for k in (1, 2, 3):
+            regular[k - 1] += int(((b == k) & ~iso).sum())
+            alone[k - 1] += int(((b == k) & iso).sum())
+        has = np.isfinite(pd.pair_centre(y))
+        years_of_regular += int(has.sum())
+        seen += int((has & (pd.value[y] > 0)).sum())
+    return presence(
+        (regular[0], regular[1], regular[2]), (alone[0], alone[1], alone[2]), years_of_regular, seen
+    )
+
+
+def _fit_prior(pd: ProductData) -> PairPrior:
+    """Fit the pair prior on the deviations of cells whose two reports agree (the reports'
+    law puts at least half its weight on both being in their core)."""
+    devs: list[FloatArray] = []
+    for y in pd.years:
+        cells, (logw, _, _) = pd.report_law(y)
+        both = pd.basis[y][cells] == _BASIS_CODE["both"]
+        if not both.any():
+            continue
+        w = np.exp(logw - logw.max(axis=1, keepdims=True))
+        core = w[:, 0] / w.sum(axis=1)
+        keep = both & (core >= 0.5)
+        centre = pd.pair_centre(y)[cells]
+        devs.append((np.log(pd.value[y][cells]) - centre)[keep])
+    return fit_pair_prior(np.concatenate(devs) if devs else np.zeros(0))
+
+
+def _fill_dispersion(log_sd: dict[int, FloatArray], basis: dict[int, npt.NDArray[np.int8]]) -> None:
+    """A value reconciled elsewhere (BACI) has no dispersion of its own: it takes the median
+    ``log_sd`` of the product's cells both sides reported (a value derived the same way),
+    when there are any; otherwise it stays NaN and the product has no interval model."""
+    both = np.concatenate(
+        [
+            v[(b == _BASIS_CODE["both"]) & np.isfinite(v)]
+            for v, b in zip(log_sd.values(), basis.values(), strict=True)
+        ]
+    )
+    if both.size == 0:
+        return
+    fill = float(np.median(both))
+    for y, v in log_sd.items():
+        v[(basis[y] == _BASIS_CODE["reconciled"]) & ~np.isfinite(v)] = fill
 
 
 def load_monthly(
@@ -376,7 +638,7 @@ def load_monthly(
         if row["flow"] == "X":
             xs[cell][row["period"]] = v
         else:
-            ms[cell][row["period"]] = v / CIF_FACTOR
+            ms[cell][row["period"]] = v / pd.margin
         pd.monthly_ids.setdefault(cell, []).extend(str(s) for s in row["ids"])
     for cell in set(xs) | set(ms):
         xc, mc = xs.get(cell, {}), ms.get(cell, {})

@@ -34,6 +34,7 @@ from transship.flows.chains import Years
 from transship.flows.engine import Engine
 from transship.flows.explain import Indicator
 from transship.flows.route_data import (
+    BASIS,
     ProductData,
     as_engine,
     load_flows,
@@ -48,16 +49,24 @@ from transship.flows.route_indicators import (
     lagged_correlation,
     route_indicators,
 )
-from transship.flows.route_intervals import INTERVAL_LEVEL, REPORTING_NOISE, route_intervals
+from transship.flows.route_intervals import (
+    BASELINE_NOISE,
+    FITTED_MODEL,
+    INTERVAL_LEVEL,
+    baseline_model,
+    route_intervals,
+)
 from transship.flows.route_sankey import sankey
 from transship.flows.surge import BreakDate, DiD, parse_break
 from transship.store import Store
 
 __all__ = [
+    "BASELINE_NOISE",
     "INTERVAL_LEVEL",
     "MAX_CANDIDATES",
     "WEIGHTS",
     "Leg",
+    "LegYear",
     "Node",
     "ProductData",
     "Route",
@@ -77,26 +86,74 @@ MAX_CANDIDATES = 100
 
 # -- public records ------------------------------------------------------------------------
 @dataclass(slots=True)
+class LegYear:
+    """One year of a leg: the reconciled value and the two reports behind it."""
+
+    year: int
+    value_usd: float  # reconciled FOB value (0 when no one reported the flow that year)
+    basis: str  # both | exporter | importer | reconciled | '' (no report)
+    exporter_reported_usd: float | None  # FOB, as reported
+    importer_reported_usd: float | None  # CIF, as reported
+    importer_fob_usd: float | None  # the importer's figure / the fitted CIF/FOB margin
+    exporter_weight: float | None  # weight of the exporter's log value (importer's: 1 - it)
+    log_sd: float | None  # standard deviation of ln(value_usd): what the interval draws
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "value_usd": self.value_usd,
+            "basis": self.basis,
+            "exporter_reported_usd": self.exporter_reported_usd,
+            "importer_reported_usd": self.importer_reported_usd,
+            "importer_fob_usd": self.importer_fob_usd,
+            "exporter_weight": self.exporter_weight,
+            "importer_weight": None if self.exporter_weight is None else 1 - self.exporter_weight,
+            "log_sd": self.log_sd,
+        }
+
+
+@dataclass(slots=True)
 class Leg:
-    """One hop of a route, summed over the years analysed."""
+    """One hop of a route, summed over the years analysed.
+
+    ``value_usd`` is the reconciled FOB value; ``basis`` says which side it came from:
+    ``both`` (the two reports weighted by their fitted reliability: ``exporter_weight`` and
+    ``importer_weight``, value-weighted over the years), ``exporter`` or ``importer`` (the
+    other side silent), ``reconciled`` (a value reconciled elsewhere, e.g. BACI), or
+    ``mixed`` when the years differ (``years`` gives each)."""
 
     source: str  # ISO3
     target: str
-    value_usd: float  # mirror-reconciled point estimate (FOB)
+    value_usd: float  # reconciled point estimate (FOB)
     exporter_reported_usd: float | None
     importer_reported_usd: float | None  # as reported (CIF)
     transition: float  # value-weighted probability of the hop in the chain
     record_ids: list[str]
+    basis: str = ""
+    importer_fob_usd: float | None = None
+    exporter_weight: float | None = None
+    cif_fob_margin: float | None = None
+    years: list[LegYear] = field(default_factory=list)
+
+    @property
+    def importer_weight(self) -> float | None:
+        return None if self.exporter_weight is None else 1.0 - self.exporter_weight
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "from": self.source,
             "to": self.target,
             "value_usd": self.value_usd,
+            "basis": self.basis,
             "exporter_reported_usd": self.exporter_reported_usd,
             "importer_reported_usd": self.importer_reported_usd,
+            "importer_fob_usd": self.importer_fob_usd,
+            "exporter_weight": self.exporter_weight,
+            "importer_weight": self.importer_weight,
+            "cif_fob_margin": self.cif_fob_margin,
             "transition": self.transition,
             "record_ids": self.record_ids,
+            "years": [y.to_dict() for y in self.years],
         }
 
 
@@ -127,7 +184,11 @@ class Node:
 @dataclass(slots=True)
 class Route:
     """A ranked path; ``to_dict`` keys ``path, share, low, high, value_usd, score,
-    indicators, evidence`` are the product's interface (``transship routes --json``)."""
+    indicators, evidence`` are the product's interface (``transship routes --json``).
+
+    ``low``/``high`` and ``value_low``/``value_high`` bound the share and the value at
+    ``interval_level`` (see ``transship.flows.route_intervals``); they are not forced to
+    contain ``share``/``value_usd``."""
 
     path: list[str]
     product: str
@@ -144,6 +205,10 @@ class Route:
     nodes: list[Node] = field(default_factory=list)
     check: dict[str, float] = field(default_factory=dict)
     simulated: bool = False
+    #: Probability the interval states (0.9: 5th-95th percentile of the draws); None when
+    #: no interval was drawn (``resamples=0``, or no fitted dispersion to draw from).
+    interval_level: float | None = INTERVAL_LEVEL
+    interval_model: str = FITTED_MODEL
 
     @property
     def evidence(self) -> list[dict[str, Any]]:
@@ -169,6 +234,8 @@ class Route:
             "value_usd": self.value_usd,
             "value_low": self.value_low,
             "value_high": self.value_high,
+            "interval_level": self.interval_level,
+            "interval_model": self.interval_model,
             "score": self.score,
             "indicators": [_indicator_dict(i) for i in self.indicators],
             "evidence": self.evidence,
@@ -197,7 +264,7 @@ def find_routes(
     *,
     dataset: str | None = None,
     min_share: float = 1e-5,
-    noise: float = REPORTING_NOISE,
+    noise: float | None = None,
     production: dict[str, float] | None = None,
     min_absorption: float = att.MIN_ABSORPTION,
     max_candidates: int = MAX_CANDIDATES,
@@ -211,12 +278,17 @@ def find_routes(
     territory (else the net-export proxy, with every territory keeping at least
     ``min_absorption`` of its supply). ``data``: matrices already loaded with
     :func:`load_flows` (the validation reuses them; ``product`` then only labels errors).
+    ``resamples`` draws per year give each route's interval (``interval_level``, 90 %),
+    each reconciled flow drawn from its fitted ``log_sd``; ``noise=<sigma>`` draws the
+    earlier fixed-sigma model instead (the coverage baseline, :data:`BASELINE_NOISE`).
     Routes come back best first; each carries its legs, nodes, indicators and record ids.
     """
     if max_hops < 1 or max_hops > 6:
         raise InvalidInput("max_hops must be between 1 and 6")
     if resamples < 0:
         raise InvalidInput("resamples must not be negative")
+    if noise is not None and not (math.isfinite(noise) and noise >= 0):
+        raise InvalidInput("noise must be a non-negative number (or None: the fitted model)")
     eng = as_engine(engine)
     product = chains.check_product(product)
     span = parse_years(years)
@@ -269,7 +341,7 @@ def _routes_for_product(
     max_hops: int,
     resamples: int,
     rng: np.random.Generator,
-    noise: float,
+    noise: float | None,
     min_share: float,
     production: dict[str, float] | None,
     min_absorption: float,
@@ -317,12 +389,18 @@ def _routes_for_product(
     values = values[order]
     shares = shares[order]
 
-    # 3. Intervals: resample the mirror alternatives and the noise, year by year.
-    low, high, vlow, vhigh = route_intervals(
-        pd, o, years, paths, resamples, rng, noise, prod_vec, min_absorption
-    )
-    if resamples == 0:
+    # 3. Intervals: draw the flows from the fitted model (or the baseline), year by year.
+    # None when nothing was drawn: the bounds are then the point estimate, level unstated.
+    drawn = resamples > 0 and (noise is not None or pd.dispersion)
+    level = INTERVAL_LEVEL if drawn else None
+    model = FITTED_MODEL if noise is None else baseline_model(noise)
+    if drawn:
+        low, high, vlow, vhigh = route_intervals(
+            pd, o, years, paths, resamples, rng, noise, prod_vec, min_absorption
+        )
+    else:
         low, high, vlow, vhigh = shares.copy(), shares.copy(), values.copy(), values.copy()
+        model = "none: " + ("resamples=0" if resamples == 0 else "no fitted dispersion")
 
     # 4. Indicators (monthly series and control products read for these paths only).
     cells = {(p[t], p[t + 1]) for p in paths for t in range(len(p) - 1)}
@@ -355,35 +433,64 @@ def _routes_for_product(
                 product=pd.product,
                 years=years,
                 share=float(shares[k]),
-                low=float(min(low[k], shares[k])),
-                high=float(max(high[k], shares[k])),
+                low=float(low[k]),
+                high=float(high[k]),
                 value_usd=float(values[k]),
-                value_low=float(min(vlow[k], values[k])),
-                value_high=float(max(vhigh[k], values[k])),
+                value_low=float(vlow[k]),
+                value_high=float(vhigh[k]),
                 score=score,
                 indicators=indicators,
                 legs=legs,
                 nodes=nodes,
                 check=check,
                 simulated=pd.simulated,
+                interval_level=level,
+                interval_model=model,
             )
         )
     return routes
 
 
+def _opt(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
 def _leg(pd: ProductData, chains: dict[int, att.Chain], i: int, j: int, years: list[int]) -> Leg:
-    value = sum(float(pd.point(y)[i, j]) for y in years)
-    xs = [pd.x[y][i, j] for y in years if math.isfinite(pd.x[y][i, j])]
-    ms = [pd.m_raw[y][i, j] for y in years if math.isfinite(pd.m_raw[y][i, j])]
-    weighted = sum(float(pd.point(y)[i, j] * chains[y].q[i, j]) for y in years)
+    per_year = [
+        LegYear(
+            year=y,
+            value_usd=float(pd.point(y)[i, j]),
+            basis=BASIS[int(pd.basis[y][i, j])],
+            exporter_reported_usd=_opt(pd.x[y][i, j]),
+            importer_reported_usd=_opt(pd.m_raw[y][i, j]),
+            importer_fob_usd=_opt(pd.m[y][i, j]),
+            exporter_weight=_opt(pd.w_x[y][i, j]),
+            log_sd=_opt(pd.log_sd[y][i, j]),
+        )
+        for y in years
+    ]
+    value = sum(g.value_usd for g in per_year)
+    xs = [g.exporter_reported_usd for g in per_year if g.exporter_reported_usd is not None]
+    ms = [g.importer_reported_usd for g in per_year if g.importer_reported_usd is not None]
+    mf = [g.importer_fob_usd for g in per_year if g.importer_fob_usd is not None]
+    bases = sorted({g.basis for g in per_year if g.basis})
+    weighted = [(g.value_usd, g.exporter_weight) for g in per_year if g.exporter_weight is not None]
+    total = sum(v for v, _ in weighted)
+    w_x = sum(v * w for v, w in weighted) / total if total > 0 else None
+    transition = sum(float(pd.point(y)[i, j] * chains[y].q[i, j]) for y in years)
     return Leg(
         source=pd.labels[i],
         target=pd.labels[j],
         value_usd=value,
         exporter_reported_usd=float(sum(xs)) if xs else None,
         importer_reported_usd=float(sum(ms)) if ms else None,
-        transition=weighted / value if value > 0 else 0.0,
+        transition=transition / value if value > 0 else 0.0,
         record_ids=pd.cell_ids(i, j, years),
+        basis=bases[0] if len(bases) == 1 else "mixed" if bases else "",
+        importer_fob_usd=float(sum(mf)) if mf else None,
+        exporter_weight=w_x,
+        cif_fob_margin=pd.margin if ms else None,
+        years=per_year,
     )
 
 

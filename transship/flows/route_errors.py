@@ -1,0 +1,370 @@
+"""What a reconciled flow may really have been: the reporting-error model routes draw from.
+
+Each side reports the true FOB value ``T`` with a multiplicative error: ``ln x = ln T + e_x``
+(exporter) and ``ln m_fob = ln T + e_m`` (importer, CIF brought to FOB with the fitted
+margin). Mirror ratios are fat-tailed (docs/simulation.md; the real Comtrade sample too):
+most reports agree closely, a few are off by a factor of several. The model says so
+directly: each side's error is ``s * eps`` with ``s`` the side's own scale and ``eps`` a
+scale mixture of normals,
+
+    eps ~ (1 - p) N(0, c^2) + p N(0, (c K)^2)
+
+(a core of width ``c`` and, with probability ``p``, a tail ``K`` times wider). The relative
+scales come from ``transship.flows.reconcile`` (the fitted dispersions ``sigma_x[E]``,
+``sigma_m[I]``, each side taken as ``sigma / sqrt(2)``: exporters and importers assumed
+equally careful on average, the split the data cannot identify); ``p``, ``K`` and ``c``
+are fitted by maximum likelihood on the observed mirror residuals ``d = ln m_fob - ln x``
+of the scope, whose law under the model is a mixture of four normals (each side core or
+tail). Nothing here reads a true value.
+
+Given a cell's reports, the true value's law follows (a flat prior on ``ln T``):
+
+* both sides: a mixture of the four (core/tail x core/tail) precision-weighted means, each
+  weighted by how well it explains the observed gap ``d``. Two reports that agree give a
+  narrow law near both; two that disagree by far more than their cores allow give a
+  two-humped law near each report (one of them erred), however the point estimate
+  (``reconcile``'s weighted log mean) split the difference;
+* one side only: that report times ``exp(-s * eps)``;
+* a value reconciled elsewhere (BACI): a normal law of its ``log_sd``.
+
+:func:`draw_flows_from_reports` draws flow matrices from those laws; route intervals are the
+percentiles of the chain's attribution over such draws (``transship.flows.route_intervals``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Fewest mirror residuals the mixture is fitted on (else the normal law: p = 0, c = 1).
+MIN_RESIDUALS = 30
+#: Residuals read by the fit at most (a deterministic stride over them above that).
+FIT_RESIDUALS = 5_000
+#: The fit's grid: tail share, tail width (times the core), core width (times sigma/sqrt 2).
+GRID_P = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+GRID_K = (2.0, 3.0, 4.0, 6.0, 8.0, 11.0, 16.0)
+GRID_C = tuple(float(v) for v in np.exp(np.linspace(math.log(0.25), math.log(2.5), 21)))
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorModel:
+    """The fitted law of one side's reporting error, in units of its own scale."""
+
+    p: float  # share of reports in the wide tail
+    k: float  # tail width over core width
+    c: float  # core width (times sigma / sqrt 2)
+    residuals: int  # mirror residuals fitted on
+    log_lik: float  # per residual, at the fit
+    log_lik_normal: float  # per residual, best normal law (p = 0): what the tail buys
+    #: How a side's own scale comes from its dispersion: ``sigma / sqrt 2`` (0), or
+    #: ``sqrt(sigma^2 - split)`` with ``split`` half the scope's residual variance.
+    split: float = 0.0
+
+    @property
+    def fitted(self) -> bool:
+        return self.residuals >= MIN_RESIDUALS
+
+    def describe(self) -> str:
+        if not self.fitted:
+            return f"normal law (only {self.residuals} pairs with both reports)"
+        return (
+            f"core {self.c:.2f} x sigma/sqrt2, tail share {self.p:.2f} x{self.k:g} wider "
+            f"(fitted on {self.residuals:,} mirror residuals; log-likelihood per pair "
+            f"{self.log_lik:+.3f} against {self.log_lik_normal:+.3f} for a normal law)"
+        )
+
+
+NORMAL = ErrorModel(0.0, 1.0, 1.0, 0, float("nan"), float("nan"))
+
+
+#: Least own scale (log points) when the split subtracts nearly all of a dispersion.
+SCALE_FLOOR = 0.05
+
+
+def _scales(sigma: FloatArray, split: float = 0.0) -> FloatArray:
+    s = np.asarray(sigma, dtype=np.float64)
+    if split <= 0:
+        return s / math.sqrt(2.0)
+    return np.sqrt(np.maximum(s * s - split, SCALE_FLOOR**2))
+
+
+def _mixture_loglik(d: FloatArray, vx: FloatArray, vm: FloatArray, p: float, k: float) -> float:
+    """Mean log-likelihood of gaps ``d`` with side variances ``vx``, ``vm`` (core, c = 1)."""
+    k2 = k * k
+    total = np.zeros_like(d)
+    for wa, ka in ((1.0 - p, 1.0), (p, k2)):
+        for wb, kb in ((1.0 - p, 1.0), (p, k2)):
+            if wa * wb <= 0:
+                continue
+            var = vx * ka + vm * kb
+            total += wa * wb * np.exp(-0.5 * d * d / var) / np.sqrt(2.0 * math.pi * var)
+    return float(np.mean(np.log(np.maximum(total, 1e-300))))
+
+
+def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> ErrorModel:
+    """Maximum-likelihood ``p``, ``K``, ``c`` on the grid for the gaps ``d`` of pairs both
+    sides report, with their fitted dispersions (see the module docstring)."""
+    ok = np.isfinite(d) & np.isfinite(sigma_x) & np.isfinite(sigma_m) & (sigma_x > 0)
+    ok &= sigma_m > 0
+    d, sigma_x, sigma_m = d[ok], sigma_x[ok], sigma_m[ok]
+    n = int(d.size)
+    if n < MIN_RESIDUALS:
+        return ErrorModel(0.0, 1.0, 1.0, n, float("nan"), float("nan"))
+    if n > FIT_RESIDUALS:
+        keep = np.linspace(0, n - 1, FIT_RESIDUALS).astype(np.int64)
+        d, sigma_x, sigma_m = d[keep], sigma_x[keep], sigma_m[keep]
+    return _fit(d, sigma_x, sigma_m, n, 0.0)
+
+
+def _fit(
+    d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray, n: int, split: float
+) -> ErrorModel:
+    sx, sm = _scales(sigma_x, split), _scales(sigma_m, split)
+    best = (-math.inf, 0.0, 1.0, 1.0)
+    best_normal = -math.inf
+    for c in GRID_C:
+        vx, vm = (c * sx) ** 2, (c * sm) ** 2
+        normal = _mixture_loglik(d, vx, vm, 0.0, 1.0)
+        best_normal = max(best_normal, normal)
+        if normal > best[0]:
+            best = (normal, 0.0, 1.0, c)
+        for p in GRID_P[1:]:
+            for k in GRID_K:
+                ll = _mixture_loglik(d, vx, vm, p, k)
+                if ll > best[0]:
+                    best = (ll, p, k, c)
+    ll, p, k, c = best
+    return ErrorModel(p, k, c, n, ll, best_normal, split)
+
+
+def _components(model: ErrorModel) -> list[tuple[float, float, float]]:
+    """(weight, x-width, m-width) of the four core/tail combinations."""
+    sides = ((1.0 - model.p, model.c), (model.p, model.c * model.k))
+    return [(wa * wb, ka, kb) for wa, ka in sides for wb, kb in sides if wa * wb > 0]
+
+
+def _log_normal_pdf(d: FloatArray, var: FloatArray) -> FloatArray:
+    return np.asarray(-0.5 * (d * d / var + np.log(var) + _LOG_2PI), dtype=np.float64)
+
+
+Law = tuple[FloatArray, FloatArray, FloatArray]  # log weights, means, variances: (cells, comps)
+
+
+def report_law(
+    basis: npt.NDArray[np.int8],
+    value: FloatArray,
+    x: FloatArray,
+    m_fob: FloatArray,
+    sigma_x: FloatArray,
+    sigma_m: FloatArray,
+    log_sd: FloatArray,
+    model: ErrorModel,
+) -> Law:
+    """The law of ``ln T`` the reports alone give (a flat prior), per cell (1-d arrays): a
+    mixture of normals as (log weight, mean, variance), each (cells, 4), unused components
+    with weight -inf. ``basis`` codes as ``route_data.BASIS``: 1 both, 2 exporter only,
+    3 importer only; anything else (or a side without a dispersion) a value reconciled
+    elsewhere, normal with its ``log_sd``."""
+    n = value.size
+    logw = np.full((n, 4), -np.inf)
+    mean = np.zeros((n, 4))
+    var = np.ones((n, 4))
+    sx, sm = _scales(sigma_x, model.split), _scales(sigma_m, model.split)
+    both = (basis == 1) & np.isfinite(sx) & np.isfinite(sm)
+    if both.any():
+        lx, lm = np.log(x[both]), np.log(m_fob[both])
+        for k, (w, kx, km) in enumerate(_components(model)):
+            vx, vm = (kx * sx[both]) ** 2, (km * sm[both]) ** 2
+            logw[both, k] = math.log(w) + _log_normal_pdf(lm - lx, vx + vm)
+            var[both, k] = 1.0 / (1.0 / vx + 1.0 / vm)
+            mean[both, k] = var[both, k] * (lx / vx + lm / vm)
+    done = both.copy()
+    sides = ((1.0 - model.p, model.c), (model.p, model.c * model.k))
+    for code, report, scale in ((2, x, sx), (3, m_fob, sm)):
+        one = (basis == code) & np.isfinite(scale)
+        done |= one
+        for k, (w, width) in enumerate(sides):
+            if w <= 0 or not one.any():
+                continue
+            logw[one, k] = math.log(w)
+            mean[one, k] = np.log(report[one])
+            var[one, k] = (width * scale[one]) ** 2
+    rest = ~done
+    if rest.any():
+        logw[rest, 0] = 0.0
+        mean[rest, 0] = np.log(value[rest])
+        var[rest, 0] = np.maximum(np.nan_to_num(log_sd[rest], nan=0.0) ** 2, 1e-12)
+    return logw, mean, var
+
+
+@dataclass(frozen=True, slots=True)
+class PairPrior:
+    """How far a flow's log value strays from its pair's other years: a scale mixture
+    ``(1 - p) N(0, tau^2) + p N(0, (K tau)^2)``, fitted on the cells both sides report."""
+
+    tau: float
+    p: float
+    k: float
+    cells: int
+
+    @property
+    def fitted(self) -> bool:
+        return self.cells >= MIN_RESIDUALS
+
+    def describe(self) -> str:
+        if not self.fitted:
+            return f"no prior from other years (only {self.cells} cells to fit it on)"
+        return (
+            f"a pair's other years: median, deviation {self.tau:.2f} log points, "
+            f"{self.p:.2f} of years {self.k:g}x further (fitted on {self.cells:,} cells)"
+        )
+
+
+NO_PRIOR = PairPrior(float("inf"), 0.0, 1.0, 0)
+GRID_TAU = tuple(float(v) for v in np.exp(np.linspace(math.log(0.05), math.log(4.0), 25)))
+
+
+def fit_pair_prior(deviation: FloatArray) -> PairPrior:
+    """Maximum-likelihood scale mixture for ``ln V_y - median(ln V_other years)`` of cells
+    whose two reports agree (so that the cell's own reporting error barely adds to it)."""
+    r = deviation[np.isfinite(deviation)]
+    n = int(r.size)
+    if n < MIN_RESIDUALS:
+        return PairPrior(float("inf"), 0.0, 1.0, n)
+    if n > FIT_RESIDUALS:
+        r = r[np.linspace(0, n - 1, FIT_RESIDUALS).astype(np.int64)]
+    best = (-math.inf, 1.0, 0.0, 1.0)
+    for tau in GRID_TAU:
+        for p in GRID_P:
+            for k in GRID_K if p > 0 else (1.0,):
+                dens = (1.0 - p) * np.exp(_log_normal_pdf(r, np.full_like(r, tau * tau)))
+                if p > 0:
+                    dens += p * np.exp(_log_normal_pdf(r, np.full_like(r, (k * tau) ** 2)))
+                ll = float(np.mean(np.log(np.maximum(dens, 1e-300))))
+                if ll > best[0]:
+                    best = (ll, tau, p, k)
+    return PairPrior(best[1], best[2], best[3], n)
+
+
+def prior_law(centre: FloatArray, prior: PairPrior) -> Law:
+    """The pair prior alone, for cells no one reported (1-d ``centre``): the law of the
+    log value the pair would have had, from its other years."""
+    n = centre.size
+    logw = np.full((n, 2), -np.inf)
+    mean = np.repeat(centre[:, None], 2, axis=1)
+    var = np.ones((n, 2))
+    for k, (w, width) in enumerate(((1.0 - prior.p, prior.tau), (prior.p, prior.tau * prior.k))):
+        if w > 0:
+            logw[:, k] = math.log(w)
+            var[:, k] = width * width
+    return logw, mean, var
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Whether a flow existed where the reports say nothing, or only one side speaks.
+
+    Capture-recapture on the cells of *regular* pairs (reported in at least one other year
+    of the scope): an exporter reports a flow its importer reports with probability
+    ``c_x = both / (both + importer only)``, an importer one its exporter reports with
+    ``c_m = both / (both + exporter only)``; reporting independently, the two sides both
+    miss a flow with ``q = (1 - c_x)(1 - c_m)``.
+
+    * ``hidden``: of the years of pairs that trade in at least two other years, a share
+      ``f`` is reported, so such a pair trades in a year with ``pi = f / (1 - q)``, and a
+      silent year hides a flow with ``pi q / (pi q + 1 - pi)``.
+    * ``phantom``: a real flow is reported by one side only ``r = (c_x(1 - c_m) +
+      c_m(1 - c_x)) / (c_x c_m)`` times as often as by both. Among the cells of *isolated*
+      pairs (no report in any other year), one-sided cells beyond ``r`` times the two-sided
+      ones are reports with no flow behind them (a partner misattributed, a typo): their
+      share of the one-sided isolated cells is the chance that such a cell is empty.
+      (Estimated at 0 when there is no excess: a probability is not negative.)"""
+
+    c_x: float
+    c_m: float
+    observed: float  # f
+    hidden: float  # P(flow | silent year of a pair trading in >= 2 other years)
+    phantom: float  # P(no flow | one-sided report of an isolated pair)
+
+    def describe(self) -> str:
+        return (
+            f"exporters report {self.c_x:.0%} and importers {self.c_m:.0%} of the flows the "
+            f"other side reports; a silent year of a pair trading in at least two other years "
+            f"hides a flow with probability {self.hidden:.0%}; a one-sided report of a pair "
+            f"seen in no other year has no flow behind it with probability {self.phantom:.0%}"
+        )
+
+
+CERTAIN = Presence(1.0, 1.0, 1.0, 0.0, 0.0)
+
+
+def presence(
+    regular: tuple[int, int, int],
+    isolated: tuple[int, int, int],
+    years_of_regular: int,
+    seen: int,
+) -> Presence:
+    """:class:`Presence` from cell counts: ``regular`` and ``isolated`` as (both, exporter
+    only, importer only) cells; ``years_of_regular`` cell-years of pairs trading in at least
+    two other years, ``seen`` of them reported by some side."""
+    both, x_only, m_only = regular
+    if both == 0:
+        return CERTAIN
+    c_x = both / (both + m_only)
+    c_m = both / (both + x_only)
+    q = (1.0 - c_x) * (1.0 - c_m)
+    hidden = 0.0
+    f = seen / years_of_regular if years_of_regular else 1.0
+    if years_of_regular and q < 1:
+        pi = min(1.0, f / (1.0 - q))
+        hidden = pi * q / (pi * q + 1.0 - pi) if pi * q + 1.0 - pi > 0 else 0.0
+    i_both, i_x, i_m = isolated
+    one = i_x + i_m
+    r = (c_x * (1.0 - c_m) + c_m * (1.0 - c_x)) / (c_x * c_m)
+    phantom = max(0.0, one - r * i_both) / one if one else 0.0
+    return Presence(c_x, c_m, f, hidden, phantom)
+
+
+def with_prior(law: Law, centre: FloatArray, prior: PairPrior) -> Law:
+    """The reports' law times the pair prior centred on ``centre`` (NaN: no prior for that
+    cell, its law unchanged): each (report, prior) pair of components is one normal."""
+    logw, mean, var = law
+    has = np.isfinite(centre)
+    if not prior.fitted or not has.any():
+        return law
+    parts_w: list[FloatArray] = []
+    parts_m: list[FloatArray] = []
+    parts_v: list[FloatArray] = []
+    for w, width in ((1.0 - prior.p, prior.tau), (prior.p, prior.tau * prior.k)):
+        if w <= 0:
+            continue
+        t2 = width * width
+        mu = np.where(has, centre, 0.0)[:, None]
+        post_v = 1.0 / (1.0 / var + 1.0 / t2)
+        post_m = post_v * (mean / var + mu / t2)
+        post_w = logw + math.log(w) + _log_normal_pdf(mean - mu, var + t2)
+        parts_w.append(np.where(has[:, None], post_w, logw if not parts_w else -np.inf))
+        parts_m.append(np.where(has[:, None], post_m, mean))
+        parts_v.append(np.where(has[:, None], post_v, var))
+    return np.hstack(parts_w), np.hstack(parts_m), np.hstack(parts_v)
+
+
+def draw_law(law: Law, rng: np.random.Generator, draws: int) -> FloatArray:
+    """``draws`` samples from each cell's mixture (draws, cells)."""
+    logw, mean, var = law
+    n = logw.shape[0]
+    if n == 0:
+        return np.zeros((draws, 0))
+    w = np.exp(logw - logw.max(axis=1, keepdims=True))
+    cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random((draws, n))
+    pick = np.minimum((u[:, :, None] > cum[None, :, :]).sum(axis=2), logw.shape[1] - 1)
+    cols = np.arange(n)[None, :]
+    z = rng.standard_normal((draws, n))
+    return np.asarray(mean[cols, pick] + np.sqrt(var[cols, pick]) * z, dtype=np.float64)
