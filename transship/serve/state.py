@@ -25,13 +25,15 @@ import logging
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
 
 from transship import settings
 from transship.exc import NotFound
@@ -40,6 +42,8 @@ from transship.store import Store, connect
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: Bytes of finished responses kept (see :class:`ResponseCache`).
+RESPONSE_CACHE_BYTES = 256 << 20
 
 
 class ResultCache:
@@ -103,6 +107,59 @@ class ResultCache:
             self.generation += 1
 
 
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    body: bytes
+    status: int
+    media_type: str | None
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self) -> Response:
+        return Response(
+            self.body,
+            status_code=self.status,
+            media_type=self.media_type,
+            headers=dict(self.headers),
+        )
+
+
+class ResponseCache:
+    """Finished response bodies by URL (path and query), up to ``max_bytes`` in all: a page
+    asked again is sent as it was, without building or serialising it again (a route page
+    with its record ids is half a megabyte of JSON, about 10 ms of Python to write)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, StoredResponse] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: str) -> StoredResponse | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, item: StoredResponse) -> None:
+        if len(item.body) > self.max_bytes // 8:
+            return  # one huge page must not empty the cache
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._items[key] = item
+            self._bytes += len(item.body)
+            while self._bytes > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
 @dataclass
 class IngestStatus:
     """The running (or last) ingest, for ``GET /api/ingest``."""
@@ -133,6 +190,7 @@ class ServerState:
         self.token = token
         self.read_only = read_only
         self.cache = ResultCache(settings.serve_cache())
+        self.responses = ResponseCache(RESPONSE_CACHE_BYTES if settings.serve_cache() else 0)
         self.ingest_lock = threading.Lock()
         self.ingest_status = IngestStatus()
         self._readers: queue.Queue[Store] = queue.Queue()
@@ -204,6 +262,34 @@ class ServerState:
         if found:
             return value  # type: ignore[no-any-return]
         return await anyio.to_thread.run_sync(self.cache.get, key, compute)
+
+    def changed(self) -> None:
+        """The store changed (an ingest): forget every result and response."""
+        self.cache.clear()
+        self.responses.clear()
+
+    async def respond_cached(
+        self, request: Request, build: Callable[[], Awaitable[Response]]
+    ) -> Response:
+        """The response to ``request``'s URL as sent before, else ``build()``'s (kept when it
+        is a 200 and the store did not change meanwhile)."""
+        key = request.url.path + "?" + request.url.query
+        found = self.responses.get(key)
+        if found is not None:
+            return found.response()
+        generation = self.cache.generation
+        response = await build()
+        if response.status_code == 200 and generation == self.cache.generation:
+            headers = tuple(
+                (k, v)
+                for k, v in response.headers.items()
+                if k not in ("content-length", "content-type")
+            )
+            self.responses.put(
+                key,
+                StoredResponse(bytes(response.body), 200, response.media_type, headers),
+            )
+        return response
 
     async def read(self, fn: Callable[[Store], T]) -> T:
         """``fn(store)`` on a free reader, in a worker thread."""

@@ -164,27 +164,31 @@ async def mirror(
     unusual the gap is) and unexplained_usd (the gap beyond margin, biases and the pair's
     usual scatter; a phantom flow's whole value). Largest unexplained amount first; every
     row lists the trade_flows record ids behind it."""
-    rep = territory_code(reporter, "reporter")
-    par = territory_code(partner, "partner")
-    if par is not None and rep is None:
-        rep, par = par, None
-    size = fetch_size(offset, limit)
-    key = ("mirror", product, years, rep, par, dataset, size, min_usd)
-    rows = await server.cached_read(
-        key, lambda s: mirror_rows(s, product, years, rep, par, dataset, size, min_usd)
-    )
-    page = rows[offset : offset + limit]
-    complete = len(rows) < size
-    return page_response(
-        request.url,
-        page,
-        limit=limit,
-        offset=offset,
-        total=len(rows) if complete else None,
-        more=len(rows) > offset + limit,
-        fmt=fmt,
-        filename="mirror",
-    )
+
+    async def build() -> Response:
+        rep = territory_code(reporter, "reporter")
+        par = territory_code(partner, "partner")
+        if par is not None and rep is None:
+            rep, par = par, None
+        size = fetch_size(offset, limit)
+        key = ("mirror", product, years, rep, par, dataset, size, min_usd)
+        rows = await server.cached_read(
+            key, lambda s: mirror_rows(s, product, years, rep, par, dataset, size, min_usd)
+        )
+        page = rows[offset : offset + limit]
+        complete = len(rows) < size
+        return page_response(
+            request.url,
+            page,
+            limit=limit,
+            offset=offset,
+            total=len(rows) if complete else None,
+            more=len(rows) > offset + limit,
+            fmt=fmt,
+            filename="mirror",
+        )
+
+    return await server.respond_cached(request, build)
 
 
 @router.get(
@@ -234,23 +238,27 @@ async def hubs(
     kind asked for (conduit or entrepot; every kind's score is in `scores`): the weighted
     mean of indicators, each with its value, weight, detail and the record ids it was
     computed from."""
-    size = fetch_size(offset, limit)
-    key = ("hubs", product, years, break_year, no_reexports, dataset, size, kind, min_usd)
-    rows = await server.cached_read(
-        key,
-        lambda s: hub_rows(
-            s, product, years, break_year, no_reexports, dataset, size, kind, min_usd
-        ),
-    )
-    page = rows[offset : offset + limit]
-    complete = len(rows) < size
-    return page_response(
-        request.url,
-        page,
-        limit=limit,
-        offset=offset,
-        total=len(rows) if complete else None,
-        more=len(rows) > offset + limit,
-        fmt=fmt,
-        filename="hubs",
-    )
+
+    async def build() -> Response:
+        size = fetch_size(offset, limit)
+        key = ("hubs", product, years, break_year, no_reexports, dataset, size, kind, min_usd)
+        rows = await server.cached_read(
+            key,
+            lambda s: hub_rows(
+                s, product, years, break_year, no_reexports, dataset, size, kind, min_usd
+            ),
+        )
+        page = rows[offset : offset + limit]
+        complete = len(rows) < size
+        return page_response(
+            request.url,
+            page,
+            limit=limit,
+            offset=offset,
+            total=len(rows) if complete else None,
+            more=len(rows) > offset + limit,
+            fmt=fmt,
+            filename="hubs",
+        )
+
+    return await server.respond_cached(request, build)

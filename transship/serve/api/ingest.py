@@ -120,7 +120,7 @@ def run_ingest(
         out = [r.to_dict() for r in results]
         status.results = out
         if any(r.status == "ok" for r in results):
-            server.cache.clear()
+            server.changed()
     return out
 
 

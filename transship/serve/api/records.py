@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from transship.exc import NotFound
@@ -120,19 +120,38 @@ def _tables_of(format: str) -> tuple[str, ...]:
     return tuple(t for t in reader.tables if t != "statements")
 
 
-def record(store: Store, record_id: str) -> dict[str, Any]:
-    """The record ``record_id`` with its values, original values, statements and source."""
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """What every record lookup needs and only an ingest changes: the sources by the first 16
+    hex digits of their sha256, each run's file, and the tables present (three queries saved
+    per record; the server keeps one per store generation)."""
+
+    sources: dict[str, list[dict[str, Any]]]
+    run_files: dict[int, str]
+    present: frozenset[str]
+
+
+def load_catalog(store: Store) -> Catalog:
+    by_prefix: dict[str, list[dict[str, Any]]] = {}
+    for src in store.query(
+        "SELECT sha256, path, format, dataset, simulated, attribution, archive_sha256, member "
+        "FROM sources ORDER BY sha256"
+    ).to_pylist():
+        by_prefix.setdefault(str(src["sha256"])[:16], []).append(src)
+    runs = {int(r[0]): str(r[1]) for r in store.fetchall("SELECT run_id, file FROM ingest_runs")}
+    return Catalog(by_prefix, runs, frozenset(store.tables()))
+
+
+def record(store: Store, record_id: str, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The record ``record_id`` with its values, original values, statements and source
+    (``catalog``: :func:`load_catalog`'s answer when the caller keeps one)."""
     m = _RECORD_ID.match(record_id)
     if m is None:
         raise NotFound(f"no record {record_id!r}: record ids look like <16 hex digits>:<line>")
     line = int(m["line"])
-    sources = store.query(
-        "SELECT sha256, path, format, dataset, simulated, attribution, archive_sha256, member "
-        "FROM sources WHERE starts_with(sha256, ?) ORDER BY sha256",
-        [m["prefix"]],
-    ).to_pylist()
-    present = set(store.tables())
-    for src in sources:
+    cat = catalog if catalog is not None else load_catalog(store)
+    present = set(cat.present)
+    for src in cat.sources.get(m["prefix"], []):
         for table in _tables_of(str(src["format"])):
             for superseded in (False, True):
                 if superseded:
@@ -145,7 +164,7 @@ def record(store: Store, record_id: str) -> dict[str, Any]:
                     name = "trade_flows_superseded" if superseded else "trade_flows"
                 if name not in present:
                     continue
-                out = _record_from(store, name, view, present, src, line, record_id)
+                out = _record_from(store, name, view, present, src, line, record_id, cat)
                 if out is not None:
                     out["table"] = table
                     out["superseded"] = superseded
@@ -161,6 +180,7 @@ def _record_from(
     src: dict[str, Any],
     line: int,
     record_id: str,
+    catalog: Catalog,
 ) -> dict[str, Any] | None:
     sha = str(src["sha256"])
     shape = statement_shape(store, view) if view in present else None
@@ -187,7 +207,7 @@ def _record_from(
             [sha, line],
         ).to_pylist()
     run_id = row.get("run_id")
-    runs = store.fetchall("SELECT file FROM ingest_runs WHERE run_id = ?", [run_id])
+    run_file = catalog.run_files.get(int(run_id)) if run_id is not None else None
     values = {k: v for k, v in row.items() if k not in PROVENANCE and not k.endswith("_orig")}
     originals = {k: v for k, v in row.items() if k.endswith("_orig")}
     return {
@@ -199,7 +219,7 @@ def _record_from(
         "statements": statements,
         "source": {
             "sha256": sha,
-            "file": str(runs[0][0]) if runs else src["path"],
+            "file": run_file or src["path"],
             "format": src["format"],
             "dataset": row.get("dataset") or src["dataset"],
             "run_id": run_id,
@@ -219,11 +239,17 @@ def _record_from(
     summary="One record and its statement trail",
 )
 async def get_record(
+    request: Request,
     server: Server,
     record_id: str = Path(max_length=64, description="A record id, e.g. 85b49369402ff12b:2618."),
 ) -> Response:
     """The stored record with its statement trail: the table, dataset, file, sha256 and line
     it came from, its values, the source's own text (original values) and one statement per
     property. A record a later release replaced is still found, with `superseded: true`."""
-    found = await server.cached_read(("record", record_id), lambda s: record(s, record_id))
-    return json_response(found)
+
+    async def build() -> Response:
+        catalog = await server.cached_read(("record-catalog",), load_catalog)
+        found = await server.read(lambda s: record(s, record_id, catalog))
+        return json_response(found)
+
+    return await server.respond_cached(request, build)

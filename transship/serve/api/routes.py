@@ -121,32 +121,45 @@ async def routes(
     routes`): each route's share of the origin's exports that ends at the destination along
     it, with its interval, USD value, score and indicators (attribution, co-movement, surge
     after `break`, re-exports), each citing the trade_flows record ids behind it."""
-    key = (
-        "routes",
-        origin,
-        destination,
-        product,
-        years,
-        break_date,
-        max_hops,
-        resamples,
-        seed,
-        dataset,
-    )
-    every = await server.cached_read(
-        key,
-        lambda s: route_rows(
-            s, origin, destination, product, years, break_date, max_hops, resamples, seed, dataset
-        ),
-    )
-    page = every[offset : offset + limit]
-    return page_response(
-        request.url,
-        page,
-        limit=limit,
-        offset=offset,
-        total=len(every),
-        more=offset + len(page) < len(every),
-        fmt=fmt,
-        filename="routes",
-    )
+
+    async def build() -> Response:
+        key = (
+            "routes",
+            origin,
+            destination,
+            product,
+            years,
+            break_date,
+            max_hops,
+            resamples,
+            seed,
+            dataset,
+        )
+        every = await server.cached_read(
+            key,
+            lambda s: route_rows(
+                s,
+                origin,
+                destination,
+                product,
+                years,
+                break_date,
+                max_hops,
+                resamples,
+                seed,
+                dataset,
+            ),
+        )
+        page = every[offset : offset + limit]
+        return page_response(
+            request.url,
+            page,
+            limit=limit,
+            offset=offset,
+            total=len(every),
+            more=offset + len(page) < len(every),
+            fmt=fmt,
+            filename="routes",
+        )
+
+    return await server.respond_cached(request, build)

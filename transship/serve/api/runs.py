@@ -169,29 +169,33 @@ async def tables(
     """The store's tables and views with row counts, and how many rows are SIMULATED where
     the table says (`transship tables`; empty revision history left out)."""
 
-    def read(store: Store) -> list[dict[str, Any]]:
-        out = []
-        for name in store.tables():
-            if name.startswith("_"):
-                continue
-            n = store.count(name)
-            if not n and "_superseded" in name:
-                continue
-            simulated = None
-            if "simulated" in store.columns(name) and n:
-                simulated = _count(store, f'SELECT count(*) FROM "{name}" WHERE simulated')
-            out.append({"table": name, "rows": n, "simulated": simulated})
-        return out
+    async def build() -> Response:
 
-    every = await server.cached_read(("tables",), read)
-    rows = every[offset : offset + limit]
-    return page_response(
-        request.url,
-        rows,
-        limit=limit,
-        offset=offset,
-        total=len(every),
-        more=offset + len(rows) < len(every),
-        fmt=fmt,
-        filename="tables",
-    )
+        def read(store: Store) -> list[dict[str, Any]]:
+            out = []
+            for name in store.tables():
+                if name.startswith("_"):
+                    continue
+                n = store.count(name)
+                if not n and "_superseded" in name:
+                    continue
+                simulated = None
+                if "simulated" in store.columns(name) and n:
+                    simulated = _count(store, f'SELECT count(*) FROM "{name}" WHERE simulated')
+                out.append({"table": name, "rows": n, "simulated": simulated})
+            return out
+
+        every = await server.cached_read(("tables",), read)
+        rows = every[offset : offset + limit]
+        return page_response(
+            request.url,
+            rows,
+            limit=limit,
+            offset=offset,
+            total=len(every),
+            more=offset + len(rows) < len(every),
+            fmt=fmt,
+            filename="tables",
+        )
+
+    return await server.respond_cached(request, build)

@@ -108,26 +108,30 @@ async def evaluate(
     """Precision, recall and F1 of each detection stage against the planted truth of the
     simulation this store was built from (`transship evaluate`). SIMULATED data only: 404
     on a store with no simulated sources or whose simulation folder is gone."""
-    folders = await server.cached_read(("simulation-folders",), simulation_folders)
-    if not folders:
-        raise NotFound(
-            "no simulation behind this store: /api/evaluate scores a store built from "
-            "`transship simulate` output (e.g. `transship demo`) against its truth.jsonl"
+
+    async def build() -> Response:
+        folders = await server.cached_read(("simulation-folders",), simulation_folders)
+        if not folders:
+            raise NotFound(
+                "no simulation behind this store: /api/evaluate scores a store built from "
+                "`transship simulate` output (e.g. `transship demo`) against its truth.jsonl"
+            )
+        rows: list[dict[str, Any]] = []
+        for folder in folders:
+            stamp = _truth_stamp(folder)
+            rows += await server.cached(
+                ("evaluate", *stamp), functools.partial(evaluation_rows, folder)
+            )
+        page = rows[offset : offset + limit]
+        return page_response(
+            request.url,
+            page,
+            limit=limit,
+            offset=offset,
+            total=len(rows),
+            more=offset + len(page) < len(rows),
+            fmt=fmt,
+            filename="evaluation",
         )
-    rows: list[dict[str, Any]] = []
-    for folder in folders:
-        stamp = _truth_stamp(folder)
-        rows += await server.cached(
-            ("evaluate", *stamp), functools.partial(evaluation_rows, folder)
-        )
-    page = rows[offset : offset + limit]
-    return page_response(
-        request.url,
-        page,
-        limit=limit,
-        offset=offset,
-        total=len(rows),
-        more=offset + len(page) < len(rows),
-        fmt=fmt,
-        filename="evaluation",
-    )
+
+    return await server.respond_cached(request, build)

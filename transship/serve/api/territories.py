@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from transship.exc import InvalidInput, NotFound, UnknownCode
@@ -180,6 +180,7 @@ def territory(
     summary="A territory",
 )
 async def get_territory(
+    request: Request,
     server: Server,
     iso3: Annotated[str, Path(max_length=64, description="ISO3 (SRB), ISO2 or a name.")],
     product: ProductParam = None,
@@ -193,22 +194,26 @@ async def get_territory(
     partners'), its largest partners, its hub scores and most unusual mirror gaps, and
     the source files that speak of it, each with its attribution line. `simulated` is true
     when any of it comes from simulated data."""
-    page = await server.cached_read(
-        ("territory", iso3, product, years, dataset),
-        lambda s: territory(s, iso3, product, years, dataset, analyses=False),
-    )
-    if with_hubs and page["flows"]:
-        code = page["code"]
-        by_code = await server.cached_read(
-            ("hubs-by-territory", product, years, dataset),
-            lambda s: _by_code(hub_rows(s, product, years, None, False, dataset, None)),
+
+    async def build() -> Response:
+        page = await server.cached_read(
+            ("territory", iso3, product, years, dataset),
+            lambda s: territory(s, iso3, product, years, dataset, analyses=False),
         )
-        mirror = await server.cached_read(
-            ("mirror", product, years, code, None, dataset, MIRROR_ROWS),
-            lambda s: mirror_rows(s, product, years, code, None, dataset, MIRROR_ROWS),
-        )
-        page = {**page, "hubs": by_code.get(code, []), "mirror": mirror}
-    return json_response(page)
+        if with_hubs and page["flows"]:
+            code = page["code"]
+            by_code = await server.cached_read(
+                ("hubs-by-territory", product, years, dataset),
+                lambda s: _by_code(hub_rows(s, product, years, None, False, dataset, None)),
+            )
+            mirror = await server.cached_read(
+                ("mirror", product, years, code, None, dataset, MIRROR_ROWS),
+                lambda s: mirror_rows(s, product, years, code, None, dataset, MIRROR_ROWS),
+            )
+            page = {**page, "hubs": by_code.get(code, []), "mirror": mirror}
+        return json_response(page)
+
+    return await server.respond_cached(request, build)
 
 
 def _by_code(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
