@@ -112,7 +112,8 @@ SETTINGS: tuple[Setting, ...] = (
         "TRANSSHIP_SERVE_CACHE",
         "256",
         "Analysis results (routes, hubs, mirror, territory pages) `transship serve` keeps in "
-        "memory per query; an ingest through the server empties the cache.",
+        "memory per query, beside up to 256 MiB of finished responses; an ingest through the "
+        "server empties both; 0 keeps nothing.",
     ),
 )
 
