@@ -100,6 +100,10 @@ def test_route_band_to_evidence_to_record(web: Watched) -> None:
     web.page.wait_for_url("**/records/**")
     facts = web.page.locator("dl.facts").inner_text()
     assert "sha256" in facts and "line" in facts and ".csv" in facts
+    # the line itself, as the file reads now (sha256 re-checked), beside the stored values
+    n = web.page.locator("#record-fields tr", has_text="line").first.locator("td").inner_text()
+    assert web.page.locator("#source-line th").last.inner_text().strip() == f"line {n.strip()}"
+    assert "," in web.page.locator("#source-line td").last.inner_text()  # the CSV line itself
     assert web.page.locator("#statements tbody tr").count() > 0
 
 

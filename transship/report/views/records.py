@@ -7,8 +7,10 @@ source's original text) and the file it came from (path, sha256, format, line).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from transship.exc import InvalidInput, NotFound
@@ -108,6 +110,8 @@ def record_view(store: Store, record_id: str) -> dict[str, Any]:
             [rid],
         )
     file = source_file(store, str(found.get("source_sha256") or ""))
+    line = found.get("line")
+    quote = quoted_line(file, int(line)) if file and isinstance(line, int) else None
     return {
         "record_id": rid,
         "table": base,
@@ -120,7 +124,59 @@ def record_view(store: Store, record_id: str) -> dict[str, Any]:
         "fields": fields,
         "statements": statements,
         "file": file,
+        "quote": quote,
     }
+
+
+#: Largest source file a record page quotes a line of (it is hashed first).
+QUOTE_MAX_BYTES = 64 * 1024 * 1024
+#: Longest quoted line (characters).
+QUOTE_MAX_CHARS = 20_000
+_PACKED = (".gz", ".zip", ".bz2", ".xz", ".zst")
+
+
+def quoted_line(file: dict[str, Any], line: int) -> dict[str, Any]:
+    """The record's line as the source file reads now, and the file's first line, when the
+    file is still where it was read from and its sha256 is the one recorded (so the text
+    shown is the text that was ingested); otherwise why not."""
+    path = Path(str(file.get("path") or ""))
+    if file.get("member") or file.get("archive_sha256") or path.suffix.lower() in _PACKED:
+        return {"status": "packed", "note": "the row came from a compressed file or archive"}
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise FileNotFoundError(path)
+    except OSError:
+        return {"status": "missing", "note": f"{path} is no longer there"}
+    if size > QUOTE_MAX_BYTES:
+        return {"status": "large", "note": "the file is too large to re-check here"}
+    digest = hashlib.sha256()
+    first = wanted = None
+    encoding = str(file.get("encoding") or "utf-8")
+    try:
+        with path.open("rb") as f:
+            for n, raw in enumerate(f, start=1):
+                digest.update(raw)
+                if n == 1:
+                    first = raw
+                if n == line:
+                    wanted = raw
+    except OSError as exc:
+        return {"status": "unreadable", "note": f"{path}: {exc.strerror or exc}"}
+    if digest.hexdigest() != file.get("sha256"):
+        return {"status": "changed", "note": "the file on disk has changed since it was ingested"}
+
+    def text(raw: bytes | None) -> str | None:
+        if raw is None:
+            return None
+        try:
+            decoded = raw.decode(encoding, errors="replace")
+        except LookupError:
+            decoded = raw.decode("utf-8", errors="replace")
+        decoded = decoded.rstrip("\r\n").lstrip("\ufeff")
+        return decoded[:QUOTE_MAX_CHARS]
+
+    return {"status": "ok", "line": line, "text": text(wanted), "first_line": text(first)}
 
 
 def source_file(store: Store, sha256: str) -> dict[str, Any] | None:
