@@ -28,13 +28,52 @@ HEADER = """\
 `/openapi.json`. Writes need `Authorization: Bearer <token>` with the server's
 `TRANSSHIP_API_TOKEN`; without a token the server is read-only. Lists are pages: `limit`,
 `offset`, a `next` link (also an RFC 8288 `Link` header) and `format=csv`. Every error is
-`{"error": {"code", "message", "detail"}}`.
+`{"error": {"code", "message", "detail"}}`. Parameters carry the CLI's names and are
+checked by the same library functions; a value the library refuses is a 400 with the
+CLI's one-line message, a value of the wrong type or out of range a 422.
 
 ```sh
 curl 'http://127.0.0.1:8000/api/routes?origin=SRB&destination=UKR&product=9306&break=2022-02'
 curl -H "Authorization: Bearer $TRANSSHIP_API_TOKEN" -F file=@comtrade_2019.csv \\
      http://127.0.0.1:8000/api/ingest
 ```
+
+## How the server works
+
+- **One process owns the store** (docs/store.md, "Process model"). With a token it opens the
+  file read-write: uploads are ingested in a worker thread on a connection of their own,
+  while reads go on, on `TRANSSHIP_SERVE_READERS` other connections to the same DuckDB
+  instance, each seeing the store as of its last committed file (MVCC).
+  `tests/serve/test_concurrency.py` holds an ingest of a real Comtrade file mid-file and
+  reads meanwhile. Other processes that want to write wait for the server to stop. Without a
+  token it opens the file read-only, and other processes may read it too.
+- **Analyses are computed once per query.** Routes, hubs, mirror gaps and territory pages
+  cost seconds the first time (the analysis of the whole scope); the result is kept
+  (`TRANSSHIP_SERVE_CACHE` results, and up to 256 MiB of finished responses by URL) and
+  concurrent requests for the same query wait for the one computation. An ingest through
+  the server empties both. Records, runs, sources and SQL are read each time.
+- **User SQL** (`/api/sql`) follows the CLI's rules (one statement, a reading kind). The
+  CLI's file-access guard is a DuckDB setting global to the database instance, which the
+  server cannot turn off without stopping its own ingest; so the server checks DuckDB's
+  parse tree instead: only the store's tables and views, system views, CTEs in scope and a
+  short list of table functions (no `read_*`, `glob`, `query`, quoted file names); EXPLAIN,
+  PIVOT and PRAGMA are refused (use `transship sql`). The statement runs in a transaction
+  that is rolled back, stopped after `TRANSSHIP_SQL_TIMEOUT` seconds, cut at
+  `TRANSSHIP_SQL_MAX_ROWS` rows. Every attack of `tests/store/test_sql_safety.py` and the
+  server's own (`tests/serve/test_sql.py`) is refused.
+- **Uploads** are streamed to the upload folder (`TRANSSHIP_UPLOAD_DIR`, default
+  `<store>.uploads`), refused with 413 as soon as they pass `TRANSSHIP_UPLOAD_MAX_BYTES`,
+  and kept only when a file's rows were stored (the path is their provenance).
+- **Values are data.** JSON carries them exactly (no NaN: null); CSV cells a spreadsheet
+  would run as a formula get a leading `'` (as `transship export` does); error messages are
+  one line with control characters escaped; every response says `nosniff`. HTML pages
+  (the web UI, docs/ui.md) escape what they show.
+- **Docs page.** FastAPI's `/docs` and `/redoc` load Swagger UI or ReDoc from a CDN; nothing
+  here may load from the network, and vendoring Swagger UI (Apache-2.0, about 1.5 MB) would
+  add a "try it" button `curl` already gives. `/docs` is this page as plain HTML, built
+  from the same schema, with no script.
+
+## Endpoints
 """
 
 
@@ -123,7 +162,7 @@ def markdown(schema: dict[str, Any]) -> str:
     """docs/api.md."""
     lines = [HEADER]
     for op in operations(schema):
-        lines.append(f"## `{op['method']} {op['path']}`: {op['summary']}\n")
+        lines.append(f"### `{op['method']} {op['path']}`: {op['summary']}\n")
         if op["description"]:
             lines.append(" ".join(op["description"].split()) + "\n")
         if op["secured"]:
@@ -147,7 +186,7 @@ def markdown(schema: dict[str, Any]) -> str:
                     f"| `{b['name']}` | {_md_cell(b['type'])} | {_md_cell(b['description'])} |"
                 )
             lines.append("")
-        codes = ", ".join(f"{code} {_md_cell(text)}" for code, text in op["responses"])
+        codes = "; ".join(f"{code} {_md_cell(text).rstrip('.')}" for code, text in op["responses"])
         lines.append(f"Responses: {codes}.\n")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -202,7 +241,7 @@ def html_page(schema: dict[str, Any]) -> str:
                     f"<td>{e(b['description'])}</td></tr>"
                 )
             parts.append("</table>")
-        codes = ", ".join(f"{code} {text}" for code, text in op["responses"])
+        codes = "; ".join(f"{code} {text.rstrip('.')}" for code, text in op["responses"])
         parts.append(f"<p>Responses: {e(codes)}.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
