@@ -113,6 +113,23 @@ def test_the_answer_matches_the_store(client: TestClient) -> None:
     assert body["items"] == [{"n": flows["rows"]}]
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT CAST('x' AS INTEGER)",
+        "SELECT error('boom')",
+        # fails while its rows stream, after the first batches
+        "SELECT * FROM range(9000) WHERE CAST(CASE WHEN range = 8999 THEN 'x' ELSE '1' END "
+        "AS INTEGER) = 1",
+    ],
+)
+def test_failing_statements_are_400_one_line(client: TestClient, sql: str) -> None:
+    status, body = _get(client, sql)
+    assert status == 400, body
+    message = body["error"]["message"]  # type: ignore[index]
+    assert message.startswith("query failed") and "\n" not in message
+
+
 def test_syntax_error_is_one_line(client: TestClient) -> None:
     status, body = _get(client, "SELEC count(*) FROM trade_flows")
     assert status == 400

@@ -70,14 +70,18 @@ def run_user_sql(store: Store, sql: str, max_rows: int, timeout: float) -> tuple
                 close = getattr(stream, "close", None)
                 if close is not None:
                     close()  # an abandoned stream must not keep the connection busy
-        except InvalidInput as exc:
+        except (InvalidInput, OSError, pa.ArrowException) as exc:
+            # A statement that fails while its rows stream comes out of Arrow's reader as
+            # OSError/ArrowInvalid with DuckDB's message (Store.stream wraps only the start).
             if fired.is_set():
                 raise ApiError(
                     422,
                     "query_timeout",
                     f"query stopped after {timeout:g} s (TRANSSHIP_SQL_TIMEOUT)",
                 ) from None
-            raise InvalidInput(" ".join(exc.message.split())) from None
+            text = exc.message if isinstance(exc, InvalidInput) else f"query failed: {exc}"
+            text = text.split("\n\nLINE ")[0].split("\nLINE ")[0]
+            raise InvalidInput(" ".join(text.split())) from None
     finally:
         timer.cancel()
         with contextlib.suppress(Exception):
