@@ -13,6 +13,7 @@ from transship.cli.app import app
 from transship.evaluate import EvalRow, evaluate
 from transship.evaluate.truth import planted_routes, read_truth
 from transship.exc import InvalidInput
+from transship.simulate import run
 from transship.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +121,17 @@ def test_evaluate_into_a_given_store_twice_is_idempotent(
         (r.stage, r.f1, r.average_precision) for r in again
     ]
     assert {r.noise for r in again} == {"relabelled"}
+
+
+def test_two_simulations_in_one_store_are_refused(tmp_path: Path, store: Store) -> None:
+    """The flow detectors read a whole dataset: a second simulation's statistics in the same
+    store would be scored together with the first's, so the evaluation says so instead."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    run(CASE, first, seed=1, scale=0.1, years="2023-2024", noise="low")
+    run(CASE, second, seed=2, scale=0.1, years="2023-2024", noise="low")
+    assert evaluate(first, store=store)
+    with pytest.raises(InvalidInput, match="fresh store"):
+        evaluate(second, store=store)
 
 
 def test_a_folder_that_is_not_a_simulation(tmp_path: Path) -> None:

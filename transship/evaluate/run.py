@@ -174,12 +174,35 @@ def statistics_datasets(
     for fmt, name in STATISTICS_FORMATS:
         shas = by_format.get(fmt)
         if shas:
-            out.append((name, _dataset_of(store, shas)))
+            dataset = _dataset_of(store, shas)
+            _only_this_folder(store, dataset, shas)
+            out.append((name, dataset))
     comtrade = next((d for n, d in out if n == "comtrade"), None)
     if any(n == "comtrade" for n, _ in out):
         say("reconciling the Comtrade-style statistics")
         out.insert(1, ("reconciled", reconcile(store, comtrade)))
     return out
+
+
+def _only_this_folder(store: Store, dataset: str | None, shas: list[str]) -> None:
+    """The flow detectors read a whole dataset: refuse a store whose dataset also holds
+    statistics from other files (another simulation evaluated into the same ``--db``), which
+    would be scored as if they were this folder's."""
+    if dataset is None:
+        raise InvalidInput(
+            "the simulation's statistics files are stored under more than one dataset name; "
+            "evaluate into a fresh store (omit --db)"
+        )
+    other = store.fetchall(
+        f"SELECT count(*) FROM trade_flows WHERE dataset = ? AND source_sha256 NOT IN {sha_list(shas)}",
+        [dataset],
+    )[0][0]
+    if other:
+        raise InvalidInput(
+            f"the store's dataset {dataset!r} holds {other:,} statistics rows from other files "
+            "(another simulation?): they would be scored with this one; evaluate into a fresh "
+            "store (omit --db, or one --db per folder)"
+        )
 
 
 def reconcile(store: Store, dataset: str | None) -> str:
