@@ -12,8 +12,9 @@ Four rows, the first the one users should read:
   says was diverted, whether or not its paper carries a flaw (two thirds carry none: genuine
   papers naming the first intermediary as end user). The ranking for average precision is
   the number of distinct checks failed by the certificates the consignment cites. Baselines:
-  the same consignments ranked by customs value (largest first: where an officer with no
-  checks would look first), and at random.
+  the same consignments ranked by customs value (the largest of its records, since the legs
+  carry the same goods; largest first: where an officer with no checks would look first),
+  and at random.
 * ``certificates:flaws`` -- **planted document flaws found**. Unit: a certificate.
   Positives: certificates carrying a flaw the simulator planted where a check can see it: a
   forged paper's missing authority, signatory or end-use clause, or expired validity; a
@@ -136,7 +137,9 @@ def _diverted(
         key = consignment.get(sid, sid)
         cid = s.get("certificate_id")
         checks[key] |= {f.check for f in failures.get(str(cid), [])} if cid else set()
-        value[key] += float(s.get("value_usd") or 0.0)
+        # one movement's value: the legs of a consignment carry the same goods, so the
+        # largest record, not their sum (a sum would favour multi-leg, i.e. diverted, ones)
+        value[key] = max(value[key], float(s.get("value_usd") or 0.0))
     ranking = {k: float(len(v)) for k, v in checks.items()}
     actual = {c for c in consignment.values() if c in checks}
     unseen = len(set(consignment.values()) - actual)
@@ -148,7 +151,7 @@ def _diverted(
         actual,
         1.0,
         baselines=[
-            ("value", "consignments by customs value, largest first", value),
+            ("value", "consignments by customs value (largest record), largest first", value),
         ],
         universe=(len(ranking), len(actual)),
         note=(
