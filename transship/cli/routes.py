@@ -67,7 +67,11 @@ def routes(
     ] = None,
     resamples: Annotated[
         int,
-        typer.Option("--resamples", help="Resamples of the mirror alternatives for the intervals."),
+        typer.Option(
+            "--resamples",
+            help="Flow matrices drawn from the fitted reporting-error model for the 90% "
+            "intervals (0: no interval).",
+        ),
     ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
     limit: Annotated[int, typer.Option("--limit", help="Routes to show (best first).")] = 20,
@@ -85,12 +89,16 @@ def routes(
 ) -> None:
     """Rank the paths origin -> intermediaries -> destination of a product.
 
-    Each route has the share of the origin's exports that ends at the
-    destination along it (an absorbing Markov chain per product and year),
-    a 90% interval from resampling the mirror figures, its USD value, and a
-    score built from indicators: attribution, lagged co-movement of the legs,
-    surges after --break (difference-in-differences) and reported
-    re-exports, each citing the trade_flows record ids behind it.
+    Flows are reconciled from both sides' reports (the importer's report
+    fills the exporter's silence and the reverse; where both report, each
+    counts by its fitted reliability), and each leg says which side its value
+    came from. Each route has the share of the origin's exports that ends at
+    the destination along it (an absorbing Markov chain per product and
+    year), a 90% interval drawn from the fitted reporting-error model (not
+    forced to contain the point estimate), its USD value, and a score built
+    from indicators: attribution, lagged co-movement of the legs, surges
+    after --break (difference-in-differences) and reported re-exports, each
+    citing the trade_flows record ids behind it.
     """
     from transship.flows.engine import ENGINES, open_engine
     from transship.flows.routes import find_routes, sankey
@@ -177,6 +185,9 @@ def _print(
             "[bold red]SIMULATED DATA[/bold red]: these routes come from simulated statistics."
         )
     products = sorted({r.product for r in shown})
+    levels = {r.interval_level for r in shown}
+    level = next(iter(levels)) if len(levels) == 1 else None
+    band = f"{level:.0%}" if level else "interval"
     rows = []
     for k, r in enumerate(shown, start=1):
         ind = {i.name: i for i in r.indicators}
@@ -185,8 +196,10 @@ def _print(
             row["product"] = r.product
         row.update(
             {
-                "share [90%]": f"{r.share:.2%} [{r.low * 100:.2f}-{r.high * 100:.2f}]",
+                f"share [{band}]": f"{r.share:.2%} [{r.low * 100:.2f}-{r.high * 100:.2f}]",
                 "USD": r.value_usd,
+                f"USD [{band}]": f"{_short(r.value_low)}-{_short(r.value_high)}",
+                "legs from": " ".join(_basis(g) for g in r.legs),
                 "score": round(r.score, 2),
                 "co-move": _ind(ind.get("co_movement")),
                 "surge": _ind(ind.get("surge")),
@@ -201,12 +214,33 @@ def _print(
         say(f"... {total - len(shown)} more (raise --limit)", err=False)
     out_console.print(
         "share = part of the origin's exports of the product that ends at the destination along "
-        "the path [90% interval]; --json gives every indicator with its record ids."
+        f"the path [{band} interval from the fitted reporting-error model: it may exclude the "
+        "point estimate when that rests on a doubtful report]; legs from = the side each leg's "
+        "reconciled value rests on and its weight (both reports are weighted by their fitted "
+        "reliability; 100% = the other side is silent); --json gives every leg's basis, "
+        "reports, weights and years, and every indicator with its record ids."
     )
     if sankey_file is None:
         out_console.print(
             "Sankey diagram: add --sankey routes.svg (or .html, or .json for the data)."
         )
+
+
+def _basis(leg: Any) -> str:
+    """Which side a leg's value rests on: ``imp 98%`` = 98 % of its value-weighted weight is
+    the importer's report (100 %: the exporter was silent); ``rec`` a value reconciled
+    elsewhere (BACI); ``-`` nothing reported."""
+    w_x = leg.exporter_weight
+    if w_x is None:
+        return "rec" if leg.basis == "reconciled" else "-"
+    return f"imp {1 - w_x:.0%}" if w_x < 0.5 else f"exp {w_x:.0%}"
+
+
+def _short(usd: float) -> str:
+    for unit, size in (("bn", 1e9), ("m", 1e6), ("k", 1e3)):
+        if abs(usd) >= size:
+            return f"{usd / size:.3g}{unit}"
+    return f"{usd:.3g}"
 
 
 def _ind(ind: Any) -> str:

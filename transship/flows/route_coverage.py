@@ -25,7 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transship.flows import attribution as att
-from transship.flows.routes import Route
+from transship.flows.engine import Engine
+from transship.flows.route_data import ProductData
+from transship.flows.route_intervals import BASELINE_NOISE
+from transship.flows.routes import Route, find_routes
+from transship.store import Store
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -156,3 +160,45 @@ def coverage(model: str, routes: Sequence[Route], true_flows: pa.Table) -> Cover
         median_width=float(np.exp(np.median(widths))) if widths else float("nan"),
         by_hops={k: (v[0], v[1]) for k, v in hops.items()},
     )
+
+
+def coverage_queries(
+    data: dict[str, ProductData], origins_per_product: int, extra: Iterable[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """(origin ISO3, product) queries: per product the ``origins_per_product`` largest
+    exporters by estimated value (what a user would look at first), plus ``extra`` (e.g. the
+    origins of planted routes) where the product is loaded."""
+    out: set[tuple[str, str]] = set()
+    for prod, pd in data.items():
+        exports = sum((pd.point(y).sum(axis=1) for y in pd.years), np.zeros(pd.n))
+        for i in np.argsort(-exports, kind="stable")[:origins_per_product].tolist():
+            if exports[i] > 0:
+                out.add((pd.labels[i], prod))
+    out |= {(o, p) for o, p in extra if p in data and o in data[p].labels}
+    return sorted(out)
+
+
+def measure(
+    engine: Engine | Store,
+    true_flows: pa.Table,
+    data: dict[str, ProductData],
+    queries: Sequence[tuple[str, str]],
+    limit: int = 10,
+    resamples: int = 200,
+    seed: int = 0,
+    baseline_noise: float = BASELINE_NOISE,
+) -> tuple[Coverage, Coverage]:
+    """Coverage of the fitted model and of the baseline (the earlier fixed-sigma model) on
+    the same routes: for each query the ``limit`` best routes from the origin to any
+    destination (what ``transship routes --limit`` shows), each model's interval against
+    the route's attribution on the true flows."""
+    fitted: list[Route] = []
+    baseline: list[Route] = []
+    for origin, prod in queries:
+        one = {prod: data[prod]}
+        for noise, out in ((None, fitted), (baseline_noise, baseline)):
+            found = find_routes(
+                engine, origin, product=prod, data=one, resamples=resamples, seed=seed, noise=noise
+            )
+            out.extend(found[:limit])
+    return coverage("fitted", fitted, true_flows), coverage("baseline", baseline, true_flows)

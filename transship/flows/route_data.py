@@ -17,7 +17,6 @@ over a relation that presents each reporter's World row as one more partner
 from __future__ import annotations
 
 import math
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +158,7 @@ class ProductData:
     monthly_ids: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     index: dict[str, int] = field(default_factory=dict)
     _chains: dict[int, att.Chain] = field(default_factory=dict)
+    _centres: dict[int, FloatArray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {c: i for i, c in enumerate(self.codes)}
@@ -243,16 +243,20 @@ class ProductData:
         (NaN elsewhere): the centre of the pair prior (``route_errors.PairPrior``). Reports
         rather than reconciled values, so that one side's wild figure is outvoted by the
         rest instead of dragging every year's centre."""
+        if year in self._centres:
+            return self._centres[year]
+        centre = np.full((self.n, self.n), np.nan)
         others = [y for y in self.years if y != year]
-        if len(others) < 2:
-            return np.full((self.n, self.n), np.nan)
-        reports = np.stack([self.x[y] for y in others] + [self.m[y] for y in others])
-        reports = np.where(np.isfinite(reports) & (reports > 0), reports, np.nan)
-        traded = np.stack([self.value[y] > 0 for y in others]).sum(axis=0) >= 2
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            centre = np.nanmedian(np.log(np.where(traded[None], reports, np.nan)), axis=0)
-        return np.where(traded & np.isfinite(centre), centre, np.nan)
+        if len(others) >= 2:
+            traded = np.stack([self.value[y] > 0 for y in others]).sum(axis=0) >= 2
+            cells = np.nonzero(traded)
+            reports = np.stack(
+                [self.x[y][cells] for y in others] + [self.m[y][cells] for y in others]
+            )
+            logs = np.log(np.where(np.isfinite(reports) & (reports > 0), reports, np.nan))
+            centre[cells] = np.nanmedian(logs, axis=0)  # >= 2 reports per cell: no empty slice
+        self._centres[year] = centre
+        return centre
 
     def report_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
         """The cells with a value in ``year`` and the law of their true log value given

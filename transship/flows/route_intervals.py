@@ -1,42 +1,55 @@
-"""Route intervals: how far a route's share and value move over plausible flow matrices.
+"""Route intervals: where a route's share and value may lie, at a stated level.
 
 The point estimate of a route comes from one flow matrix per year: the reconciled values
-(``transship.flows.reconcile``). Each of those values is uncertain in a way the fitted
-reporting model states: ``ln(value)`` has standard deviation ``log_sd`` (both sides' own
-reporting errors combined, or one side's where the other is silent). An interval draws
-``resamples`` flow matrices, every cell independently ``value * exp(log_sd * z)`` with
-``z ~ N(0, 1)`` (centred on the value on the log scale, where the reconciliation is
-unbiased), rebuilds the chain on each and reads the same paths' masses off; the 5th and
-95th percentiles of share and value over the draws are the route's interval, at the level
-:data:`INTERVAL_LEVEL`. Nothing forces the interval to contain the point estimate: with a
-nonlinear chain it need not, and where it does not, that is what the model says.
+(``transship.flows.reconcile``). Its interval comes from ``resamples`` flow matrices drawn
+from what the reports say each flow may really have been, the chain rebuilt on each and the
+same paths' masses read off; the 5th and 95th percentiles of share and value over the draws
+are the route's interval at :data:`INTERVAL_LEVEL` (90 %). Nothing forces the interval to
+contain the point estimate: a value that rests on one wild report can sit outside its own
+interval, and then the interval is what to read.
 
-What the draws leave out, and coverage on simulated truth measures (docs/validation.md,
-"Route intervals: coverage"): flows nobody reported (absent from every draw), partners
-misattributed by a reporter, and the reported imports from World, which stay as reported.
+What each draw takes, per year (``transship.flows.route_errors`` has the laws and fits):
 
-``noise=<sigma>`` gives the earlier model, kept as the coverage baseline: each cell the
-exporter's or the importer's figure at random (the importer's divided by the fixed
-``chains.CIF_FACTOR``), times a log-normal error of that one sigma for every reporter.
+* a cell someone reported: its true value drawn from the reports under the fitted
+  reporting-error model (a fat-tailed mixture fitted on the scope's mirror residuals), with
+  the pair's reports in the other years as a prior, so that a year far from the pair's usual
+  level, reported by one side or by two that disagree, is read as the likely error it is;
+* a one-sided report of a pair seen in no other year: empty with the fitted chance that
+  such a report has no flow behind it (capture-recapture on the scope's cells);
+* a silent year of a pair that trades in at least two other years: a flow drawn from the
+  pair prior, with the fitted chance that a silent year hid one;
+* imports from World (the chain's supply floor) as reported, divided by the fitted margin.
+
+Coverage of the stated level on simulated truth, beside the earlier model's, is in
+docs/validation.md ("Route intervals: coverage"). ``noise=<sigma>`` gives that earlier model,
+kept as the baseline: each cell the exporter's or the importer's figure at random (the
+importer's divided by the fixed ``chains.CIF_FACTOR``), times a log-normal error of one sigma
+for every reporter.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from transship.flows import attribution as att
 from transship.flows.route_data import ProductData, isolated
-from transship.flows.route_errors import draw_law
+from transship.flows.route_errors import Law, draw_law
 
 FloatArray = npt.NDArray[np.float64]
+Cells = tuple[npt.NDArray[np.intp], ...]
 
 #: The central probability of every route interval (5th to 95th percentile).
 INTERVAL_LEVEL = 0.9
 #: The sigma of the earlier fixed-noise model (``find_routes(noise=...)``'s usual baseline).
 BASELINE_NOISE = 0.10
 #: How the intervals were drawn, as the routes state it (``interval_model`` in JSON).
-FITTED_MODEL = "fitted: each reconciled flow resampled from its log_sd"
+FITTED_MODEL = (
+    "fitted: each flow drawn from its reports under the fitted fat-tailed reporting-error "
+    "model, the pair's other years as prior; silent years and lone reports as fitted"
+)
 
 
 def baseline_model(noise: float) -> str:
@@ -46,37 +59,63 @@ def baseline_model(noise: float) -> str:
     )
 
 
+def model_detail(pd: ProductData) -> str:
+    """The fitted parameters behind a product's intervals, in words."""
+    return (
+        f"errors: {pd.errors.describe()}; prior: {pd.prior.describe()}; "
+        f"presence: {pd.presence.describe()}"
+    )
+
+
+@dataclass(slots=True)
+class YearLaw:
+    """One year's draw instructions: reported cells and their laws, which of them may be
+    empty, silent cells and the law they would follow if a flow hid there."""
+
+    cells: Cells
+    law: Law
+    lone: npt.NDArray[np.bool_]  # one-sided reports of isolated pairs (among ``cells``)
+    silent: Cells
+    silent_law: Law
+
+    @classmethod
+    def of(cls, pd: ProductData, year: int) -> YearLaw:
+        cells, law = pd.truth_law(year)
+        lone = np.isin(pd.basis[year][cells], (2, 3)) & isolated(pd, year)[cells]
+        silent, prior = pd.silent_law(year)
+        return cls(cells, law, lone, silent, prior)
+
+    def draw(self, pd: ProductData, rng: np.random.Generator, resamples: int) -> FloatArray:
+        """``resamples`` flow matrices (S, n, n)."""
+        out = np.zeros((resamples, pd.n, pd.n))
+        if self.cells[0].size:
+            drawn = np.exp(draw_law(self.law, rng, resamples))
+            if pd.presence.phantom > 0 and self.lone.any():
+                empty = rng.random(drawn.shape) < pd.presence.phantom
+                drawn = np.where(empty & self.lone[None, :], 0.0, drawn)
+            out[:, self.cells[0], self.cells[1]] = drawn
+        if pd.presence.hidden > 0 and self.silent[0].size:
+            hid = rng.random((resamples, self.silent[0].size)) < pd.presence.hidden
+            value = np.exp(draw_law(self.silent_law, rng, resamples))
+            out[:, self.silent[0], self.silent[1]] = np.where(hid, value, 0.0)
+        return out
+
+
 def draw_flows(
     pd: ProductData,
     year: int,
     rng: np.random.Generator,
     resamples: int,
     noise: float | None = None,
+    law: YearLaw | None = None,
 ) -> FloatArray:
-    """``resamples`` flow matrices for ``year`` (S, n, n): from each cell's fitted
-    ``log_sd`` (``noise=None``), or the baseline model with that sigma."""
+    """``resamples`` flow matrices for ``year`` (S, n, n): from the fitted model
+    (``noise=None``; ``law`` when already built for the year), or the baseline model with
+    that sigma."""
     if noise is not None:
         alt_x, alt_m = pd.mirror_alternatives(year)
         return att.resample_flows(alt_x, alt_m, rng, resamples, noise)
-    value = pd.point(year)
-    out = np.zeros((resamples, *value.shape))
-    cells, law = pd.truth_law(year)
-    if cells[0].size:
-        drawn = np.exp(draw_law(law, rng, resamples))
-        phantom = pd.presence.phantom
-        one_sided = np.isin(pd.basis[year][cells], (2, 3)) & isolated(pd, year)[cells]
-        if phantom > 0 and one_sided.any():
-            empty = (rng.random(drawn.shape) < phantom) & one_sided[None, :]
-            drawn = np.where(empty, 0.0, drawn)
-        out[:, cells[0], cells[1]] = drawn
-    hidden = pd.presence.hidden
-    silent, prior = pd.silent_law(year)
-    if hidden > 0 and silent[0].size:
-        traded = rng.random((resamples, silent[0].size)) < hidden
-        out[:, silent[0], silent[1]] = np.where(
-            traded, np.exp(draw_law(prior, rng, resamples)), 0.0
-        )
-    return out
+    return (law or YearLaw.of(pd, year)).draw(pd, rng, resamples)
 
 
 def route_intervals(
@@ -100,10 +139,11 @@ def route_intervals(
     value_s = np.zeros((resamples, k))
     exports_s = np.zeros(resamples)
     for y in years:
+        law = YearLaw.of(pd, y) if noise is None else None
         done = 0
         while done < resamples:
             s = min(chunk, resamples - done)
-            flows = draw_flows(pd, y, rng, s, noise)
+            flows = draw_flows(pd, y, rng, s, noise, law)
             q, absorb, f = att.stacked_chains(flows, pd.world_imports[y], prod_vec, min_absorption)
             row = f[:, o, :]
             tot = row.sum(axis=1)

@@ -54,6 +54,7 @@ from transship.flows.route_intervals import (
     FITTED_MODEL,
     INTERVAL_LEVEL,
     baseline_model,
+    model_detail,
     route_intervals,
 )
 from transship.flows.route_sankey import sankey
@@ -209,6 +210,8 @@ class Route:
     #: no interval was drawn (``resamples=0``, or no fitted dispersion to draw from).
     interval_level: float | None = INTERVAL_LEVEL
     interval_model: str = FITTED_MODEL
+    #: The fitted parameters behind the interval, in words (empty for the baseline).
+    interval_detail: str = ""
 
     @property
     def evidence(self) -> list[dict[str, Any]]:
@@ -236,6 +239,7 @@ class Route:
             "value_high": self.value_high,
             "interval_level": self.interval_level,
             "interval_model": self.interval_model,
+            "interval_detail": self.interval_detail,
             "score": self.score,
             "indicators": [_indicator_dict(i) for i in self.indicators],
             "evidence": self.evidence,
@@ -394,6 +398,7 @@ def _routes_for_product(
     drawn = resamples > 0 and (noise is not None or pd.dispersion)
     level = INTERVAL_LEVEL if drawn else None
     model = FITTED_MODEL if noise is None else baseline_model(noise)
+    detail = model_detail(pd) if noise is None and drawn else ""
     if drawn:
         low, high, vlow, vhigh = route_intervals(
             pd, o, years, paths, resamples, rng, noise, prod_vec, min_absorption
@@ -446,6 +451,7 @@ def _routes_for_product(
                 simulated=pd.simulated,
                 interval_level=level,
                 interval_model=model,
+                interval_detail=detail,
             )
         )
     return routes
