@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from transship.resolve.names import NameForm
 
 #: Keys held by more names than this are not followed for blocking.
-MAX_DF = 2000
+MAX_DF = 1000
 #: Names scored in full per query name, at most ...
 TOP_K = 12
 #: ... and only those sharing at least this share of the best candidate's key weight: a
