@@ -42,9 +42,9 @@ def test_every_page_loads_labelled_with_sources(web: Watched) -> None:
         assert web.page.locator("h1").inner_text().strip(), name
         charts = CHARTS.get(name, 0)
         if charts:
-            web.page.wait_for_function(
-                f"document.querySelectorAll('.chart canvas').length >= {charts}", timeout=30_000
-            )
+            # locator waits, not wait_for_function: a polled string predicate is an eval,
+            # which the pages' Content-Security-Policy forbids
+            web.page.locator(".chart canvas").nth(charts - 1).wait_for(timeout=30_000)
             # every figure says where its numbers come from, and that they are simulated
             captions = web.page.locator("figure figcaption .source").all_inner_texts()
             assert len(captions) >= charts, name
@@ -71,7 +71,7 @@ def test_every_page_loads_labelled_with_sources(web: Watched) -> None:
 
 def test_route_band_to_evidence_to_record(web: Watched) -> None:
     web.open(PAGES["routes"])
-    web.page.wait_for_function("document.querySelector('#sankey canvas') !== null")
+    web.page.locator("#sankey canvas").wait_for()
     # the widest band, just right of its source node (ECharts' own layout, in page pixels)
     x, y = web.page.evaluate(
         """() => {
@@ -158,9 +158,7 @@ def test_upload_needs_the_token_and_shows_in_runs(web: Watched, fixtures: Path) 
     assert "401" in status.inner_text()
     web.page.fill("#upload-token", "")
     web.page.click("#upload-form button[type=submit]")
-    web.page.wait_for_function(
-        "document.getElementById('upload-status').textContent.includes('Refused (401)')"
-    )
+    status.filter(has_text="Refused (401)").wait_for(timeout=30_000)
     assert web.page.locator("#runs-table tbody tr").count() == before
     web.shot("runs-refused")
     web.page.fill("#upload-token", TOKEN)
