@@ -91,10 +91,20 @@ def run_user_sql(store: Store, sql: str, max_rows: int, timeout: float) -> tuple
             422, "query_timeout", f"query stopped after {timeout:g} s (TRANSSHIP_SQL_TIMEOUT)"
         )
     if batches:
-        table = pa.Table.from_batches(batches).slice(0, max_rows)
-    else:
-        table = pa.table({})
-    return table, truncated
+        return pa.Table.from_batches(batches).slice(0, max_rows), truncated
+    return _empty_result(store, sql), False
+
+
+def _empty_result(store: Store, sql: str) -> pa.Table:
+    """No rows came: the statement's columns, without its rows (a CSV keeps its header).
+    The statement is not run again: ``LIMIT 0`` only binds it. A statement that cannot be a
+    subquery (DESCRIBE...) never comes here empty-handed in practice; it gets no columns."""
+    wrapped = f"SELECT * FROM (\n{sql.strip().rstrip(';')}\n) LIMIT 0"
+    try:
+        check_user_sql(store, wrapped)  # the same checks on what runs
+        return store.query(wrapped)
+    except InvalidInput:
+        return pa.table({})
 
 
 def _jsonable(table: pa.Table) -> list[dict[str, Any]]:
