@@ -71,7 +71,7 @@ def test_record_pages_escape_every_hostile_value(hostile: TestClient) -> None:
         assert page.status_code == 200
         _assert_inert(page.text)
         # the line quoted from the file (its sha256 re-checked) is escaped like the rest
-        assert 'id="source-line"' in page.text and "line 1</th>" in page.text
+        assert 'id="source-line"' in page.text and "line 1</th>" in page.text  # the header
     # shown as text: escaped markup, formulas and SQL as typed, controls as visible escapes
     text = "".join(hostile.get(f"/records/{rid}").text for rid in ids)
     assert "&lt;script&gt;alert(&#34;xss-1&#34;)&lt;/script&gt;" in text

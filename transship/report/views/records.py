@@ -136,7 +136,8 @@ _PACKED = (".gz", ".zip", ".bz2", ".xz", ".zst")
 
 
 def quoted_line(file: dict[str, Any], line: int) -> dict[str, Any]:
-    """The record's line as the source file reads now, and the file's first line, when the
+    """The record's line as the source file reads now, and the file's first line that is not
+    a comment (a CSV's header), when the
     file is still where it was read from and its sha256 is the one recorded (so the text
     shown is the text that was ingested); otherwise why not."""
     path = Path(str(file.get("path") or ""))
@@ -152,13 +153,18 @@ def quoted_line(file: dict[str, Any], line: int) -> dict[str, Any]:
         return {"status": "large", "note": "the file is too large to re-check here"}
     digest = hashlib.sha256()
     first = wanted = None
+    first_n = 0
     encoding = str(file.get("encoding") or "utf-8")
     try:
         with path.open("rb") as f:
             for n, raw in enumerate(f, start=1):
                 digest.update(raw)
-                if n == 1:
-                    first = raw
+                if (
+                    first is None
+                    and raw.strip()
+                    and not raw.lstrip(b"\xef\xbb\xbf").startswith(b"#")
+                ):
+                    first, first_n = raw, n  # the header of a CSV (comment lines skipped)
                 if n == line:
                     wanted = raw
     except OSError as exc:
@@ -176,7 +182,13 @@ def quoted_line(file: dict[str, Any], line: int) -> dict[str, Any]:
         decoded = decoded.rstrip("\r\n").lstrip("\ufeff")
         return decoded[:QUOTE_MAX_CHARS]
 
-    return {"status": "ok", "line": line, "text": text(wanted), "first_line": text(first)}
+    return {
+        "status": "ok",
+        "line": line,
+        "text": text(wanted),
+        "first_line": text(first),
+        "first_line_number": first_n,
+    }
 
 
 def source_file(store: Store, sha256: str) -> dict[str, Any] | None:
