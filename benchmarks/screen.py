@@ -379,6 +379,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=None, help="queries in the recall check")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--speed-only", action="store_true", help="skip the recall reference and the baseline"
+    )
+    parser.add_argument(
         "--reference-budget",
         type=float,
         default=float("inf"),
@@ -444,9 +447,19 @@ def main() -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result["peak_worker_mib"] = round(children)
     print(
-        f"transship: {n_queries} names in {wall:.2f} s = {result['names_per_s']} names/s on {args.workers} workers; {result['queries_with_match']} with a match; peak {result['peak_mib']} MiB (workers {result['peak_worker_mib']} MiB)",
+        f"transship: {n_queries} names in {wall:.2f} s = {result['names_per_s']} names/s "
+        f"on {args.workers} workers (load average {result['load_average']}); "
+        f"{cpu:.1f} CPU-s = {result['names_per_cpu_s']} names per CPU-second; "
+        f"{result['queries_with_match']} with a match; peak {result['peak_mib']} MiB "
+        f"(workers {result['peak_worker_mib']} MiB)",
         flush=True,
     )
+
+    if args.speed_only:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1))
+        print(json.dumps(result))
+        return
 
     # -- recall of the blocking against all-pairs scoring, on a sample ----------------------
     rng = random.Random(args.seed + 3)

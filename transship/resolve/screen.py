@@ -71,6 +71,8 @@ class Scored:
 
     party: Party
     result: MatchResult
+    #: the entry's position in the screener's list
+    index: int = -1
 
 
 @dataclass(slots=True)
@@ -181,7 +183,7 @@ class Screener:
                         continue
                 res = score_pair(query, cand, qn, self.names[p])
                 if res.score >= min_score:
-                    scored.append(Scored(self.parties[p], res))
+                    scored.append(Scored(self.parties[p], res, p))
             scored.sort(key=lambda s: (-s.result.score, s.party.id))
             if limit is not None:
                 scored = scored[:limit]
@@ -195,10 +197,8 @@ def _screen_chunk(
     start, end, min_score, limit = args
     screener, queries = _SHARED
     results = screener.screen(queries[start:end], min_score=min_score, limit=limit)
-    index = {id(p): i for i, p in enumerate(screener.parties)}
     return [
-        (start + k, [(index[id(s.party)], s.result.score) for s in r.results])
-        for k, r in enumerate(results)
+        (start + k, [(s.index, s.result.score) for s in r.results]) for k, r in enumerate(results)
     ]
 
 
