@@ -17,7 +17,7 @@ are fitted by maximum likelihood on the observed mirror residuals ``d = ln m_fob
 of the scope, whose law under the model is a mixture of four normals (each side core or
 tail). Nothing here reads a true value.
 
-Given a cell's reports, the true value's law follows (a flat prior on ``ln T``):
+Given a cell's reports, the true value's law follows (:func:`report_law`):
 
 * both sides: a mixture of the four (core/tail x core/tail) precision-weighted means, each
   weighted by how well it explains the observed gap ``d``. Two reports that agree give a
@@ -27,8 +27,19 @@ Given a cell's reports, the true value's law follows (a flat prior on ``ln T``):
 * one side only: that report times ``exp(-s * eps)``;
 * a value reconciled elsewhere (BACI): a normal law of its ``log_sd``.
 
-:func:`draw_flows_from_reports` draws flow matrices from those laws; route intervals are the
-percentiles of the chain's attribution over such draws (``transship.flows.route_intervals``).
+Trade between two territories is persistent, so the pair's reports in the other years of
+the scope say what this year's value is likely to be: :class:`PairPrior`, a scale mixture
+around their median, fitted on the cells whose two reports agree (there the deviation from
+the other years is trade, not reporting error). :func:`with_prior` multiplies it in: a
+one-sided report a hundred times the pair's usual level is then read as the likely error
+it is, while a jump that both sides report stands.
+
+:class:`Presence` says, by capture-recapture on the scope's cells, how likely a silent year
+of a regular pair hid a flow and how likely a lone one-sided report of a pair seen in no
+other year has no flow behind it.
+
+``transship.flows.route_intervals`` draws flow matrices from these laws; route intervals are
+the percentiles of the chain's attribution over the draws.
 """
 
 from __future__ import annotations
@@ -62,9 +73,6 @@ class ErrorModel:
     residuals: int  # mirror residuals fitted on
     log_lik: float  # per residual, at the fit
     log_lik_normal: float  # per residual, best normal law (p = 0): what the tail buys
-    #: How a side's own scale comes from its dispersion: ``sigma / sqrt 2`` (0), or
-    #: ``sqrt(sigma^2 - split)`` with ``split`` half the scope's residual variance.
-    split: float = 0.0
 
     @property
     def fitted(self) -> bool:
@@ -83,15 +91,14 @@ class ErrorModel:
 NORMAL = ErrorModel(0.0, 1.0, 1.0, 0, float("nan"), float("nan"))
 
 
-#: Least own scale (log points) when the split subtracts nearly all of a dispersion.
-SCALE_FLOOR = 0.05
-
-
-def _scales(sigma: FloatArray, split: float = 0.0) -> FloatArray:
-    s = np.asarray(sigma, dtype=np.float64)
-    if split <= 0:
-        return s / math.sqrt(2.0)
-    return np.sqrt(np.maximum(s * s - split, SCALE_FLOOR**2))
+def _scales(sigma: FloatArray) -> FloatArray:
+    """A side's own error scale from its fitted dispersion. ``reconcile``'s dispersions
+    (mirror's, unsplit) measure the gap to every partner, so they hold the partners' errors
+    too; with exporters and importers equally careful on average a side's own share is
+    ``sigma / sqrt 2``. (Subtracting half the global variance instead, as ``reconcile``'s
+    ``split`` does, fits the gaps about as well but covered worse: careful reporters hit
+    its floor.) The fitted core width ``c`` absorbs any common error in the level."""
+    return np.asarray(sigma, dtype=np.float64) / math.sqrt(2.0)
 
 
 def _mixture_loglik(d: FloatArray, vx: FloatArray, vm: FloatArray, p: float, k: float) -> float:
@@ -119,13 +126,7 @@ def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> 
     if n > FIT_RESIDUALS:
         keep = np.linspace(0, n - 1, FIT_RESIDUALS).astype(np.int64)
         d, sigma_x, sigma_m = d[keep], sigma_x[keep], sigma_m[keep]
-    return _fit(d, sigma_x, sigma_m, n, 0.0)
-
-
-def _fit(
-    d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray, n: int, split: float
-) -> ErrorModel:
-    sx, sm = _scales(sigma_x, split), _scales(sigma_m, split)
+    sx, sm = _scales(sigma_x), _scales(sigma_m)
     best = (-math.inf, 0.0, 1.0, 1.0)
     best_normal = -math.inf
     for c in GRID_C:
@@ -140,7 +141,7 @@ def _fit(
                 if ll > best[0]:
                     best = (ll, p, k, c)
     ll, p, k, c = best
-    return ErrorModel(p, k, c, n, ll, best_normal, split)
+    return ErrorModel(p, k, c, n, ll, best_normal)
 
 
 def _components(model: ErrorModel) -> list[tuple[float, float, float]]:
@@ -175,7 +176,7 @@ def report_law(
     logw = np.full((n, 4), -np.inf)
     mean = np.zeros((n, 4))
     var = np.ones((n, 4))
-    sx, sm = _scales(sigma_x, model.split), _scales(sigma_m, model.split)
+    sx, sm = _scales(sigma_x), _scales(sigma_m)
     both = (basis == 1) & np.isfinite(sx) & np.isfinite(sm)
     if both.any():
         lx, lm = np.log(x[both]), np.log(m_fob[both])
