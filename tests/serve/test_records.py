@@ -42,3 +42,31 @@ def test_unreadable_definition_falls_back() -> None:
     )
     assert shape is not None
     assert shape.props == ("a", "b c") and shape.originals == {"a": "a_orig"}
+
+
+def test_reconciled_rows_are_records(tmp_path: Path, shared_data: Path) -> None:
+    """Rows transship derived (``transship reconcile``) have no file: their run is their
+    source and their evidence (both sides' record ids) leads on to the reported rows."""
+    import transship
+    from transship.flows.reconcile import reconcile
+
+    db = tmp_path / "oil.duckdb"
+    store = transship.open_store(db)
+    transship.ingest(
+        store, shared_data / "comtrade-hs2-oil-wood-sample" / "comtrade_oil_hs27_2013.csv"
+    )
+    with connect(db) as writer:
+        reconcile(writer, product="27", years=(2013, 2013))
+    with connect(db, read_only=True) as reader:
+        [(record_id,)] = reader.fetchall(
+            "SELECT record_id FROM reconciled_flows WHERE basis = 'both' ORDER BY line LIMIT 1"
+        )
+        got = record(reader, record_id)
+        assert got["table"] == "reconciled_flows" and got["superseded"] is False
+        assert got["source"]["format"] == "reconcile"
+        assert got["source"]["file"].startswith("transship reconcile")
+        evidence = got["values"]["evidence"]
+        assert len(evidence) == 2
+        sides = [record(reader, e) for e in evidence]
+        assert {s["values"]["flow"] for s in sides} == {"X", "M"}
+        assert all(s["table"] == "trade_flows" for s in sides)

@@ -38,6 +38,9 @@ _RECORD_ID = re.compile(r"^(?P<prefix>[0-9a-f]{16}):(?P<line>\d{1,18})(?::(?P<su
 _BASE = {"trade_flows": "trade_flow_rows"}
 _BASE_SUPERSEDED = {"trade_flows": "trade_flow_rows_superseded"}
 PROVENANCE = ("record_id", "dataset", "source_sha256", "run_id", "line", "simulated")
+#: Runs that derive rows instead of reading a file (``ingest_runs.format``) -> their table,
+#: whose rows carry ``run_id`` and ``line`` but no ``source_sha256``.
+DERIVED = {"reconcile": "reconciled_flows"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +92,20 @@ def _quote(name: str) -> str:
 
 
 def _find(
-    store: Store, table: str, sha: str, line: int, record_id: str, props: tuple[str, ...]
+    store: Store,
+    table: str,
+    sha: str,
+    line: int,
+    record_id: str,
+    props: tuple[str, ...],
+    run_id: int | None = None,
 ) -> dict[str, Any] | None:
     casts = ", ".join(f"CAST({_quote(p)} AS VARCHAR)" for p in props) or "NULL"
+    where, key = ("run_id = ?", run_id) if run_id is not None else ("source_sha256 = ?", sha)
     rows = store.query(
         f"SELECT *, [{casts}] AS __statement_values FROM {_quote(table)} "
-        "WHERE source_sha256 = ? AND line = ? AND record_id = ? LIMIT 1",
-        [sha, line, record_id],
+        f"WHERE {where} AND line = ? AND record_id = ? LIMIT 1",
+        [key, line, record_id],
     ).to_pylist()
     return rows[0] if rows else None
 
@@ -114,6 +124,8 @@ def _view_statements(
 def _tables_of(format: str) -> tuple[str, ...]:
     from transship.ingest.registry import readers
 
+    if format in DERIVED:
+        return (DERIVED[format],)
     reader = readers().get(format)
     if reader is None:
         return ()
@@ -138,7 +150,26 @@ def load_catalog(store: Store) -> Catalog:
         "FROM sources ORDER BY sha256"
     ).to_pylist():
         by_prefix.setdefault(str(src["sha256"])[:16], []).append(src)
-    runs = {int(r[0]): str(r[1]) for r in store.fetchall("SELECT run_id, file FROM ingest_runs")}
+    runs: dict[int, str] = {}
+    for run_id, file, sha, fmt, dataset in store.fetchall(
+        "SELECT run_id, file, sha256, format, dataset FROM ingest_runs WHERE status = 'ok'"
+    ):
+        runs[int(run_id)] = str(file)
+        if fmt in DERIVED and sha:
+            # rows transship derived itself: the run is their source (no file behind it)
+            by_prefix.setdefault(str(sha)[:16], []).append(
+                {
+                    "sha256": sha,
+                    "path": file,
+                    "format": fmt,
+                    "dataset": dataset,
+                    "simulated": None,
+                    "attribution": None,
+                    "archive_sha256": None,
+                    "member": None,
+                    "run_id": int(run_id),
+                }
+            )
     return Catalog(by_prefix, runs, frozenset(store.tables()))
 
 
@@ -184,7 +215,8 @@ def _record_from(
 ) -> dict[str, Any] | None:
     sha = str(src["sha256"])
     shape = statement_shape(store, view) if view in present else None
-    row = _find(store, name, sha, line, record_id, shape.props if shape else ())
+    derived_run = src.get("run_id") if src["format"] in DERIVED else None
+    row = _find(store, name, sha, line, record_id, shape.props if shape else (), derived_run)
     if row is None:
         return None
     cast_values = row.pop("__statement_values")
@@ -200,6 +232,8 @@ def _record_from(
         ]
     elif view in present:
         statements = _view_statements(store, view, sha, line, record_id)
+    elif derived_run is not None:  # derived rows: their evidence is in their values
+        statements = []
     else:  # FtM entities: their statements are stored rows
         statements = store.query(
             "SELECT prop, value, original_value FROM statements "
@@ -225,7 +259,7 @@ def _record_from(
             "run_id": run_id,
             "line": row.get("line"),
             "attribution": src["attribution"],
-            "simulated": src["simulated"],
+            "simulated": src["simulated"] if src["simulated"] is not None else row.get("simulated"),
             "archive_sha256": src["archive_sha256"],
             "member": src["member"],
         },
