@@ -101,17 +101,16 @@ def _scales(sigma: FloatArray) -> FloatArray:
     return np.asarray(sigma, dtype=np.float64) / math.sqrt(2.0)
 
 
-def _mixture_loglik(d: FloatArray, vx: FloatArray, vm: FloatArray, p: float, k: float) -> float:
-    """Mean log-likelihood of gaps ``d`` with side variances ``vx``, ``vm`` (core, c = 1)."""
-    k2 = k * k
-    total = np.zeros_like(d)
-    for wa, ka in ((1.0 - p, 1.0), (p, k2)):
-        for wb, kb in ((1.0 - p, 1.0), (p, k2)):
-            if wa * wb <= 0:
-                continue
-            var = vx * ka + vm * kb
-            total += wa * wb * np.exp(-0.5 * d * d / var) / np.sqrt(2.0 * math.pi * var)
-    return float(np.mean(np.log(np.maximum(total, 1e-300))))
+def _normal_density(d: FloatArray, var: FloatArray | float) -> FloatArray:
+    return np.asarray(np.exp(-0.5 * d * d / var) / np.sqrt(2.0 * math.pi * var), dtype=np.float64)
+
+
+def _mean_log(density: FloatArray) -> FloatArray:
+    """Mean over rows (axis 0) of the log of each column's density."""
+    return np.asarray(np.mean(np.log(np.maximum(density, 1e-300)), axis=0), dtype=np.float64)
+
+
+_P = np.asarray(GRID_P, dtype=np.float64)
 
 
 def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> ErrorModel:
@@ -129,17 +128,24 @@ def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> 
     sx, sm = _scales(sigma_x), _scales(sigma_m)
     best = (-math.inf, 0.0, 1.0, 1.0)
     best_normal = -math.inf
+    q = 1.0 - _P
     for c in GRID_C:
         vx, vm = (c * sx) ** 2, (c * sm) ** 2
-        normal = _mixture_loglik(d, vx, vm, 0.0, 1.0)
+        core = _normal_density(d, vx + vm)
+        normal = float(_mean_log(core[:, None])[0])
         best_normal = max(best_normal, normal)
         if normal > best[0]:
             best = (normal, 0.0, 1.0, c)
-        for p in GRID_P[1:]:
-            for k in GRID_K:
-                ll = _mixture_loglik(d, vx, vm, p, k)
-                if ll > best[0]:
-                    best = (ll, p, k, c)
+        for k in GRID_K:
+            k2 = k * k
+            one = _normal_density(d, vx * k2 + vm) + _normal_density(d, vx + vm * k2)
+            two = _normal_density(d, (vx + vm) * k2)
+            # each column one tail share p: (1-p)^2 core + p(1-p) one tail + p^2 both
+            mix = core[:, None] * q * q + one[:, None] * _P * q + two[:, None] * _P * _P
+            lls = _mean_log(mix)
+            j = int(np.argmax(lls[1:])) + 1  # p = 0 is the normal law, done above
+            if lls[j] > best[0]:
+                best = (float(lls[j]), float(_P[j]), k, c)
     ll, p, k, c = best
     return ErrorModel(p, k, c, n, ll, best_normal)
 
@@ -242,14 +248,16 @@ def fit_pair_prior(deviation: FloatArray) -> PairPrior:
         r = r[np.linspace(0, n - 1, FIT_RESIDUALS).astype(np.int64)]
     best = (-math.inf, 1.0, 0.0, 1.0)
     for tau in GRID_TAU:
-        for p in GRID_P:
-            for k in GRID_K if p > 0 else (1.0,):
-                dens = (1.0 - p) * np.exp(_log_normal_pdf(r, np.full_like(r, tau * tau)))
-                if p > 0:
-                    dens += p * np.exp(_log_normal_pdf(r, np.full_like(r, (k * tau) ** 2)))
-                ll = float(np.mean(np.log(np.maximum(dens, 1e-300))))
-                if ll > best[0]:
-                    best = (ll, tau, p, k)
+        core = _normal_density(r, tau * tau)
+        ll = float(_mean_log(core[:, None])[0])
+        if ll > best[0]:
+            best = (ll, tau, 0.0, 1.0)
+        for k in GRID_K:
+            wide = _normal_density(r, (k * tau) ** 2)
+            lls = _mean_log(core[:, None] * (1.0 - _P) + wide[:, None] * _P)
+            j = int(np.argmax(lls[1:])) + 1
+            if lls[j] > best[0]:
+                best = (float(lls[j]), tau, float(_P[j]), k)
     return PairPrior(best[1], best[2], best[3], n)
 
 
