@@ -18,7 +18,8 @@ the entries that share enough of them:
   idea): short tokens one edit apart (``Pola`` / ``Polka``) share one.
 
 Keys are weighted by their rarity (``idf = log(N / df)``). Keys held by more than
-``max_df`` names identify nothing and are not followed (their pairs are). A query's
+``max_df`` names (1 % of the list, at least 1,000) identify nothing and are not followed
+(their pairs are). A query's
 candidates are the names with the largest summed weight of shared keys (a sparse
 matrix product, ``scipy.sparse``), at most ``top_k`` and only those sharing at least
 ``min_share`` of the best one's weight and ``min_cover`` of the query's own; only those
@@ -37,8 +38,11 @@ import scipy.sparse as sp
 
 from transship.resolve.names import NameForm
 
-#: Keys held by more names than this are not followed for blocking.
-MAX_DF = 1000
+#: Keys held by more names than this share of the list (and than MAX_DF_MIN) are not
+#: followed for blocking: a fixed count would drop ever more keys as lists grow (at a
+#: million names a cap of 1,000 halved recall in benchmarks/screen.py).
+MAX_DF_SHARE = 0.01
+MAX_DF_MIN = 1000
 #: Names scored in full per query name, at most ...
 TOP_K = 12
 #: ... and only those sharing at least this share of the best candidate's key weight: a
@@ -95,11 +99,13 @@ class KeyIndex:
     def __init__(
         self,
         names: Sequence[NameForm],
-        max_df: int = MAX_DF,
+        max_df: int | None = None,
         top_k: int = TOP_K,
         min_share: float = MIN_SHARE,
         min_cover: float = MIN_COVER,
     ) -> None:
+        if max_df is None:
+            max_df = max(MAX_DF_MIN, int(len(names) * MAX_DF_SHARE))
         self.max_df = max_df
         self.top_k = top_k
         self.min_share = min_share
