@@ -2,16 +2,13 @@
 
 :func:`load_flows` reads a product filter's flows once and hands ``transship.flows.routes``
 (and the validation harness) a :class:`ProductData` per product label: per year a square
-matrix of directed flow values over every territory in scope, the two mirror reports behind
-each cell, what each territory reports importing from World (the chain's supply floor),
-reported re-exports (flow RX), and the ``trade_flows`` record ids behind every cell.
-
-Every relation is built from ``transship.flows.chains``' scope (layer 1: the rows an
-analysis may use, one HS level and one period kind per reporter, flow and year, the product
-filter applied in the first scan) and its territory map; nothing here re-states those rules.
-World rows, which the bilateral scope leaves out on purpose, are read through the same scope
-over a relation that presents each reporter's World row as one more partner
-(:func:`world_imports_sql`), so the level and period choice is the scope's.
+matrix of reconciled flow values (``transship.flows.reconcile``) over every territory in
+scope, the two reports behind each cell with their weights and dispersions, what each
+territory reports importing from World (the chain's supply floor), reported re-exports
+(flow RX), and the ``trade_flows`` record ids behind every cell. It also fits, per product,
+the reporting-error model, the pair prior and the presence rates that route intervals draw
+from (``transship.flows.route_errors``). The SQL beside the reconciled pairs is
+``transship.flows.route_sql``, composed from ``transship.flows.chains``' scope.
 """
 
 from __future__ import annotations
@@ -48,35 +45,15 @@ from transship.flows.route_errors import (
     report_law,
     with_prior,
 )
+from transship.flows.route_sql import (
+    monthly_sql,
+    reconciled_rows_sql,
+    reexports_sql,
+    world_imports_sql,
+)
 from transship.store import Store
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Columns of ``trade_flows`` that :func:`chains.scope_sql` reads (a relation handed to it
-#: as ``source`` must provide them).
-SCOPE_COLUMNS = (
-    "record_id",
-    "reporter",
-    "partner",
-    "reporter_iso3",
-    "partner_iso3",
-    "flow",
-    "year",
-    "period",
-    "value_usd",
-    "qty",
-    "qty_unit",
-    "net_weight_kg",
-    "simulated",
-    "value_basis",
-    "hs_code",
-    "dataset",
-    "partner_is_world",
-    "partner_is_area",
-)
-#: Partner code given to World rows so that the bilateral scope keeps them (never a
-#: territory code: codes are lower-case letters, digits and '-').
-WORLD_PARTNER = "~world"
 
 
 # -- arguments -----------------------------------------------------------------------------
@@ -300,67 +277,7 @@ class ProductData:
         return vec
 
 
-# -- SQL, composed from chains' scope --------------------------------------------------------
-def _columns(overrides: dict[str, str]) -> str:
-    return ", ".join(f"{overrides[c]} AS {c}" if c in overrides else c for c in SCOPE_COLUMNS)
-
-
-def world_imports_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
-    """Each reporter's imports from World per product and year (``reporter, product, year,
-    value, ids``), with the scope's level and period choice: the World rows are presented
-    to :func:`chains.scope_sql` as one more partner, so a chapter total and its headings
-    never add up here either."""
-    source = (
-        f"(SELECT {_columns({'partner': repr(WORLD_PARTNER), 'partner_is_world': 'false'})} "
-        "FROM trade_flows WHERE partner_is_world AND flow = 'M') w"
-    )
-    scope = chains.scope_sql(product, years, dataset, flows=("M",), source=source)
-    return (
-        "SELECT reporter, product, year, sum(value_usd) AS value, "
-        f"list_sort(array_agg(record_id)) AS ids FROM ({scope}) s GROUP BY reporter, product, year"
-    )
-
-
-def reexports_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
-    """Reported re-exports (flow RX) per reporter, partner, product and year."""
-    scope = chains.scope_sql(product, years, dataset, flows=("RX",))
-    return (
-        "SELECT reporter, partner, product, year, sum(value_usd) AS value, "
-        f"list_sort(array_agg(record_id)) AS ids FROM ({scope}) s "
-        "GROUP BY reporter, partner, product, year"
-    )
-
-
-def monthly_sql(product: str | None, years: Years | None, dataset: str | None, legs: str) -> str:
-    """Monthly values of the cells in relation ``legs`` (``src, dst``): the scope's rows
-    of monthly periods (its bilateral filters), one HS level per reporter, flow and month,
-    with the period read back from ``trade_flows`` by record id (the scope keeps no
-    period column)."""
-    source = "(SELECT * FROM trade_flows WHERE length(period) > 4) mo"
-    scope = chains.scope_sql(product, years, dataset, source=source, dedup=False)
-    return f"""
-WITH base AS (
-  SELECT s.record_id, s.flow, t.period, s.value_usd, s.reporter, s.level_key,
-         CASE WHEN s.flow = 'X' THEN s.reporter ELSE s.partner END AS src,
-         CASE WHEN s.flow = 'X' THEN s.partner ELSE s.reporter END AS dst
-  FROM ({scope}) s JOIN trade_flows t ON t.record_id = s.record_id
-), cells AS (
-  SELECT b.*, min(b.level_key) OVER (PARTITION BY b.reporter, b.flow, b.period) AS lvl_min
-  FROM base b JOIN {legs} l ON b.src = l.src AND b.dst = l.dst
-)
-SELECT src, dst, flow, period, sum(value_usd) AS value, list_sort(array_agg(record_id)) AS ids
-FROM cells WHERE level_key = lvl_min GROUP BY src, dst, flow, period
-"""
-
-
 # -- loading -------------------------------------------------------------------------------
-def reconciled_rows_sql(product: str | None, years: Years | None, dataset: str | None) -> str:
-    """Pairs of rows that are reconciled values already (BACI files, stored
-    ``transship reconcile`` runs): ``r_value`` and evidence per cell, through the scope."""
-    source = "(SELECT * FROM trade_flows WHERE value_basis = 'reconciled') r"
-    return chains.pairs_sql(chains.scope_sql(product, years, dataset, source=source))
-
-
 def load_flows(
     engine: Engine | Store,
     product: str | None = None,
