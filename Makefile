@@ -40,7 +40,11 @@ test: lint typecheck pytest
 bench-smoke: setup
 	$(RUN) python benchmarks/ingest.py --smoke
 	$(RUN) python benchmarks/flows.py --smoke
+	$(RUN) python benchmarks/serve.py --smoke
+	$(RUN) python benchmarks/screen.py --smoke
 
 bench: setup
 	$(RUN) python benchmarks/ingest.py
 	$(RUN) python benchmarks/flows.py
+	$(RUN) python benchmarks/serve.py
+	$(RUN) python benchmarks/screen.py
