@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 GOAL_P99_MS = 200.0
@@ -244,9 +246,13 @@ def main() -> None:
         try:
             queries = asyncio.run(discover(host, port, args.records, args.seed))
             first = asyncio.run(cold(host, port, queries))
+            server_cpu = psutil.Process(proc.pid)
+            before = server_cpu.cpu_times()
             latencies, errors, elapsed = asyncio.run(
                 load(host, port, queries, args.clients, seconds, args.seed)
             )
+            after = server_cpu.cpu_times()
+            cpu_s = (after.user - before.user) + (after.system - before.system)
         finally:
             proc.terminate()
             proc.wait(60)
@@ -265,6 +271,12 @@ def main() -> None:
         "seconds": round(elapsed, 2),
         "requests": total,
         "requests_per_second": round(total / elapsed, 1),
+        # CPU the server spent per request (all its threads): what the machine's load does
+        # not change, unlike latency; at N clients in a closed loop, latency ~ N x this /
+        # the cores the server can use
+        "server_cpu_ms_per_request": round(cpu_s * 1000 / max(total, 1), 2),
+        "server_cpu_share": round(cpu_s / elapsed, 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "goal": f"p99 < {GOAL_P99_MS:g} ms per kind",
         "load": kinds,
         "cold_first_request": {k: summary(v) for k, v in first.items()},
