@@ -41,7 +41,7 @@ bench-smoke: setup
 	$(RUN) python benchmarks/ingest.py --smoke
 	$(RUN) python benchmarks/flows.py --smoke
 	$(RUN) python benchmarks/serve.py --smoke
-	$(RUN) python benchmarks/screen.py --smoke
+	$(RUN) python benchmarks/screen.py --smoke --reference-budget 60
 
 bench: setup
 	$(RUN) python benchmarks/ingest.py
