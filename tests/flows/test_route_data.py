@@ -107,3 +107,31 @@ def test_cli_table_says_where_legs_come_from(oil_db: Path) -> None:
     assert "[90%]" in res.stdout and "legs from" in res.stdout
     first = next(line for line in res.stdout.splitlines() if "SAU>USA " in line)
     assert "imp 9" in first  # the direct leg rests on the US report (>= 90 %)
+
+
+def test_values_reconciled_elsewhere_have_no_interval(tmp_path: Path) -> None:
+    """A store of BACI-style rows only (values reconciled by someone else, no reports):
+    the routes use them (basis 'reconciled') and state that there is nothing fitted to draw
+    an interval from, instead of a band of zero width posing as 90 %."""
+    import pyarrow as pa
+
+    from tests.flows.flowdata import generated_rows
+
+    d = generated_rows().to_pydict()
+    keep = [
+        i
+        for i, f in enumerate(d["flow"])
+        if f == "X" and not d["partner_is_world"][i] and not d["partner_is_area"][i]
+    ]
+    rows = {k: [v[i] for i in keep] for k, v in d.items()}
+    rows["value_basis"] = ["reconciled"] * len(keep)
+    rows["dataset"] = ["baci"] * len(keep)
+    with connect(tmp_path / "baci.duckdb") as store:
+        store.append("trade_flows", pa.table(rows))
+        routes = find_routes(store, "SRB", "UKR", product="9306", resamples=20)
+    assert routes
+    for r in routes:
+        assert r.interval_level is None and "no fitted dispersion" in r.interval_model
+        assert r.low == r.share == r.high
+        assert {g.basis for g in r.legs} == {"reconciled"}
+        assert all(g.exporter_weight is None for g in r.legs)

@@ -187,7 +187,7 @@ def _print(
     products = sorted({r.product for r in shown})
     levels = {r.interval_level for r in shown}
     level = next(iter(levels)) if len(levels) == 1 else None
-    band = f"{level:.0%}" if level else "interval"
+    band = f"{level:.0%}" if level else "no interval" if levels == {None} else "interval"
     rows = []
     for k, r in enumerate(shown, start=1):
         ind = {i.name: i for i in r.indicators}
@@ -196,9 +196,9 @@ def _print(
             row["product"] = r.product
         row.update(
             {
-                f"share [{band}]": f"{r.share:.2%} [{r.low * 100:.2f}-{r.high * 100:.2f}]",
+                f"share [{band}]": f"{r.share:.2%}" + _band(r, r.low * 100, r.high * 100, ".2f"),
                 "USD": r.value_usd,
-                f"USD [{band}]": f"{_short(r.value_low)}-{_short(r.value_high)}",
+                f"USD [{band}]": _band(r, r.value_low, r.value_high, "usd").strip(" []") or "-",
                 "legs from": " ".join(_basis(g) for g in r.legs),
                 "score": round(r.score, 2),
                 "co-move": _ind(ind.get("co_movement")),
@@ -234,6 +234,16 @@ def _basis(leg: Any) -> str:
     if w_x is None:
         return "rec" if leg.basis == "reconciled" else "-"
     return f"imp {1 - w_x:.0%}" if w_x < 0.5 else f"exp {w_x:.0%}"
+
+
+def _band(route: Any, low: float, high: float, fmt: str) -> str:
+    """`` [low-high]`` or nothing when the route has no interval (no draws, or nothing fitted
+    to draw from: ``interval_model`` says which)."""
+    if route.interval_level is None:
+        return ""
+    if fmt == "usd":
+        return f" [{_short(low)}-{_short(high)}]"
+    return f" [{low:{fmt}}-{high:{fmt}}]"
 
 
 def _short(usd: float) -> str:

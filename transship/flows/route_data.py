@@ -215,8 +215,8 @@ class ProductData:
         )
 
     def pair_centre(self, year: int) -> FloatArray:
-        """Per cell, the median log of every report (exporter's and importer's, FOB) of the
-        same pair in the other years of the scope, where it traded in at least two of them
+        """Per cell, the median log of every report (exporter's and importer's, FOB; a value
+        reconciled elsewhere counts as one) of the same pair in the other years of the scope, where it traded in at least two of them
         (NaN elsewhere): the centre of the pair prior (``route_errors.PairPrior``). Reports
         rather than reconciled values, so that one side's wild figure is outvoted by the
         rest instead of dragging every year's centre."""
@@ -227,11 +227,18 @@ class ProductData:
         if len(others) >= 2:
             traded = np.stack([self.value[y] > 0 for y in others]).sum(axis=0) >= 2
             cells = np.nonzero(traded)
+            elsewhere = _BASIS_CODE["reconciled"]
             reports = np.stack(
-                [self.x[y][cells] for y in others] + [self.m[y][cells] for y in others]
+                [self.x[y][cells] for y in others]
+                + [self.m[y][cells] for y in others]
+                + [
+                    np.where(self.basis[y][cells] == elsewhere, self.value[y][cells], np.nan)
+                    for y in others
+                ]
             )
             logs = np.log(np.where(np.isfinite(reports) & (reports > 0), reports, np.nan))
-            centre[cells] = np.nanmedian(logs, axis=0)  # >= 2 reports per cell: no empty slice
+            # every traded year has a report or a value reconciled elsewhere: no empty slice
+            centre[cells] = np.nanmedian(logs, axis=0)
         self._centres[year] = centre
         return centre
 
