@@ -69,18 +69,24 @@ curl -H "Authorization: Bearer $TRANSSHIP_API_TOKEN" -F file=@comtrade_2019.csv 
   one line with control characters escaped; every response says `nosniff`. HTML pages
   (the web UI, docs/ui.md) escape what they show.
 - **Load** (`python benchmarks/serve.py`; `--smoke` for CI): 50 clients on loopback asking
-  route, hub, territory and record queries of the demo store. What a request costs the
-  server, in CPU (measured 2026-12-07, the machine's 2 cores shared with other work, load
-  average about 8): a cached route page 0.6 ms, hub page 1.2 ms, territory page 1.4 ms
-  (the cached bytes sent before routing); a record 7-9 ms, nearly all DuckDB materialising
-  the row's 30 columns from its row group (no index on record ids; a record asked again is
-  a cached page). The first request of an analysis costs what the CLI costs: 1-3 s for a
-  route query on the demo, up to 20 s for a territory page with every product's hub scores.
-  Under that load the server got 43% of a core and answered 168 requests per second:
-  p99 0.5-1.2 s per kind, so the goal (p99 under 200 ms on 2 cores) was **not met** there.
-  At 50 clients in a closed loop latency is queueing: about 50 x 2.5 ms of CPU per
-  request on one free core, i.e. near the goal for cached pages and over it when records
-  (DuckDB-bound) make a quarter of the requests; not measured on an idle machine.
+  route, hub, territory and record queries of the demo store (records drawn at random, so
+  nearly all asked for the first time). Measured 2026-12-07 on the project machine, 2 cores
+  shared with other work, 30 s each:
+
+  | load average | requests/s | server CPU per request | p99 route | hub | territory | record |
+  |---|---|---|---|---|---|---|
+  | about 2.5 | 662 | 1.7 ms | 88 ms | 200 ms | 232 ms | 331 ms |
+  | about 8 | 168 | 2.5 ms | 471 ms | 1.2 s | 1.2 s | 1.2 s |
+
+  The goal (p99 under 200 ms) is met for routes and, just, hubs on the quieter machine, and
+  missed for territory pages and records. What a request costs: a cached page is sent as
+  stored before routing (0.6 ms of CPU for a route page; territory pages are up to 1 MB of
+  JSON, whose sending is most of their 1.4 ms and of their tail); a record is 7-9 ms of
+  CPU, nearly all DuckDB materialising the row's 30 columns from its row group (there is
+  no index on record ids; a record asked again is a cached page). At 50 clients in a
+  closed loop the latency is queueing behind that CPU. The first request of an analysis
+  costs what the CLI costs: 1-3 s for a route query on the demo, up to 20 s for a territory
+  page with every product's hub scores; later requests share the result.
 - **Docs page.** FastAPI's `/docs` and `/redoc` load Swagger UI or ReDoc from a CDN; nothing
   here may load from the network, and vendoring Swagger UI (Apache-2.0, about 1.5 MB) would
   add a "try it" button `curl` already gives. `/docs` is this page as plain HTML, built
