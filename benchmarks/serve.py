@@ -16,7 +16,7 @@ fresh unless ``--db`` names one). Then:
 The clients are a few lines of asyncio HTTP/1.1 (no HTTP library): on a 2-core machine the
 load generator shares the CPU with the server, and a heavy client would measure itself.
 Goal (issue 12): p99 under 200 ms per kind at 50 clients on 2 cores; the report says per
-kind whether it is met. Results: ``benchmarks/results/serve[-smoke].json``.
+kind whether it is met. Results: ``benchmarks/out/serve[-smoke].json`` (not committed).
 
     python benchmarks/serve.py --smoke            # 5 s of load, 50 clients, 10 territories (CI)
     python benchmarks/serve.py                    # 30 s
@@ -44,7 +44,7 @@ from urllib.parse import quote
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "benchmarks" / "out"
 GOAL_P99_MS = 200.0
 #: Territory pages a smoke run asks for (a full run: every territory with flows).
 SMOKE_TERRITORIES = 10
