@@ -26,7 +26,7 @@ from transship.store.reference import load_reference
 
 #: What later issues will add; printed so nobody mistakes the demo for the whole system.
 NOT_BUILT = {
-    "resolve": "party resolution and sanctions screening (transliteration, ownership traversal)",
+    "resolve": "party resolution across sources (screening against FtM lists exists: transship screen)",
     "risk": "the criterion-7 / ATT art. 11 diversion-risk assessment (certificate checks exist)",
     "claims": "Admiralty grading, corroboration by independent origin, contradictions",
     "outlook": "dependencies, leverage scenarios (Monte Carlo), competing hypotheses (ACH)",
