@@ -13,14 +13,13 @@ simulation folder and truth file: the result is kept until the truth file change
 from __future__ import annotations
 
 import functools
-import importlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from transship.evaluate import evaluate as run_evaluation
 from transship.exc import NotFound
 from transship.serve.deps import Format, Offset, Server, limit_param
 from transship.serve.models import PAGE_RESPONSES, EvalItem, Page
@@ -31,22 +30,6 @@ router = APIRouter(tags=["simulation"])
 
 #: Folders walked up from a simulated source file looking for its simulation folder.
 MAX_DEPTH = 4
-
-
-def evaluate_function() -> Callable[..., list[Any]]:
-    """The library's evaluation: ``transship.evaluate.evaluate`` (its new home), else
-    ``transship.simulate.evaluate.evaluate`` (where it lived before)."""
-    for name in ("transship.evaluate", "transship.simulate.evaluate"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        fn = getattr(module, "evaluate", None)
-        if callable(fn):
-            return fn  # type: ignore[no-any-return]
-    raise NotFound("this version of transship has no evaluation")
 
 
 def simulation_folders(store: Store) -> list[Path]:
@@ -82,10 +65,9 @@ def _truth_stamp(folder: Path) -> tuple[str, int, int]:
 
 def evaluation_rows(folder: Path) -> list[dict[str, Any]]:
     """The evaluation of one simulation folder, each row labelled simulated."""
-    evaluate = evaluate_function()
     rows = []
-    for row in evaluate(folder):
-        item = row.to_dict() if hasattr(row, "to_dict") else dict(row)
+    for row in run_evaluation(folder):
+        item = row.to_dict()
         item["simulated"] = True
         item["sim_dir"] = str(folder)
         rows.append(item)
