@@ -80,6 +80,11 @@ STAGE_MODULES = (
     "transship.cli.serve",
     "transship.cli.report",
     "transship.cli.screen",
+    "transship.cli.parties",
+    "transship.cli.risk",
+    "transship.cli.claims",
+    "transship.cli.outlook",
+    "transship.cli.fetch",
 )
 
 

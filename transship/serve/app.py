@@ -39,6 +39,11 @@ API_MODULES = (
     "transship.serve.api.records",
     "transship.serve.api.sql",
     "transship.serve.api.simulate",
+    "transship.serve.api.match",
+    "transship.serve.api.parties",
+    "transship.serve.api.risk",
+    "transship.serve.api.claims",
+    "transship.serve.api.outlook",
 )
 STATIC = Path(__file__).parent / "static"
 DESCRIPTION = """\

@@ -24,6 +24,10 @@ PAGE_MODULES = (
     "transship.serve.web.runs",
     "transship.serve.web.simulation",
     "transship.serve.web.report",
+    "transship.serve.web.parties",
+    "transship.serve.web.risk",
+    "transship.serve.web.claims",
+    "transship.serve.web.outlook",
     "transship.serve.web.home",
 )
 

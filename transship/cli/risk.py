@@ -1,0 +1,12 @@
+"""`transship check-certificate` and `transship assess`: certificate checks and the criterion-7 assessment (issue 14).
+
+Registered in :data:`transship.cli.app.STAGE_MODULES`; its commands are added by ``register``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to `app` (none yet: the stage is being built)."""

@@ -1,0 +1,7 @@
+"""`/api/claims/...` (issue 15)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

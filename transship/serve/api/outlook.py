@@ -1,0 +1,7 @@
+"""`/api/outlook/...` (issue 16)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Party pages (issue 13)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
