@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transship.simulate.case import Case
-from transship.simulate.documents import FlowParts
+from transship.simulate.records import FlowParts
 from transship.simulate.truth import TRUTH_FLOWS_SCHEMA
 from transship.simulate.world import AREAS_NES, Reporting, Territories
 
