@@ -109,6 +109,53 @@ SETTINGS: tuple[Setting, ...] = (
         "requests wait for one to be free.",
     ),
     Setting(
+        "TRANSSHIP_FETCH_DIR",
+        "./fetched",
+        "Folder `transship fetch` writes raw downloads and their manifest to (`--out` wins).",
+    ),
+    Setting(
+        "TRANSSHIP_COMTRADE_KEY",
+        "",
+        "UN Comtrade subscription key (`--key` wins); without one, `fetch comtrade` uses the "
+        "public preview (500 rows per call).",
+    ),
+    Setting(
+        "TRANSSHIP_COMTRADE_URL",
+        "https://comtradeapi.un.org",
+        "Base URL of the UN Comtrade API (tests point it at a local fake server).",
+    ),
+    Setting(
+        "TRANSSHIP_COMTRADE_CALLS_PER_MINUTE",
+        "30",
+        "Most calls per minute `fetch comtrade` makes (the API answers 429 above its limit).",
+    ),
+    Setting(
+        "TRANSSHIP_BACI_URL",
+        "https://www.cepii.fr/DATA_DOWNLOAD/baci/data",
+        "Folder URL of CEPII's BACI releases (`BACI_<HS>_V<release>.zip`).",
+    ),
+    Setting(
+        "TRANSSHIP_OPENSANCTIONS_URL",
+        "https://data.opensanctions.org/datasets/latest",
+        "Base URL of OpenSanctions' published datasets (`<dataset>/index.json`).",
+    ),
+    Setting(
+        "TRANSSHIP_FETCH_RETRIES",
+        "4",
+        "Times `transship fetch` retries a call that failed on the network, a 429 or a 5xx.",
+    ),
+    Setting(
+        "TRANSSHIP_FETCH_BACKOFF",
+        "2",
+        "Seconds before the first retry; each retry waits twice as long (a server's "
+        "Retry-After wins).",
+    ),
+    Setting(
+        "TRANSSHIP_FETCH_TIMEOUT",
+        "120",
+        "Seconds `transship fetch` waits for a server to answer or send more bytes.",
+    ),
+    Setting(
         "TRANSSHIP_SERVE_CACHE",
         "256",
         "Analysis results (routes, hubs, mirror, territory pages) `transship serve` keeps in "
@@ -188,3 +235,28 @@ def serve_readers() -> int:
 def serve_cache() -> int:
     """``TRANSSHIP_SERVE_CACHE``, at least 0 (0 turns the cache off)."""
     return max(0, int(get("TRANSSHIP_SERVE_CACHE")))
+
+
+def fetch_dir() -> Path:
+    return Path(get("TRANSSHIP_FETCH_DIR"))
+
+
+def comtrade_key() -> str | None:
+    """``TRANSSHIP_COMTRADE_KEY``, or None when unset or blank (the public preview)."""
+    return get("TRANSSHIP_COMTRADE_KEY").strip() or None
+
+
+def fetch_retries() -> int:
+    return max(0, int(get("TRANSSHIP_FETCH_RETRIES")))
+
+
+def fetch_backoff() -> float:
+    return max(0.0, float(get("TRANSSHIP_FETCH_BACKOFF")))
+
+
+def fetch_timeout() -> float:
+    return max(0.1, float(get("TRANSSHIP_FETCH_TIMEOUT")))
+
+
+def comtrade_calls_per_minute() -> float:
+    return max(0.1, float(get("TRANSSHIP_COMTRADE_CALLS_PER_MINUTE")))
