@@ -1,0 +1,207 @@
+"""Judgements: a reviewer's word on two party records, kept and applied before any score.
+
+A judgement names two party records (``party_id``, migration 0008) and a verdict:
+``same`` (one actor: must-link), ``different`` (never one actor: cannot-link) or ``unsure``
+(kept for the record and shown; changes nothing). Every judgement is kept with who gave it,
+when and why; the latest verdict on a pair is the one applied.
+
+:func:`cluster` applies them: first the ``different`` judgements as cannot-links, then the
+``same`` judgements in the order they were given, then the scored pairs, best first. A link
+that would put two records judged different into one actor is refused (and reported), so
+the result is transitively consistent: if A = B and B = C were judged but A != C too, the
+later of the two ``same`` judgements is not applied, and no score can undo a ``different``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transship.resolve.resolution import ScoredPair
+    from transship.store.db import Store
+
+VERDICTS = ("same", "different", "unsure")
+
+
+@dataclass(slots=True)
+class JudgementRow:
+    """One stored judgement."""
+
+    judgement_id: int
+    a: str
+    b: str
+    verdict: str
+    who: str
+    why: str | None
+    at: str
+
+
+@dataclass(slots=True)
+class Constraints:
+    """The judgements in force (the latest per pair), by party id."""
+
+    same: list[JudgementRow] = field(default_factory=list)
+    different: list[JudgementRow] = field(default_factory=list)
+    unsure: list[JudgementRow] = field(default_factory=list)
+
+    def split_ids(self) -> frozenset[str]:
+        """Records named by a ``different`` judgement: each gets a node of its own."""
+        return frozenset(x for j in self.different for x in (j.a, j.b))
+
+    def party_ids(self) -> set[str]:
+        return {x for j in (*self.same, *self.different) for x in (j.a, j.b)}
+
+
+def ordered(a: str, b: str) -> tuple[str, str]:
+    """A pair in its stored order (a < b): the verdict on (A, B) is the verdict on (B, A)."""
+    return (a, b) if a <= b else (b, a)
+
+
+def load_constraints(store: Store) -> Constraints:
+    """The latest judgement on each pair of records, in the order they were given."""
+    rows = store.fetchall(
+        "SELECT judgement_id, a, b, verdict, who, why, CAST(judged_at AS VARCHAR) FROM ("
+        " SELECT *, row_number() OVER (PARTITION BY a, b ORDER BY judged_at DESC, judgement_id DESC)"
+        " AS rn FROM party_judgements) WHERE rn = 1 ORDER BY judgement_id"
+    )
+    out = Constraints()
+    for r in rows:
+        j = JudgementRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6])
+        getattr(out, j.verdict).append(j)
+    return out
+
+
+def save_judgement(
+    store: Store,
+    a: str,
+    b: str,
+    verdict: str,
+    who: str,
+    why: str | None,
+    names: tuple[str | None, str | None] = (None, None),
+) -> JudgementRow:
+    """Store one judgement (never overwriting an earlier one) and return it."""
+    from transship.store.db import now
+
+    x, y = ordered(a, b)
+    nx, ny = names if (x, y) == (a, b) else (names[1], names[0])
+    at = now()
+    with store.transaction():
+        [(jid,)] = store.fetchall("SELECT nextval('party_judgement_seq')")
+        store.execute(
+            "INSERT INTO party_judgements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [int(jid), x, y, verdict, who, why, at, nx, ny],
+        )
+    return JudgementRow(int(jid), x, y, verdict, who, why, at.isoformat(sep=" "))
+
+
+@dataclass(slots=True)
+class ClusterOutcome:
+    """Which node belongs to which cluster, and the links that made it so."""
+
+    #: node -> cluster root (a node id)
+    labels: list[int]
+    linked: list[ScoredPair]
+    refused: list[ScoredPair]
+    #: (node a, node b, judgement id) of ``same`` judgements applied
+    judged: list[tuple[int, int, int]]
+    notes: list[str] = field(default_factory=list)
+
+
+class _Clusters:
+    """Union-find with cannot-links (few: one per ``different`` judgement)."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+        #: root -> nodes its cluster may never join
+        self.cannot: dict[int, set[int]] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def forbid(self, a: int, b: int) -> None:
+        self.cannot.setdefault(self.find(a), set()).add(b)
+        self.cannot.setdefault(self.find(b), set()).add(a)
+
+    def allowed(self, ra: int, rb: int) -> bool:
+        for r, other in ((ra, rb), (rb, ra)):
+            for x in self.cannot.get(r, ()):
+                if self.find(x) == other:
+                    return False
+        return True
+
+    def union(self, a: int, b: int) -> bool | None:
+        """Join the clusters of ``a`` and ``b``: True if joined, None if already one,
+        False if a cannot-link forbids it."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        if not self.allowed(ra, rb):
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        moved = self.cannot.pop(rb, None)
+        if moved:
+            self.cannot.setdefault(ra, set()).update(moved)
+        return True
+
+
+def cluster(
+    n: int,
+    scored: Sequence[ScoredPair],
+    constraints: Constraints,
+    node_of_party: dict[str, int],
+) -> ClusterOutcome:
+    """Cluster ``n`` nodes: judgements first, then ``scored`` pairs best first (ties by
+    node ids, so every engine gives the same clusters)."""
+    cl = _Clusters(n)
+    notes: list[str] = []
+    judged: list[tuple[int, int, int]] = []
+
+    def nodes_of(j: JudgementRow) -> tuple[int, int] | None:
+        missing = [x for x in (j.a, j.b) if x not in node_of_party]
+        if missing:
+            notes.append(
+                f"judgement #{j.judgement_id} ({j.verdict}) names record(s) no longer in the "
+                f"store: {', '.join(missing)}; not applied"
+            )
+            return None
+        return node_of_party[j.a], node_of_party[j.b]
+
+    for j in constraints.different:
+        pair = nodes_of(j)
+        if pair is not None:
+            cl.forbid(*pair)
+    for j in constraints.same:
+        pair = nodes_of(j)
+        if pair is None:
+            continue
+        joined = cl.union(*pair)
+        if joined is False:
+            notes.append(
+                f"judgement #{j.judgement_id} (same: {j.a} = {j.b}) would join records judged "
+                "different; not applied"
+            )
+        else:
+            judged.append((pair[0], pair[1], j.judgement_id))
+    linked: list[Any] = []
+    refused: list[Any] = []
+    for sp in sorted(scored, key=lambda s: (-s.score, s.a, s.b)):
+        joined = cl.union(sp.a, sp.b)
+        if joined:
+            linked.append(sp)
+        elif joined is False:
+            refused.append(sp)
+    labels = [cl.find(i) for i in range(n)]
+    return ClusterOutcome(labels, linked, refused, judged, notes)
