@@ -12,7 +12,7 @@ from transship.ingest.pipeline import ingest_paths
 from transship.risk.certificates import (
     CHECKS,
     ammunition_word,
-    check_certificates,
+    check_store_certificates,
     failed,
     run_checks,
     shipped_holdings,
@@ -173,7 +173,7 @@ def test_checks_on_a_store(store: Store, tmp_path: Path) -> None:
     )
     results = ingest_paths(store, [certs, ships])
     assert [r.status for r in results] == ["ok", "ok"]
-    out = by_check(check_certificates(store))
+    out = by_check(check_store_certificates(store))
     assert out["essential_elements"].passed is False
     assert out["quantity_reuse"].passed is False
     assert out["consignee_destination"].passed is False

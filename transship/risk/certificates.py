@@ -1,4 +1,13 @@
-"""Basic checks of end-user certificates against themselves and the shipments that cite them.
+"""End-user certificate checks: the basic pass/fail checks, and the officer's findings.
+
+:func:`check_certificates` (issue 14) gives, for each certificate in a store or in files,
+every :class:`~transship.risk.model.Finding` -- code, severity, plain-words explanation,
+the rows and sources behind it -- from :mod:`transship.risk.elements` (essential elements)
+and :mod:`transship.risk.crosscheck` (licences, shipments, trade flows, reuse, the end user's
+forces), and what could not be checked. The older pass/fail checks below stay for
+``transship.evaluate``.
+
+Basic checks of end-user certificates against themselves and the shipments that cite them.
 
 An end-user certificate is the paper a licensing officer relies on; diversion schemes forge
 them, reuse them past their quantity, or name an end user who could not use the goods. These
@@ -26,13 +35,27 @@ calibre, no validity date): "not checked" is never reported as a pass or a failu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from transship.exc import InvalidInput
 from transship.normalise.military import calibre as canonical_calibre
 from transship.normalise.military import known_operator
+from transship.risk.config import Weights, default_weights
+from transship.risk.crosscheck import (
+    licence_findings,
+    load_context,
+    plausibility_findings,
+    reexport_findings,
+    reuse_findings,
+    shipment_findings,
+)
+from transship.risk.documents import read_certificates
+from transship.risk.elements import NOT_IN_FORMAT, element_findings
+from transship.risk.holdings import SystemRow, system_rows
+from transship.risk.model import CertificateCheck, Finding
 from transship.store import Store
 
 CHECKS = (
@@ -340,13 +363,15 @@ def run_checks(
     return out
 
 
-def check_certificates(
+def check_store_certificates(
     store: Store,
     holdings: Holdings | None = None,
     checks: Iterable[str] = CHECKS,
     dataset: str | None = None,
 ) -> list[CheckResult]:
-    """Run the checks on every certificate in the store against the shipments citing it."""
+    """The five basic pass/fail checks (:data:`CHECKS`) on every certificate in the store
+    against the shipments citing it (what ``transship.evaluate`` scores; the findings of
+    :func:`check_certificates` go further)."""
     where = " WHERE dataset = ?" if dataset else ""
     params = [dataset] if dataset else []
     certs = store.query(
@@ -370,12 +395,116 @@ def failed(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:
     return dict(out)
 
 
+# --- findings: the officer's checks (issue 14) -------------------------------------------
+
+
+def check_one(
+    cert: Mapping[str, Any],
+    store: Store | None = None,
+    *,
+    weights: Weights | None = None,
+    rows: list[SystemRow] | None = None,
+    licences: list[dict[str, Any]] | None = None,
+) -> CertificateCheck:
+    """Every finding about one certificate (a store row or a row read from a file): its
+    essential elements, and, with a store, the licences, shipments, trade flows and other
+    certificates that bear on it, and the end user's forces."""
+    w = weights or default_weights()
+    table = rows if rows is not None else system_rows()
+    cid = str(cert.get("certificate_id") or "")
+    evidence = [str(cert[k]) for k in ("record_id", "source") if cert.get(k)]
+    check = CertificateCheck(
+        certificate_id=cid,
+        source=str(cert.get("source") or cert.get("record_id") or ""),
+        record={k: v for k, v in cert.items() if k not in _PROVENANCE},
+        simulated=bool(cert.get("simulated")),
+    )
+    check.findings += element_findings(cert, evidence)
+    check.checked.append("essential elements (Wassenaar best practices; EU User's Guide)")
+    check.not_checked += list(NOT_IN_FORMAT)
+    if store is None:
+        check.not_checked.append(
+            "licences, shipments, trade flows, reuse and fleet size: no store given"
+        )
+        found, missing = plausibility_findings(None, cert, evidence, w, table)
+        check.findings += found
+        check.not_checked += missing
+        check.checked.append("end user's weapon systems (weapon-system table)")
+        return check
+    ctx = load_context(store, cert, licences)
+    steps: list[tuple[str, tuple[list[Finding], list[str]]]] = [
+        (
+            "licences (parties, countries, quantity, value, dates)",
+            licence_findings(cert, ctx, evidence),
+        ),
+        (
+            "shipments citing it (quantity, destination, dates)",
+            shipment_findings(cert, ctx, evidence),
+        ),
+        (
+            "re-exports of the product by the consignee's country",
+            reexport_findings(store, cert, evidence),
+        ),
+        ("reuse (same number, near-identical text)", reuse_findings(cert, ctx, evidence, w)),
+        (
+            "end user's weapon systems and fleet size",
+            plausibility_findings(store, cert, evidence, w, table),
+        ),
+    ]
+    for name, (found, missing) in steps:
+        check.findings += found
+        check.not_checked += missing
+        check.checked.append(name)
+    return check
+
+
+_PROVENANCE = frozenset({"dataset", "source_sha256", "run_id"})
+
+
+def _paths(source: str | Path | Sequence[str | Path]) -> list[Path]:
+    if isinstance(source, str | Path):
+        return [Path(source)]
+    return [Path(p) for p in source]
+
+
+def check_certificates(
+    source: Store | str | Path | Sequence[str | Path],
+    store: Store | None = None,
+    *,
+    systems: str | Path | None = None,
+    weights: Weights | None = None,
+    licences: list[dict[str, Any]] | None = None,
+    dataset: str | None = None,
+) -> list[CertificateCheck]:
+    """Findings for certificates: every certificate in a store (``source`` a Store: checked
+    against that store), or those in certificate files (``source`` paths: checked against
+    ``store`` when given, nothing stored). Every file is read before any is checked, so a bad
+    file fails the call (one line per bad record) and no result is half made. ``systems``
+    adds a weapon-system file to the shipped table; ``licences`` adds licence rows read from
+    files."""
+    rows = system_rows(systems)
+    w = weights or default_weights()
+    if isinstance(source, Store):
+        where = " WHERE dataset = ?" if dataset else ""
+        certs = source.query(
+            f"SELECT * FROM certificates{where} ORDER BY certificate_id, record_id",
+            [dataset] if dataset else [],
+        ).to_pylist()
+        return [check_one(c, source, weights=w, rows=rows, licences=licences) for c in certs]
+    certs = [c for p in _paths(source) for c in read_certificates(p)]
+    return [check_one(c, store, weights=w, rows=rows, licences=licences) for c in certs]
+
+
 __all__ = [
     "CHECKS",
+    "CertificateCheck",
     "CheckResult",
+    "Finding",
     "Holdings",
     "ammunition_word",
     "check_certificates",
+    "check_one",
+    "check_store_certificates",
     "failed",
     "run_checks",
     "shipped_holdings",
