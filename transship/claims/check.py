@@ -1,0 +1,463 @@
+"""`transship claims check`: claims graded, grouped by origin, contradictions and checks.
+
+Entry points: :func:`check_documents` (documents to extract claims from, and claims files in
+the claims JSON-lines format), :func:`check_case` (a case folder's ``claims.jsonl``, plus
+documents) and :func:`check_claims` (claims already extracted). Each returns a
+:class:`ClaimReport`: every claim with its document and character span, its reliability (A-F)
+and credibility (1-6) with reasons, the number of independent origins behind its figure,
+the corroboration groups, the findings (misattributions, contradictions, arithmetic, dates)
+and the data checks, sorted so that what matters comes first.
+
+A claims file (``claims.jsonl``) is treated as a document of its own: each line is one claim,
+and the claim's span is that line's characters in the file. Its ``original_source`` becomes
+the chain of credit ("SVR statement published by Sputnik ... (as cited by the seed report)":
+the SVR, relayed by Sputnik, relayed by the seed report) and its ``urls`` are relays.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from transship.claims.checks import (
+    RULES,
+    DataCheck,
+    Finding,
+    SourcedClaim,
+    check_arithmetic,
+    check_attribution,
+    check_data,
+    check_makers,
+    check_temporal,
+    data_finding,
+    document_date,
+    sourced,
+    territory_code,
+)
+from transship.claims.contradict import contradictions
+from transship.claims.corroborate import Group, corroboration_groups, origins_by_claim
+from transship.claims.grades import CREDIBILITY_WORDS, Grade, grade
+from transship.claims.model import (
+    Attribution,
+    DocumentText,
+    EntityRef,
+    ExtractedClaim,
+    Quantity,
+)
+from transship.claims.sources import RELIABILITY_WORDS, SourceRegistry, load_registry
+from transship.exc import InvalidInput, NotFound, SourceFormatError
+
+if TYPE_CHECKING:
+    from transship.store import Store
+
+#: What no rule here checks yet (said in every report).
+NOT_CHECKED = [
+    "shares against a total taken from outside the document (GDP, national accounts): the "
+    "implied figure is shown for the reader to compare",
+    "claims without a money figure are not compared with the store's data",
+    "indirect flows (through third countries) are not compared with routes; see `transship routes`",
+]
+
+
+@dataclass(slots=True)
+class GradedClaim:
+    """One claim as the report shows it: where it is, what it says, who said it, how good."""
+
+    id: str
+    document: str
+    span: tuple[int, int]
+    text: str
+    excerpt: str
+    measure: str
+    quantity: dict[str, Any] | None
+    period: tuple[str | None, str | None] | None
+    direction: tuple[str | None, str | None] | None
+    attributed_to: list[str]
+    origin: str
+    origin_name: str
+    chain: list[dict[str, Any]]
+    reliability: str
+    credibility: int
+    grade: Grade
+    origins: int
+    group: str
+    findings: list[str] = field(default_factory=list)
+    data: str | None = None
+    severity: int = 9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document": self.document,
+            "span": list(self.span),
+            "text": self.text,
+            "excerpt": self.excerpt,
+            "measure": self.measure,
+            "quantity": self.quantity,
+            "period": list(self.period) if self.period else None,
+            "direction": list(self.direction) if self.direction else None,
+            "attributed_to": self.attributed_to,
+            "origin": self.origin,
+            "origin_name": self.origin_name,
+            "chain": self.chain,
+            "reliability": self.reliability,
+            "credibility": self.credibility,
+            **{
+                k: v
+                for k, v in self.grade.to_dict().items()
+                if k not in ("reliability", "credibility")
+            },
+            "origins": self.origins,
+            "group": self.group,
+            "findings": self.findings,
+            "data": self.data,
+        }
+
+
+@dataclass(slots=True)
+class ClaimReport:
+    """Everything `transship claims check` says, in the order an analyst reads it."""
+
+    documents: list[dict[str, Any]]
+    claims: list[GradedClaim]
+    groups: list[Group]
+    findings: list[Finding]
+    data_checks: list[DataCheck]
+    registry: list[str]
+    simulated: bool = False
+    not_checked: list[str] = field(default_factory=lambda: list(NOT_CHECKED))
+
+    def claim(self, claim_id: str) -> GradedClaim:
+        for c in self.claims:
+            if c.id == claim_id:
+                return c
+        raise NotFound(f"no claim {claim_id!r} in this report")
+
+    def summary(self) -> dict[str, Any]:
+        by_rule: dict[str, int] = {}
+        for f in self.findings:
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        return {
+            "documents": len(self.documents),
+            "claims": len(self.claims),
+            "groups_with_several_claims": sum(1 for g in self.groups if len(g.members) > 1),
+            "findings": by_rule,
+            "data_checks": {
+                v: sum(1 for d in self.data_checks if d.verdict == v)
+                for v in sorted({d.verdict for d in self.data_checks})
+            },
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary(),
+            "documents": self.documents,
+            "claims": [c.to_dict() for c in self.claims],
+            "groups": [g.to_dict() for g in self.groups],
+            "findings": [f.to_dict() for f in self.findings],
+            "data_checks": [d.to_dict() for d in self.data_checks],
+            "rules": RULES,
+            "reliability_scale": RELIABILITY_WORDS,
+            "credibility_scale": {str(k): v for k, v in CREDIBILITY_WORDS.items()},
+            "registry": self.registry,
+            "simulated": self.simulated,
+            "not_checked": self.not_checked,
+        }
+
+
+# -- claims files ----------------------------------------------------------------------------
+
+_CITED = re.compile(r"\s*\((?:as )?cited by ([^)]*)\)")
+_PAREN = re.compile(r"\s*\([^)]*\)")
+
+
+def _attributions(original: str | None) -> tuple[list[Attribution], list[str]]:
+    """``original_source`` as credits and relays: "X published by Y, 2025-05-29 (as cited by
+    the seed report)" -> credit "X published by Y" dated 2025-05-29, relay "the seed report"."""
+    from transship.claims.dates import find_dates
+
+    if not original:
+        return [], []
+    relays = [m.group(1).strip() for m in _CITED.finditer(original)]
+    relays = ["the seed report" if r.startswith("the seed report") else r for r in relays]
+    body = _PAREN.sub("", original)
+    out: list[Attribution] = []
+    for piece in body.split(";"):
+        piece = piece.strip().strip(",")
+        if not piece:
+            continue
+        dates = find_dates(piece)
+        when = dates[-1].first if dates else None
+        out.append(Attribution(piece, when, None))
+    return out, relays
+
+
+def _period(value: str | None) -> tuple[str | None, str | None] | None:
+    if not value:
+        return None
+    parts = [p.strip() for p in re.split(r"\.\.|;|/", value) if p.strip()]
+    if len(parts) == 1:
+        m = re.fullmatch(r"(\d{4})-(\d{4})", parts[0])
+        if m:
+            return (m.group(1), m.group(2))
+        return (parts[0], parts[0])
+    return (parts[0], parts[-1])
+
+
+def _measure(text: str) -> str:
+    for word, measure in (
+        (r"\brevenue", "revenue"),
+        (r"\bexport", "exports"),
+        (r"\bimport", "imports"),
+        (r"\brevenue", "revenue"),
+        (r"\b(make|makes|produc)", "production"),
+        (r"\b(reached|delivered|supplied)", "exports"),
+    ):
+        if re.search(word, text, re.I):
+            return measure
+    return "value"
+
+
+def _host(url: str) -> str:
+    m = re.match(r"[a-z]+://(?:www\.)?([^/]+)", url)
+    return m.group(1) if m else url
+
+
+def read_claims_file(
+    path: str | Path,
+) -> tuple[DocumentText, list[ExtractedClaim], dict[str, list[str]]]:
+    """A claims JSON-lines file as a document, its claims, and each claim's relays."""
+    import hashlib
+
+    where = Path(path)
+    try:
+        data = where.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(where, f"cannot read: {exc.strerror or exc}") from None
+    text = data.decode("utf-8-sig")
+    sha = hashlib.sha256(data).hexdigest()
+    doc = DocumentText(
+        document_id=f"doc:{sha[:16]}",
+        sha256=sha,
+        title=f"{where.parent.name}/{where.name}",
+        date=None,
+        publisher=None,
+        language="en",
+        url=None,
+        path=str(where),
+        text=text,
+    )
+    claims: list[ExtractedClaim] = []
+    relays: dict[str, list[str]] = {}
+    offset = 0
+    for n, line in enumerate(text.splitlines(keepends=True), 1):
+        start, offset = offset, offset + len(line)
+        body = line.strip()
+        if not body:
+            continue
+        try:
+            rec = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise SourceFormatError(where, f"not JSON: {exc.msg}", line=n) from None
+        if not isinstance(rec, dict) or not rec.get("id") or not rec.get("claim"):
+            raise SourceFormatError(where, "a claim needs 'id' and 'claim'", line=n)
+        qty = rec.get("quantity")
+        quantity = None
+        if isinstance(qty, int | float) and not isinstance(qty, bool):
+            cur = rec.get("currency")
+            unit = rec.get("unit")
+            kind = "money" if cur else "percent" if unit == "percent" else "count"
+            wording = f"{cur} {qty:,.0f}" if cur else f"{qty:g} {unit or ''}".strip()
+            quantity = Quantity(float(qty), float(qty), float(qty), cur or unit, kind, cur, wording)  # type: ignore[arg-type]
+        origin, dest = rec.get("origin"), rec.get("destination")
+        atts, rel = _attributions(rec.get("original_source"))
+        rel += [_host(u) for u in rec.get("urls") or []]
+        claim_text = str(rec["claim"])
+        claims.append(
+            ExtractedClaim(
+                claim_id=str(rec["id"]),
+                document_id=doc.document_id,
+                span=(start, start + len(line.rstrip("\r\n"))),
+                text=claim_text,
+                subject=[EntityRef("territory", origin, territory_code(origin))] if origin else [],
+                measure=_measure(claim_text),
+                quantity=quantity,
+                calibres=[],
+                period=_period(rec.get("period")),
+                place=[
+                    EntityRef("territory", c, territory_code(c))
+                    for c in rec.get("intermediaries") or []
+                ],
+                attributed_to=atts,
+                direction=(origin, dest) if origin and dest else None,
+            )
+        )
+        relays[str(rec["id"])] = rel
+        if origin and not dest:
+            relays.setdefault(f"__origin__{rec['id']}", []).append(origin)
+    return doc, claims, relays
+
+
+# -- the check -------------------------------------------------------------------------------
+
+
+def _unique_ids(batches: list[tuple[DocumentText, list[ExtractedClaim]]]) -> None:
+    seen: dict[str, int] = {}
+    for _doc, claims in batches:
+        for c in claims:
+            seen[c.claim_id] = seen.get(c.claim_id, 0) + 1
+    for doc, claims in batches:
+        for i, c in enumerate(claims):
+            if seen[c.claim_id] > 1:
+                claims[i] = replace(c, claim_id=f"{doc.document_id[4:12]}:{c.claim_id}")
+
+
+def check_claims(
+    batches: Sequence[tuple[DocumentText, list[ExtractedClaim]]],
+    store: Store | None = None,
+    registry: SourceRegistry | None = None,
+    relays: dict[str, list[str]] | None = None,
+) -> ClaimReport:
+    """Grade and check claims already extracted (one batch per document)."""
+    reg = registry or load_registry()
+    work = [(d, list(cs)) for d, cs in batches]
+    _unique_ids(work)
+    relays = relays or {}
+    scs: list[SourcedClaim] = []
+    for doc, claims in work:
+        for c in claims:
+            base = c.claim_id.split(":", 1)[-1]
+            sc = sourced(c, doc, reg, relays.get(base, []))
+            lone = relays.get(f"__origin__{base}")
+            if lone and sc.origin_code is None:
+                sc.origin_code = territory_code(lone[0])
+            scs.append(sc)
+    findings: list[Finding] = []
+    for sc in scs:
+        findings += check_attribution(sc)
+        findings += check_makers(sc, reg)
+        findings += check_arithmetic(sc)
+        when, how = document_date(sc, scs)
+        findings += check_temporal(sc, when, how)
+    findings += contradictions(scs)
+    data_checks: list[DataCheck] = []
+    if store is not None:
+        for sc in scs:
+            dc = check_data(sc, store)
+            if dc is not None:
+                data_checks.append(dc)
+                findings.append(data_finding(dc))
+    groups = corroboration_groups(scs)
+    origins = origins_by_claim(groups)
+    by_claim: dict[str, list[Finding]] = {}
+    for f in findings:
+        for cid in f.claims:
+            by_claim.setdefault(cid, []).append(f)
+    data_by = {d.claim: d for d in data_checks}
+    base_rel = {sc.id: sc.origin.source.reliability for sc in scs}
+    graded: list[GradedClaim] = []
+    for sc in scs:
+        fs = by_claim.get(sc.id, [])
+        group, n = origins[sc.id]
+        g = grade(sc, fs, n, data_by.get(sc.id), base_rel)
+        text = sc.document.text
+        a, b = sc.claim.span
+        q = sc.claim.quantity
+        graded.append(
+            GradedClaim(
+                id=sc.id,
+                document=sc.document.document_id,
+                span=sc.claim.span,
+                text=sc.claim.text,
+                excerpt=text[a:b][:2000],
+                measure=sc.claim.measure,
+                quantity=q.to_dict() if q is not None else None,
+                period=sc.claim.period,
+                direction=(sc.origin_code, sc.dest_code)
+                if (sc.origin_code or sc.dest_code)
+                else None,
+                attributed_to=[x.name for x in sc.claim.attributed_to],
+                origin=sc.origin.source.id,
+                origin_name=sc.origin.source.name,
+                chain=[lk.to_dict() for lk in sc.chain],
+                reliability=g.reliability,
+                credibility=g.credibility,
+                grade=g,
+                origins=n,
+                group=group,
+                findings=sorted({f.rule for f in fs}),
+                data=data_by[sc.id].verdict if sc.id in data_by else None,
+                severity=min((f.sort_key()[0] for f in fs if f.severity != "info"), default=9),
+            )
+        )
+    # what matters first: the worst finding, then the least credible, then the least reliable
+    graded.sort(key=lambda c: (c.severity, -c.credibility, c.reliability, c.id))
+    findings.sort(key=lambda f: f.sort_key())
+    groups.sort(key=lambda g: (-len(g.members), g.independent_origins, g.id))
+    documents = [
+        {
+            "document_id": d.document_id,
+            "title": d.title,
+            "date": d.date,
+            "publisher": d.publisher,
+            "path": d.path,
+            "url": d.url,
+            "sha256": d.sha256,
+            "claims": len(cs),
+        }
+        for d, cs in work
+    ]
+    simulated = any(d.simulated for d in data_checks)
+    return ClaimReport(documents, graded, groups, findings, data_checks, reg.files, simulated)
+
+
+def _batches(
+    paths: Iterable[str | Path], store: Store | None
+) -> tuple[list[tuple[DocumentText, list[ExtractedClaim]]], dict[str, list[str]]]:
+    from transship.claims.model import extract, read_document
+
+    batches: list[tuple[DocumentText, list[ExtractedClaim]]] = []
+    relays: dict[str, list[str]] = {}
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise NotFound(f"no file {path}")
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            doc, claims, rel = read_claims_file(path)
+            relays.update(rel)
+        else:
+            doc = read_document(path)
+            claims = extract(doc, store)
+        batches.append((doc, claims))
+    return batches, relays
+
+
+def check_documents(
+    paths: Sequence[str | Path],
+    store: Store | None = None,
+    sources: Sequence[str | Path] | None = None,
+) -> ClaimReport:
+    """Extract (or read, for ``.jsonl`` claims files) and check the claims of ``paths``."""
+    if not paths:
+        raise InvalidInput("no documents to check")
+    batches, relays = _batches(paths, store)
+    return check_claims(batches, store, load_registry(sources), relays)
+
+
+def check_case(
+    case_dir: str | Path,
+    store: Store | None = None,
+    documents: Sequence[str | Path] = (),
+    sources: Sequence[str | Path] | None = None,
+) -> ClaimReport:
+    """A case's ``claims.jsonl`` (and any ``documents``) checked together."""
+    folder = Path(case_dir)
+    claims_file = folder / "claims.jsonl"
+    if not claims_file.exists():
+        raise NotFound(f"no claims.jsonl in {folder}")
+    batches, relays = _batches([claims_file, *documents], store)
+    return check_claims(batches, store, load_registry(sources), relays)

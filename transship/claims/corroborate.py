@@ -1,0 +1,274 @@
+"""Corroboration by independent origin: how many witnesses stand behind a figure.
+
+Five outlets repeating the Financial Times are one origin, not five; a relay of a relay is
+still the same origin; the same outlet repeating itself a year later is not corroboration; a
+head of state "responding to" the FT's figure is a reaction to it, not a second witness; and
+sources of one family (a state's intelligence service, its ministries and its state media,
+``affiliation`` in the registry) are one origin between them. An origin that is a party to
+the conflict is listed but not counted as an independent witness.
+
+Claims make *the same assertion* (:func:`same_assertion`) when they measure the same thing
+(same dimension — money, percent or a counted unit — and topic, compatible measure, product
+scope and direction, a shared subject), over overlapping periods, with values within
+:data:`AGREE` of each other (money compared in US dollars at the ECB annual rate). Such claims
+form a group; the group's origins are the distinct origin families of its members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from transship.claims.checks import SourcedClaim
+
+#: Relative difference under which two figures are the same figure (rounding, EUR vs USD).
+AGREE = 0.1
+
+_MEASURE_FAMILY = {
+    "export": "exports",
+    "exports": "exports",
+    "exported": "exports",
+    "deliveries": "exports",
+    "delivery": "exports",
+    "supplies": "exports",
+    "import": "imports",
+    "imports": "imports",
+    "imported": "imports",
+    "revenue": "revenue",
+    "revenues": "revenue",
+    "production": "production",
+    "produces": "production",
+    "capacity": "production",
+}
+
+
+def measure_family(measure: str) -> str:
+    m = (measure or "value").strip().lower()
+    return _MEASURE_FAMILY.get(m, _MEASURE_FAMILY.get(m.split()[0] if m else "", m))
+
+
+def value_of(sc: SourcedClaim) -> float | None:
+    """The figure compared: USD for money, the point value otherwise."""
+    from transship.claims.checks import point
+
+    if sc.dimension == "money":
+        return sc.value_usd
+    return point(sc.claim)
+
+
+def relative_gap(a: float, b: float) -> float:
+    hi, lo = max(abs(a), abs(b)), min(abs(a), abs(b))
+    return 0.0 if hi == 0 else (hi - lo) / hi
+
+
+def comparable(a: SourcedClaim, b: SourcedClaim) -> bool:
+    """Same kind of figure about the same thing (values not compared)."""
+    if a.dimension is None or a.dimension != b.dimension:
+        return False
+    if a.topic != b.topic and {a.topic, b.topic} != {"trade", "arms_trade"}:
+        return False
+    fa, fb = measure_family(a.claim.measure), measure_family(b.claim.measure)
+    if fa != fb and "value" not in (fa, fb):
+        return False
+    if a.scope and b.scope and a.scope != b.scope:
+        return False
+    if not (a.subjects & b.subjects):
+        if a.subjects or b.subjects or not (a.origin_code and a.origin_code == b.origin_code):
+            return False
+    return True
+
+
+def periods_overlap(a: SourcedClaim, b: SourcedClaim) -> bool:
+    if a.years is None or b.years is None:
+        return True
+    return a.years[0] <= b.years[1] and b.years[0] <= a.years[1]
+
+
+def directions_agree(a: SourcedClaim, b: SourcedClaim) -> bool:
+    return all(
+        x is None or y is None or x == y
+        for x, y in ((a.origin_code, b.origin_code), (a.dest_code, b.dest_code))
+    )
+
+
+def same_assertion(a: SourcedClaim, b: SourcedClaim, tolerance: float = AGREE) -> bool:
+    """Do ``a`` and ``b`` state the same figure about the same thing?"""
+    if not comparable(a, b) or not periods_overlap(a, b) or not directions_agree(a, b):
+        return False
+    va, vb = value_of(a), value_of(b)
+    return va is not None and vb is not None and relative_gap(va, vb) <= tolerance
+
+
+def origin_family(sc: SourcedClaim, by_id: dict[str, SourcedClaim] | None = None) -> str:
+    """The origin a claim's figure goes back to, as an independence key: the registry's
+    affiliation (``state:ru``) or the source id; a reaction counts as what it reacts to."""
+    return sc.origin.source.independence_key
+
+
+@dataclass(slots=True)
+class Origin:
+    """One independent origin in a group: its source, the members that go back to it and
+    each member's chain of relay (origin -> relays -> document)."""
+
+    family: str
+    source: str
+    name: str
+    reliability: str
+    independent: bool
+    why_not: str | None
+    members: list[str]
+    chains: list[list[dict[str, Any]]]
+    dates: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "source": self.source,
+            "name": self.name,
+            "reliability": self.reliability,
+            "independent": self.independent,
+            "why_not_independent": self.why_not,
+            "members": self.members,
+            "chains": self.chains,
+            "dates": self.dates,
+        }
+
+
+@dataclass(slots=True)
+class Group:
+    """Claims stating the same figure, and how many independent origins stand behind them."""
+
+    id: str
+    members: list[str]
+    figure: str
+    origins: list[Origin] = field(default_factory=list)
+    explanation: str = ""
+
+    @property
+    def independent_origins(self) -> int:
+        return sum(1 for o in self.origins if o.independent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "members": self.members,
+            "figure": self.figure,
+            "origins": [o.to_dict() for o in self.origins],
+            "independent_origins": self.independent_origins,
+            "explanation": self.explanation,
+        }
+
+
+def _find(parent: dict[str, str], x: str) -> str:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+def _figure(sc: SourcedClaim) -> str:
+    q = sc.claim.quantity
+    what = q.wording if q is not None and q.wording else sc.claim.measure
+    period = f" ({sc.years[0]}-{sc.years[1]})" if sc.years else ""
+    route = ""
+    if sc.origin_code or sc.dest_code:
+        route = f" {sc.origin_code or '?'} -> {sc.dest_code or '?'}"
+    return f"{what}{route}{period}"
+
+
+def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
+    """Groups of claims that state the same figure, each with its independent origins.
+
+    Every claim is in exactly one group (a claim alone is a group of one, with one origin).
+    Groups are numbered by their first member in input order."""
+    parent = {c.id: c.id for c in claims}
+    for i, a in enumerate(claims):
+        for b in claims[i + 1 :]:
+            if same_assertion(a, b):
+                ra, rb = _find(parent, a.id), _find(parent, b.id)
+                if ra != rb:
+                    parent[rb] = ra
+    members: dict[str, list[SourcedClaim]] = {}
+    for c in claims:
+        members.setdefault(_find(parent, c.id), []).append(c)
+    groups: list[Group] = []
+    for n, (_root, cs) in enumerate(members.items(), 1):
+        group = Group(id=f"G{n:02d}", members=[c.id for c in cs], figure=_figure(cs[0]))
+        families: dict[str, list[SourcedClaim]] = {}
+        for c in cs:
+            families.setdefault(origin_family(c), []).append(c)
+        for fam, fcs in families.items():
+            src = fcs[0].origin.source
+            party = next((c.origin.source for c in fcs if c.origin.source.party_to), None)
+            why_not = None
+            if party is not None:
+                why_not = (
+                    f"{party.name} is a party to the conflict ({party.party_to}): not an "
+                    "independent witness"
+                )
+            raw = sorted({c.origin.date for c in fcs if c.origin.date})
+            # "2024-06" and "2024-06-22" are one date written at two precisions
+            dates = [d for d in raw if not any(o != d and o.startswith(d) for o in raw)]
+            group.origins.append(
+                Origin(
+                    family=fam,
+                    source=src.id,
+                    name=src.name,
+                    reliability=src.reliability,
+                    independent=why_not is None,
+                    why_not=why_not,
+                    members=[c.id for c in fcs],
+                    chains=[[lk.to_dict() for lk in c.chain] for c in fcs],
+                    dates=dates,
+                )
+            )
+        group.explanation = _explain(group, cs)
+        groups.append(group)
+    return groups
+
+
+def _explain(group: Group, cs: list[SourcedClaim]) -> str:
+    if len(cs) == 1:
+        return f"{cs[0].id} stands alone: no other claim states this figure."
+    parts = []
+    for o in group.origins:
+        relays = sorted(
+            {
+                lk["name"]
+                for chain in o.chains
+                for lk in chain
+                if lk["role"] in ("relay", "document") and lk["source"] != o.source
+            }
+        )
+        reactions = sorted(
+            {lk["name"] for chain in o.chains for lk in chain if lk["role"] == "reaction"}
+        )
+        said = f"{o.name}"
+        if len(o.members) > 1:
+            said += f" ({len(o.members)} claims: {', '.join(o.members)}"
+            if len(o.dates) > 1:
+                said += f"; repeated on {', '.join(o.dates)}, which is not corroboration"
+            said += ")"
+        if relays:
+            said += f" relayed by {', '.join(relays)}"
+        if reactions:
+            said += f"; {', '.join(reactions)} responded to it (a reaction, not a second witness)"
+        if not o.independent:
+            said += f" [{o.why_not}]"
+        parts.append(said)
+    n = group.independent_origins
+    return (
+        f"{len(cs)} claims state this figure; they go back to {len(group.origins)} origin"
+        f"{'s' if len(group.origins) != 1 else ''}, {n} of them independent: "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def origins_by_claim(groups: list[Group]) -> dict[str, tuple[str, int]]:
+    """claim id -> (group id, independent origins behind its figure)."""
+    out: dict[str, tuple[str, int]] = {}
+    for g in groups:
+        for m in g.members:
+            out[m] = (g.id, g.independent_origins)
+    return out
