@@ -68,8 +68,9 @@ class Quantity:
 
 @dataclass(slots=True)
 class EntityRef:
-    """A mention of a party, territory or product; `id` is the store's key when linked
-    (ISO3 for a territory, actor/record id for a party, a product code), else None."""
+    """A mention of a party, territory or product; `id` is the key when linked (the store's
+    territory code for a territory — lowercase ``rs``, as in claims.origin —, the actor or
+    record id for a party, a calibre or weapon system for a product), else None."""
 
     kind: EntityKind
     text: str
@@ -87,6 +88,9 @@ class Attribution:
     name: str
     date: str | None = None
     span: tuple[int, int] | None = None
+    #: "credited" (the text names it), "origin" (X in "X, cited by Y") or "relay" (Y there;
+    #: "published via Sputnik"); a chain lists the origin first.
+    role: str = "credited"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,7 +104,7 @@ class ExtractedClaim:
     row it came from; `text` is that slice. `measure` names what is measured ("exports",
     "revenue", "production", "deliveries", ... or "value" when unknown). `period` is an ISO
     (start, end) pair, either end may be None. `direction` is (origin, destination) as
-    written or linked (ISO3 when linked) when the claim says something moved from one to another.
+    written or linked (the territory code when linked) when the claim says something moved from one to another.
     """
 
     claim_id: str
@@ -115,6 +119,10 @@ class ExtractedClaim:
     place: list[EntityRef] = field(default_factory=list)
     attributed_to: list[Attribution] = field(default_factory=list)
     direction: tuple[str, str] | None = None
+    #: Where the quantity's words are, [start, end) in the document (within ``span``).
+    quantity_span: tuple[int, int] | None = None
+    #: "sentence" (prose) or "table" (a pipe-table cell; attribution from its Sources column).
+    origin_kind: str = "sentence"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,447 @@
+"""Who a sentence credits for what it says, and which claims each credit covers.
+
+The grading downstream turns on this: "€800 million, according to the Financial Times" is a
+claim *of the Financial Times* relayed by the document, and "Oryx data cited by the Institute
+for the Study of War" is one origin (Oryx) and one relay (ISW). Rules, not a model, because
+the cue words are few and closed per language ("according to", "per", "as reported by",
+"cited by", "prema", "prenosi", "према", "по данным", "за даними", "według", "според"), and
+a rule can say why it matched.
+
+An :class:`Credit` is found with its span and the date written with it ("a May 29, 2025,
+statement", "updated March 2024"); :func:`assign` decides which quantity each credit covers:
+a credit after a clause ("..., per Eurostat") covers the clause before it; a credit that
+opens the sentence ("According to X," / "A 2024 report by X found that") covers what
+follows until the next credit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from transship.claims.dates import DateMention, find_dates
+from transship.claims.model import Attribution
+
+_UP = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁЂЃЄЅІЇЈЉЊЋЌЎЏҐ"
+_CAP = rf"(?:[{_UP}][\w’'.&/-]*|\d+[A-Za-z]?\b(?=\s+[{_UP}]))"
+_CONNECT = r"(?:of|for|the|and|on|de|du|der|für|za|i|и|за|na|w|dla|in|&)"
+_NAME = rf"(?:the\s+)?(?:[\w-]+-based\s+)?{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP}|\s*\([A-Z][A-Za-z0-9]{{1,8}}\))*"
+_PUBLICATION = (
+    r"(?:report|statement|survey|analysis|assessment|briefing|editorial|projection|poll|"
+    r"data|database|study|estimate|estimates|figures|statistics|yearbook|review|update|"
+    r"announcement|article|investigation|note|release|press\s+release|monitor|tracker|"
+    r"izveštaj|izvještaj|izvješće|podaci|analiza|procena|procjena|istraživanje|"
+    r"извештај|подаци|анализа|доклад|данные|отчет|отчёт|звіт|дані|raport|dane|analiza)"
+)
+_WORKS = (
+    r"outlook|yearbook|database|report|update|statistics|summary|tracker|statement|"
+    r"strategy|review|monitor|survey|poll|data"
+)
+_DESCRIPTORS = re.compile(
+    r"^(?:annual|financial|economic|quarterly|monthly|weekly|latest|recent|new|official|"
+    r"internal|classified|leaked|joint|special|world|global|\d{4})$",
+    re.I,
+)
+
+#: Cues before the credited name: (pattern, role of the name, leading?).
+_BEFORE: tuple[str, ...] = (
+    r"according\s+to",
+    r"per",
+    r"as\s+(?:reported|noted|documented|cited|stated|estimated|highlighted|shown|detailed)"
+    r"\s+(?:by|in)",
+    r"(?:reported|documented|cited|published|compiled|estimated|confirmed)\s+by",
+    r"citing",
+    r"quoted\s+by",
+    r"data\s+from",
+    r"figures\s+from",
+    r"sources?:",
+    r"(?:a|an|the|its)?\s*" + _PUBLICATION + r"\s+(?:by|from|of)",
+    r"prema(?:\s+(?:podacima|pisanju|navodima|izveštaju|izvještaju|procenama|procjenama))?",
+    r"kako\s+(?:prenosi|piše|navodi|javlja|izveštava)",
+    r"prenosi",
+    r"prenose",
+    r"navodi",
+    r"piše",
+    r"javlja",
+    r"према(?:\s+(?:подацима|писању|наводима|извештају|проценама))?",
+    r"преноси",
+    r"по\s+(?:данным|информации|сведениям|оценкам|словам)",
+    r"как\s+(?:сообщает|сообщил[аи]?|пишет|передает|передаёт)",
+    r"сообщает",
+    r"со\s+ссылкой\s+на",
+    r"за\s+(?:даними|інформацією|оцінками|словами)",
+    r"згідно\s+з",
+    r"як\s+(?:повідомляє|пише)",
+    r"според(?:\s+(?:данните|данни|информация))?",
+    r"według(?:\s+(?:danych|raportu|informacji|szacunków))?",
+    r"jak\s+(?:podaje|podał[ao]?|informuje|pisze)",
+    r"za\s+(?:danymi|informacjami)",
+)
+_RELAY = re.compile(
+    rf"(?:\s+{_PUBLICATION})?,?\s*(?:(?:as\s+)?(?:cited|quoted|relayed|reported|published)\s+(?:by|via|in)|"
+    r"via|через|preko|putem)\s+",
+    re.I,
+)
+_SPEECH = (
+    r"said|says|stated|states|told|reported|reports|estimated|estimates|noted|notes|found|"
+    r"finds|warned|warns|announced|claimed|claims|alleged|alleges|acknowledged|wrote|writes|"
+    r"highlighted|highlights|indicated|indicates|projects|projected|izjavio|izjavila|rekao|"
+    r"rekla|saopštio|saopštila|navodi|navela|заявил|заявила|сообщил|сообщила|заявив|"
+    r"заявила|повідомив|повідомила|каза|заяви|podał|stwierdził|poinformował"
+)
+_SOURCE_HEADERS = re.compile(
+    r"^(?:sources?|izvori?|извори?|источники|источник|джерела|джерело|източници|źródła|"
+    r"źródło|references?|cited)$",
+    re.I,
+)
+_NOT_NAMES = frozenset(
+    (
+        "the a an its his her their this that these those it he she they we which who "
+        "serbia serbian in on at by for to of and or as since while however yet"
+    ).split()
+)
+
+
+@dataclass(slots=True)
+class Credit:
+    """A credit in the text: the credited name(s) (origin first for a relay chain), its span,
+    and whether it opens what it covers (``leading``) or closes it."""
+
+    start: int
+    end: int
+    names: list[Attribution]
+    leading: bool = False
+    cue: str = ""
+    covers: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
+    name = re.sub(r"^[\w-]+-based\s+", "", name)
+    name = re.sub(
+        r"^(?:[A-Z][\w’']+\s+)?(?:President|Prime\s+Minister|Minister|[Ss]pokes(?:man|person)|"
+        r"Director|Chief|Predsednik|Premijer|Президент|Премьер)\s+(?=[A-ZА-Я])",
+        "",
+        name,
+    )
+    # "Gazprom’s Annual Report" credits Gazprom; "Russia’s Foreign Intelligence Service" stays
+    owner = re.match(r"(.+?)[’']s\s+(.*)$", name)
+    if owner and (
+        re.search(rf"(?:{_PUBLICATION}|{_WORKS})$", owner.group(2), re.I)
+        or re.match(r"(?:\d{4}|[A-Z][a-z]+\s+\d{4})", owner.group(2))
+    ):
+        name = owner.group(1)
+    name = re.sub(r"[’']s$", "", name)
+    name = name.strip(" ,.;:’'\"“”")
+    while True:
+        cut = re.sub(rf"\s+{_CONNECT}$", "", name)
+        if cut == name:
+            break
+        name = cut.strip(" ,")
+    return name
+
+
+def _in_date(pos: int, dates: list[DateMention]) -> DateMention | None:
+    for d in dates:
+        if d.start <= pos < d.end:
+            return d
+    return None
+
+
+def _name_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, int] | None:
+    """The credited name starting at ``pos`` (after articles, dates, "a 2024 report by").
+
+    Returns (name, start, end) or None."""
+    i = pos
+    for _ in range(6):
+        m = re.match(r"\s*(?:the|a|an|its|their|his|her|their)\s+", text[i:], re.I)
+        if m:
+            i += m.end()
+            continue
+        d = _in_date(i + len(text[i:]) - len(text[i:].lstrip()), dates)
+        if d is not None:
+            i = d.end
+            m = re.match(r",?\s*", text[i:])
+            i += m.end() if m else 0
+            continue
+        m = re.match(rf"\s*(?:[\w-]+\s+){{0,2}}{_PUBLICATION}\s+(?:by|from|of)\s+", text[i:], re.I)
+        if m and not re.match(rf"\s*[{_UP}]", text[i:]):
+            i += m.end()
+            continue
+        break
+    m = re.match(rf"\s*({_NAME})", text[i:])
+    if not m:
+        return None
+    raw = m.group(1)
+    # a name ends where a date begins ("Eurostat’s Energy Price Statistics" stays whole)
+    start = i + m.start(1)
+    end = start + len(raw)
+    for d in dates:
+        if start < d.start < end:
+            end = d.start
+    raw = text[start:end].rstrip(" ,")
+    name = _clean_name(raw)
+    if not name or name.lower() in _NOT_NAMES:
+        return None
+    first = name.split()[0].lower().strip("’'")
+    if first in _NOT_NAMES and len(name.split()) == 1:
+        return None
+    from transship.claims.dates import month_names
+
+    if first in month_names() and len(name.split()) <= 2:
+        return None
+    return name, start, start + len(raw)
+
+
+def _date_near(end: int, text: str, dates: list[DateMention], start: int) -> tuple[str | None, int]:
+    """The date written with a credit: inside it, or right after (", updated March 2024",
+    " on April 11, 2024", "’s April 2025 World Economic Outlook")."""
+    for d in dates:
+        if start <= d.start < end and d.first:
+            return d.first, end
+    rest = text[end : end + 40]
+    m = re.match(
+        r",?\s*(?:(?:updated|published|released|dated|issued|from|of|on|in|for)\s+)?(?:the\s+)?",
+        rest,
+        re.I,
+    )
+    pos = end + (m.end() if m else 0)
+    for d in dates:
+        if d.start == pos and d.first and d.kind != "since":
+            return d.first, d.end
+    return None, end
+
+
+def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Credit]:
+    """Every credit in a sentence (or cell), left to right, spans shifted by ``offset``."""
+    dates = find_dates(text, ref)
+    out: list[Credit] = []
+    taken: list[tuple[int, int]] = []
+    cue_re = re.compile(r"(?<![\w])(?:" + "|".join(_BEFORE) + r")(?![\w])[:\s]*", re.I)
+    for m in cue_re.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        found = _name_at(text, m.end(), dates)
+        if found is None:
+            continue
+        name, ns, ne = found
+        date, end = _date_near(ne, text, dates, m.start())
+        if date is None:
+            before = [d for d in dates if m.start() - 30 <= d.start < m.start() and d.first]
+            if before and re.match(
+                rf"\s*(?:,\s*)?(?:{_PUBLICATION})", text[before[-1].end :], re.I
+            ):
+                date = before[-1].first
+        names = [Attribution(name, date, (offset + ns, offset + ne))]
+        # relays: "X, cited by Y", "published via Sputnik"
+        r = _RELAY.match(text, end)
+        if r:
+            relay = _name_at(text, r.end(), dates)
+            if relay is not None:
+                rname, rs, re_ = relay
+                rdate, end = _date_near(re_, text, dates, r.start())
+                names[0].role = "origin"
+                names.append(Attribution(rname, rdate, (offset + rs, offset + re_), "relay"))
+        start = m.start()
+        # "A June 22, 2024, report by X": the credit starts at the article and the date
+        lead = re.search(
+            r"(?:(?:^|\s)(?:a|an|the)\s+)?(?:[\w’',\s]{0,30})$", text[max(0, start - 40) : start]
+        )
+        prior = [d for d in dates if d.end <= start and start - d.end <= 3]
+        if prior and re.match(rf"(?:a|an|the|its)?\s*{_PUBLICATION}", m.group(0), re.I):
+            start = prior[-1].start
+            art = re.search(r"(?:^|\s)(?:a|an|the)\s+$", text[max(0, start - 5) : start], re.I)
+            if art:
+                start -= len(art.group(0).lstrip())
+        del lead
+        out.append(Credit(start + offset, end + offset, names, cue=m.group(0).strip()))
+        taken.append((start, end))
+    # "a 2024 Demostat poll", "a March 2025 UN Security Council briefing"
+    named = re.compile(
+        rf"(?<![\w])(?:a|an|the)\s+((?:[{_UP}][a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?\d{{4}},?\s+)?"
+        rf"({_NAME})\s+{_PUBLICATION}(?![\w])"
+    )
+    for m in named.finditer(text):
+        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+            continue
+        name = _clean_name(m.group(2))
+        if not name or name.split()[0].lower() in _NOT_NAMES:
+            continue
+        date = None
+        if m.group(1):
+            within = [d for d in dates if m.start(1) <= d.start < m.end(1) and d.first]
+            date = within[0].first if within else None
+        names = [Attribution(name, date, (offset + m.start(2), offset + m.end(2)))]
+        out.append(Credit(m.start() + offset, m.end() + offset, names, cue="named publication"))
+        taken.append(m.span())
+    # "Gazprom’s Annual Report", "The World Bank’s October 2024 report notes that"
+    poss = re.compile(
+        rf"({_NAME})[’']s\s+(?:(?:[\w-]+\s+){{0,4}}){_PUBLICATION}(?![\w])"
+        rf"(?:\s+(?:for|on)\s+\d{{4}})?",
+        re.I,
+    )
+    for m in poss.finditer(text):
+        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+            continue
+        name = _clean_name(m.group(1))
+        if not name or name.split()[0].lower() in _NOT_NAMES or not name[0].isupper():
+            continue
+        date, end = _date_near(m.end(), text, dates, m.start())
+        names = [Attribution(name, date, (offset + m.start(1), offset + m.end(1)))]
+        out.append(Credit(m.start() + offset, end + offset, names, cue="possessive"))
+        taken.append((m.start(), end))
+    # "X said/estimated/reported ..." right before a speech verb
+    speech = re.compile(rf"({_NAME})(?:,[^,]{{3,60}},)?\s+(?:{_SPEECH})(?![\w])")
+    for m in speech.finditer(text):
+        if any(a <= m.start(1) < b for a, b in taken):
+            continue
+        name = _clean_name(m.group(1))
+        if not name or name.split()[0].lower() in _NOT_NAMES or re.search(r"[’']s$", m.group(1)):
+            continue
+        from transship.claims.dates import month_names
+
+        if name.split()[0].lower() in month_names():
+            continue
+        names = [Attribution(name, None, (offset + m.start(1), offset + m.end(1)))]
+        out.append(Credit(m.start(1) + offset, m.end(1) + offset, names, True, cue="speech"))
+        taken.append((m.start(1), m.end(1)))
+    # parentheses: "(Demostat, 2024)", "(Newsweek, June 24, 2024)"
+    for m in re.finditer(r"\(([^()]{2,90})\)", text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        inner = m.group(1)
+        head = inner.split(",")[0].strip()
+        if re.fullmatch(r"[A-Z][A-Za-z0-9]{1,8}", head) and "," not in inner:
+            continue  # an acronym after its name: "(SVR)", "(MLRS)"
+        if re.match(r"(?:e\.g\.|i\.e\.|see|incl)", head, re.I):
+            continue
+        found = _name_at(inner, 0, find_dates(inner, ref))
+        if found is None or found[1] > 2:
+            continue
+        name, ns, ne = found
+        if len(name.split()) > 8:
+            continue
+        idates = find_dates(inner, ref)
+        rest = inner[ne:].strip(" ,")
+        only_date = not rest or any(d.start >= ne for d in idates)
+        if not only_date:
+            continue
+        date = next((d.first for d in idates if d.start >= ne - 1 and d.first), None)
+        s0 = m.start() + 1 + ns
+        names = [Attribution(name, date, (offset + s0, offset + s0 + (ne - ns)))]
+        out.append(Credit(m.start() + offset, m.end() + offset, names, cue="parentheses"))
+        taken.append(m.span())
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def parse_sources_cell(cell: str, offset: int = 0, ref: str | None = None) -> list[Attribution]:
+    """A table's Sources cell ("Financial Times, June 22, 2024; SIPRI ..., March 2024") as
+    credits, each with its date and span."""
+    out: list[Attribution] = []
+    pos = 0
+    for part in re.split(r";", cell):
+        start = pos + (len(part) - len(part.lstrip()))
+        pos += len(part) + 1
+        item = part.strip().rstrip(".")
+        if not item:
+            continue
+        dates = find_dates(item, ref)
+        cut = min([d.start for d in dates] + [len(item)])
+        name = item[:cut].strip(" ,")
+        if not name:
+            continue
+        relay = re.search(r"\s+(?:cited\s+by|via|per)\s+", name)
+        date = dates[0].first if dates else None
+        if relay:
+            origin, relay_name = name[: relay.start()], name[relay.end() :]
+            o_end = start + len(origin)
+            r_start = start + relay.end()
+            out.append(
+                Attribution(origin.strip(), date, (offset + start, offset + o_end), "origin")
+            )
+            out.append(
+                Attribution(
+                    relay_name.strip(),
+                    date,
+                    (offset + r_start, offset + r_start + len(relay_name)),
+                    "relay",
+                )
+            )
+            continue
+        # "Archive of Public Gatherings, Radio Free Europe/Radio Liberty, March 15, 2025"
+        bits = [b.strip() for b in name.split(",") if b.strip()]
+        if len(bits) == 2 and all(b[0].isupper() for b in bits):
+            first_end = start + name.index(bits[1]) - 2
+            out.append(Attribution(bits[0], date, (offset + start, offset + first_end), "origin"))
+            s2 = start + name.index(bits[1])
+            out.append(
+                Attribution(bits[1], date, (offset + s2, offset + s2 + len(bits[1])), "relay")
+            )
+            continue
+        out.append(Attribution(name, date, (offset + start, offset + start + len(name))))
+    return out
+
+
+def is_sources_header(cell: str) -> bool:
+    return bool(_SOURCE_HEADERS.match(cell.strip().strip("*_ ")))
+
+
+def clause_start(text: str, pos: int, protected: list[tuple[int, int]]) -> int:
+    """Start of the clause ending at ``pos``: after the previous comma, semicolon, dash or
+    opening parenthesis that is not inside a date or a number."""
+    i = pos - 1
+    while i > 0 and text[i] in " ,;—–-":
+        i -= 1
+    while i > 0:
+        ch = text[i]
+        if ch in ",;—–(" and not any(a <= i < b for a, b in protected):
+            if ch == "," and i + 1 < len(text) and text[i + 1].isdigit():
+                i -= 1
+                continue
+            return i + 1
+        i -= 1
+    return 0
+
+
+def assign(
+    credits: list[Credit],
+    quantities: list[tuple[int, int]],
+    text: str,
+    offset: int,
+    protected: list[tuple[int, int]],
+) -> list[list[Attribution]]:
+    """For each quantity span (document offsets), the credits that cover it (see module doc).
+
+    ``text`` is the sentence, ``offset`` where it starts in the document, ``protected`` the
+    date spans (document offsets) whose commas do not end a clause."""
+    if not credits:
+        return [[] for _ in quantities]
+    local = [(a - offset, b - offset) for a, b in protected]
+    firsts = sorted(q[0] for q in quantities)
+    for c in credits:
+        before = [q for q in firsts if q < c.start]
+        prev_end = max([k.end for k in credits if k.end <= c.start] + [offset])
+        c.leading = c.leading or not any(prev_end <= q for q in before)
+        if not c.leading:
+            c.covers = [(offset + clause_start(text, c.start - offset, local), c.start)]
+    out: list[list[Attribution]] = []
+    for qs, _qe in quantities:
+        chosen: Credit | None = None
+        for c in credits:
+            if not c.leading and any(a <= qs < b for a, b in c.covers):
+                chosen = c
+                break
+        if chosen is None:
+            leading = [c for c in credits if c.leading and c.end <= qs]
+            if leading:
+                chosen = leading[-1]
+        if chosen is None:
+            after = [c for c in credits if c.start >= qs]
+            if after:
+                chosen = after[0]
+        if chosen is None:
+            before_all = [c for c in credits if c.end <= qs]
+            chosen = before_all[-1] if before_all else credits[0]
+        out.append(list(chosen.names))
+    return out
