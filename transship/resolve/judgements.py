@@ -10,6 +10,8 @@ when and why; the latest verdict on a pair is the one applied.
 that would put two records judged different into one actor is refused (and reported), so
 the result is transitively consistent: if A = B and B = C were judged but A != C too, the
 later of the two ``same`` judgements is not applied, and no score can undo a ``different``.
+Scored links also never join two clusters whose records name countries and none in common
+(see :func:`cluster`); a ``same`` judgement may.
 """
 
 from __future__ import annotations
@@ -113,11 +115,15 @@ class ClusterOutcome:
 class _Clusters:
     """Union-find with cannot-links (few: one per ``different`` judgement)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, countries: Sequence[frozenset[str]] | None = None) -> None:
         self.parent = list(range(n))
         self.size = [1] * n
         #: root -> nodes its cluster may never join
         self.cannot: dict[int, set[int]] = {}
+        #: root -> countries its records name (only roots with some)
+        self.countries: dict[int, frozenset[str]] = {
+            i: c for i, c in enumerate(countries or ()) if c
+        }
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -139,21 +145,30 @@ class _Clusters:
                     return False
         return True
 
-    def union(self, a: int, b: int) -> bool | None:
+    def union(self, a: int, b: int, scored: bool = False) -> bool | None:
         """Join the clusters of ``a`` and ``b``: True if joined, None if already one,
-        False if a cannot-link forbids it."""
+        False if a cannot-link forbids it (or, for a ``scored`` link, the two clusters
+        name countries and none in common)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
         if not self.allowed(ra, rb):
             return False
+        if scored:
+            ca, cb = self.countries.get(ra), self.countries.get(rb)
+            if ca and cb and ca.isdisjoint(cb):
+                return False
         if self.size[ra] < self.size[rb]:
             ra, rb = rb, ra
+        ca, cb = self.countries.get(ra), self.countries.get(rb)
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
         moved = self.cannot.pop(rb, None)
         if moved:
             self.cannot.setdefault(ra, set()).update(moved)
+        if cb:
+            self.countries[ra] = (ca or frozenset()) | cb
+            del self.countries[rb]
         return True
 
 
@@ -162,10 +177,16 @@ def cluster(
     scored: Sequence[ScoredPair],
     constraints: Constraints,
     node_of_party: dict[str, int],
+    countries: Sequence[frozenset[str]] | None = None,
 ) -> ClusterOutcome:
     """Cluster ``n`` nodes: judgements first, then ``scored`` pairs best first (ties by
-    node ids, so every engine gives the same clusters)."""
-    cl = _Clusters(n)
+    node ids, so every engine gives the same clusters).
+
+    ``countries`` (per node): a scored link never joins two clusters whose records name
+    countries and none in common. Without it, a record without a country bridges
+    namesakes: "Ministry of Defence" with no country scores 1.0 against the ministry of
+    every state, and all of them would become one actor through it."""
+    cl = _Clusters(n, countries)
     notes: list[str] = []
     judged: list[tuple[int, int, int]] = []
 
@@ -198,7 +219,7 @@ def cluster(
     linked: list[Any] = []
     refused: list[Any] = []
     for sp in sorted(scored, key=lambda s: (-s.score, s.a, s.b)):
-        joined = cl.union(sp.a, sp.b)
+        joined = cl.union(sp.a, sp.b, scored=True)
         if joined:
             linked.append(sp)
         elif joined is False:

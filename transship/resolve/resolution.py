@@ -513,7 +513,9 @@ def resolve_records(
 
     t0 = time.perf_counter()
     node_of_party = _node_of_party(records, record_node, constraints.party_ids())
-    outcome = cluster(len(nodes), scored, constraints, node_of_party)
+    outcome = cluster(
+        len(nodes), scored, constraints, node_of_party, [nd.party.countries for nd in nodes]
+    )
     first: dict[int, str] = {}
     for nd in nodes:
         root = outcome.labels[nd.node]
