@@ -173,7 +173,8 @@ def _title_from(text: str) -> str | None:
     return None
 
 
-def _kind(path: Path, data: bytes) -> str:
+def sniff_kind(path: Path, data: bytes) -> str:
+    """text, markdown, html or pdf, by content first, then by the file name."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     suffix = path.suffix.lower()
     if head.startswith(b"%pdf-") or suffix == ".pdf":
@@ -246,7 +247,7 @@ def parse_document(
     if not data.strip():
         raise SourceFormatError(where, "file is empty")
     sha = sha256_bytes(data)
-    kind = kind or _kind(where, data)
+    kind = kind or sniff_kind(where, data)
     meta: dict[str, Any] = {}
     if kind == "pdf":
         text, meta = _read_pdf(where, data)

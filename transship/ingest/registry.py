@@ -20,6 +20,7 @@ READER_MODULES = (
     "transship.ingest.coarm_broker",
     "transship.ingest.ftm",
     "transship.ingest.own",
+    "transship.ingest.documents",
 )
 
 
