@@ -71,6 +71,15 @@ def screen(
         bool,
         typer.Option("--all", help="Show results below the threshold too (near misses)."),
     ] = False,
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            "--remote",
+            help="Screen through a yente server's /match instead of local lists "
+            "(http://HOST:PORT, or .../match/DATASET; default dataset: default).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -108,6 +117,23 @@ def screen(
             query_party(f"q{i}", n, schema, country=country, where=f"NAME {n!r}")
             for i, n in enumerate(names or [], 1)
         ]
+
+    if remote is not None:
+        from transship.resolve.remote import remote_match
+
+        if lists:
+            usage_error(
+                "--list is for local lists; name the remote dataset in the URL (.../match/DATASET)",
+                "--remote",
+            )
+        response = remote_match(
+            remote, queries, threshold=threshold, limit=limit, cutoff=0.0 if all_results else None
+        )
+        if json_out:
+            emit_json(response)
+            return
+        _print(response, threshold, all_results)
+        return
 
     specs = list(lists or [])
     if not specs:
@@ -164,8 +190,11 @@ def _print(response: dict[str, Any], threshold: float, all_results: bool) -> Non
                 }
             )
     if rows:
-        print_table(
-            rows, title=f"Screening ({response['list_entries']} list entries)", limit=10_000
+        where = (
+            f"remote {response['remote']}"
+            if "remote" in response
+            else f"{response['list_entries']} list entries"
         )
+        print_table(rows, title=f"Screening ({where})", limit=10_000)
     for line in clear:
         say(line)
