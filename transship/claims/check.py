@@ -31,7 +31,6 @@ from transship.claims.checks import (
     check_arithmetic,
     check_attribution,
     check_data,
-    check_makers,
     check_temporal,
     data_finding,
     document_date,
@@ -336,10 +335,10 @@ def check_claims(
             if lone and sc.origin_code is None:
                 sc.origin_code = territory_code(lone[0])
             scs.append(sc)
+    pin_credits(scs)
     findings: list[Finding] = []
     for sc in scs:
-        findings += check_attribution(sc)
-        findings += check_makers(sc, reg)
+        findings += check_attribution(sc, reg)
         findings += check_arithmetic(sc)
         when, how = document_date(sc, scs)
         findings += check_temporal(sc, when, how)
@@ -413,6 +412,25 @@ def check_claims(
     ]
     simulated = any(d.simulated for d in data_checks)
     return ClaimReport(documents, graded, groups, findings, data_checks, reg.files, simulated)
+
+
+def pin_credits(scs: list[SourcedClaim]) -> None:
+    """A claim credited to several sources together takes as origin the one source the same
+    document credits alone for the same figure elsewhere (the text says "according to SIPRI";
+    the summary table's Sources cell lists SIPRI among four)."""
+    from transship.claims.corroborate import same_assertion
+
+    for sc in scs:
+        credits = {lk.source.id for lk in sc.chain if lk.role == "origin"}
+        if len(credits) < 2:
+            continue
+        for other in scs:
+            if other is sc or other.document.document_id != sc.document.document_id:
+                continue
+            theirs = {lk.source.id for lk in other.chain if lk.role == "origin"}
+            if len(theirs) == 1 and theirs <= credits and same_assertion(sc, other):
+                sc.pinned = (next(iter(theirs)), other.id)
+                break
 
 
 def _batches(

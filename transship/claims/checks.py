@@ -50,6 +50,8 @@ RULES: dict[str, str] = {
     "attribution.direction": "A statistics office publishes its own country's trade; the claim "
     "is about trade between other countries.",
     "attribution.maker": "A product is credited to a firm that does not make it.",
+    "attribution.several": "Several sources are credited together (a Sources cell): the most "
+    "reliable that could have stated the figure is taken as its origin.",
     "attribution.party": "The origin is a party to the conflict: not an independent witness.",
     "arithmetic.parts": "Parts stated beside a total add up to more than the total.",
     "arithmetic.percent": "A percentage stated beside its parts does not match them.",
@@ -121,6 +123,7 @@ class SourcedClaim:
     value_usd: float | None = None
     value_eur: float | None = None
     dimension: str | None = None
+    pinned: tuple[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -214,12 +217,30 @@ _INDIRECT = re.compile(
 )
 
 
+#: Measures (as extraction names them) whose topic does not depend on the sentence's words.
+MEASURE_TOPIC = {
+    "deficit": "macro",
+    "growth": "macro",
+    "gdp": "macro",
+    "inflation": "macro",
+    "revenue": "company",
+    "profit": "company",
+    "opinion": "poll",
+    "losses": "losses",
+    "participants": "protest",
+    "budget": "military_expenditure",
+}
+
+
 def topic_of(text: str, measure: str) -> str:
     """The topic a claim's figure belongs to (what kind of source could publish it).
 
     The measure phrase decides first; then the claim's text. A percentage "of GDP" is macro
     only when nothing else names the numerator ("defence exports ... 2.8% of GDP" is arms
     trade expressed against GDP)."""
+    fixed = MEASURE_TOPIC.get((measure or "").strip().lower())
+    if fixed:
+        return fixed
     words = f"{measure} {text}"
     for name, rx in _TOPICS:
         if rx.search(words):
@@ -396,13 +417,48 @@ def chain_for(
     return links, reaction_to
 
 
+def document_name(document: DocumentText) -> str:
+    """How a document is named in findings: its title, else its file name, else its id."""
+    if document.title:
+        return document.title
+    if document.path:
+        from pathlib import Path
+
+        return Path(document.path).name
+    return document.document_id
+
+
 def _document_source(document: DocumentText, registry: SourceRegistry) -> Source:
     if document.publisher:
         return registry.match(document.publisher)
-    name = document.title or (document.path or document.document_id)
-    src = unregistered(name)
+    src = unregistered(document_name(document))
     src.reliability_reason = "the document names no publisher: its own reliability cannot be judged"
     return src
+
+
+_TRADE_DIRECTION = (
+    (re.compile(r"\b([A-Z][\w-]+)['’]s (?:\w+ ){0,2}exports to ([A-Z][\w-]+)"), False),
+    (re.compile(r"\bexports from ([A-Z][\w-]+) to ([A-Z][\w-]+)"), False),
+    (re.compile(r"\b([A-Z][\w-]+)['’]s (?:\w+ ){0,2}imports from ([A-Z][\w-]+)"), True),
+)
+
+
+def direction_in(text: str) -> tuple[str | None, str | None]:
+    """(origin, destination) ISO3 from "Serbia's exports to China", "exports from A to B",
+    "A's imports from B" (-> B, A), when extraction gave no direction; (None, None) else."""
+    from transship.normalise.territories import lookup
+
+    for rx, reverse in _TRADE_DIRECTION:
+        m = rx.search(text)
+        if not m:
+            continue
+        try:
+            a, b = lookup(m.group(1)).iso3, lookup(m.group(2)).iso3
+        except Exception:  # noqa: BLE001 - not territories: no direction
+            continue
+        if a and b:
+            return (b, a) if reverse else (a, b)
+    return None, None
 
 
 def sourced(
@@ -423,6 +479,8 @@ def sourced(
     origin = dest = None
     if claim.direction:
         origin, dest = (territory_code(claim.direction[0]), territory_code(claim.direction[1]))
+    else:
+        origin, dest = direction_in(text)
     via = [territory_code(p.id or p.text) or "" for p in claim.place if p.kind == "territory"]
     sc = SourcedClaim(
         claim=claim,
@@ -430,7 +488,7 @@ def sourced(
         chain=chain,
         reaction_to=reaction_to,
         topic=topic_of(text, claim.measure),
-        scope=scope_of(text, claim.calibres),
+        scope=None,
         years=years,
         periods=periods,
         origin_code=origin,
@@ -439,6 +497,8 @@ def sourced(
         subjects=subjects_of(claim),
         dimension=dimension_of(claim),
     )
+    if sc.topic in ("arms_trade", "trade", "company", "military_expenditure", "other"):
+        sc.scope = scope_of(text, claim.calibres)
     if origin is None and len(sc.subjects) >= 1:
         lands = [k.split(":", 1)[1] for k in sc.subjects if k.startswith("territory:")]
         if len(lands) == 1 and re.search(r"export", f"{claim.measure} {text}", re.I):
@@ -470,155 +530,215 @@ def _unit_of(sc: SourcedClaim) -> str | None:
     return q.unit
 
 
-def check_attribution(sc: SourcedClaim) -> list[Finding]:
-    """Could the credited sources have said this at all?"""
+def check_attribution(sc: SourcedClaim, registry: SourceRegistry | None = None) -> list[Finding]:
+    """Could the credited sources have said this at all?
+
+    A body that does not exist (or could not be matched) is reported whatever the figure.
+    When the document credits several sources together (a Sources cell listing five), the
+    most reliable one that could have stated the figure becomes the claim's origin (moved to
+    the head of its chain) and the others' mismatches are not held against the claim; only
+    when none of them could have said it is each mismatch reported."""
+    from transship.claims.sources import default_registry
+
+    reg = registry or default_registry()
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for link in sc.credited:
+        if link.source.id not in seen:
+            seen.add(link.source.id)
+            out += _existence(sc, link)
+    origins = [
+        lk for lk in sc.chain if lk.role == "origin" and lk.written != "(no source credited)"
+    ]
+    per = [(lk, _plausibility(sc, lk, reg)) for lk in origins]
+    if len(per) <= 1:
+        return out + [f for _, fs in per for f in fs]
+    fit = [
+        (lk, fs)
+        for lk, fs in per
+        if lk.source.exists != "no" and not any(f.severity == "high" for f in fs)
+    ]
+    if not fit:
+        return out + [f for _, fs in per for f in fs]
+    best, fs = min(
+        fit,
+        key=lambda p: (
+            sum(1 for f in p[1] if f.rule != "attribution.party"),
+            sc.topic not in p[0].source.publishes,
+            bool(p[0].source.party_to),
+            p[0].source.reliability,
+        ),
+    )
+    sc.chain.remove(best)
+    sc.chain.insert(0, best)
+    others = [lk.source.name for lk, _ in per if lk is not best]
+    unfit = [
+        f"{lk.source.name} ({', '.join(sorted({f.rule for f in fs2 if f.severity == 'high'}))})"
+        for lk, fs2 in per
+        if any(f.severity == "high" for f in fs2)
+    ]
+    note = (
+        f"{sc.id} is credited to {len(per)} sources together; {best.source.name} is the most "
+        f"reliable that could have stated it and is taken as its origin (others: "
+        f"{', '.join(others)})."
+    )
+    if unfit:
+        note += f" Could not have stated it: {'; '.join(unfit)}."
+    out.append(Finding("attribution.several", "info", [sc.id], note, {"origin": best.source.id}))
+    return out + fs
+
+
+def _existence(sc: SourcedClaim, link: Link) -> list[Finding]:
+    src = link.source
+    said = f"{sc.document_ref()} credits {link.written!r}"
+    if src.exists == "no":
+        return [
+            Finding(
+                "attribution.nonexistent",
+                "high",
+                [sc.id],
+                f"{said}: {src.name} does not exist as named. {src.reliability_reason}.",
+                {"source": src.id},
+            )
+        ]
+    if src.exists == "unverified":
+        return [
+            Finding(
+                "attribution.unverified",
+                "medium",
+                [sc.id],
+                f"{said}: {src.name} could not be matched to a known body. "
+                f"{src.reliability_reason}.",
+                {"source": src.id},
+            )
+        ]
+    return []
+
+
+def _plausibility(sc: SourcedClaim, link: Link, registry: SourceRegistry) -> list[Finding]:
+    """Mismatches between one credited source and the figure: unit, scope, topic, reporter
+    direction, maker, and whether the source is a party to the conflict."""
     out: list[Finding] = []
     cid = [sc.id]
-    for link in sc.credited:
-        src = link.source
-        said = f"{sc.document_ref()} credits {link.written!r}"
-        if src.exists == "no":
-            out.append(
-                Finding(
-                    "attribution.nonexistent",
-                    "high",
-                    cid,
-                    f"{said}: {src.name} does not exist as named. {src.reliability_reason}.",
-                    {"source": src.id},
-                )
+    src = link.source
+    said = f"{sc.document_ref()} credits {link.written!r}"
+    if not src.registered or src.exists == "no":
+        return out
+    unit = _unit_of(sc)
+    if unit and "any" not in src.units and unit not in src.units:
+        out.append(
+            Finding(
+                "attribution.unit",
+                "high",
+                cid,
+                f"{said} for a figure in {unit} ({_wording(sc)}), but {src.name} publishes "
+                f"figures in {', '.join(sorted(src.units))} only. {src.note}".strip(),
+                {"source": src.id, "unit": unit, "source_units": sorted(src.units)},
             )
-            continue
-        if src.exists == "unverified":
-            out.append(
-                Finding(
-                    "attribution.unverified",
-                    "medium",
-                    cid,
-                    f"{said}: {src.name} could not be matched to a known body. "
-                    f"{src.reliability_reason}.",
-                    {"source": src.id},
-                )
-            )
-        if not src.registered or link.role == "relay":
-            continue
-        unit = _unit_of(sc)
-        if unit and "any" not in src.units and unit not in src.units:
-            out.append(
-                Finding(
-                    "attribution.unit",
-                    "high",
-                    cid,
-                    f"{said} for a figure in {unit} ({_wording(sc)}), but {src.name} publishes "
-                    f"figures in {', '.join(sorted(src.units))} only. {src.note}".strip(),
-                    {"source": src.id, "unit": unit, "source_units": sorted(src.units)},
-                )
-            )
-        open_topics = src.publishes & {"any", "analysis", "allegation", "policy"}
-        misattributed = any(
-            f.rule == "attribution.unit" and f.evidence["source"] == src.id for f in out
         )
-        if "arms" in src.excludes and sc.scope in ("arms", "ammunition", "small_arms"):
-            out.append(
-                Finding(
-                    "attribution.topic",
-                    "medium",
-                    cid,
-                    f"{said} for a figure on arms ({_wording(sc)}), but {src.name} does not "
-                    f"publish arms figures. {src.note}".strip(),
-                    {"source": src.id, "topic": sc.topic},
-                )
+    open_topics = src.publishes & {"any", "analysis", "allegation", "policy"}
+    misattributed = any(
+        f.rule == "attribution.unit" and f.evidence["source"] == src.id for f in out
+    )
+    if "arms" in src.excludes and sc.scope in ("arms", "ammunition", "small_arms"):
+        out.append(
+            Finding(
+                "attribution.topic",
+                "medium",
+                cid,
+                f"{said} for a figure on arms ({_wording(sc)}), but {src.name} does not "
+                f"publish arms figures. {src.note}".strip(),
+                {"source": src.id, "topic": sc.topic},
             )
-        elif sc.scope and (
-            sc.scope in src.excludes or (sc.scope == "small_arms" and "ammunition" in src.excludes)
-        ):
-            what = "small-arms ammunition" if sc.scope == "small_arms" else sc.scope
+        )
+    elif sc.scope and (
+        sc.scope in src.excludes or (sc.scope == "small_arms" and "ammunition" in src.excludes)
+    ):
+        what = "small-arms ammunition" if sc.scope == "small_arms" else sc.scope
+        out.append(
+            Finding(
+                "attribution.scope",
+                "high",
+                cid,
+                f"{said} for a figure on {what} ({_wording(sc)}), which {src.name} does "
+                f"not cover. {src.note}".strip(),
+                {"source": src.id, "scope": sc.scope, "excludes": sorted(src.excludes)},
+            )
+        )
+    elif (
+        sc.dimension
+        and not open_topics
+        and not misattributed
+        and src.type != "company"
+        and sc.topic not in src.publishes
+        and sc.topic != "other"
+        and not (sc.topic == "arms_trade" and "trade" in src.publishes)
+    ):
+        out.append(
+            Finding(
+                "attribution.topic",
+                "medium",
+                cid,
+                f"{said} for a figure on {sc.topic.replace('_', ' ')}, which is not among "
+                f"what {src.name} publishes ({', '.join(sorted(src.publishes))}).",
+                {"source": src.id, "topic": sc.topic, "publishes": sorted(src.publishes)},
+            )
+        )
+    if src.type == "statistics_office" and src.country and sc.dest_code and sc.origin_code:
+        own = territory_code(src.country)
+        if own not in (sc.origin_code, sc.dest_code):
             out.append(
                 Finding(
-                    "attribution.scope",
+                    "attribution.direction",
                     "high",
                     cid,
-                    f"{said} for a figure on {what} ({_wording(sc)}), which {src.name} does "
-                    f"not cover. {src.note}".strip(),
-                    {"source": src.id, "scope": sc.scope, "excludes": sorted(src.excludes)},
+                    f"{said}: a statistics office publishes its own country's trade "
+                    f"({own}); the claim is about {sc.origin_code} -> {sc.dest_code}.",
+                    {"source": src.id, "reporter": own},
                 )
             )
-        elif (
-            sc.dimension
-            and not open_topics
-            and not misattributed
-            and src.type != "company"
-            and sc.topic not in src.publishes
-            and sc.topic != "other"
-            and not (sc.topic == "arms_trade" and "trade" in src.publishes)
-        ):
-            out.append(
-                Finding(
-                    "attribution.topic",
-                    "medium",
-                    cid,
-                    f"{said} for a figure on {sc.topic.replace('_', ' ')}, which is not among "
-                    f"what {src.name} publishes ({', '.join(sorted(src.publishes))}).",
-                    {"source": src.id, "topic": sc.topic, "publishes": sorted(src.publishes)},
-                )
+    if src.party_to and link.role == "origin":
+        out.append(
+            Finding(
+                "attribution.party",
+                "medium",
+                cid,
+                f"{src.name} is a party to the conflict ({src.party_to}): its statement is "
+                "an allegation by an interested party, not an independent witness.",
+                {"source": src.id, "party_to": src.party_to},
             )
-        if src.type == "statistics_office" and src.country and sc.dest_code and sc.origin_code:
-            own = territory_code(src.country)
-            if own not in (sc.origin_code, sc.dest_code):
-                out.append(
-                    Finding(
-                        "attribution.direction",
-                        "high",
-                        cid,
-                        f"{said}: a statistics office publishes its own country's trade "
-                        f"({own}); the claim is about {sc.origin_code} -> {sc.dest_code}.",
-                        {"source": src.id, "reporter": own},
-                    )
-                )
-        if src.party_to and link.role == "origin":
-            out.append(
-                Finding(
-                    "attribution.party",
-                    "medium",
-                    cid,
-                    f"{src.name} is a party to the conflict ({src.party_to}): its statement is "
-                    "an allegation by an interested party, not an independent witness.",
-                    {"source": src.id, "party_to": src.party_to},
-                )
-            )
+        )
+    out += _maker(sc, link, registry)
     return out
 
 
-def check_makers(sc: SourcedClaim, registry: SourceRegistry) -> list[Finding]:
+def _maker(sc: SourcedClaim, link: Link, registry: SourceRegistry) -> list[Finding]:
     """A product named in the claim credited to a firm that does not make it, when the
-    registry knows who does."""
-    out: list[Finding] = []
-    makers: dict[str, Source] = {}
-    for src in registry.sources.values():
-        for product in src.makes:
-            makers.setdefault(fold(product), src)
+    registry knows who does (the FK-3 is CASIC's, not Elbit's)."""
+    firm = link.source
+    if firm.type != "company" or not firm.makes:
+        return []
+    makers = registry.makers()
     text = f" {fold(sc.claim.text)} "
     named = [p for p in makers if len(p) > 3 and f" {p} " in text]
     named += [fold(e.text) for e in sc.claim.subject if e.kind == "product"]
-    for link in sc.credited:
-        firm = link.source
-        if firm.type != "company" or not firm.makes:
+    own = {fold(p) for p in firm.makes}
+    out: list[Finding] = []
+    for product in dict.fromkeys(named):
+        maker = makers.get(product)
+        if maker is None or maker.id == firm.id or product in own:
             continue
-        own = {fold(p) for p in firm.makes}
-        for product in dict.fromkeys(named):
-            maker = makers.get(product)
-            if maker is None or maker.id == firm.id or product in own:
-                continue
-            out.append(
-                Finding(
-                    "attribution.maker",
-                    "high",
-                    [sc.id],
-                    f"{sc.document_ref()} credits {firm.name} for the {product.upper()}, which "
-                    f"{maker.name} ({maker.country.upper() or '?'}) makes; {firm.name} makes "
-                    f"{', '.join(firm.makes)}. {firm.note}".strip(),
-                    {"firm": firm.id, "product": product, "maker": maker.id},
-                )
+        out.append(
+            Finding(
+                "attribution.maker",
+                "high",
+                [sc.id],
+                f"{sc.document_ref()} credits {firm.name} for the {product.upper()}, which "
+                f"{maker.name} ({maker.country.upper() or '?'}) makes; {firm.name} makes "
+                f"{', '.join(firm.makes)}. {firm.note}".strip(),
+                {"firm": firm.id, "source": firm.id, "product": product, "maker": maker.id},
             )
+        )
     return out
 
 
@@ -857,8 +977,8 @@ def check_temporal(sc: SourcedClaim, doc_date: date | None, doc_how: str) -> lis
     periods = sc.periods or ([sc.years] if sc.years else [])
     end_iso = sc.claim.period[1] if sc.claim.period else None
     seen: set[tuple[str, str | None]] = set()
-    for link in sc.credited:
-        if link.role == "relay" or (link.written, link.date) in seen:
+    for link in [sc.origin, *(lk for lk in sc.chain if lk.role == "reaction")]:
+        if link.role == "document" or (link.written, link.date) in seen:
             continue
         seen.add((link.written, link.date))
         ld = _as_date(link.date)
@@ -875,7 +995,8 @@ def check_temporal(sc: SourcedClaim, doc_date: date | None, doc_how: str) -> lis
                 if last is None or ld >= last:
                     continue
                 if ld < date(p[0], 1, 1):
-                    severity, how = "high", f"before the period {p[0]}-{p[1]} begins"
+                    severity = "high" if precise else "medium"
+                    how = f"before the period {p[0]}-{p[1]} begins"
                 elif ld.year < p[1]:
                     severity, how = "medium", f"before {p[1]}, the period's last year"
                 elif precise:

@@ -20,6 +20,7 @@ from transship.claims.checks import Finding, SourcedClaim, amounts_in
 from transship.claims.corroborate import (
     comparable,
     directions_agree,
+    measure_family,
     origin_family,
     relative_gap,
     same_assertion,
@@ -30,6 +31,13 @@ from transship.claims.corroborate import (
 VALUE_RATIO = 1.5
 #: Values within this relative gap are the same figure for direction/period/attribution.
 SAME = 0.05
+
+
+def _same_measure(a: SourcedClaim, b: SourcedClaim) -> bool:
+    """Strict identity for a value contradiction: the same named measure and the same
+    territories, parties and products (overlap is enough to corroborate, not to refute)."""
+    ma, mb = measure_family(a.claim.measure), measure_family(b.claim.measure)
+    return ma == mb and ma != "value" and a.subjects == b.subjects
 
 
 def _fmt(sc: SourcedClaim) -> str:
@@ -108,9 +116,12 @@ def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
         return out
     if not comparable(a, b):
         return out
-    # value: same everything, incompatible numbers
+    # value: same everything, incompatible numbers (two figures of one sentence are two
+    # figures, never a contradiction)
     if (
-        a.years is not None
+        a.claim.span != b.claim.span
+        and _same_measure(a, b)
+        and a.years is not None
         and a.years == b.years
         and (a.origin_code, a.dest_code) == (b.origin_code, b.dest_code)
         and max(va, vb) > VALUE_RATIO * min(va, vb) > 0

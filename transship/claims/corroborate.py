@@ -23,6 +23,8 @@ from transship.claims.checks import SourcedClaim
 
 #: Relative difference under which two figures are the same figure (rounding, EUR vs USD).
 AGREE = 0.1
+#: Percentages are written exactly: 62% and 66% are two figures.
+PERCENT_AGREE = 0.02
 
 _MEASURE_FAMILY = {
     "export": "exports",
@@ -72,10 +74,27 @@ def comparable(a: SourcedClaim, b: SourcedClaim) -> bool:
         return False
     if a.scope and b.scope and a.scope != b.scope:
         return False
-    if not (a.subjects & b.subjects):
-        if a.subjects or b.subjects or not (a.origin_code and a.origin_code == b.origin_code):
-            return False
+    if not _compatible(a.subjects, b.subjects):
+        return False
+    if a.origin_code and b.origin_code and a.origin_code != b.origin_code:
+        return False
     return True
+
+
+def _compatible(sa: frozenset[str], sb: frozenset[str]) -> bool:
+    """Subjects that can be the same: territories shared (or one side names none), and
+    parties/products shared (or one side names none). Extraction of subjects from table
+    cells is partial, so a missing kind is not a difference."""
+    ta = {k for k in sa if k.startswith("territory:")}
+    tb = {k for k in sb if k.startswith("territory:")}
+    oa, ob = sa - ta, sb - tb
+    if not (sa or sb):
+        return True
+    return (
+        bool(ta & tb or not ta or not tb)
+        and bool(oa & ob or not oa or not ob)
+        and bool((ta & tb) or (oa & ob) or not (sa and sb) or not (ta and tb))
+    )
 
 
 def periods_overlap(a: SourcedClaim, b: SourcedClaim) -> bool:
@@ -96,6 +115,8 @@ def same_assertion(a: SourcedClaim, b: SourcedClaim, tolerance: float = AGREE) -
     if not comparable(a, b) or not periods_overlap(a, b) or not directions_agree(a, b):
         return False
     va, vb = value_of(a), value_of(b)
+    if a.dimension == "percent":
+        tolerance = min(tolerance, PERCENT_AGREE)
     return va is not None and vb is not None and relative_gap(va, vb) <= tolerance
 
 
@@ -194,9 +215,7 @@ def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
     groups: list[Group] = []
     for n, (_root, cs) in enumerate(members.items(), 1):
         group = Group(id=f"G{n:02d}", members=[c.id for c in cs], figure=_figure(cs[0]))
-        families: dict[str, list[SourcedClaim]] = {}
-        for c in cs:
-            families.setdefault(origin_family(c), []).append(c)
+        families = _families(cs)
         for fam, fcs in families.items():
             src = fcs[0].origin.source
             party = next((c.origin.source for c in fcs if c.origin.source.party_to), None)
@@ -206,7 +225,9 @@ def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
                     f"{party.name} is a party to the conflict ({party.party_to}): not an "
                     "independent witness"
                 )
-            raw = sorted({c.origin.date for c in fcs if c.origin.date})
+            raw = sorted(
+                {c.origin.date for c in fcs if c.origin.date and c.origin.source.id == src.id}
+            )
             # "2024-06" and "2024-06-22" are one date written at two precisions
             dates = [d for d in raw if not any(o != d and o.startswith(d) for o in raw)]
             group.origins.append(
@@ -225,6 +246,30 @@ def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
         group.explanation = _explain(group, cs)
         groups.append(group)
     return groups
+
+
+def _families(cs: list[SourcedClaim]) -> dict[str, list[SourcedClaim]]:
+    """Members grouped by origin: the same independence key, or one document repeating a
+    figure under overlapping credits (a document repeating itself is not corroboration)."""
+    parent = {c.id: c.id for c in cs}
+    for i, a in enumerate(cs):
+        for b in cs[i + 1 :]:
+            same = origin_family(a) == origin_family(b)
+            unsourced = "(no source credited)" in (a.origin.written, b.origin.written)
+            if not same and a.document.document_id == b.document.document_id and unsourced:
+                same = True  # a document repeating its own figure without a source
+            if not same and a.document.document_id == b.document.document_id:
+                ka = {lk.source.independence_key for lk in a.credited}
+                kb = {lk.source.independence_key for lk in b.credited}
+                same = bool(ka & kb)
+            if same:
+                ra, rb = _find(parent, a.id), _find(parent, b.id)
+                if ra != rb:
+                    parent[rb] = ra
+    out: dict[str, list[SourcedClaim]] = {}
+    for c in cs:
+        out.setdefault(_find(parent, c.id), []).append(c)
+    return {origin_family(v[0]): v for v in out.values()}
 
 
 def _explain(group: Group, cs: list[SourcedClaim]) -> str:

@@ -204,6 +204,7 @@ class SourceRegistry:
     sources: dict[str, Source]
     files: list[str] = field(default_factory=list)
     _aliases: list[tuple[str, str]] = field(default_factory=list)
+    _makers: dict[str, Source] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._index()
@@ -217,6 +218,14 @@ class SourceRegistry:
                     pairs[key] = src.id
         # longest first: "sipri arms transfers database" wins over "sipri"
         self._aliases = sorted(pairs.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+        self._makers = {}
+        for src in self.sources.values():
+            for product in src.makes:
+                self._makers.setdefault(fold(product), src)
+
+    def makers(self) -> dict[str, Source]:
+        """Folded product name -> the registered company that makes it."""
+        return self._makers
 
     def get(self, source_id: str) -> Source:
         from transship.exc import NotFound
