@@ -15,42 +15,415 @@ Public functions (the contract ``transship.evaluate`` uses):
 * :func:`assess_licence` ``(store, licence_id) -> Assessment``
 * :func:`assess_all` ``(store) -> list[Assessment]`` (every licence request in the store)
 * :func:`assess_certificate_file` ``(path, store) -> Assessment``
+
+and :func:`assess_licence_file`, :func:`score` (the combination rule, property-tested).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from transship.exc import NotFound
-from transship.risk.model import LEVELS, Assessment, Finding, Indicator
+from transship.risk.certificates import check_one
+from transship.risk.config import Weights, default_weights
+from transship.risk.context import (
+    DEFAULT_PRODUCT,
+    governance_indicator,
+    hub_indicator,
+    reexport_indicator,
+    treaty_indicator,
+)
+from transship.risk.crosscheck import StoreIndex, index_store, plausibility_findings
+from transship.risk.documents import read_certificates, read_licences
+from transship.risk.holdings import SystemRow, system_rows
+from transship.risk.model import LEVELS, Assessment, CertificateCheck, Finding, Indicator
+from transship.risk.screening import screen_parties
 from transship.store import Store
 
+#: Which indicator a finding feeds, by the start of its code (first match wins).
+_ROUTING: tuple[tuple[str, str | None], ...] = (
+    ("end_user.no_weapon_system", "end_user_plausibility"),
+    ("end_user.capability_unverified", "end_user_plausibility"),
+    ("end_user.quantity_beyond_use", "end_user_plausibility"),
+    ("screening.", "party_screening"),
+    ("licence.", "certificate_crosscheck"),
+    ("shipments.", "certificate_crosscheck"),
+    ("reuse.", "certificate_crosscheck"),
+    ("flows.", None),  # shown as a finding; weighed by the reexport_record indicator
+    ("certificate.", "certificate_document"),
+    ("", "certificate_document"),
+)
 
-def assess_licence(store: Store, licence_id: str) -> Assessment:
-    """Assess the licence request ``licence_id`` (NotFound when the store has none)."""
-    rows = store.query("SELECT * FROM licences WHERE licence_id = ?", [licence_id]).to_pylist()
-    if not rows:
+#: What is never checked, whatever the data.
+ALWAYS_NOT_CHECKED = (
+    "prior diversion claims about the parties or countries (the claims stage is not wired "
+    "into the assessment)",
+    "the end user's stockpile management and physical security (needs an on-site visit)",
+    "the exporter's own compliance record beyond the lists in the store",
+)
+
+
+def indicator_for(code: str) -> str | None:
+    """The indicator a finding code feeds (None: shown only)."""
+    for prefix, name in _ROUTING:
+        if code.startswith(prefix):
+            return name
+    return "certificate_document"
+
+
+def noisy_or(values: Sequence[float]) -> float:
+    """1 - prod(1 - v): grows with every value, stays in [0, 1]."""
+    rest = 1.0
+    for v in values:
+        rest *= 1.0 - max(0.0, min(1.0, v))
+    return 1.0 - rest
+
+
+def score(indicators: Sequence[Indicator]) -> float:
+    """The weighted mean of the checked indicators' values (0 when none is checked).
+    Monotone in each value for a fixed set of checked indicators; always in [0, 1]."""
+    total = sum(i.weight for i in indicators if i.checked and i.weight > 0)
+    if total <= 0:
+        return 0.0
+    s = sum(i.weight * max(0.0, min(1.0, i.value)) for i in indicators if i.checked) / total
+    return max(0.0, min(1.0, s))
+
+
+def _finish(indicators: list[Indicator]) -> float:
+    total = sum(i.weight for i in indicators if i.checked and i.weight > 0)
+    for i in indicators:
+        i.value = max(0.0, min(1.0, i.value))
+        i.contribution = i.weight * i.value / total if i.checked and total > 0 else 0.0
+    return score(indicators)
+
+
+def _finding_indicator(
+    name: str, findings: list[Finding], weights: Weights, checked: bool, none_text: str
+) -> Indicator:
+    mine = [f for f in findings if indicator_for(f.code) == name]
+    value = noisy_or([weights.severity_values[f.severity] for f in mine])
+    if mine:
+        worst = sorted(mine, key=lambda f: -weights.severity_values[f.severity])
+        text = f"{len(mine)} finding(s): " + "; ".join(
+            f"{f.code} ({f.severity})" for f in worst[:6]
+        )
+    else:
+        text = none_text
+    evidence = list(dict.fromkeys(e for f in mine for e in f.evidence))[:40]
+    return Indicator(name, value, weights.indicators[name], 0.0, text, evidence, checked)
+
+
+def _as_certificate(licence: Mapping[str, Any]) -> dict[str, Any]:
+    """A licence's own statements in certificate terms, for the plausibility check when no
+    certificate is at hand."""
+    return {
+        "certificate_id": f"licence {licence.get('licence_id')}",
+        "end_user_country": licence.get("end_user_country"),
+        "final_destination": licence.get("destination"),
+        "calibre": licence.get("calibre"),
+        "goods_description": licence.get("goods_description"),
+        "quantity": licence.get("quantity"),
+        "issue_date": licence.get("issued_date"),
+        "valid_until": licence.get("valid_until"),
+        "record_id": licence.get("record_id"),
+        "source": licence.get("source"),
+    }
+
+
+def assess_records(
+    store: Store | None,
+    licence: Mapping[str, Any] | None,
+    certificates: list[dict[str, Any]],
+    *,
+    weights: Weights | None = None,
+    rows: list[SystemRow] | None = None,
+    index: StoreIndex | None = None,
+    extra_licences: list[dict[str, Any]] | None = None,
+) -> Assessment:
+    """Assess one licence request (``licence``, a store row or a row read from a file) and
+    the certificates that go with it. The building block of every public function."""
+    w = weights or default_weights()
+    table = rows if rows is not None else system_rows()
+    ix = index if index is not None else (index_store(store) if store is not None else None)
+    findings: list[Finding] = []
+    checked: list[str] = []
+    not_checked: list[str] = []
+    checks: list[CertificateCheck] = []
+    for cert in certificates:
+        c = check_one(cert, store, weights=w, rows=table, licences=extra_licences, index=ix)
+        checks.append(c)
+        findings += c.findings
+        checked += [f"certificate {c.certificate_id}: {x}" for x in c.checked]
+        not_checked += [f"certificate {c.certificate_id}: {x}" for x in c.not_checked]
+    plausibility_ran = bool(certificates) and not any(
+        "end-user plausibility:" in x for c in checks for x in c.not_checked
+    )
+    if not certificates:
+        cid = licence.get("certificate_id") if licence else None
+        findings.append(
+            Finding(
+                "certificate.absent",
+                "high",
+                f"the end-user certificate {cid} named by the licence is not in the store"
+                if cid
+                else "no end-user certificate goes with this licence request: the Common "
+                "Position expects a thoroughly checked one",
+                [str(licence["record_id"])] if licence and licence.get("record_id") else [],
+                str(cid or ""),
+            )
+        )
+        if licence is not None:
+            as_cert = _as_certificate(licence)
+            found, missing = plausibility_findings(store, as_cert, [], w, table, ix)
+            findings += found
+            not_checked += missing
+            plausibility_ran = not any("end-user plausibility:" in x for x in missing)
+            checked.append("the licence's end user against the weapon-system table")
+    parties: list[Mapping[str, Any]] = ([licence] if licence else []) + list(certificates)
+    screening = screen_parties(store, parties, w)
+    findings += screening.findings
+    if screening.ran:
+        checked.append(
+            "party screening of " + "; ".join(screening.screened) + f" against "
+            f"{', '.join(screening.lists)}"
+        )
+    else:
+        not_checked.append(f"party screening NOT RUN: {screening.why_not}")
+    first = certificates[0] if certificates else {}
+    consignee_country = (licence or {}).get("consignee_country") or first.get("consignee_country")
+    destination = (
+        (licence or {}).get("destination")
+        or first.get("final_destination")
+        or (licence or {}).get("end_user_country")
+        or first.get("end_user_country")
+    )
+    end_user_country = (
+        (licence or {}).get("end_user_country") or first.get("end_user_country") or destination
+    )
+    hs = str((licence or {}).get("hs_code") or first.get("hs_code") or "")[:4] or DEFAULT_PRODUCT
+    countries = [c for c in (consignee_country, destination) if c]
+    indicators = [
+        _finding_indicator(
+            "certificate_document",
+            findings,
+            w,
+            True,
+            "every essential element is there and consistent",
+        ),
+        _finding_indicator(
+            "certificate_crosscheck",
+            findings,
+            w,
+            store is not None and bool(certificates),
+            "licences, shipments and other certificates in the store agree with it",
+        ),
+        _finding_indicator(
+            "end_user_plausibility",
+            findings,
+            w,
+            plausibility_ran,
+            "the end user's forces are known to field a weapon for the goods",
+        ),
+        _finding_indicator(
+            "party_screening",
+            findings,
+            w,
+            screening.ran,
+            "no party matched a list entry" if screening.ran else screening.why_not,
+        ),
+        hub_indicator(store, countries, hs, w.hub_years, w.indicators["consignee_hub"], ix),
+        reexport_indicator(store, countries, hs, w.indicators["reexport_record"], ix),
+        treaty_indicator(end_user_country, w.indicators["treaty_commitments"]),
+        governance_indicator(end_user_country, w.indicators["governance"]),
+    ]
+    if store is None or not certificates:
+        not_checked.append(
+            "certificate cross-checks (licences, shipments, reuse): "
+            + ("no store" if store is None else "no certificate")
+        )
+    for ind in indicators:
+        if not ind.checked:
+            not_checked.append(f"{ind.code}: {ind.explanation}")
+    total = _finish(indicators)
+    critical = any(f.severity == "critical" for f in findings)
+    subject = str(
+        (licence or {}).get("licence_id") or first.get("certificate_id") or "unnamed request"
+    )
+    simulated = bool((licence or {}).get("simulated")) or any(
+        c.get("simulated") for c in certificates
+    )
+    return Assessment(
+        subject=subject,
+        score=total,
+        level=w.level(total, critical),
+        indicators=indicators,
+        findings=findings,
+        not_checked=[*not_checked, *ALWAYS_NOT_CHECKED],
+        checked=checked,
+        kind="licence" if licence is not None else "certificate",
+        summary=_summary(licence, certificates, hs, critical, w),
+        simulated=simulated,
+    )
+
+
+def _summary(
+    licence: Mapping[str, Any] | None,
+    certificates: list[dict[str, Any]],
+    hs: str,
+    critical: bool,
+    w: Weights,
+) -> dict[str, Any]:
+    lic = dict(licence or {})
+    first = certificates[0] if certificates else {}
+
+    def pick(*keys: str) -> Any:
+        for k in keys:
+            for src in (lic, first):
+                if src.get(k) not in (None, ""):
+                    return src[k]
+        return None
+
+    return {
+        "licence_id": lic.get("licence_id"),
+        "certificates": [c.get("certificate_id") for c in certificates],
+        "exporter": pick("exporter"),
+        "consignee": pick("consignee"),
+        "consignee_country": pick("consignee_country"),
+        "end_user": pick("end_user"),
+        "end_user_country": pick("end_user_country"),
+        "destination": pick("destination", "final_destination"),
+        "goods": pick("goods_description"),
+        "calibre": pick("calibre"),
+        "quantity": pick("quantity"),
+        "unit": pick("unit"),
+        "value": lic.get("value"),
+        "currency": lic.get("currency"),
+        "product": hs,
+        "critical_finding": critical,
+        "weights": w.path,
+        "levels": dict(w.levels),
+    }
+
+
+def _certificates_for(
+    store: Store, licence: Mapping[str, Any], index: StoreIndex
+) -> list[dict[str, Any]]:
+    cid = licence.get("certificate_id")
+    found = list(index.certs_by_id.get(str(cid), [])) if cid else []
+    lid = str(licence.get("licence_id") or "")
+    found += [c for c in index.certs_by_licence.get(lid, []) if c not in found]
+    return found
+
+
+def assess_licence(
+    store: Store,
+    licence_id: str,
+    *,
+    weights: Weights | None = None,
+    systems: str | Path | None = None,
+    index: StoreIndex | None = None,
+    rows: list[SystemRow] | None = None,
+) -> Assessment:
+    """Assess the licence request ``licence_id`` in the store (NotFound when there is none),
+    with the certificate it names (or that names it) and everything the store holds on it."""
+    ix = index if index is not None else index_store(store)
+    found = ix.licences_by_id.get(licence_id)
+    if not found:
         raise NotFound(f"no licence {licence_id!r} in the store")
-    return Assessment(subject=licence_id, score=0.0, level=LEVELS[0])
+    licence = found[-1]
+    table = rows if rows is not None else system_rows(systems)
+    return assess_records(
+        store,
+        licence,
+        _certificates_for(store, licence, ix),
+        weights=weights,
+        rows=table,
+        index=ix,
+    )
 
 
-def assess_all(store: Store) -> list[Assessment]:
-    """Assess every licence request in the store (ordered by licence id)."""
-    ids = store.query("SELECT DISTINCT licence_id FROM licences ORDER BY licence_id").column(0)
-    return [assess_licence(store, str(i)) for i in ids.to_pylist() if i]
+def assess_all(
+    store: Store,
+    *,
+    weights: Weights | None = None,
+    systems: str | Path | None = None,
+) -> list[Assessment]:
+    """Assess every licence request in the store (ordered by licence id); the store's
+    licences, shipments and certificates are read once."""
+    ix = index_store(store)
+    table = system_rows(systems)
+    return [
+        assess_licence(store, lid, weights=weights, index=ix, rows=table)
+        for lid in sorted(ix.licences_by_id)
+    ]
 
 
-def assess_certificate_file(path: str | Path, store: Store) -> Assessment:
-    """Assess a certificate file (transship certificate format) against the store, without
-    storing it."""
-    return Assessment(subject=str(path), score=0.0, level=LEVELS[0], kind="certificate")
+def assess_certificate_file(
+    path: str | Path,
+    store: Store | None,
+    *,
+    weights: Weights | None = None,
+    systems: str | Path | None = None,
+) -> Assessment:
+    """Assess the certificate(s) in a file against the store, without storing them (a file
+    with several certificates is assessed as one request: they go together)."""
+    certs = read_certificates(path)
+    ix = index_store(store) if store is not None else None
+    licence: dict[str, Any] | None = None
+    lid = certs[0].get("licence_id")
+    if ix is not None and lid and ix.licences_by_id.get(str(lid)):
+        licence = ix.licences_by_id[str(lid)][-1]
+    return assess_records(
+        store, licence, certs, weights=weights, rows=system_rows(systems), index=ix
+    )
+
+
+def assess_licence_file(
+    path: str | Path,
+    store: Store | None,
+    *,
+    certificates: Sequence[str | Path] = (),
+    weights: Weights | None = None,
+    systems: str | Path | None = None,
+) -> list[Assessment]:
+    """Assess each licence request in a licence file, with its certificate from
+    ``certificates`` files or the store; nothing is stored."""
+    licences = read_licences(path)
+    certs = [c for p in certificates for c in read_certificates(p)]
+    ix = index_store(store) if store is not None else None
+    table = system_rows(systems)
+    out = []
+    for lic in licences:
+        mine = [
+            c
+            for c in certs
+            if c.get("certificate_id") == lic.get("certificate_id")
+            or (c.get("licence_id") and c.get("licence_id") == lic.get("licence_id"))
+        ]
+        if not mine and ix is not None and lic.get("certificate_id"):
+            mine = list(ix.certs_by_id.get(str(lic["certificate_id"]), []))
+        out.append(
+            assess_records(
+                store, lic, mine, weights=weights, rows=table, index=ix, extra_licences=licences
+            )
+        )
+    return out
 
 
 __all__ = [
+    "ALWAYS_NOT_CHECKED",
+    "LEVELS",
     "Assessment",
     "Finding",
     "Indicator",
     "assess_all",
     "assess_certificate_file",
     "assess_licence",
+    "assess_licence_file",
+    "assess_records",
+    "indicator_for",
+    "noisy_or",
+    "score",
 ]

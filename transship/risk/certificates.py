@@ -45,6 +45,8 @@ from transship.normalise.military import calibre as canonical_calibre
 from transship.normalise.military import known_operator
 from transship.risk.config import Weights, default_weights
 from transship.risk.crosscheck import (
+    StoreIndex,
+    index_store,
     licence_findings,
     load_context,
     plausibility_findings,
@@ -405,6 +407,7 @@ def check_one(
     weights: Weights | None = None,
     rows: list[SystemRow] | None = None,
     licences: list[dict[str, Any]] | None = None,
+    index: StoreIndex | None = None,
 ) -> CertificateCheck:
     """Every finding about one certificate (a store row or a row read from a file): its
     essential elements, and, with a store, the licences, shipments, trade flows and other
@@ -431,7 +434,8 @@ def check_one(
         check.not_checked += missing
         check.checked.append("end user's weapon systems (weapon-system table)")
         return check
-    ctx = load_context(store, cert, licences)
+    ix = index if index is not None else index_store(store)
+    ctx = load_context(store, cert, licences, ix)
     steps: list[tuple[str, tuple[list[Finding], list[str]]]] = [
         (
             "licences (parties, countries, quantity, value, dates)",
@@ -443,12 +447,12 @@ def check_one(
         ),
         (
             "re-exports of the product by the consignee's country",
-            reexport_findings(store, cert, evidence),
+            reexport_findings(store, cert, evidence, ix),
         ),
         ("reuse (same number, near-identical text)", reuse_findings(cert, ctx, evidence, w)),
         (
             "end user's weapon systems and fleet size",
-            plausibility_findings(store, cert, evidence, w, table),
+            plausibility_findings(store, cert, evidence, w, table, ix),
         ),
     ]
     for name, (found, missing) in steps:
@@ -490,9 +494,16 @@ def check_certificates(
             f"SELECT * FROM certificates{where} ORDER BY certificate_id, record_id",
             [dataset] if dataset else [],
         ).to_pylist()
-        return [check_one(c, source, weights=w, rows=rows, licences=licences) for c in certs]
+        ix = index_store(source)
+        return [
+            check_one(c, source, weights=w, rows=rows, licences=licences, index=ix) for c in certs
+        ]
     certs = [c for p in _paths(source) for c in read_certificates(p)]
-    return [check_one(c, store, weights=w, rows=rows, licences=licences) for c in certs]
+    ix_or_none = index_store(store) if store is not None else None
+    return [
+        check_one(c, store, weights=w, rows=rows, licences=licences, index=ix_or_none)
+        for c in certs
+    ]
 
 
 __all__ = [

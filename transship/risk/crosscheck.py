@@ -18,7 +18,13 @@ from transship.exc import InvalidInput
 from transship.normalise.military import calibre as canonical_calibre
 from transship.risk.config import Weights
 from transship.risk.elements import before
-from transship.risk.holdings import SystemRow, any_holdings, fleet_estimate, holdings
+from transship.risk.holdings import (
+    SystemRow,
+    any_holdings,
+    arms_by_recipient,
+    fleet_estimate,
+    holdings,
+)
 from transship.risk.model import Finding
 from transship.store import Store
 
@@ -61,50 +67,116 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
     return [str(r["record_id"]) for r in rows if r.get("record_id")]
 
 
+_SHIP_COLS = (
+    "record_id, shipment_id, date, certificate_id, licence_id, quantity, unit, value, currency, "
+    "value_usd, sender_country, departure_country, destination_country, receiver, "
+    "receiver_country"
+)
+
+
+@dataclass(slots=True)
+class StoreIndex:
+    """The licences, shipments and certificates of a store, read once and indexed, so that
+    checking every certificate (``assess_all``) costs three queries, not three per
+    certificate."""
+
+    licences_by_cert: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    licences_by_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    shipments_by_cert: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    shipments_by_licence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    certs_by_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    certs_by_country: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    certs_by_licence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: caches filled on first use: RX/M sums per product, hub evidence per product, SIPRI
+    #: deliveries per recipient
+    trade: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    hubs: dict[str, Any] = field(default_factory=dict)
+    arms: dict[str, list[dict[str, Any]]] | None = None
+
+
+def trade_rows(store: Store, product: str, index: StoreIndex | None) -> list[dict[str, Any]]:
+    """Re-exports (RX) and imports (M) of ``product`` per reporter and year, with the record
+    ids (one query per product, cached in ``index``)."""
+    if index is not None and product in index.trade:
+        return index.trade[product]
+    rows: list[dict[str, Any]] = store.query(
+        "SELECT reporter, flow, year, sum(value_usd) AS usd, list(record_id) AS ids "
+        "FROM trade_flows WHERE flow IN ('RX', 'M') AND hs_code LIKE ? "
+        "AND partner_is_world IS NOT TRUE GROUP BY reporter, flow, year "
+        "ORDER BY reporter, flow, year",
+        [product + "%"],
+    ).to_pylist()
+    if index is not None:
+        index.trade[product] = rows
+    return rows
+
+
+def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get(key):
+            out.setdefault(str(r[key]), []).append(r)
+    return out
+
+
+def index_store(store: Store) -> StoreIndex:
+    """Read the store's licences, shipments and certificates once (see :class:`StoreIndex`)."""
+    lic = store.query("SELECT * FROM licences ORDER BY licence_id, record_id").to_pylist()
+    ships = store.query(
+        f"SELECT {_SHIP_COLS} FROM shipments WHERE certificate_id IS NOT NULL "
+        "OR licence_id IS NOT NULL ORDER BY date, shipment_id"
+    ).to_pylist()
+    certs = store.query("SELECT * FROM certificates ORDER BY certificate_id, record_id").to_pylist()
+    by_country: dict[str, list[dict[str, Any]]] = {}
+    for c in certs:
+        for country in {c.get("end_user_country"), c.get("final_destination")} - {None}:
+            by_country.setdefault(str(country), []).append(c)
+    return StoreIndex(
+        licences_by_cert=_group(lic, "certificate_id"),
+        licences_by_id=_group(lic, "licence_id"),
+        shipments_by_cert=_group(ships, "certificate_id"),
+        shipments_by_licence=_group(ships, "licence_id"),
+        certs_by_id=_group(certs, "certificate_id"),
+        certs_by_country=by_country,
+        certs_by_licence=_group(certs, "licence_id"),
+        arms=arms_by_recipient(store),
+    )
+
+
 def load_context(
-    store: Store, cert: Mapping[str, Any], licences: list[dict[str, Any]] | None = None
+    store: Store,
+    cert: Mapping[str, Any],
+    licences: list[dict[str, Any]] | None = None,
+    index: StoreIndex | None = None,
 ) -> Context:
     """Licences naming the certificate (or named by it), shipments citing either, other
     certificates with the same number, and certificates for the same end-user country (for
     the near-identical text check). ``licences`` adds licence rows not in the store."""
+    ix = index if index is not None else index_store(store)
     cid = str(cert.get("certificate_id") or "")
     lic_id = cert.get("licence_id")
     ctx = Context()
-    stored = store.query(
-        "SELECT * FROM licences WHERE certificate_id = ? OR licence_id = ?",
-        [cid, lic_id or "\x00"],
-    ).to_pylist()
+    stored = [*ix.licences_by_cert.get(cid, [])]
+    if lic_id:
+        stored += [r for r in ix.licences_by_id.get(str(lic_id), []) if r not in stored]
     extra = [
         r for r in licences or [] if r.get("certificate_id") == cid or r.get("licence_id") == lic_id
     ]
     seen = {r.get("licence_id") for r in extra}
     ctx.licences = extra + [r for r in stored if r.get("licence_id") not in seen]
     lic_ids = sorted({str(r["licence_id"]) for r in ctx.licences if r.get("licence_id")})
-    marks = ",".join("?" for _ in lic_ids) or "NULL"
-    ctx.shipments = store.query(
-        "SELECT record_id, shipment_id, date, certificate_id, licence_id, quantity, unit, value, "
-        "currency, value_usd, sender_country, departure_country, destination_country, receiver, "
-        f"receiver_country FROM shipments WHERE certificate_id = ? OR licence_id IN ({marks}) "
-        "ORDER BY date, shipment_id",
-        [cid, *lic_ids],
-    ).to_pylist()
+    ships = {id(s): s for s in ix.shipments_by_cert.get(cid, [])}
+    for lid in lic_ids:
+        ships.update({id(s): s for s in ix.shipments_by_licence.get(lid, [])})
+    ctx.shipments = sorted(
+        ships.values(), key=lambda s: (str(s.get("date") or ""), str(s.get("shipment_id")))
+    )
     own = cert.get("record_id")
-    ctx.same_number = [
-        r
-        for r in store.query(
-            "SELECT * FROM certificates WHERE certificate_id = ?", [cid]
-        ).to_pylist()
-        if r.get("record_id") != own
-    ]
+    ctx.same_number = [r for r in ix.certs_by_id.get(cid, []) if r.get("record_id") != own]
     country = cert.get("end_user_country") or cert.get("final_destination")
     if country:
         ctx.others = [
-            r
-            for r in store.query(
-                "SELECT * FROM certificates WHERE certificate_id <> ? AND "
-                "(end_user_country = ? OR final_destination = ?) LIMIT 5000",
-                [cid, country, country],
-            ).to_pylist()
+            r for r in ix.certs_by_country.get(str(country), []) if r.get("certificate_id") != cid
         ]
     return ctx
 
@@ -353,7 +425,10 @@ def shipment_findings(
 
 
 def reexport_findings(
-    store: Store, cert: Mapping[str, Any], evidence: list[str]
+    store: Store,
+    cert: Mapping[str, Any],
+    evidence: list[str],
+    index: StoreIndex | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """The consignee's (or destination's) country reports re-exports (Comtrade flow RX) of
     the product: the goods have a known way onward."""
@@ -366,13 +441,9 @@ def reexport_findings(
     ]
     if not countries:
         return [], ["re-exports: no consignee or destination country"]
-    rows = store.query(
-        "SELECT reporter, year, sum(value_usd) AS usd, list(record_id) AS ids FROM trade_flows "
-        "WHERE flow = 'RX' AND hs_code LIKE ? AND reporter IN ("
-        + ",".join("?" for _ in countries)
-        + ") AND partner_is_world IS NOT TRUE GROUP BY reporter, year ORDER BY reporter, year",
-        [hs + "%", *countries],
-    ).to_pylist()
+    rows = [
+        r for r in trade_rows(store, hs, index) if r["flow"] == "RX" and r["reporter"] in countries
+    ]
     if not rows:
         return [], [
             f"re-exports: no re-export (RX) record of HS {hs} by "
@@ -474,6 +545,7 @@ def plausibility_findings(
     evidence: list[str],
     weights: Weights,
     rows: list[SystemRow],
+    index: StoreIndex | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Does the end user's country field a weapon for the calibre, and could it use the
     quantity in the certificate's period?"""
@@ -529,7 +601,7 @@ def plausibility_findings(
     if not quantity:
         not_checked.append("end-user quantity: the certificate gives no quantity")
         return out, not_checked
-    fleet = fleet_estimate(store, str(country), found)
+    fleet = fleet_estimate(store, str(country), found, index.arms if index else None)
     if fleet is None:
         not_checked.append(
             f"end-user quantity: no SIPRI-recorded delivery of {', '.join(h.weapon_system for h in found)} "
@@ -571,6 +643,9 @@ def _years(issued: Any, until: Any) -> float:
 
 __all__ = [
     "Context",
+    "StoreIndex",
+    "index_store",
+    "trade_rows",
     "ammunition_word",
     "licence_findings",
     "load_context",

@@ -91,6 +91,12 @@ _COMPANY = re.compile(
     r"plc|corp\.?|co\.|trading|logistics)(?=\W|$)",
     re.IGNORECASE,
 )
+#: "no re-export", "not for resale": an undertaking, not a commercial end use.
+_NEGATED = re.compile(
+    r"\b(no|not|never|without|nor|prohibit\w*|forbid\w*)\b[\w\s,-]{0,20}?"
+    r"\b(re-?sale|re-?export\w*|transfer\w*|trade|trading)\b",
+    re.IGNORECASE,
+)
 _NO_VERIFICATION = re.compile(r"^\s*(none|no|not required|n/?a|-)\s*$", re.IGNORECASE)
 
 
@@ -166,7 +172,7 @@ def element_findings(cert: Mapping[str, Any], evidence: list[str]) -> list[Findi
             )
         )
     use = cert.get("end_use")
-    if not _blank(use) and _COMMERCIAL_USE.search(str(use)):
+    if not _blank(use) and _COMMERCIAL_USE.search(_NEGATED.sub(" ", str(use))):
         out.append(
             Finding(
                 "end_use.commercial",

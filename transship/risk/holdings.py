@@ -229,17 +229,38 @@ class Fleet:
     deals: list[str]
 
 
-def fleet_estimate(store: Store, country: str, found: list[Holding]) -> Fleet | None:
+def arms_by_recipient(store: Store) -> dict[str, list[dict[str, Any]]]:
+    """SIPRI register rows in the store with a delivered number, by recipient (read once)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in store.query(
+        "SELECT record_id, deal_id, recipient, designation, number_delivered "
+        "FROM arms_transfers WHERE number_delivered IS NOT NULL AND recipient IS NOT NULL"
+    ).to_pylist():
+        out.setdefault(str(r["recipient"]).lower(), []).append(r)
+    return out
+
+
+def fleet_estimate(
+    store: Store,
+    country: str,
+    found: list[Holding],
+    arms: dict[str, list[dict[str, Any]]] | None = None,
+) -> Fleet | None:
     """Sum of SIPRI-recorded deliveries of the held systems to ``country`` (a floor of the
-    fleet). None when the store holds no SIPRI register or no matching delivery."""
+    fleet). None when the store holds no SIPRI register or no matching delivery. ``arms``:
+    :func:`arms_by_recipient`, when already read."""
     patterns = {h.weapon_system: h.sipri_designation for h in found if h.sipri_designation}
     if not patterns:
         return None
-    rows = store.query(
-        "SELECT record_id, deal_id, designation, number_delivered FROM arms_transfers "
-        "WHERE lower(recipient) = ? AND number_delivered IS NOT NULL",
-        [country.strip().lower()],
-    ).to_pylist()
+    code = country.strip().lower()
+    if arms is not None:
+        rows = arms.get(code, [])
+    else:
+        rows = store.query(
+            "SELECT record_id, deal_id, designation, number_delivered FROM arms_transfers "
+            "WHERE lower(recipient) = ? AND number_delivered IS NOT NULL",
+            [code],
+        ).to_pylist()
     by_system: dict[str, float] = {}
     ids: list[str] = []
     deals: set[str] = set()
@@ -262,6 +283,7 @@ __all__ = [
     "Holding",
     "SystemRow",
     "any_holdings",
+    "arms_by_recipient",
     "fleet_estimate",
     "holdings",
     "read_user_rows",
