@@ -129,6 +129,22 @@ class ClaimReport:
     registry: list[str]
     simulated: bool = False
     not_checked: list[str] = field(default_factory=lambda: list(NOT_CHECKED))
+    #: document id -> its text (for showing a span in context; not in ``to_dict``)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def context(self, claim_id: str, chars: int = 400) -> dict[str, Any]:
+        """The claim's span in its document with up to ``chars`` characters either side."""
+        c = self.claim(claim_id)
+        text = self.texts.get(c.document, "")
+        a, b = c.span
+        return {
+            "before": text[max(0, a - chars) : a],
+            "span": text[a:b],
+            "after": text[b : b + chars],
+            "start": a,
+            "end": b,
+            "document_chars": len(text),
+        }
 
     def claim(self, claim_id: str) -> GradedClaim:
         for c in self.claims:
@@ -187,6 +203,12 @@ def _attributions(original: str | None) -> tuple[list[Attribution], list[str]]:
     out: list[Attribution] = []
     for piece in body.split(";"):
         piece = piece.strip().strip(",")
+        m = re.match(r"attributed by (the seed report|[^,]+?) to (?:the )?(.+)", piece)
+        if m:
+            relay = m.group(1).strip()
+            if relay not in relays:
+                relays.append(relay)
+            piece = m.group(2).strip()
         if not piece:
             continue
         dates = find_dates(piece)
@@ -270,7 +292,7 @@ def read_claims_file(
             cur = rec.get("currency")
             unit = rec.get("unit")
             kind = "money" if cur else "percent" if unit == "percent" else "count"
-            wording = f"{cur} {qty:,.0f}" if cur else f"{qty:g} {unit or ''}".strip()
+            wording = f"{cur} {qty:,.10g}" if cur else f"{qty:,.10g} {unit or ''}".strip()
             quantity = Quantity(float(qty), float(qty), float(qty), cur or unit, kind, cur, wording)  # type: ignore[arg-type]
         origin, dest = rec.get("origin"), rec.get("destination")
         atts, rel = _attributions(rec.get("original_source"))
@@ -411,7 +433,10 @@ def check_claims(
         for d, cs in work
     ]
     simulated = any(d.simulated for d in data_checks)
-    return ClaimReport(documents, graded, groups, findings, data_checks, reg.files, simulated)
+    texts = {d.document_id: d.text for d, _ in work}
+    return ClaimReport(
+        documents, graded, groups, findings, data_checks, reg.files, simulated, texts=texts
+    )
 
 
 def pin_credits(scs: list[SourcedClaim]) -> None:
@@ -454,6 +479,27 @@ def _batches(
     return batches, relays
 
 
+def stored_documents(store: Store, ids: Sequence[str] | None = None) -> list[DocumentText]:
+    """Documents ingested into the store (table ``documents``), all or those with ``ids``."""
+    where, params = "", []
+    if ids:
+        where = f"WHERE document_id IN ({', '.join('?' for _ in ids)})"
+        params = list(ids)
+    rows = store.fetchall(
+        "SELECT document_id, source_sha256, title, published, publisher, url, text "
+        f"FROM documents {where} ORDER BY document_id",
+        params,
+    )
+    found = [
+        DocumentText(str(r[0]), str(r[1]), r[2], r[3], r[4], None, r[5], None, r[6] or "")
+        for r in rows
+    ]
+    missing = sorted(set(ids or []) - {d.document_id for d in found})
+    if missing:
+        raise NotFound(f"no document {', '.join(missing)} in the store")
+    return found
+
+
 def check_documents(
     paths: Sequence[str | Path],
     store: Store | None = None,
@@ -471,11 +517,16 @@ def check_case(
     store: Store | None = None,
     documents: Sequence[str | Path] = (),
     sources: Sequence[str | Path] | None = None,
+    texts: Sequence[DocumentText] = (),
 ) -> ClaimReport:
-    """A case's ``claims.jsonl`` (and any ``documents``) checked together."""
+    """A case's ``claims.jsonl`` (and any ``documents`` files and ``texts`` already read,
+    such as documents from the store) checked together."""
+    from transship.claims.model import extract
+
     folder = Path(case_dir)
     claims_file = folder / "claims.jsonl"
     if not claims_file.exists():
         raise NotFound(f"no claims.jsonl in {folder}")
     batches, relays = _batches([claims_file, *documents], store)
+    batches += [(doc, extract(doc, store)) for doc in texts]
     return check_claims(batches, store, load_registry(sources), relays)

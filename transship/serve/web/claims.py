@@ -1,7 +1,46 @@
-"""Claims pages (issue 15)."""
+"""Claims pages: the claims table with grades, corroboration groups and contradictions, each
+claim linked to its span in the document; every page with its JSON twin."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from transship.serve.web.common import page, render, strip_json, twin
 
 router = APIRouter()
+
+Case = Annotated[str, Query(max_length=64)]
+Docs = Annotated[list[str] | None, Query(max_length=64)]
+
+
+async def _report(request: Request, case: str, doc: list[str] | None) -> Any:
+    from transship.serve.api.claims import cached_report
+
+    return await cached_report(request.app.state.server, case, doc)
+
+
+@twin(router, "/claims")
+@page
+async def claims_page(request: Request, case: Case = "serbia-2025", doc: Docs = None) -> Response:
+    report = await _report(request, case, doc)
+    data = report.to_dict()
+    data["query"] = {"case": case, "doc": doc or []}
+    names = {d["document_id"]: d for d in data["documents"]}
+    data["document_names"] = {k: (v.get("title") or v.get("path") or k) for k, v in names.items()}
+    return render(request, "claims_index.html", data, title=f"Claims: {case}")
+
+
+@twin(router, "/claims/{claim_id}")
+@page
+async def claim_page(
+    request: Request, claim_id: str, case: Case = "serbia-2025", doc: Docs = None
+) -> Response:
+    from transship.serve.api.claims import claim_detail
+
+    report = await _report(request, case, doc)
+    data: dict[str, Any] = claim_detail(report, strip_json(claim_id))
+    data["query"] = {"case": case, "doc": doc or []}
+    return render(request, "claims_claim.html", data, title=f"Claim {data['claim']['id']}")
