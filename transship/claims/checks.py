@@ -1125,30 +1125,46 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
             part_code = lookup(partner).code
         except Exception:  # noqa: BLE001
             part_code = None
-    params: list[Any] = [rep.code, y0, y1, prefix + "%"]
-    where = "reporter = ? AND flow = 'X' AND year BETWEEN ? AND ? AND hs_code LIKE ?"
+    base_where = "reporter = ? AND flow = 'X' AND year BETWEEN ? AND ? AND hs_code LIKE ?"
+    base_params: list[Any] = [rep.code, y0, y1, prefix + "%"]
+    attempts: list[tuple[str, list[Any], str]] = []
     if part_code:
-        where += " AND partner = ?"
-        params.append(part_code)
+        attempts.append((base_where + " AND partner = ?", [*base_params, part_code], ""))
     else:
-        where += " AND partner_is_world"
-    sql = (
-        "SELECT dataset, year, hs_code, count(*) AS n, sum(value_usd) AS usd, "
-        "bool_or(simulated) AS simulated, list(record_id ORDER BY record_id)[1:20] AS ids "
-        f"FROM trade_flows WHERE {where} GROUP BY dataset, year, hs_code ORDER BY dataset, year, "
-        "hs_code"
-    )
-    rows = [
-        dict(
-            zip(
-                ("dataset", "year", "hs_code", "rows", "value_usd", "simulated", "ids"),
-                r,
-                strict=True,
+        attempts.append((base_where + " AND partner_is_world", base_params, ""))
+        attempts.append(
+            (
+                base_where + " AND NOT partner_is_world AND NOT partner_is_area",
+                base_params,
+                " (no World rows: summed over partner countries)",
             )
         )
-        for r in store.fetchall(sql, params)
-    ]
+    rows: list[dict[str, Any]] = []
+    summed = ""
+    for where, params, note in attempts:
+        sql = (
+            "SELECT dataset, year, hs_code, count(*) AS n, sum(value_usd) AS usd, "
+            "bool_or(simulated) AS simulated, list(record_id ORDER BY record_id)[1:20] AS ids "
+            f"FROM trade_flows WHERE {where} GROUP BY dataset, year, hs_code "
+            "ORDER BY dataset, year, hs_code"
+        )
+        cols = ("dataset", "year", "hs_code", "rows", "value_usd", "simulated", "ids")
+        rows = [dict(zip(cols, r, strict=True)) for r in store.fetchall(sql, params)]
+        if rows:
+            summed = note
+            break
     indirect = bool(sc.via) or bool(_INDIRECT.search(sc.claim.text))
+    if not rows and indirect and partner:
+        return DataCheck(
+            sc.id,
+            "outside_coverage",
+            f"the claim is about goods reaching {partner} through third countries; the store "
+            f"holds no direct {prefix} export rows of {sc.origin_code} to {partner} for "
+            f"{y0}-{y1} either, and direct rows could not show it: compare routes "
+            "(`transship routes`).",
+            sc.value_usd,
+            query=query,
+        )
     if not rows:
         return DataCheck(
             sc.id,
@@ -1177,7 +1193,8 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
     ]
     label = " (SIMULATED data)" if simulated else ""
     base = (
-        f"{ds}{label}: {sc.origin_code} exports of HS {prefix}* to {partner or 'the world'} "
+        f"{ds}{label}: {sc.origin_code} exports of HS {prefix}* to {partner or 'the world'}"
+        f"{summed} "
         f"in {', '.join(map(str, years_seen))} add up to USD {total:,.0f} "
         f"({sum(r['rows'] for r in chosen)} rows at HS level {level}); the claim is USD "
         f"{sc.value_usd:,.0f}"
@@ -1188,6 +1205,21 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
             "outside_coverage",
             base + ". The claim is about goods reaching the destination through third "
             "countries, which direct rows cannot show: compare routes (`transship routes`).",
+            sc.value_usd,
+            total,
+            query,
+            shown,
+            ids,
+            simulated,
+        )
+    paper = re.search(r"\b(contracts?|licen[cs]es?|permits?|signed|orders?)\b", sc.claim.text, re.I)
+    if paper or sc.claim.measure in ("contracts", "licences", "orders"):
+        return DataCheck(
+            sc.id,
+            "outside_coverage",
+            base + f". The claim counts {paper.group(1) if paper else sc.claim.measure}, not "
+            "deliveries: trade rows record goods crossing a border, which can come years "
+            "later or never.",
             sc.value_usd,
             total,
             query,
