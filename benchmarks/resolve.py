@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.screen import alter, vocabularies, zipf_pick  # noqa: E402
+from benchmarks.screen import LEGAL, alter, vocabularies, zipf_pick  # noqa: E402
 from benchmarks.screen import make_list as _make_names  # noqa: E402
 
 COUNTRIES = [
@@ -67,6 +67,9 @@ ROLES = [
     ("certificates", "consignee"),
     ("certificates", "end_user"),
 ]
+
+
+_LEGAL_WORDS = frozenset(LEGAL)
 
 
 def case_names() -> list[tuple[str, list[str], str | None]]:
@@ -102,6 +105,8 @@ def generate(n_records: int, seed: int, shared: Path) -> dict[str, list[Any]]:
         variants = [name]
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 4))):
             v = alter(rng.choice(variants), rng)
+            if schema == "Person" and not _LEGAL_WORDS.isdisjoint(v.split()):
+                continue  # a person's name never gains a company form
             if v.strip() and v not in variants:
                 variants.append(v)
         reg = None

@@ -178,6 +178,7 @@ def cluster(
     constraints: Constraints,
     node_of_party: dict[str, int],
     countries: Sequence[frozenset[str]] | None = None,
+    ambiguous: frozenset[int] = frozenset(),
 ) -> ClusterOutcome:
     """Cluster ``n`` nodes: judgements first, then ``scored`` pairs best first (ties by
     node ids, so every engine gives the same clusters).
@@ -185,7 +186,11 @@ def cluster(
     ``countries`` (per node): a scored link never joins two clusters whose records name
     countries and none in common. Without it, a record without a country bridges
     namesakes: "Ministry of Defence" with no country scores 1.0 against the ministry of
-    every state, and all of them would become one actor through it."""
+    every state, and all of them would become one actor through it.
+
+    ``ambiguous`` nodes (records without a country whose name other records carry in two
+    or more countries) get no scored link at all: which state's "Ministry of Defence" a
+    record without a country means cannot be told from the name. Judgements still apply."""
     cl = _Clusters(n, countries)
     notes: list[str] = []
     judged: list[tuple[int, int, int]] = []
@@ -218,11 +223,20 @@ def cluster(
             judged.append((pair[0], pair[1], j.judgement_id))
     linked: list[Any] = []
     refused: list[Any] = []
+    skipped = 0
     for sp in sorted(scored, key=lambda s: (-s.score, s.a, s.b)):
+        if sp.a in ambiguous or sp.b in ambiguous:
+            skipped += 1
+            continue
         joined = cl.union(sp.a, sp.b, scored=True)
         if joined:
             linked.append(sp)
         elif joined is False:
             refused.append(sp)
+    if skipped:
+        notes.append(
+            f"{skipped:,} scored pair(s) not linked: one side has no country and its name is "
+            f"used in several countries ({len(ambiguous):,} such group(s) of records)"
+        )
     labels = [cl.find(i) for i in range(n)]
     return ClusterOutcome(labels, linked, refused, judged, notes)

@@ -308,6 +308,21 @@ def build_nodes(
     return nodes, record_node
 
 
+def ambiguous_nodes(nodes: Sequence[Node]) -> frozenset[int]:
+    """Nodes without a country whose exact name (:func:`name_key`) other nodes carry in
+    two or more countries: "Ministry of Defence" with no country could be any state's."""
+    seen: dict[str, set[str]] = {}
+    for nd in nodes:
+        if nd.party.countries:
+            for form in nd.forms:
+                seen.setdefault(name_key(form), set()).update(nd.party.countries)
+    out = set()
+    for nd in nodes:
+        if not nd.party.countries and any(len(seen.get(name_key(f), ())) >= 2 for f in nd.forms):
+            out.add(nd.node)
+    return frozenset(out)
+
+
 def node_keys(node: Node) -> list[str]:
     """The blocking keys of one node (all its names): ``n:`` whole name (skeletons sorted),
     ``w:`` the name's skeletons written together, ``t:`` each token skeleton, ``p:`` rigour's
@@ -514,7 +529,12 @@ def resolve_records(
     t0 = time.perf_counter()
     node_of_party = _node_of_party(records, record_node, constraints.party_ids())
     outcome = cluster(
-        len(nodes), scored, constraints, node_of_party, [nd.party.countries for nd in nodes]
+        len(nodes),
+        scored,
+        constraints,
+        node_of_party,
+        [nd.party.countries for nd in nodes],
+        ambiguous_nodes(nodes),
     )
     first: dict[int, str] = {}
     for nd in nodes:
