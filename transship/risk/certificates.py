@@ -45,6 +45,7 @@ from transship.normalise.military import calibre as canonical_calibre
 from transship.normalise.military import known_operator
 from transship.risk.config import Weights, default_weights
 from transship.risk.crosscheck import (
+    Context,
     StoreIndex,
     index_store,
     licence_findings,
@@ -408,6 +409,7 @@ def check_one(
     rows: list[SystemRow] | None = None,
     licences: list[dict[str, Any]] | None = None,
     index: StoreIndex | None = None,
+    peers: Sequence[Mapping[str, Any]] = (),
 ) -> CertificateCheck:
     """Every finding about one certificate (a store row or a row read from a file): its
     essential elements, and, with a store, the licences, shipments, trade flows and other
@@ -427,15 +429,22 @@ def check_one(
     check.not_checked += list(NOT_IN_FORMAT)
     if store is None:
         check.not_checked.append(
-            "licences, shipments, trade flows, reuse and fleet size: no store given"
+            "licences, shipments, trade flows, fleet size and reuse against the store: "
+            "no store given"
         )
         found, missing = plausibility_findings(None, cert, evidence, w, table)
         check.findings += found
         check.not_checked += missing
         check.checked.append("end user's weapon systems (weapon-system table)")
+        if peers:
+            ctx = Context()
+            _add_peers(ctx, cert, peers)
+            check.findings += reuse_findings(cert, ctx, evidence, w)[0]
+            check.checked.append("reuse among the certificates checked together")
         return check
     ix = index if index is not None else index_store(store)
     ctx = load_context(store, cert, licences, ix)
+    _add_peers(ctx, cert, peers)
     steps: list[tuple[str, tuple[list[Finding], list[str]]]] = [
         (
             "licences (parties, countries, quantity, value, dates)",
@@ -463,6 +472,20 @@ def check_one(
 
 
 _PROVENANCE = frozenset({"dataset", "source_sha256", "run_id"})
+
+
+def _add_peers(ctx: Context, cert: Mapping[str, Any], peers: Sequence[Mapping[str, Any]]) -> None:
+    """Certificates checked together (several files, or several records of one file) count
+    for reuse as if they were in the store."""
+    cid = cert.get("certificate_id")
+    country = cert.get("end_user_country") or cert.get("final_destination")
+    for p in peers:
+        if p is cert:
+            continue
+        if p.get("certificate_id") == cid:
+            ctx.same_number.append(dict(p))
+        elif country and country in (p.get("end_user_country"), p.get("final_destination")):
+            ctx.others.append(dict(p))
 
 
 def _paths(source: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -501,7 +524,7 @@ def check_certificates(
     certs = [c for p in _paths(source) for c in read_certificates(p)]
     ix_or_none = index_store(store) if store is not None else None
     return [
-        check_one(c, store, weights=w, rows=rows, licences=licences, index=ix_or_none)
+        check_one(c, store, weights=w, rows=rows, licences=licences, index=ix_or_none, peers=certs)
         for c in certs
     ]
 

@@ -64,7 +64,12 @@ class Context:
 
 
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
-    return [str(r["record_id"]) for r in rows if r.get("record_id")]
+    """Store record ids of the rows (``file:line`` for rows read from a file)."""
+    return [
+        str(r.get("record_id") or r.get("source"))
+        for r in rows
+        if r.get("record_id") or r.get("source")
+    ]
 
 
 _SHIP_COLS = (
