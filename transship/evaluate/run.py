@@ -6,6 +6,10 @@ Rows (each says in ``data`` what it is scored on):
 
 * ``certificates:diverted``, ``certificates:flaws``, ``certificates``, ``shipments``
   (:mod:`transship.evaluate.certificates`);
+* ``assessment:licences`` and ``assessment:requests``: the criterion-7 assessment
+  (:func:`transship.risk.assess.assess_all`) ranking licence requests by diversion risk,
+  beside document checks alone, governance alone, value and random
+  (:mod:`transship.evaluate.diversion`);
 * ``hubs:<d>`` and ``routes:<d>`` (:mod:`transship.evaluate.hubs`,
   :mod:`transship.evaluate.routes`) per statistics dataset ``<d>``:
 
@@ -29,7 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from transship.evaluate.certificates import certificate_stages, sha_list
+from transship.evaluate.certificates import certificate_stages, holdings, sha_list
+from transship.evaluate.diversion import assessment_rows
 from transship.evaluate.hubs import hub_stage
 from transship.evaluate.routes import route_stage
 from transship.evaluate.scoring import EvalRow
@@ -108,6 +113,21 @@ def _evaluate(
             label,
         )
     )
+    say("criterion-7 assessment of every licence request")
+    try:
+        rows.extend(
+            assessment_rows(
+                store,
+                by_format.get("licences", []),
+                by_format.get("certificates", []),
+                by_format.get("shipments", []),
+                truth,
+                holdings(manifest),
+                label,
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - one broken stage must not hide the others
+        log.warning("the assessment failed and is not scored: %s: %s", type(exc).__name__, exc)
     years = manifest.get("years")
     span = (int(years[0]), int(years[-1])) if years else None
     break_date = manifest.get("break_date")

@@ -18,20 +18,32 @@ import numpy as np
 from transship.simulate.case import Case
 from transship.simulate.legitimate import legitimate
 from transship.simulate.records import Documents, FlowParts, RecordBuilder
+from transship.simulate.requests import write_requests
 from transship.simulate.schemes import scheme
 from transship.simulate.world import Territories
 
 
 def build_documents(
-    case: Case, terr: Territories, years: tuple[int, int], rng: np.random.Generator, noise: float
+    case: Case,
+    terr: Territories,
+    years: tuple[int, int],
+    rng: np.random.Generator,
+    noise: float,
+    requests_rng: np.random.Generator | None = None,
 ) -> Documents:
-    """Every case consignment, in case order (legitimate demand, then schemes)."""
+    """Every case consignment, in case order (legitimate demand, then schemes), then the
+    population of licence requests (:mod:`transship.simulate.requests`) when
+    ``requests_rng`` is given (its own stream: the case's consignments draw the same numbers
+    with or without it)."""
     b = RecordBuilder(case, terr, years, rng, noise)
     for dem in case.legitimate:
         legitimate(b, dem)
     for s in case.schemes:
         scheme(b, s)
+    if requests_rng is not None:
+        write_requests(b, requests_rng)
     _merge_certificate_truth(b.docs)
+    _licence_truth(b.docs)
     b.docs.truth.extend(_planted(case, b.docs, terr, years))
     return b.docs
 
@@ -53,6 +65,38 @@ def _merge_certificate_truth(docs: Documents) -> None:
         prev["quantity_used"] = max(prev.get("quantity_used", 0.0), row.get("quantity_used", 0.0))
     present = {c["certificate_id"] for c in docs.certificates}
     docs.truth = rest + [r for r in merged.values() if r["id"] in present]
+
+
+def _licence_truth(docs: Documents) -> None:
+    """One ``licence`` truth row per issued licence of the case's demand and schemes (the
+    request population writes its own, with its latent facts): diverted when a diverted
+    customs record cites its certificate. Refusals are history, not requests: no row."""
+    have = {str(t["id"]) for t in docs.truth if t["kind"] == "licence"}
+    by_cert: dict[str, str] = {
+        str(c["certificate_id"]): str(c["licence_id"]) for c in docs.certificates
+    }
+    diverted: dict[str, str] = {}
+    for t in docs.truth:
+        if t["kind"] == "shipment" and t.get("diverted") and t.get("certificate"):
+            lid = by_cert.get(str(t["certificate"]))
+            if lid is not None:
+                diverted.setdefault(lid, str(t.get("scheme")))
+    rows = []
+    for lic in docs.licences:
+        lid = str(lic["licence_id"])
+        if lid in have or lic.get("status") == "refused":
+            continue
+        rows.append(
+            {
+                "simulated": True,
+                "kind": "licence",
+                "id": lid,
+                "diverted": lid in diverted,
+                "source": "scheme" if lid in diverted else "demand",
+                "scheme": diverted.get(lid),
+            }
+        )
+    docs.truth.extend(rows)
 
 
 def _planted(

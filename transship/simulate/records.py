@@ -60,6 +60,8 @@ class Documents:
     certificates: list[dict[str, Any]] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
     flows: FlowParts = field(default_factory=FlowParts)
+    #: SIPRI-style register rows (:mod:`transship.simulate.register`); empty without requests.
+    register: list[dict[str, Any]] = field(default_factory=list)
 
 
 def months_between(start: str, end: str) -> list[tuple[int, int]]:

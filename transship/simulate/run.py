@@ -33,6 +33,7 @@ from transship.exc import InvalidInput
 from transship.normalise.money import usd_per_eur
 from transship.simulate.case import Case, holdings_table, load_case
 from transship.simulate.documents import build_documents
+from transship.simulate.register import COLUMNS as REGISTER_COLUMNS
 from transship.simulate.statistics import COMTRADE_SCHEMA, StatisticsGenerator
 from transship.simulate.truth import TRUTH_FLOWS, TRUTH_FLOWS_SCHEMA
 from transship.simulate.world import load_territories, reporting_profiles
@@ -283,7 +284,14 @@ def run(
         terr.index(iso2)  # raises a clear error for a territory the simulator lacks
     first_line = banner(case.id, seed, noise_name)
 
-    docs = build_documents(case, terr, span, np.random.default_rng([seed, 1]), factor)
+    docs = build_documents(
+        case,
+        terr,
+        span,
+        np.random.default_rng([seed, 1]),
+        factor,
+        np.random.default_rng([seed, 3]),
+    )
     rep = reporting_profiles(case, terr, factor, np.random.default_rng([seed, 2]))
     units = _case_units(case)
     gen = StatisticsGenerator(case, terr, rep, docs.flows, span, scale, seed, units)
@@ -338,6 +346,12 @@ def run(
     n_cert = write_records_csv(
         customs / "certificates.csv", docs.certificates, CERTIFICATE_COLUMNS, first_line
     )
+    register = data / "sipri" / "sipri_register_sim.csv"
+    n_reg = (
+        write_records_csv(register, docs.register, REGISTER_COLUMNS, first_line)
+        if docs.register
+        else 0
+    )
     n_truth = write_jsonl(out / TRUTH, docs.truth)
     if progress is not None:
         progress("documents", 1, 1)
@@ -347,6 +361,7 @@ def run(
         customs / "shipments.csv",
         customs / "licences.csv",
         customs / "certificates.csv",
+        *([register] if n_reg else []),
         out / TRUTH,
         true_sink.path,
     ]
@@ -357,6 +372,7 @@ def run(
             customs / "shipments.csv": n_ship,
             customs / "licences.csv": n_lic,
             customs / "certificates.csv": n_cert,
+            register: n_reg,
             out / TRUTH: n_truth,
         }
     )
@@ -378,6 +394,9 @@ def run(
             1 for t in docs.truth if t["kind"] == "certificate" and t["false"]
         ),
         "planted_routes": sum(1 for t in docs.truth if t["kind"] == "route"),
+        "licence_requests": sum(1 for t in docs.truth if t["kind"] == "licence"),
+        "diverted_requests": sum(1 for t in docs.truth if t["kind"] == "licence" and t["diverted"]),
+        "register_rows": n_reg,
     }
     manifest = {
         "simulated": True,
