@@ -359,11 +359,14 @@ def check_claims(
             scs.append(sc)
     pin_credits(scs)
     findings: list[Finding] = []
+    dates: dict[str, tuple[Any, str]] = {}
     for sc in scs:
         findings += check_attribution(sc, reg)
         findings += check_arithmetic(sc)
-        when, how = document_date(sc, scs)
-        findings += check_temporal(sc, when, how)
+        doc_id = sc.document.document_id
+        if doc_id not in dates:
+            dates[doc_id] = document_date(sc, scs)
+        findings += check_temporal(sc, *dates[doc_id])
     findings += contradictions(scs)
     data_checks: list[DataCheck] = []
     if store is not None:

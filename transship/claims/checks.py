@@ -550,6 +550,23 @@ def check_attribution(sc: SourcedClaim, registry: SourceRegistry | None = None) 
     origins = [
         lk for lk in sc.chain if lk.role == "origin" and lk.written != "(no source credited)"
     ]
+    if sc.pinned is not None and len(origins) > 1:
+        pin = next((lk for lk in origins if lk.source.id == sc.pinned[0]), None)
+        if pin is not None:
+            sc.chain.remove(pin)
+            sc.chain.insert(0, pin)
+            out.append(
+                Finding(
+                    "attribution.several",
+                    "info",
+                    [sc.id],
+                    f"{sc.id} is credited to {len(origins)} sources together; the document "
+                    f"credits the same figure to {pin.source.name} alone elsewhere "
+                    f"({sc.pinned[1]}), so {pin.source.name} is taken as its origin.",
+                    {"origin": pin.source.id, "pinned_by": sc.pinned[1]},
+                )
+            )
+            return out + _plausibility(sc, pin, reg)
     per = [(lk, _plausibility(sc, lk, reg)) for lk in origins]
     if len(per) <= 1:
         return out + [f for _, fs in per for f in fs]
