@@ -106,7 +106,10 @@ def test_list_pages_csv_and_search(api: TestClient) -> None:
         "roles",
         "countries",
         "listed",
+        "simulated",
     ]
+    # the shipment fixture's parties are real rows (not simulated); the flag says so
+    assert {r["simulated"] for r in rows} == {"false"}
     # hostile names are data in the CSV, formulas neutralised for spreadsheets
     captions = {r["caption"] for r in rows}
     assert "'=cmd|' /C calc'!A0" in captions

@@ -52,6 +52,7 @@ LIST_COLUMNS = (
     "roles",
     "countries",
     "listed",
+    "simulated",
 )
 
 
@@ -64,6 +65,7 @@ class ActorItem(Open):
     roles: list[str]
     countries: list[str]
     listed: bool
+    simulated: bool = Field(description="Some of its records are SIMULATED.")
 
 
 class PartyOut(Open):
@@ -225,7 +227,21 @@ def actor_rows(store: Store, q: str | None, limit: int, offset: int) -> list[dic
     """One more row than asked (whether a next page exists)."""
     from transship.resolve.actors import list_actors
 
-    return [a.to_dict() for a in list_actors(store, q, limit + 1, offset)]
+    rows = [a.to_dict() for a in list_actors(store, q, limit + 1, offset)]
+    if rows:
+        # an actor read (partly) from simulated records says so wherever it is listed
+        ids = [r["actor_id"] for r in rows]
+        marks = ", ".join("?" for _ in ids)
+        simulated = dict(
+            store.fetchall(
+                f"SELECT actor_id, bool_or(coalesce(simulated, false)) FROM party_actors "
+                f"WHERE actor_id IN ({marks}) GROUP BY actor_id",
+                ids,
+            )
+        )
+        for r in rows:
+            r["simulated"] = bool(simulated.get(r["actor_id"], False))
+    return rows
 
 
 @router.get(

@@ -41,7 +41,7 @@ async def parties(
         "offset": offset,
         "next_offset": offset + limit if more else None,
         "prev_offset": max(0, offset - limit) if offset else None,
-        "simulated": False,
+        "simulated": any(r.get("simulated") for r in rows[:limit]),
     }
     return render(request, "parties_list.html", data, title="Parties")
 
