@@ -254,7 +254,8 @@ def hub_indicator(
         max(0.0, min(1.0, top.score)),
         weight,
         0.0,
-        f"{top.code.upper()} scores {top.score:.2f} as a {top.kind} hub for HS {product} in "
+        f"{top.code.upper()} scores {top.score:.2f} as "
+        f"{'an' if top.kind[:1] in 'aeiou' else 'a'} {top.kind} hub for HS {product} in "
         f"{top.year} (flows stage; {top.detail})",
         top.evidence,
     )

@@ -104,13 +104,25 @@ def trade_rows(store: Store, product: str, index: StoreIndex | None) -> list[dic
     ids (one query per product, cached in ``index``)."""
     if index is not None and product in index.trade:
         return index.trade[product]
-    rows: list[dict[str, Any]] = store.query(
-        "SELECT reporter, flow, year, sum(value_usd) AS usd, list(record_id) AS ids "
-        "FROM trade_flows WHERE flow IN ('RX', 'M') AND hs_code LIKE ? "
-        "AND partner_is_world IS NOT TRUE GROUP BY reporter, flow, year "
-        "ORDER BY reporter, flow, year",
-        [product + "%"],
+    # one dataset (Comtrade's reports when present, else the largest): datasets that restate
+    # the same trade (a reconciliation, BACI) must not add up; and one level of the HS
+    # hierarchy per reporter, flow and year (the heading itself when reported, else its
+    # subheadings), or a heading and its subheadings would be counted twice
+    found: list[dict[str, Any]] = store.query(
+        "WITH pick AS (SELECT dataset FROM trade_flows GROUP BY dataset "
+        "ORDER BY (dataset = 'comtrade') DESC, count(*) DESC, dataset LIMIT 1) "
+        "SELECT reporter, flow, year, hs_code = ? AS exact, sum(value_usd) AS usd, "
+        "list(record_id) AS ids FROM trade_flows WHERE flow IN ('RX', 'M') AND hs_code LIKE ? "
+        "AND dataset = (SELECT dataset FROM pick) AND partner_is_world IS NOT TRUE "
+        "GROUP BY reporter, flow, year, exact ORDER BY reporter, flow, year",
+        [product, product + "%"],
     ).to_pylist()
+    exact = {(r["reporter"], r["flow"], r["year"]) for r in found if r["exact"]}
+    rows = [
+        {k: r[k] for k in ("reporter", "flow", "year", "usd", "ids")}
+        for r in found
+        if r["exact"] or (r["reporter"], r["flow"], r["year"]) not in exact
+    ]
     if index is not None:
         index.trade[product] = rows
     return rows
