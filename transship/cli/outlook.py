@@ -106,6 +106,8 @@ def scenario_cmd(
                 "median": fmt(i.median),
                 "5-95 %": f"{fmt(i.p5)} - {fmt(i.p95)}",
             }
+            if i.unit != "share of runs"
+            else {"impact": i.name, "median": f"{i.mean:.0%} of runs", "5-95 %": ""}
             for i in s.impacts
         ]
         print_table(rows, title=f"{s.title} [{s.runs:,} runs, seed {s.seed}]")
