@@ -58,6 +58,11 @@ SAMPLES: dict[str, list[str]] = {
     "shipments": ["fixtures:shipments.csv", "fixtures:shipments.jsonl"],
     "certificates": ["fixtures:certificates.csv", "fixtures:certificates.json"],
     "claims": ["shared:press-claims/claims.jsonl"],
+    "documents": [
+        "fixtures:../claims/fixtures/sr_latn_municija.md",
+        "fixtures:../claims/fixtures/ru_svr.html",
+        "fixtures:../claims/fixtures/pdf/export_note.pdf",
+    ],
 }
 
 #: Tokens that broke readers before (issue 10) or sit at parser edges.

@@ -56,6 +56,7 @@ _BEFORE: tuple[str, ...] = (
     r"figures\s+from",
     r"sources?:",
     r"(?:a|an|the|its)?\s*" + _PUBLICATION + r"\s+(?:by|from|of)",
+    r"съобщава|както\s+съобщава|по\s+данни\s+на|пише",
     r"prema(?:\s+(?:podacima|pisanju|navodima|izveštaju|izvještaju|procenama|procjenama))?",
     r"kako\s+(?:prenosi|piše|navodi|javlja|izveštava)",
     r"prenosi",
@@ -64,13 +65,13 @@ _BEFORE: tuple[str, ...] = (
     r"piše",
     r"javlja",
     r"према(?:\s+(?:подацима|писању|наводима|извештају|проценама))?",
-    r"преноси",
+    r"преноси|наводи|пише|јавља|како\s+(?:преноси|пише|наводи|јавља)",
     r"по\s+(?:данным|информации|сведениям|оценкам|словам)",
     r"как\s+(?:сообщает|сообщил[аи]?|пишет|передает|передаёт)",
     r"сообщает",
     r"со\s+ссылкой\s+на",
     r"за\s+(?:даними|інформацією|оцінками|словами)",
-    r"згідно\s+з",
+    r"згідно\s+з(?:\s+(?:даними|оцінками|інформацією))?",
     r"як\s+(?:повідомляє|пише)",
     r"според(?:\s+(?:данните|данни|информация))?",
     r"według(?:\s+(?:danych|raportu|informacji|szacunków))?",
@@ -87,7 +88,8 @@ _SPEECH = (
     r"finds|warned|warns|announced|claimed|claims|alleged|alleges|acknowledged|wrote|writes|"
     r"highlighted|highlights|indicated|indicates|projects|projected|izjavio|izjavila|rekao|"
     r"rekla|saopštio|saopštila|navodi|navela|заявил|заявила|сообщил|сообщила|заявив|"
-    r"заявила|повідомив|повідомила|каза|заяви|podał|stwierdził|poinformował"
+    r"заявила|повідомив|повідомила|каза|заяви|podał|stwierdził|poinformował|оценивала|"
+    r"оценил|оценила|сообщила|писала|пишет|оцінює|оцінила|procenio|procijenio|procenjuje"
 )
 _SOURCE_HEADERS = re.compile(
     r"^(?:sources?|izvori?|извори?|источники|источник|джерела|джерело|източници|źródła|"
@@ -100,6 +102,15 @@ _NOT_NAMES = frozenset(
         "serbia serbian in on at by for to of and or as since while however yet"
     ).split()
 )
+
+
+#: Credits that open what they cover ("X said that...", "X’s report notes that", "a 2024
+#: Demostat poll indicated"); "per X", "according to X" mid-sentence and "(X, 2024)" close it.
+_LEADING_CUES = frozenset(("speech", "possessive", "named publication"))
+
+#: Placeholder name of a credit to the claim's own subject ("per its annual report"); the
+#: extractor replaces it with the party the sentence is about, or drops it.
+SELF = "<subject>"
 
 
 @dataclass(slots=True)
@@ -118,6 +129,7 @@ class Credit:
 def _clean_name(name: str) -> str:
     name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
     name = re.sub(r"^[\w-]+-based\s+", "", name)
+    name = re.sub(r"^(?:Ранее|Раније|Ranije|Earlier|Also|Затем|Потом|Тогда|Wcześniej)\s+", "", name)
     name = re.sub(
         r"^(?:[A-Z][\w’']+\s+)?(?:President|Prime\s+Minister|Minister|[Ss]pokes(?:man|person)|"
         r"Director|Chief|Predsednik|Premijer|Президент|Премьер)\s+(?=[A-ZА-Я])",
@@ -173,9 +185,10 @@ def _name_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, i
     if not m:
         return None
     raw = m.group(1)
-    # a name ends where a date begins ("Eurostat’s Energy Price Statistics" stays whole)
+    # a name ends where a date begins ("the World Bank’s 2024 Economic Update"); the credit's
+    # span still covers the whole phrase, so that date is the source's, not the claim's
     start = i + m.start(1)
-    end = start + len(raw)
+    full_end = end = start + len(raw)
     for d in dates:
         if start < d.start < end:
             end = d.start
@@ -190,7 +203,41 @@ def _name_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, i
 
     if first in month_names() and len(name.split()) <= 2:
         return None
-    return name, start, start + len(raw)
+    return name, start, full_end
+
+
+def _phrase_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, int] | None:
+    """The credited name after a cue in the region's languages, where only the first word
+    of an institution is capitalised ("Министарства трговине", "Službe spoljne
+    obaveštajne"): the words up to the next punctuation (at most six); when no punctuation
+    comes within six words, only the capitalised words ("Według Financial Times serbska...")."""
+    m = re.match(r"\s*([^,.;:()\n]{1,80})", text[pos:])
+    if not m:
+        return None
+    start = pos + m.start(1)
+    phrase = m.group(1)
+    for d in dates:
+        if start <= d.start < start + len(phrase):
+            phrase = phrase[: d.start - start]
+    words = phrase.split()
+    if not words:
+        return None
+    ended = start + len(m.group(1)) < len(text) and text[start + len(m.group(1))] in ",.;:()"
+    if len(words) > 6 or not ended:
+        caps: list[str] = []
+        for w in words:
+            if w[0].isupper() or (caps and re.fullmatch(r"[A-Z0-9&/.-]+", w)):
+                caps.append(w)
+            elif caps:
+                break
+        if not caps:
+            return None
+        words = caps
+    name = " ".join(words).strip(" ,")
+    if not name or name.lower() in _NOT_NAMES:
+        return None
+    s0 = text.index(words[0], start)
+    return name, s0, s0 + len(name)
 
 
 def _date_near(end: int, text: str, dates: list[DateMention], start: int) -> tuple[str | None, int]:
@@ -201,7 +248,8 @@ def _date_near(end: int, text: str, dates: list[DateMention], start: int) -> tup
             return d.first, end
     rest = text[end : end + 40]
     m = re.match(
-        r",?\s*(?:(?:updated|published|released|dated|issued|from|of|on|in|for)\s+)?(?:the\s+)?",
+        r"(?:,\s*(?:updated|published|released|dated|issued)(?:\s+(?:on|in))?\s+|"
+        r"\s+(?:from|of|on|in|for|dated)\s+|\s+)(?:the\s+)?",
         rest,
         re.I,
     )
@@ -221,7 +269,27 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
     for m in cue_re.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        found = _name_at(text, m.end(), dates)
+        found = None
+        own = re.match(
+            rf"\s*(?:its|their|the\s+(?:company|firm|group|enterprise|ministry)[’']s)\s+"
+            rf"(?:\d{{4}}\s+)?(?:[\w-]+\s+){{0,3}}?{_PUBLICATION}(?![\w])",
+            text[m.end() :],
+            re.I,
+        )
+        if own:
+            s0, e0 = m.end() + own.start(), m.end() + own.end()
+            own_dates = [d for d in dates if s0 <= d.start < e0 and d.first]
+            first = own_dates[0].first if own_dates else None
+            names = [Attribution(SELF, first, (offset + s0, offset + e0))]
+            out.append(Credit(m.start() + offset, e0 + offset, names, cue=m.group(0).strip()))
+            taken.append((m.start(), e0))
+            continue
+        if not m.group(0).isascii() or re.match(
+            r"(?:prema|kako|prenos|navodi|piše|javlja|jak|za\s+dany|według)", m.group(0), re.I
+        ):
+            found = _phrase_at(text, m.end(), dates)
+        if found is None:
+            found = _name_at(text, m.end(), dates)
         if found is None:
             continue
         name, ns, ne = found
@@ -258,7 +326,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         taken.append((start, end))
     # "a 2024 Demostat poll", "a March 2025 UN Security Council briefing"
     named = re.compile(
-        rf"(?<![\w])(?:a|an|the)\s+((?:[{_UP}][a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?\d{{4}},?\s+)?"
+        rf"(?<![\w])(?:[Aa]|[Aa]n|[Tt]he)\s+((?:[{_UP}][a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?\d{{4}},?\s+)?"
         rf"({_NAME})\s+{_PUBLICATION}(?![\w])"
     )
     for m in named.finditer(text):
@@ -276,7 +344,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         taken.append(m.span())
     # "Gazprom’s Annual Report", "The World Bank’s October 2024 report notes that"
     poss = re.compile(
-        rf"({_NAME})[’']s\s+(?:(?:[\w-]+\s+){{0,4}}){_PUBLICATION}(?![\w])"
+        rf"({_NAME})(?:[’']s|(?<=s)[’'])\s+(?:(?:[\w-]+,?\s+){{0,5}}){_PUBLICATION}(?![\w])"
         rf"(?:\s+(?:for|on)\s+\d{{4}})?",
         re.I,
     )
@@ -323,8 +391,9 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
             continue
         idates = find_dates(inner, ref)
         rest = inner[ne:].strip(" ,")
-        only_date = not rest or any(d.start >= ne for d in idates)
-        if not only_date:
+        tail = [d for d in idates if d.start >= ne - 1]
+        only_date = not rest or (len(tail) == 1 and inner[tail[0].end :].strip(" ,.") == "")
+        if not only_date or re.fullmatch(r"[A-Z]{3}", name):
             continue
         date = next((d.first for d in idates if d.start >= ne - 1 and d.first), None)
         s0 = m.start() + 1 + ns
@@ -410,22 +479,28 @@ def assign(
     text: str,
     offset: int,
     protected: list[tuple[int, int]],
-) -> list[list[Attribution]]:
+    fallback: bool = True,
+) -> list[list[Attribution] | None]:
     """For each quantity span (document offsets), the credits that cover it (see module doc).
 
     ``text`` is the sentence, ``offset`` where it starts in the document, ``protected`` the
     date spans (document offsets) whose commas do not end a clause."""
     if not credits:
-        return [[] for _ in quantities]
+        return [[] if fallback else None for _ in quantities]
     local = [(a - offset, b - offset) for a, b in protected]
     firsts = sorted(q[0] for q in quantities)
     for c in credits:
         before = [q for q in firsts if q < c.start]
         prev_end = max([k.end for k in credits if k.end <= c.start] + [offset])
-        c.leading = c.leading or not any(prev_end <= q for q in before)
+        opens = (
+            c.start - offset <= 3
+            or c.cue in _LEADING_CUES
+            or bool(re.search(rf"{_PUBLICATION}\s+(?:by|from|of)$", c.cue, re.I))
+        )
+        c.leading = c.leading or (opens and not any(prev_end <= q for q in before))
         if not c.leading:
             c.covers = [(offset + clause_start(text, c.start - offset, local), c.start)]
-    out: list[list[Attribution]] = []
+    out: list[list[Attribution] | None] = []
     for qs, _qe in quantities:
         chosen: Credit | None = None
         for c in credits:
@@ -436,6 +511,9 @@ def assign(
             leading = [c for c in credits if c.leading and c.end <= qs]
             if leading:
                 chosen = leading[-1]
+        if chosen is None and not fallback:
+            out.append(None)  # no credit covers it: the caller has a better default
+            continue
         if chosen is None:
             after = [c for c in credits if c.start >= qs]
             if after:

@@ -125,7 +125,7 @@ def _month_alt() -> str:
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _DASH = r"\s*(?:-|–|—|to|until|до|do|-\s*)\s*"
 _SINCE = (
-    r"(?:since|from|od|від|с|со|от|od\s+početka|since\s+the\s+start\s+of|"
+    r"(?:since|od|від|с|со|от|od\s+početka|since\s+the\s+start\s+of|"
     r"starting\s+in|beginning\s+in)"
 )
 _UNTIL = r"(?:until|till|by|up\s+to|do|до|по)"
@@ -317,6 +317,19 @@ def find_dates(text: str, ref: str | date | None = None) -> list[DateMention]:
                 add(s, e, f"{int(g[0]):04d}", None, "since")
             elif name == "year":
                 add(s, e, f"{int(g[0]):04d}", f"{int(g[0]):04d}", "year")
+    # "since/od/с March 2022" leaves the end open; "by/until/do 2024" the start
+    for i, mention in enumerate(out):
+        if mention.kind not in ("day", "month", "year"):
+            continue
+        before = text[max(0, mention.start - 12) : mention.start]
+        if re.search(r"(?<!\w)(?:since|od|от|с|со|з|із|від|od\s+početka)\s+$", before, re.I):
+            out[i] = DateMention(
+                mention.start, mention.end, mention.text, mention.first, None, "since"
+            )
+        elif re.search(r"(?<!\w)(?:by|until|till|do|до|по)\s+$", before, re.I):
+            out[i] = DateMention(
+                mention.start, mention.end, mention.text, None, mention.last, "until"
+            )
     if refdate is not None:
         for pattern, unit, delta in _RELATIVE:
             for m in pattern.finditer(text):
@@ -327,6 +340,18 @@ def find_dates(text: str, ref: str | date | None = None) -> list[DateMention]:
                 add(s, e, first, last, "relative")
     out.sort(key=lambda d: d.start)
     return out
+
+
+def date_like_spans(text: str) -> list[tuple[int, int]]:
+    """Day-month mentions without a year ("12. марта"): dates even when no document date
+    lets them be resolved, so their numbers are never read as quantities."""
+    m = f"(?:{_month_alt()})"
+    pattern = re.compile(rf"(?<![\w.])[0-3]?\d\.?\s+{m}(?![\w])", re.I)
+    return [
+        x.span()
+        for x in pattern.finditer(text)
+        if not _english_may(text, 0, x.group(0).split()[-1])
+    ]
 
 
 def _relative(ref: date, unit: str, delta: int) -> tuple[str, str]:

@@ -169,7 +169,8 @@ def _title_from(text: str) -> str | None:
     for line in text.splitlines():
         line = line.strip()
         if line:
-            return line if len(line) <= 200 else None
+            # a first line that is a heading, not the first sentence of the text
+            return line if len(line) <= 120 and not line.endswith((".", ",", ";")) else None
     return None
 
 
@@ -206,8 +207,10 @@ def _read_pdf(path: Path, data: bytes) -> tuple[str, dict[str, Any]]:
         reader = PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
         info: dict[str, Any] = dict(reader.metadata or {})
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except PdfReadError as exc:
         raise SourceFormatError(path, f"not a readable PDF: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
+        raise SourceFormatError(path, f"not a readable PDF: {type(exc).__name__}") from None
     text = "\n\n".join(p for p in pages if p)
     if not text.strip():
         raise SourceFormatError(path, "PDF has no text layer (a scan?): run OCR first")
@@ -223,9 +226,12 @@ def _read_html(path: Path, data: bytes) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     html = _decode(path, data)
-    doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_tables=True, include_comments=False
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            html, with_metadata=True, include_tables=True, include_comments=False
+        )
+    except Exception as exc:  # noqa: BLE001 - lxml and trafilatura raise many kinds
+        raise SourceFormatError(path, f"not a readable HTML page: {type(exc).__name__}") from None
     text = getattr(doc, "text", None) if doc is not None else None
     if not text:
         raise SourceFormatError(path, "no main text found in the HTML page")

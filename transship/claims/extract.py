@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from transship.claims.attribution import (
+    SELF,
     assign,
     find_credits,
     is_sources_header,
     parse_sources_cell,
 )
-from transship.claims.dates import DateMention, find_dates, period_of
+from transship.claims.dates import DateMention, date_like_spans, find_dates, period_of
 from transship.claims.entities import (
     Mention,
     PartyIndex,
@@ -122,6 +123,16 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     )
     for m in boundary.finditer(text, start, end):
         cut = m.start()
+        if m.group(0) == "\n":
+            # a hard-wrapped line (PDF text, e-mail) continues its sentence
+            line = text[text.rfind("\n", 0, cut) + 1 : cut]
+            nxt = text[m.end() : m.end() + 1]
+            if (
+                len(line.strip()) >= 50
+                and not re.search(r"[.!?:;…\"”»)|]\s*$", line)
+                and nxt not in ("|", "-", "*", "#", "•", "")
+            ):
+                continue
         token = re.search(r"([\w.]+)$", text[s:cut])
         if m.group(0)[0] == ".":
             word = token.group(1).lower().rstrip(".") if token else ""
@@ -233,22 +244,65 @@ def _measure(text: str, q_start: int, q_end: int) -> str:
 
 
 def _period(
-    dates: list[DateMention], q_start: int, q_end: int, text: str
+    dates: list[DateMention],
+    q_start: int,
+    q_end: int,
+    text: str,
+    credit_spans: list[tuple[int, int]] | None = None,
 ) -> tuple[str | None, str | None] | None:
+    """The period of the quantity at [q_start, q_end): a date after it in the same clause
+    ("€1.34 billion in 2023"), else one before it not past a semicolon, else the date that
+    opens the sentence ("In 2019, ..."). A date after "from", "than", "compared with" is a
+    baseline of a comparison ("down 16% from 2018"), not the period."""
     best: tuple[float, DateMention] | None = None
+    framing = next((d for d in dates if d.start <= 10), None)
     for d in dates:
+        lead = text[max(0, d.start - 16) : d.start]
+        if re.search(r"(?:from|than|compared\s+(?:with|to)|versus|vs\.?)\s+$", lead, re.I):
+            continue
         if d.start >= q_end:
-            gap = text[q_end : d.start]
+            gap = _without(text, q_end, d.start, credit_spans or [])
+            # "(65 systems, September-October 2024)", "800 млн євро, за даними FT, з лютого"
+            short = re.fullmatch(r"[\s,]*[^\W\d_]{0,6}\s*", gap) is not None
+            if not short and (re.search(r"[,;:]|\bwhile\b|\bbut\b", gap) or len(gap) > 80):
+                continue
             dist = float(len(gap))
         elif d.end <= q_start:
-            dist = (q_start - d.end) * 1.5
+            gap = text[d.end : q_start]
+            if ";" in gap or len(gap) > 60:
+                continue
+            dist = len(gap) * 2.0 + 2
         else:
             continue
         if best is None or dist < best[0]:
             best = (dist, d)
-    if best is None or best[0] > 160:
-        return None
+    if best is None:
+        return period_of([framing]) if framing is not None else None
     return period_of([best[1]])
+
+
+def _resolve_self(attrs: list[Attribution], party: str | None) -> list[Attribution]:
+    """Credits to "its annual report" name the sentence's party, or go when there is none."""
+    out: list[Attribution] = []
+    for a in attrs:
+        if a.name != SELF:
+            out.append(a)
+        elif party is not None:
+            out.append(Attribution(party, a.date, a.span, a.role))
+    return out
+
+
+def _without(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """text[start:end] with the given spans (credits) cut out."""
+    keep = []
+    pos = start
+    for a, b in sorted(spans):
+        if b <= pos or a >= end:
+            continue
+        keep.append(text[pos:a])
+        pos = max(pos, b)
+    keep.append(text[pos:end])
+    return "".join(keep)
 
 
 def _claim_id(doc_id: str, span: tuple[int, int], qspan: tuple[int, int] | None) -> str:
@@ -294,7 +348,8 @@ def _unit_claims(
         return any(a <= s and e <= b for a, b in credit_spans)
 
     period_dates = [d for d in dates if not in_credit(d.start, d.end)]
-    quantities = find_quantities(text, language, blocked=[(d.start, d.end) for d in dates])
+    blocked = [(d.start, d.end) for d in dates] + date_like_spans(text)
+    quantities = find_quantities(text, language, blocked=blocked)
     quantities = [q for q in quantities if not in_credit(q.start, q.end)]
     calibres = find_calibres(text)
     territories = [
@@ -306,10 +361,17 @@ def _unit_claims(
     party_mentions = find_parties(text, off, parties, exclude)
     protected = [(off + d.start, off + d.end) for d in dates]
     qspans = [(off + q.start, off + q.end) for q in quantities]
-    if unit.kind == "table" and unit.sources is not None and not credits:
-        credited: list[list[Attribution]] = [list(unit.sources) for _ in quantities]
-    else:
-        credited = assign(credits, qspans, text, off, protected)
+    in_table = unit.kind == "table" and unit.sources is not None
+    assigned = assign(credits, qspans, text, off, protected, fallback=not in_table)
+    credited: list[list[Attribution]] = [
+        list(unit.sources or []) if a is None else a for a in assigned
+    ]
+    # "per its annual report": the credit is the party the sentence is about
+    exclude_self = [(off + d.start, off + d.end) for d in dates]
+    exclude_self += [(m.start, m.end) for m in territories + products]
+    named = find_parties(text, off, parties, exclude_self)
+    first_party = next((m.ref.text for m in named), None)
+    credited = [_resolve_self(attrs, first_party) for attrs in credited]
     places: list[EntityRef] = []
     subjects: list[EntityRef] = []
     for m in territories:
@@ -343,7 +405,7 @@ def _unit_claims(
                 measure=measure,
                 quantity=q.quantity,
                 calibres=sorted(set(near)) if near else sorted({c.calibre for c in calibres}),
-                period=_period(period_dates, q.start, q.end, text),
+                period=_period(period_dates, q.start, q.end, text, credit_spans),
                 place=list(places),
                 attributed_to=attrs,
                 direction=_direction(text, off, territories, measure),

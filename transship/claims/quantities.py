@@ -52,7 +52,7 @@ _CURRENCY_WORDS: dict[str, Sequence[str]] = {
         "доларів долари долара dolarów dolary"
     ).split(),
     "RSD": "rsd dinara dinar dinari динара динар динари дин.".split(),
-    "CZK": "czk kč korun koruna crowns".split(),
+    "CZK": "czk kč korun koruna crowns kruna krune kruna крона крон крони koron".split(),
     "BGN": "bgn лв лв. лева лев leva".split(),
     "PLN": "pln zł złotych złote".split(),
     "RUB": "rub рублей рубля рубль руб. руб".split(),
@@ -70,7 +70,7 @@ _COUNT_UNITS: dict[str, Sequence[str]] = {
         "гранати граната pocisków pociski pocisk"
     ).split(),
     "rounds": (
-        "rounds round cartridges cartridge metaka metak naboja naboji патронов патрона "
+        "rounds round cartridges cartridge metaka metak naboja naboji патронов патрона метака "
         "патрони патронів патрон metci nabojów naboi"
     ).split(),
     "rockets": "rockets rocket rakete raketa rakiet rakiety ракет ракеты ракети ракета".split(),
@@ -82,7 +82,7 @@ _PERCENT_WORDS = (
     "per cent",
     *(
         "percent pct posto odsto procenata процента процентов відсотків відсотка "
-        "процент procent procent. proc. proc"
+        "процент procent procent. proc. proc одсто посто процената процента процентов на сто"
     ).split(),
 )
 _MASS_WORDS = "tonnes tonne tons ton t tona tone tonnes тонн тонны тона тони тонни тонн ton".split()
@@ -174,6 +174,8 @@ _STOP_AFTER = frozenset(
         "years percent u od za iz i je su do na sa po в и на из за от по с у для до що і"
     ).split()
 )
+#: Endings of Slavic adjectives: "60 товарни полета", "12 nowych czołgów" take the noun too.
+_ADJ_END = r"(?:ни|ne|ni|ски|ска|ские|ских|ых|ые|ий|ый|ая|ие|ski|ska|skih|owe|owych|nih|ih)$"
 _GENERIC_MODIFIERS = frozenset(
     (
         "armored armoured artillery cargo small natural military mercenary global arms "
@@ -409,6 +411,21 @@ def _noun_after(text: str, pos: int) -> tuple[str | None, int]:
             if low in _GENERIC_MODIFIERS and len(phrase) < 3:
                 continue
             break
+    # a known unit a few words on: "hundreds of thousands of MLRS and howitzer shells"
+    ahead = re.match(r"[^,.;:()\n]{0,60}", text[pos:])
+    if ahead:
+        for k, w in enumerate(re.finditer(r"[^\W\d_]+", ahead.group(0))):
+            if k >= 6:
+                break
+            if w.group(0).lower() in _count_words():
+                return _count_words()[w.group(0).lower()], pos + w.end()
+    if len(phrase) == 1 and re.search(_ADJ_END, phrase[0]) and len(words) > 1:
+        nxt = words[1]
+        if nxt.start() == words[0].end():
+            low = nxt.group(1).lower()
+            if low not in _STOP_AFTER:
+                phrase.append(low)
+                end = pos + nxt.end()
     if not phrase:
         return None, pos
     head = phrase[-1]
@@ -458,6 +475,24 @@ def find_quantities(
         out.append(QuantityMention(m.start(), uend, q))
         block.append((m.start(), uend))
 
+    lone = re.compile(
+        rf"(?<![\w])(?:(?:{_QUALIFIERS['about']})\s+(?:a\s+)?|a\s+)"
+        r"(million|миллиона|миллион|мільйона|мільйон|miliona|milion|милиона|милион|milijun|"
+        r"milijuna)(?=\s+[^\W\d_])",
+        re.I,
+    )
+    for m in lone.finditer(text):
+        s, e = m.start(1), m.end(1)
+        if inside(s, e):
+            continue
+        unit, uend = _noun_after(text, e)
+        if unit is None:
+            continue
+        qual, qstart = _qualifier(text, s)
+        q = Quantity(1e6, 1e6, 1e6, unit, _kind_for(unit, None), None, text[qstart:uend].strip())
+        out.append(QuantityMention(qstart, uend, q))
+        block.append((qstart, uend))
+
     for m in _re_number().finditer(text):
         s, e = m.span()
         if s < taken_until or inside(s, e):
@@ -479,7 +514,12 @@ def find_quantities(
             pos += r.end()
         sm = _re_scale().match(text, pos)
         scale = 1.0
-        if sm and not (sm.group(0).strip().lower() in ("m", "b", "k", "t") and currency is None):
+        money = [x for x in out if x.quantity.currency and s - x.end < 200]
+        carry = money[-1].quantity.currency if money else None
+        short = sm is not None and sm.group(0).strip().lower() in ("m", "b", "k", "t", "bn", "mn")
+        if sm and short and currency is None and carry and sm.group(0).strip().lower() != "t":
+            currency = carry  # "USD 110 m, Cyprus 42.17 m": the sentence's currency goes on
+        if sm and not (short and currency is None):
             word = sm.group(0).strip().lower()
             scale = _scale_words().get(word, 1.0)
             pos = sm.end()
@@ -503,6 +543,8 @@ def find_quantities(
                 unit, uend = noun, nend
         if cur2:
             currency = cur2
+        if unit is None and currency is None and scale >= 1e6 and carry:
+            currency = carry  # "USD 254.19 m, of which Russia 201.87 million"
         if currency and unit in (None, currency):
             unit = currency
         elif currency and unit not in (None, currency):
@@ -520,8 +562,7 @@ def find_quantities(
                 continue  # a year, not an amount
             if re.match(r"['’]?s\b", text[e : e + 3]):
                 continue  # a decade: "1990s"
-            if scale == 1.0 and second is None and len(raw) <= 2 and "." not in raw:
-                pass  # a small bare number is still a count ("37 convictions" has a unit)
+            continue  # a bare number without unit: an ordinal, a page, a date part
         low: float | None = value
         high: float | None = value
         point: float | None = value
