@@ -168,7 +168,14 @@ def pair_scores(truth: list[int], pred: list[Any]) -> dict[str, float]:
     def pairs(counts: Counter[Any]) -> int:
         return sum(c * (c - 1) // 2 for c in counts.values())
 
-    tp = pairs(Counter(zip(truth, pred, strict=True)))
+    both = Counter(zip(truth, pred, strict=True))
+    tp = pairs(both)
+    # B-cubed: per record, the share of its predicted cluster that is truly its actor and
+    # the share of its actor that its predicted cluster holds (big clusters weigh less)
+    size_t, size_p = Counter(truth), Counter(pred)
+    n = len(truth)
+    b3p = sum(c * c / size_p[p] for (t, p), c in both.items()) / n
+    b3r = sum(c * c / size_t[t] for (t, p), c in both.items()) / n
     true_pairs = pairs(Counter(truth))
     pred_pairs = pairs(Counter(pred))
     p = tp / pred_pairs if pred_pairs else 1.0
@@ -178,6 +185,9 @@ def pair_scores(truth: list[int], pred: list[Any]) -> dict[str, float]:
         "precision": round(p, 4),
         "recall": round(r, 4),
         "f1": round(f1, 4),
+        "bcubed_precision": round(b3p, 4),
+        "bcubed_recall": round(b3r, 4),
+        "bcubed_f1": round(2 * b3p * b3r / (b3p + b3r), 4) if b3p + b3r else 0.0,
         "true_pairs": true_pairs,
         "predicted_pairs": pred_pairs,
         "clusters": len(set(pred)),
@@ -196,6 +206,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--top-k", type=int, default=None, help="candidate pairs per node")
+    parser.add_argument("--max-df", type=int, default=None, help="longest key posting")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     args = parser.parse_args()
     n = 20_000 if args.smoke else args.records
@@ -203,12 +215,14 @@ def main() -> None:
     import pyarrow as pa
 
     from transship.flows.engine import DuckDBEngine
-    from transship.resolve.resolution import DEFAULT_THRESHOLD, resolve_records
+    from transship.resolve.resolution import DEFAULT_THRESHOLD, MAX_DF, TOP_K, resolve_records
     from transship.resolve.screen import warm_up
     from transship.store import connect
 
     threshold = args.threshold or DEFAULT_THRESHOLD
     out: dict[str, Any] = {"records": n, "seed": args.seed, "threshold": threshold}
+    out["top_k"] = args.top_k or TOP_K
+    out["max_df"] = args.max_df or MAX_DF
     t0 = time.perf_counter()
     cols = generate(n, args.seed, args.shared)
     truth = cols.pop("truth")
@@ -240,7 +254,13 @@ def main() -> None:
         store = connect(Path(tmp) / "bench.duckdb")
         t0 = time.perf_counter()
         res = resolve_records(
-            records, DuckDBEngine(store), threshold, progress=progress, workers=args.workers
+            records,
+            DuckDBEngine(store),
+            threshold,
+            progress=progress,
+            workers=args.workers,
+            max_df=args.max_df or MAX_DF,
+            top_k=args.top_k or TOP_K,
         )
         secs = time.perf_counter() - t0
         store.close()
@@ -263,7 +283,7 @@ def main() -> None:
     print("transship:", json.dumps(out["transship"]))
     folder = ROOT / "benchmarks" / "out"
     folder.mkdir(parents=True, exist_ok=True)
-    name = "resolve-smoke.json" if args.smoke else "resolve.json"
+    name = "resolve-smoke.json" if args.smoke else f"resolve-{n}.json"
     (folder / name).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"written benchmarks/out/{name}")
 

@@ -139,11 +139,10 @@ class _Clusters:
         self.cannot.setdefault(self.find(b), set()).add(a)
 
     def allowed(self, ra: int, rb: int) -> bool:
-        for r, other in ((ra, rb), (rb, ra)):
-            for x in self.cannot.get(r, ()):
-                if self.find(x) == other:
-                    return False
-        return True
+        # Every cannot-link is kept on both sides: checking the smaller set is enough.
+        sa, sb = self.cannot.get(ra, ()), self.cannot.get(rb, ())
+        small, other = (sa, rb) if len(sa) <= len(sb) else (sb, ra)
+        return all(self.find(x) != other for x in small)
 
     def union(self, a: int, b: int, scored: bool = False) -> bool | None:
         """Join the clusters of ``a`` and ``b``: True if joined, None if already one,
@@ -179,6 +178,7 @@ def cluster(
     node_of_party: dict[str, int],
     countries: Sequence[frozenset[str]] | None = None,
     ambiguous: frozenset[int] = frozenset(),
+    apart: Sequence[tuple[int, int]] = (),
 ) -> ClusterOutcome:
     """Cluster ``n`` nodes: judgements first, then ``scored`` pairs best first (ties by
     node ids, so every engine gives the same clusters).
@@ -190,7 +190,10 @@ def cluster(
 
     ``ambiguous`` nodes (records without a country whose name other records carry in two
     or more countries) get no scored link at all: which state's "Ministry of Defence" a
-    record without a country means cannot be told from the name. Judgements still apply."""
+    record without a country means cannot be told from the name. Judgements still apply.
+
+    ``apart``: pairs of nodes that were compared and scored low; a scored link never puts
+    the two into one cluster (a ``same`` judgement may)."""
     cl = _Clusters(n, countries)
     notes: list[str] = []
     judged: list[tuple[int, int, int]] = []
@@ -223,6 +226,14 @@ def cluster(
             judged.append((pair[0], pair[1], j.judgement_id))
     linked: list[Any] = []
     refused: list[Any] = []
+    soft = _Clusters(n, countries)  # the judgements' clusters plus the low-score apart pairs
+    soft.parent = list(cl.parent)
+    soft.size = list(cl.size)
+    soft.cannot = {r: set(v) for r, v in cl.cannot.items()}
+    soft.countries = dict(cl.countries)
+    for a, b in apart:
+        soft.forbid(a, b)
+    cl = soft
     skipped = 0
     for sp in sorted(scored, key=lambda s: (-s.score, s.a, s.b)):
         if sp.a in ambiguous or sp.b in ambiguous:

@@ -58,8 +58,13 @@ DEFAULT_THRESHOLD = 0.75
 #: Extra weight when both sides name countries and none agree (the matcher's own
 #: ``country_mismatch`` is -0.2; together -0.5: an exact name in two countries is 0.5).
 COUNTRY_CONFLICT = -0.3
+#: A compared pair scoring below this was found different: no chain of scored links may
+#: put the two into one actor ("Sloboda" links to "Sloboda Čačak" and to "Sloboda
+#: Trgovina", which score 0.59 against each other: only one of the two links is made).
+#: A ``same`` judgement may still join them.
+NEGATIVE = 0.6
 #: Candidate pairs kept per node (best shared key weight first).
-TOP_K = 6
+TOP_K = 4
 #: Keys held by more nodes than this are not followed (they pair everything with everything).
 MAX_DF = 400
 #: Pairs scored per worker task.
@@ -444,14 +449,18 @@ def score_pairs(
     threshold: float,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> list[ScoredPair]:
+    negative: float | None = None,
+) -> tuple[list[ScoredPair], list[tuple[int, int]]]:
     """Score every candidate pair; return those at or above ``threshold`` with their
-    features (the rest are counted, not kept). Large sets are scored by ``workers``
+    features, and the pairs scoring below ``negative`` (compared and found different: see
+    :data:`NEGATIVE`). Large sets are scored by ``workers``
     processes (default: the machine's cores) that inherit the nodes by fork."""
     a = pairs.column("a").to_pylist()
     b = pairs.column("b").to_pylist()
     total = len(a)
     kept: list[ScoredPair] = []
+    apart: list[tuple[int, int]] = []
+    low = NEGATIVE if negative is None else negative
     if workers is None:
         workers = max(1, min(4, os.cpu_count() or 1))
     if total < PARALLEL_MIN or workers <= 1 or "fork" not in _start_methods():
@@ -459,6 +468,8 @@ def score_pairs(
             sp = score_nodes(nodes[x], nodes[y])
             if sp.score >= threshold:
                 kept.append(sp)
+            elif sp.score < low:
+                apart.append((sp.a, sp.b))
             if progress is not None and i % 50_000 == 0 and i:
                 progress("score", i, total)
     else:
@@ -474,12 +485,14 @@ def score_pairs(
                 for x, y, s in res:
                     if s >= threshold:
                         kept.append(score_nodes(nodes[x], nodes[y]))
+                    elif s < low:
+                        apart.append((min(x, y), max(x, y)))
                 done += len(res)
                 if progress is not None:
                     progress("score", done, total)
     if progress is not None:
         progress("score", total, total)
-    return kept
+    return kept, apart
 
 
 def _start_methods() -> list[str]:
@@ -523,7 +536,7 @@ def resolve_records(
         progress("block", pairs.num_rows, pairs.num_rows)
 
     t0 = time.perf_counter()
-    scored = score_pairs(nodes, pairs, threshold, workers, progress)
+    scored, apart = score_pairs(nodes, pairs, threshold, workers, progress)
     timings["scoring"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -535,6 +548,7 @@ def resolve_records(
         node_of_party,
         [nd.party.countries for nd in nodes],
         ambiguous_nodes(nodes),
+        apart,
     )
     first: dict[int, str] = {}
     for nd in nodes:
