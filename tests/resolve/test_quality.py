@@ -47,9 +47,13 @@ def test_labelled_set_beats_rapidfuzz(table: dict[str, dict[str, Any]]) -> None:
 def test_un_variants_are_found(table: dict[str, dict[str, Any]]) -> None:
     ours = table["transship"]["fixed"]
     assert ours["un_all"]["recall"] >= 0.99
-    assert ours["un_all"]["precision"] >= 0.9
-    # each matcher at its threshold chosen on the dev half, reported on the test half
-    tuned, base = table["transship"]["dev_best"], table["rapidfuzz"]["dev_best"]
+    # relatives sharing a name chain (Raghad Saddam Hussein) no longer match (42 before)
+    assert ours["un_all"]["precision"] >= 0.99
+    base = table["rapidfuzz"]["dev_best"]
+    # transship at its fixed default against rapidfuzz at its threshold tuned on the dev
+    # half, both on the test half
+    assert ours["un_test"]["f1"] > base["un_test"]["f1"]
+    tuned = table["transship"]["dev_best"]
     assert tuned["un_test"]["f1"] > base["un_test"]["f1"]
 
 

@@ -56,6 +56,11 @@ EXTRA_RESULT_ORG = 0.5
 EXTRA_QUERY_PER = 0.85
 EXTRA_RESULT_PER = 0.6
 EXTRA_PATRONYMIC = 0.3
+#: Factor on a person's name score when one name puts another given name in front of the
+#: other's (``Raghad Saddam Hussein`` / ``Saddam Hussein``: his daughter); see
+#: :func:`_other_given_name`. Tokens lighter than this (particles, initials) do not count.
+GIVEN_NAME_FACTOR = 0.75
+GIVEN_NAME_MIN_WEIGHT = 0.75
 #: Factor on the score when both names hold numbers that do not pair.
 NUMBER_MISMATCH = 0.7
 #: Whole-string comparison counts from this similarity up and at most this many edits (a
@@ -121,6 +126,19 @@ def _hard_substitutions(a: str, b: str) -> int:
         if x != y:
             hard += 1
     return hard
+
+
+def _transposed(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` the same but for two adjacent letters swapped?"""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
 
 
 def _swapped_head(a: str, b: str) -> bool:
@@ -221,6 +239,11 @@ def token_similarity(qt: str, qs: str, ct: str, cs: str) -> tuple[float, str]:
         if qt[0] == ct[0] and (len(qt) > 1 or len(ct) > 1):
             return SIM_INITIAL, "initial"
         return 0.0, "initial"
+    if _transposed(qt, ct) and (len(qt) > 3 or qt[0] == ct[0]):
+        # one adjacent transposition is one typing slip: counted on the written tokens, where
+        # it may cross a digraph (``Lakahl``/``Lakhal``: the skeletons ``lacahl``/``lahal``
+        # are two edits apart) and from three letters on (``Sko``/``Sok``, ``Adb``/``Abd``)
+        return SIM_TYPO * (1.0 - 1.0 / len(qt)), "typo"
     length = max(len(qs), len(cs))
     budget = edit_budget(length)
     if abs(len(qs) - len(cs)) > budget:
@@ -295,22 +318,31 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     steps: list[Step] = []
     num = 0.0
     den = 0.0
+    shift = nc - nq  # names share their ends (family names) more than their starts
     for tokens_q, tokens_c, how, sim in (
         (qt, ct, "literal", 1.0),
         (q.skeletons, c.skeletons, "translit", SIM_TRANSLIT),
     ):
-        for i in range(nq):
+        found: list[Step] = []
+        for i in range(nq - 1, -1, -1):  # from the end, as the shift counts
             if q_used[i]:
                 continue
             a = tokens_q[i]
+            best_j = -1
             for j in range(nc):
                 if not c_used[j] and tokens_c[j] == a:
-                    q_used[i] = c_used[j] = True
-                    w = (qw[i] + cw[j]) / 2
-                    steps.append(((i,), (j,), how, sim, w))
-                    num += w * sim
-                    den += w
-                    break
+                    # a token written twice on the other side (``Ibrahim Sabawi Ibrahim``)
+                    # pairs with the occurrence in its own place, counted from the end
+                    if best_j < 0 or abs(j - i - shift) < abs(best_j - i - shift):
+                        best_j = j
+            if best_j >= 0:
+                j = best_j
+                q_used[i] = c_used[j] = True
+                w = (qw[i] + cw[j]) / 2
+                found.append(((i,), (j,), how, sim, w))
+                num += w * sim
+                den += w
+        steps.extend(reversed(found))
     q_free = [i for i in range(nq) if not q_used[i]]
     c_free = [j for j in range(nc) if not c_used[j]]
     if q_free and c_free:
@@ -374,7 +406,42 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         whole = _whole(q, c)
         if whole > score:
             return NameScore(whole, q, c, tuple(steps), "whole")
+    if per and (q_free or c_free):
+        given = _other_given_name(q, c, steps)
+        if given is not None:
+            score *= GIVEN_NAME_FACTOR
+            notes += (f"{given} (x{GIVEN_NAME_FACTOR})",)
     return NameScore(score, q, c, tuple(steps), "token", notes)
+
+
+def _other_given_name(q: NameForm, c: NameForm, steps: list[Step]) -> str | None:
+    """Does one person's name put another given name in front of the other's name?
+
+    ``Raghad Saddam Hussein al-Tikriti`` is Saddam Hussein's daughter, ``Sirajuddin
+    Jalaluddin Haqqani`` Jalaluddin Haqqani's son, ``Tarak ben Taher`` and ``Ali ben Taher``
+    brothers: where names are built from a father's (``ibn``, patronymic chains) or a
+    family's name, the rest of the name is shared and only the first, given name tells the
+    people apart. The rule fires when the paired tokens keep their order on both sides (at
+    least two pairs: an aligned chain, not a shuffled name) and one or both names start with
+    unpaired tokens of full weight (not particles or initials) before the chain. A name
+    written ``FAMILY, Given`` was put in its own order by
+    :func:`~transship.resolve.names.analyse`; names in another order (``Zhukov Sergei``
+    against ``Sergei Zhukov``) do not keep the pairs' order and are left alone."""
+    paired = sorted((min(qi), min(cj)) for qi, cj, how, _, _ in steps if how != "extra")
+    if len(paired) < 2:
+        return None
+    cjs = [j for _, j in paired]
+    if any(b <= a for a, b in zip(cjs, cjs[1:], strict=False)):
+        return None
+    q0, c0 = paired[0][0], cjs[0]
+    lead_q = [q.tokens[i] for i in range(q0) if q.weights[i] >= GIVEN_NAME_MIN_WEIGHT]
+    lead_c = [c.tokens[j] for j in range(c0) if c.weights[j] >= GIVEN_NAME_MIN_WEIGHT]
+    if lead_q and lead_c:
+        return f"other given names in front ({' '.join(lead_q)} / {' '.join(lead_c)})"
+    if lead_q or lead_c:
+        side = "query" if lead_q else "list"
+        return f"another given name in front ({' '.join(lead_q or lead_c)}, {side})"
+    return None
 
 
 def _boundary_shift(q: NameForm, c: NameForm) -> bool:
@@ -387,9 +454,13 @@ def _boundary_shift(q: NameForm, c: NameForm) -> bool:
     if len(q.tokens) != len(c.tokens):
         return False
     diffs = [len(a) - len(b) for a, b in zip(q.tokens, c.tokens, strict=True)]
+    qs, cs = q.skeletons, c.skeletons
     for i in range(len(diffs) - 1):
         if diffs[i] != 0 and diffs[i] == -diffs[i + 1]:
-            return True
+            # the letters moved across the boundary: the two tokens joined are (nearly) the
+            # same on both sides (``Uday Sadddam`` / ``Qusay Saddam`` only differ in length)
+            if raw_levenshtein(qs[i] + qs[i + 1], cs[i] + cs[i + 1]) <= 1:
+                return True
     return False
 
 

@@ -461,9 +461,17 @@ def analyse(text: str, kind: Kind = "ENT") -> NameForm:
 
     Legal forms are removed for organisations and unknown parties (``ENT``), never for
     persons (``Ad``, ``Ao`` can be given names) or objects. A name that is nothing but a
-    legal form keeps its tokens.
+    legal form keeps its tokens. A person's name written ``FAMILY, Given`` is put in its
+    own order (``Given FAMILY``).
     """
-    tokens = ascii_tokens(text)
+    if kind == "PER" and text.count(",") == 1:
+        # ``FAMILY, Given``: lists write persons family name first with a comma; the
+        # tokens go in the name's own order (given names first), which the given-name rule
+        # of :func:`~transship.resolve.compare.compare_names` reads
+        family, given = text.split(",")
+        tokens = ascii_tokens(given) + ascii_tokens(family)
+    else:
+        tokens = ascii_tokens(text)
     skels = [skeleton(t) for t in tokens]
     classes: list[str] = []
     texts: list[str] = []
