@@ -33,6 +33,7 @@ from transship.risk.context import (
     governance_indicator,
     hub_indicator,
     reexport_indicator,
+    route_indicator,
     treaty_indicator,
 )
 from transship.risk.crosscheck import StoreIndex, index_store, plausibility_findings
@@ -234,6 +235,15 @@ def assess_records(
             "no party matched a list entry" if screening.ran else screening.why_not,
         ),
         hub_indicator(store, countries, hs, w.hub_years, w.indicators["consignee_hub"], ix),
+        route_indicator(
+            store,
+            (licence or {}).get("authority_country") or first.get("exporter_country"),
+            consignee_country or destination,
+            hs,
+            w.hub_years,
+            w.indicators["consignee_route"],
+            ix,
+        ),
         reexport_indicator(store, countries, hs, w.indicators["reexport_record"], ix),
         treaty_indicator(end_user_country, w.indicators["treaty_commitments"]),
         governance_indicator(end_user_country, w.indicators["governance"]),

@@ -24,6 +24,7 @@ INDICATORS = (
     "end_user_plausibility",
     "party_screening",
     "consignee_hub",
+    "consignee_route",
     "reexport_record",
     "treaty_commitments",
     "governance",

@@ -261,6 +261,108 @@ def hub_indicator(
     )
 
 
+def _routes(
+    store: Store, origin: str, product: str, years: int, index: StoreIndex | None
+) -> list[Any] | None:
+    """The flows stage's routes of ``origin``'s exports of ``product`` over the last
+    ``years`` years (no resampling: the assessment needs the shares, not their intervals);
+    None when the store has no such flows. Cached per origin and product."""
+    key = f"routes:{origin}:{product}"
+    if index is not None and key in index.hubs:
+        cached: list[Any] | None = index.hubs[key]
+        return cached
+    from transship.flows.routes import find_routes
+
+    dataset = hub_dataset(store)
+    found: list[Any] | None = None
+    if dataset is not None:
+        last = store.fetchall(
+            "SELECT max(year) FROM trade_flows WHERE dataset = ? AND hs_code LIKE ?",
+            [dataset, product + "%"],
+        )
+        if last and last[0][0] is not None:
+            end = int(last[0][0])
+            try:
+                found = find_routes(
+                    store,
+                    origin,
+                    product=product,
+                    years=(end - years + 1, end),
+                    resamples=0,
+                    dataset=dataset,
+                )
+            except TransshipError:
+                found = None
+    if index is not None:
+        index.hubs[key] = found
+    return found
+
+
+def route_indicator(
+    store: Store | None,
+    origin: str | None,
+    consignee: str | None,
+    product: str,
+    years: int,
+    weight: float,
+    index: StoreIndex | None = None,
+) -> Indicator:
+    """Of the exporter country's exports of the product that reach the consignee's country,
+    the share the flows stage's routes carry onward to a third country (multi-hop
+    attribution, docs/methods.md): the route this request would take, in the trade data."""
+    name = "consignee_route"
+    if store is None:
+        return Indicator(name, 0.0, weight, 0.0, "no store", [], False)
+    if not origin or not consignee:
+        return Indicator(
+            name, 0.0, weight, 0.0, "exporter's or consignee's country not given", [], False
+        )
+    from transship.normalise.territories import from_iso
+
+    try:
+        o3, c3 = from_iso(origin).iso3, from_iso(consignee).iso3
+    except TransshipError:
+        return Indicator(name, 0.0, weight, 0.0, "country code not understood", [], False)
+    routes = _routes(store, origin, product, years, index)
+    if routes is None:
+        return Indicator(
+            name,
+            0.0,
+            weight,
+            0.0,
+            f"no exports of HS {product} from {origin.upper()} in the store's trade statistics",
+            [],
+            False,
+        )
+    via = [r for r in routes if len(r.path) >= 2 and r.path[1] == c3]
+    total = sum(float(r.share) for r in via)
+    if total <= 0:
+        return Indicator(
+            name,
+            0.0,
+            weight,
+            0.0,
+            f"the routes of {o3}'s HS {product} exports do not reach {c3}: nothing to pass on",
+            [],
+            False,
+        )
+    onward = [r for r in via if len(r.path) > 2]
+    share = sum(float(r.share) for r in onward) / total
+    top = sorted(onward, key=lambda r: -float(r.share))[:3]
+    ev = [i for r in top for leg in r.legs for i in leg.record_ids][:30]
+    detail = "; ".join(f"{'>'.join(r.path)} {float(r.share):.1%}" for r in top)
+    return Indicator(
+        name,
+        max(0.0, min(1.0, share)),
+        weight,
+        0.0,
+        f"of {o3}'s HS {product} exports that reach {c3}, {share:.1%} move on to third "
+        f"countries in the flows stage's routes"
+        + (f" (largest, as shares of all {o3}'s exports: {detail})" if detail else ""),
+        ev,
+    )
+
+
 def reexport_indicator(
     store: Store | None,
     countries: list[str],
@@ -322,6 +424,7 @@ __all__ = [
     "hub_indicator",
     "hub_table",
     "reexport_indicator",
+    "route_indicator",
     "treaties",
     "treaty_indicator",
 ]
