@@ -332,6 +332,8 @@ def _judge(server: Any, body: JudgementIn) -> dict[str, Any]:
         401: {"model": ErrorBody, "description": "No or wrong bearer token."},
         403: {"model": ErrorBody, "description": "The server is read-only."},
         404: {"model": ErrorBody, "description": "No such party record."},
+        422: {"model": ErrorBody, "description": "A field missing, too long or unknown."},
+        503: {"model": ErrorBody, "description": "The store is held by another writer."},
     },
 )
 async def judgement(body: JudgementIn, server: Writer) -> Response:
