@@ -172,3 +172,29 @@ def test_file_note_and_page(kenya_store: Store) -> None:
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page and "x &lt;b&gt;y&lt;/b&gt;" in page
     assert "<link" not in page and "src=" not in page  # self-contained
+
+
+def test_the_assessment_never_reads_simulator_truth_or_parameters() -> None:
+    # The detectors may not see the answer key: no module of the risk stage imports the
+    # simulator or the evaluation, or names their truth files or the case parameters.
+    import re
+
+    imports = re.compile(r"^\s*(from|import)\s+transship\.(simulate|evaluate)\b", re.M)
+    root = Path(__file__).resolve().parents[2] / "transship" / "risk"
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not imports.search(text), path.name
+        for banned in ("truth.jsonl", "case.yaml", "load_case"):
+            assert banned not in text, (path.name, banned)
+
+
+def test_stored_certificates_checked_as_json(kenya_store: Store) -> None:
+    from transship.risk.certificates import check_certificates
+
+    (check,) = check_certificates(kenya_store)
+    d = check.to_dict()
+    json.dumps(d)
+    assert d["certificate_id"] == "KE-MOD-2024-0122"
+    assert d["record"]["end_user_country"] == "ke"
+    assert any(f["code"] == "end_user.capability_unverified" for f in d["findings"])
+    assert any(x.startswith("licences") for x in check.checked)
