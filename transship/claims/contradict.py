@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from transship.claims.checks import Finding, SourcedClaim, amounts_in
 from transship.claims.corroborate import (
+    candidate_pairs,
     comparable,
     directions_agree,
     measure_family,
@@ -60,9 +61,8 @@ def contradictions(claims: list[SourcedClaim]) -> list[Finding]:
     out: list[Finding] = []
     for sc in claims:
         out.extend(_within(sc))
-    for i, a in enumerate(claims):
-        for b in claims[i + 1 :]:
-            out.extend(_pair(a, b))
+    for a, b in candidate_pairs(claims):
+        out.extend(_pair(a, b))
     return out
 
 

@@ -197,18 +197,33 @@ def _figure(sc: SourcedClaim) -> str:
     return f"{what}{route}{period}"
 
 
+def candidate_pairs(claims: list[SourcedClaim]) -> list[tuple[SourcedClaim, SourcedClaim]]:
+    """Pairs worth comparing, in input order: claims with a figure of the same dimension
+    (a money figure is never the same figure as a percentage). Claims without a figure
+    pair with nothing."""
+    buckets: dict[str, list[SourcedClaim]] = {}
+    for c in claims:
+        if c.dimension is not None and value_of(c) is not None:
+            buckets.setdefault(c.dimension, []).append(c)
+    order = {c.id: i for i, c in enumerate(claims)}
+    pairs = [
+        (a, b) for group in buckets.values() for i, a in enumerate(group) for b in group[i + 1 :]
+    ]
+    pairs.sort(key=lambda p: (order[p[0].id], order[p[1].id]))
+    return pairs
+
+
 def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
     """Groups of claims that state the same figure, each with its independent origins.
 
     Every claim is in exactly one group (a claim alone is a group of one, with one origin).
     Groups are numbered by their first member in input order."""
     parent = {c.id: c.id for c in claims}
-    for i, a in enumerate(claims):
-        for b in claims[i + 1 :]:
-            if same_assertion(a, b):
-                ra, rb = _find(parent, a.id), _find(parent, b.id)
-                if ra != rb:
-                    parent[rb] = ra
+    for a, b in candidate_pairs(claims):
+        if same_assertion(a, b):
+            ra, rb = _find(parent, a.id), _find(parent, b.id)
+            if ra != rb:
+                parent[rb] = ra
     members: dict[str, list[SourcedClaim]] = {}
     for c in claims:
         members.setdefault(_find(parent, c.id), []).append(c)

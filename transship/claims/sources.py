@@ -348,12 +348,14 @@ def _shipped() -> tuple[Source, ...]:
 
 
 def load_registry(extra: Iterable[str | Path] | str | Path | None = None) -> SourceRegistry:
-    """The shipped registry, extended (or overridden id by id) by user files."""
+    """The shipped registry, extended (or overridden id by id) by the files of the
+    ``TRANSSHIP_SOURCES`` setting and then by ``extra`` (``--sources``)."""
     sources = {s.id: s for s in _shipped()}
     files = ["transship/data/sources.csv"]
     paths: list[str | Path] = (
         [] if extra is None else [extra] if isinstance(extra, str | Path) else list(extra)
     )
+    paths = [*user_sources_setting(), *paths]
     for p in paths:
         path = Path(p)
         try:
@@ -366,7 +368,19 @@ def load_registry(extra: Iterable[str | Path] | str | Path | None = None) -> Sou
     return SourceRegistry(sources, files)
 
 
+def user_sources_setting() -> list[str | Path]:
+    """Files named by the ``TRANSSHIP_SOURCES`` setting (``:``-separated), when the settings
+    table has it; none otherwise."""
+    from transship import settings
+
+    try:
+        value = settings.get("TRANSSHIP_SOURCES")
+    except KeyError:
+        return []
+    return [p for p in value.split(":") if p.strip()]
+
+
 @cache
 def default_registry() -> SourceRegistry:
-    """The shipped registry alone (cached)."""
+    """The shipped registry and the ``TRANSSHIP_SOURCES`` files (cached)."""
     return load_registry()
