@@ -42,9 +42,11 @@ bench-smoke: setup
 	$(RUN) python benchmarks/flows.py --smoke
 	$(RUN) python benchmarks/serve.py --smoke
 	$(RUN) python benchmarks/screen.py --smoke --reference-budget 60
+	$(RUN) python benchmarks/outlook.py --smoke
 
 bench: setup
 	$(RUN) python benchmarks/ingest.py
 	$(RUN) python benchmarks/flows.py
 	$(RUN) python benchmarks/serve.py
 	$(RUN) python benchmarks/screen.py
+	$(RUN) python benchmarks/outlook.py

@@ -91,17 +91,31 @@ def _num(path: str, node: dict[str, Any], key: str) -> float:
     return number(path, node, key)
 
 
-def parse(path: str, name: str, node: Any, claims: dict[str, Cited]) -> Param:
-    """One parameter from its YAML mapping; a one-line error naming file, line and field."""
-    if isinstance(node, int | float) and not isinstance(node, bool):
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def parse(path: str, name: str, node: Any, claims: dict[str, Cited], parent: Any = None) -> Param:
+    """One parameter from its YAML mapping; a one-line error naming file, line and field
+    (``parent``: the mapping it sits in, for the line of a parameter that is not a mapping)."""
+    where = parent if isinstance(parent, dict) else {}
+    if _is_number(node):
         raise fail(
             path,
-            {},
+            where,
             name,
             "a bare number: say where it comes from ({fixed: x, lever: true}, {claim: ...} or {dist: ..., assumption: ...})",
         )
     if not isinstance(node, dict):
-        raise fail(path, {}, name, f"expected a mapping, got {node!r}")
+        raise fail(path, where, name, f"expected a mapping, got {node!r}")
     claim_id = node.get("claim")
     claim = None
     if claim_id is not None:

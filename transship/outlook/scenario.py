@@ -202,7 +202,13 @@ def run(
                 "parameters",
                 f"scenario {sid}: {model_name} has no parameter {unknown[0]!r}",
             )
-        params = [parse(file, name, spec[name], claims) for name in model.parameters]
+        levers = node.get("levers") or {}
+        params = [
+            parse(
+                file, name, spec[name], claims, levers if name in levers else node.get("parameters")
+            )
+            for name in model.parameters
+        ]
         if progress:
             progress(f"scenario {sid}: {n:,} runs")
         draws, out = run_one(model, params, n, s + k)
