@@ -217,8 +217,10 @@ def assess_records(
             "certificate_crosscheck",
             findings,
             w,
-            store is not None and bool(certificates),
-            "licences, shipments and other certificates in the store agree with it",
+            _crosschecked(store, checks, findings),
+            "licences and shipments in the store that refer to it agree with it"
+            if _crosschecked(store, checks, [])
+            else "no licence or shipment in the store refers to the certificate",
         ),
         _finding_indicator(
             "end_user_plausibility",
@@ -276,6 +278,22 @@ def assess_records(
         summary=_summary(licence, certificates, hs, critical, w),
         simulated=simulated,
     )
+
+
+def _crosschecked(
+    store: Store | None, checks: list[CertificateCheck], findings: list[Finding]
+) -> bool:
+    """Whether the store held anything to check the certificates against: a licence or a
+    shipment referring to one, or a finding of the cross-checks (reuse needs neither)."""
+    if store is None or not checks:
+        return False
+    if any(indicator_for(f.code) == "certificate_crosscheck" for f in findings):
+        return True
+    for c in checks:
+        missing = " ".join(c.not_checked)
+        if "licence cross-checks:" not in missing or "shipments:" not in missing:
+            return True
+    return False
 
 
 def _summary(
