@@ -27,6 +27,7 @@ scored separately: precision over what the extractor output, recall over the gol
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,8 +42,9 @@ HERE = Path(__file__).resolve().parent
 LABELLED = HERE / "labelled"
 FIXTURES = HERE / "fixtures"
 HELDOUT = HERE / "heldout"
-SEED = Path("/work/shared/seed/serbia-ammunition-exports-report.txt")
-PRESS = Path("/work/shared/data/press-claims/claims.jsonl")
+SHARED = Path(os.environ.get("TRANSSHIP_SHARED") or HERE.parents[2] / "shared")
+SEED = SHARED / "seed" / "serbia-ammunition-exports-report.txt"
+PRESS = SHARED / "data" / "press-claims" / "claims.jsonl"
 
 
 @dataclass

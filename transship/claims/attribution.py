@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from transship.claims.dates import DateMention, find_dates
 from transship.claims.model import Attribution
@@ -126,6 +127,14 @@ class Credit:
     covers: list[tuple[int, int]] = field(default_factory=list)
 
 
+def _span_of(name: str, text: str, start: int, end: int, offset: int) -> tuple[int, int]:
+    """Document span of the cleaned ``name`` inside text[start:end] (articles and titles cut)."""
+    at = text.find(name, start, end)
+    if at < 0:
+        return offset + start, offset + end
+    return offset + at, offset + at + len(name)
+
+
 def _clean_name(name: str) -> str:
     name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
     name = re.sub(r"^[\w-]+-based\s+", "", name)
@@ -188,11 +197,16 @@ def _name_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, i
     # a name ends where a date begins ("the World Bank’s 2024 Economic Update"); the credit's
     # span still covers the whole phrase, so that date is the source's, not the claim's
     start = i + m.start(1)
+    raw = raw.rstrip(" ,.;:")  # "per Eurostat." ends the sentence, not the name
     full_end = end = start + len(raw)
     for d in dates:
         if start < d.start < end:
             end = d.start
     raw = text[start:end].rstrip(" ,")
+    # "according to SIPRI data", "the SIPRI database, updated March 2024": the credit goes on
+    tail = re.match(rf"\s+(?:{_PUBLICATION})(?![\w])", text[full_end:], re.I)
+    if tail and end == full_end:
+        full_end += tail.end()
     name = _clean_name(raw)
     if not name or name.lower() in _NOT_NAMES:
         return None
@@ -260,12 +274,17 @@ def _date_near(end: int, text: str, dates: list[DateMention], start: int) -> tup
     return None, end
 
 
+@cache
+def _cue_re() -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])(?:" + "|".join(_BEFORE) + r")(?![\w])[:\s]*", re.I)
+
+
 def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Credit]:
     """Every credit in a sentence (or cell), left to right, spans shifted by ``offset``."""
     dates = find_dates(text, ref)
     out: list[Credit] = []
     taken: list[tuple[int, int]] = []
-    cue_re = re.compile(r"(?<![\w])(?:" + "|".join(_BEFORE) + r")(?![\w])[:\s]*", re.I)
+    cue_re = _cue_re()
     for m in cue_re.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
@@ -300,7 +319,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
                 rf"\s*(?:,\s*)?(?:{_PUBLICATION})", text[before[-1].end :], re.I
             ):
                 date = before[-1].first
-        names = [Attribution(name, date, (offset + ns, offset + ne))]
+        names = [Attribution(name, date, _span_of(name, text, ns, ne, offset))]
         # relays: "X, cited by Y", "published via Sputnik"
         r = _RELAY.match(text, end)
         if r:
@@ -309,7 +328,9 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
                 rname, rs, re_ = relay
                 rdate, end = _date_near(re_, text, dates, r.start())
                 names[0].role = "origin"
-                names.append(Attribution(rname, rdate, (offset + rs, offset + re_), "relay"))
+                names.append(
+                    Attribution(rname, rdate, _span_of(rname, text, rs, re_, offset), "relay")
+                )
         start = m.start()
         # "A June 22, 2024, report by X": the credit starts at the article and the date
         lead = re.search(
@@ -339,7 +360,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         if m.group(1):
             within = [d for d in dates if m.start(1) <= d.start < m.end(1) and d.first]
             date = within[0].first if within else None
-        names = [Attribution(name, date, (offset + m.start(2), offset + m.end(2)))]
+        names = [Attribution(name, date, _span_of(name, text, m.start(2), m.end(2), offset))]
         out.append(Credit(m.start() + offset, m.end() + offset, names, cue="named publication"))
         taken.append(m.span())
     # "Gazprom’s Annual Report", "The World Bank’s October 2024 report notes that"
@@ -355,7 +376,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         if not name or name.split()[0].lower() in _NOT_NAMES or not name[0].isupper():
             continue
         date, end = _date_near(m.end(), text, dates, m.start())
-        names = [Attribution(name, date, (offset + m.start(1), offset + m.end(1)))]
+        names = [Attribution(name, date, _span_of(name, text, m.start(1), m.end(1), offset))]
         out.append(Credit(m.start() + offset, end + offset, names, cue="possessive"))
         taken.append((m.start(), end))
     # "X said/estimated/reported ..." right before a speech verb
@@ -370,7 +391,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
 
         if name.split()[0].lower() in month_names():
             continue
-        names = [Attribution(name, None, (offset + m.start(1), offset + m.end(1)))]
+        names = [Attribution(name, None, _span_of(name, text, m.start(1), m.end(1), offset))]
         out.append(Credit(m.start(1) + offset, m.end(1) + offset, names, True, cue="speech"))
         taken.append((m.start(1), m.end(1)))
     # parentheses: "(Demostat, 2024)", "(Newsweek, June 24, 2024)"

@@ -117,6 +117,7 @@ class DateMention:
         return asdict(self)
 
 
+@cache
 def _month_alt() -> str:
     names = sorted(month_names(), key=len, reverse=True)
     return "|".join(re.escape(n) for n in names)
@@ -342,11 +343,15 @@ def find_dates(text: str, ref: str | date | None = None) -> list[DateMention]:
     return out
 
 
+@cache
+def _day_month() -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.])[0-3]?\d\.?\s+(?:{_month_alt()})(?![\w])", re.I)
+
+
 def date_like_spans(text: str) -> list[tuple[int, int]]:
     """Day-month mentions without a year ("12. марта"): dates even when no document date
     lets them be resolved, so their numbers are never read as quantities."""
-    m = f"(?:{_month_alt()})"
-    pattern = re.compile(rf"(?<![\w.])[0-3]?\d\.?\s+{m}(?![\w])", re.I)
+    pattern = _day_month()
     return [
         x.span()
         for x in pattern.finditer(text)

@@ -181,25 +181,30 @@ class Mention:
     ref: EntityRef
 
 
+@cache
+def _multi_word_names() -> re.Pattern[str]:
+    multi = sorted((n for n in _territory_names() if " " in n), key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, multi)) + r")(?![\w])", re.I)
+
+
 def find_territories(text: str, offset: int = 0) -> list[Mention]:
     """Territories named in the text (countries, their adjectives, capitals used for states)."""
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
-    multi = sorted((n for n in _territory_names() if " " in n), key=len, reverse=True)
-    low = text.lower()
-    for name in multi:
-        for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", low):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append(m.span())
-            code = _territory_names()[name]
-            out.append(
-                Mention(
-                    offset + m.start(),
-                    offset + m.end(),
-                    EntityRef("territory", text[m.start() : m.end()], code),
-                )
+    for m in _multi_word_names().finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        code = _territory_names().get(m.group(0).lower())
+        if code is None:
+            continue
+        taken.append(m.span())
+        out.append(
+            Mention(
+                offset + m.start(),
+                offset + m.end(),
+                EntityRef("territory", m.group(0), code),
             )
+        )
     for m in re.finditer(r"[^\W\d_][\w.’'-]*", text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue

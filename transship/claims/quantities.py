@@ -171,7 +171,8 @@ _STOP_AFTER = frozenset(
     (
         "in of for to from by per and or the a an with on at as since until which that was "
         "were is are be been its their his her this these those than annually each year "
-        "years percent u od za iz i je su do na sa po в и на из за от по с у для до що і"
+        "years percent u od za iz i je su do na sa po в и на из за от по с у для до що і "
+        "them it us you those these whom what who all both each other others which them"
     ).split()
 )
 #: Endings of Slavic adjectives: "60 товарни полета", "12 nowych czołgów" take the noun too.
@@ -188,7 +189,7 @@ _GENERIC_MODIFIERS = frozenset(
 _NUM = r"\d{1,3}(?:(?:[,.]|[ \u00a0\u202f](?=\d{3}(?!\w)))\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 _CALIBRE = re.compile(
     r"(?<![\w.,])(?:"
-    r"\d{1,2}[.,]\d{1,2}\s?[x×х]\s?\d{2,3}(?:\s?R)?(?:\s?(?:mm|мм))?"  # 7.62x39, 7,62×54R
+    r"\d{1,2}[.,]\d{1,2}\s?[x×х]\s?\d{2,3}(?:(?-i:R)(?![\w]))?(?:\s?(?:mm|мм))?"  # 7.62x39, 7,62×54R
     r"|\d{1,3}(?:[.,]\d{1,2})?(?:\s?-\s?|\s)?(?:mm|мм|millimet(?:er|re))(?![a-zа-я])"
     r"|\.(?:50|45|308|338|223)\s?(?:BMG|cal\.?|calibre|caliber)?"
     r")",
