@@ -16,11 +16,15 @@ so an interrupted fetch resumes from the next call not yet in the manifest.
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +128,19 @@ class ComtradeFetch:
         }
 
 
+@functools.cache
+def _current_codes() -> dict[str, str]:
+    """Territory -> the Comtrade code it reports under today, from the shipped deviations
+    table (historic rows such as 841 'United States including Puerto Rico (to 1980)' left
+    out)."""
+    text = resources.files("transship.data").joinpath("comtrade_areas.csv").read_text("utf-8")
+    out: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        if row["is_area"] == "false" and "(to " not in row["name"] and row["territory"]:
+            out.setdefault(row["territory"], row["code"])
+    return out
+
+
 def area_code(value: str) -> str:
     """A reporter or partner as Comtrade's numeric code: digits as given, else an ISO code
     or a name through transship's territory table (Comtrade's own codes where they differ
@@ -137,9 +154,9 @@ def area_code(value: str) -> str:
         raise InvalidInput(
             f"unknown reporter or partner {value!r}: use an ISO code, a name or a Comtrade code"
         ) from None
-    for code, known in territories.comtrade_codes().items():
-        if known.code == territory.code:
-            return str(code)
+    current = _current_codes().get(territory.code)
+    if current is not None:
+        return current
     if territory.m49:
         return str(int(territory.m49))
     raise InvalidInput(f"{value!r} has no Comtrade code")
