@@ -72,6 +72,13 @@ def test_gulf_case_in_the_store_shows_the_diversion(store: Store, risk: Path) ->
     assert "end_user.no_weapon_system" in {f.code for f in b.findings}
     assert not any(f.code.startswith("shipments.") for f in b.findings)
     assert b.score < a.score
+    # as the officer saw the request, before anything was shipped: only the papers speak
+    early = assess_licence(store, "RS-2015-0311", before_shipment=True)
+    early_codes = {f.code for f in early.findings}
+    assert not any(c.startswith(("shipments.", "licence.shipped")) for c in early_codes)
+    assert "end_user.no_weapon_system" in early_codes
+    assert any("before any shipment" in x for x in early.not_checked)
+    assert early.score < a.score
 
 
 def test_togolese_certificate_number_reused(risk: Path) -> None:

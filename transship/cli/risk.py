@@ -142,6 +142,14 @@ def assess(
             "--html", help="Also write a self-contained HTML page here.", show_default=False
         ),
     ] = None,
+    before_shipment: Annotated[
+        bool,
+        typer.Option(
+            "--before-shipment",
+            help="Leave out the shipments citing the request (as the officer sees it before "
+            "anything is shipped; what an evaluation of the ranking must use).",
+        ),
+    ] = False,
     systems: SystemsOption = None,
     weights: WeightsOption = None,
     no_store: NoStoreOption = False,
@@ -176,10 +184,14 @@ def assess(
     if licence_id or all_stored:
         with open_store(db, read_only=True) as store:
             if all_stored:
-                results = assess_all(store, weights=w, systems=systems)
+                results = assess_all(
+                    store, weights=w, systems=systems, before_shipment=before_shipment
+                )
             else:
                 results = [
-                    assess_licence(store, lid, weights=w, systems=systems)
+                    assess_licence(
+                        store, lid, weights=w, systems=systems, before_shipment=before_shipment
+                    )
                     for lid in licence_id or []
                 ]
     else:

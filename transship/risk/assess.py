@@ -142,9 +142,14 @@ def assess_records(
     rows: list[SystemRow] | None = None,
     index: StoreIndex | None = None,
     extra_licences: list[dict[str, Any]] | None = None,
+    before_shipment: bool = False,
 ) -> Assessment:
     """Assess one licence request (``licence``, a store row or a row read from a file) and
-    the certificates that go with it. The building block of every public function."""
+    the certificates that go with it. The building block of every public function.
+
+    ``before_shipment``: leave out the shipments citing this request's certificate or licence
+    (the assessment as the officer makes it, before anything is shipped; an evaluation that
+    asks which requests *led to* diversion must not read their own shipments)."""
     w = weights or default_weights()
     table = rows if rows is not None else system_rows()
     ix = index if index is not None else (index_store(store) if store is not None else None)
@@ -153,7 +158,15 @@ def assess_records(
     not_checked: list[str] = []
     checks: list[CertificateCheck] = []
     for cert in certificates:
-        c = check_one(cert, store, weights=w, rows=table, licences=extra_licences, index=ix)
+        c = check_one(
+            cert,
+            store,
+            weights=w,
+            rows=table,
+            licences=extra_licences,
+            index=ix,
+            before_shipment=before_shipment,
+        )
         checks.append(c)
         findings += c.findings
         checked += [f"certificate {c.certificate_id}: {x}" for x in c.checked]
@@ -353,9 +366,11 @@ def assess_licence(
     systems: str | Path | None = None,
     index: StoreIndex | None = None,
     rows: list[SystemRow] | None = None,
+    before_shipment: bool = False,
 ) -> Assessment:
     """Assess the licence request ``licence_id`` in the store (NotFound when there is none),
-    with the certificate it names (or that names it) and everything the store holds on it."""
+    with the certificate it names (or that names it) and everything the store holds on it
+    (``before_shipment``: without the shipments citing it, see :func:`assess_records`)."""
     ix = index if index is not None else index_store(store)
     found = ix.licences_by_id.get(licence_id)
     if not found:
@@ -369,6 +384,7 @@ def assess_licence(
         weights=weights,
         rows=table,
         index=ix,
+        before_shipment=before_shipment,
     )
 
 
@@ -377,13 +393,17 @@ def assess_all(
     *,
     weights: Weights | None = None,
     systems: str | Path | None = None,
+    before_shipment: bool = False,
 ) -> list[Assessment]:
     """Assess every licence request in the store (ordered by licence id); the store's
-    licences, shipments and certificates are read once."""
+    licences, shipments and certificates are read once. ``before_shipment``: each request
+    without the shipments citing it (see :func:`assess_records`)."""
     ix = index_store(store)
     table = system_rows(systems)
     return [
-        assess_licence(store, lid, weights=weights, index=ix, rows=table)
+        assess_licence(
+            store, lid, weights=weights, index=ix, rows=table, before_shipment=before_shipment
+        )
         for lid in sorted(ix.licences_by_id)
     ]
 

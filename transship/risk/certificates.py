@@ -410,6 +410,7 @@ def check_one(
     licences: list[dict[str, Any]] | None = None,
     index: StoreIndex | None = None,
     peers: Sequence[Mapping[str, Any]] = (),
+    before_shipment: bool = False,
 ) -> CertificateCheck:
     """Every finding about one certificate (a store row or a row read from a file): its
     essential elements, and, with a store, the licences, shipments, trade flows and other
@@ -445,6 +446,11 @@ def check_one(
     ix = index if index is not None else index_store(store)
     ctx = load_context(store, cert, licences, ix)
     _add_peers(ctx, cert, peers)
+    if before_shipment:
+        ctx.shipments = []
+        check.not_checked.append(
+            "shipments citing it: left out (assessed as of the request, before any shipment)"
+        )
     steps: list[tuple[str, tuple[list[Finding], list[str]]]] = [
         (
             "licences (parties, countries, quantity, value, dates)",
