@@ -65,10 +65,12 @@ class FakeYente:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.auth: list[str | None] = []
         fake = self
 
         class H(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                fake.auth.append(self.headers.get("Authorization"))
                 size = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(size) or b"{}")
                 fake.requests.append((self.path, body))
@@ -137,6 +139,12 @@ def test_request_and_answer_in_yente_shape(yente: FakeYente) -> None:
     assert top["explanations"]["name_literal_match"] == {"score": 0.93, "detail": "literal"}
     assert top["origin"].startswith("remote ")
     assert out["matcher"]["name_literal_match"]["coefficient"] == 1.0
+
+
+def test_api_key_as_yente_expects_it(yente: FakeYente) -> None:
+    remote_match(yente.url, [query_party("a", "Zala", "Company")])
+    remote_match(yente.url, [query_party("a", "Zala", "Company")], api_key="k-123")
+    assert yente.auth == [None, "ApiKey k-123"]
 
 
 def test_batches_of_one_hundred(yente: FakeYente) -> None:

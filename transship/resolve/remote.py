@@ -148,12 +148,15 @@ def remote_match(
     limit: int = 5,
     cutoff: float | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    api_key: str | None = None,
     client: httpx.Client | None = None,
 ) -> dict[str, Any]:
     """Screen ``queries`` through yente at ``url``; the answer in ``transship screen
     --json``'s shape, with ``remote`` (the URL) and yente's ``matcher`` when it sent one.
 
-    ``client``: an httpx client to send through (tests pass one bound to an app).
+    ``api_key``: sent as yente expects it (``Authorization: ApiKey <key>``), for a server
+    that asks for one. ``client``: an httpx client to send through (tests pass one bound to
+    an app).
     """
     target = match_url(url, dataset)
     params: dict[str, Any] = {"threshold": threshold, "limit": limit}
@@ -161,6 +164,7 @@ def remote_match(
         params["cutoff"] = cutoff
     own = client is None
     http = client if client is not None else httpx.Client(timeout=timeout)
+    headers = {"Authorization": f"ApiKey {api_key}"} if api_key else {}
     responses: dict[str, dict[str, Any]] = {}
     matcher: Any = None
     try:
@@ -169,7 +173,7 @@ def remote_match(
             payload = {
                 "queries": {q.id: {"schema": q.schema, "properties": q.properties} for q in batch}
             }
-            body = _post(http, target, payload, params, timeout)
+            body = _post(http, target, payload, params, timeout, headers)
             answered = read_response(target, body, [q.id for q in batch], threshold)
             for q in batch:
                 echo = answered[q.id]["query"]
@@ -203,9 +207,10 @@ def _post(
     payload: dict[str, Any],
     params: dict[str, Any],
     timeout: float,
+    headers: dict[str, str],
 ) -> Any:
     try:
-        response = http.post(target, json=payload, params=params, timeout=timeout)
+        response = http.post(target, json=payload, params=params, timeout=timeout, headers=headers)
     except httpx.ConnectTimeout:
         raise InvalidInput(f"--remote {target}: no connection within {timeout:g} s") from None
     except httpx.TimeoutException:
