@@ -441,16 +441,31 @@ OWNER_DEPTH = 5
 
 def _owners(store: Store, entity_ids: list[str]) -> list[dict[str, Any]]:
     """Every chain of FtM ownership edges ending at the actor's entities, up to
-    :data:`OWNER_DEPTH` steps: ``{path: [names owner first], ids, percentages, edges}``."""
+    :data:`OWNER_DEPTH` steps: ``{path: [names owner first], ids, percentages, edges}``.
+    Read step by step from the assets up (one query per step), not the whole edge table."""
     if not entity_ids:
         return []
     edges: dict[str, list[dict[str, Any]]] = {}
-    for r in store.query(
-        "SELECT id, owner_id, asset_id, percentage, percentage_text FROM ownerships "
-        "WHERE owner_id IS NOT NULL AND asset_id IS NOT NULL ORDER BY id"
-    ).to_pylist():
-        edges.setdefault(r["asset_id"], []).append(r)
-    names = dict(store.fetchall("SELECT id, name FROM parties"))
+    frontier = set(entity_ids)
+    seen_assets: set[str] = set()
+    for _ in range(OWNER_DEPTH):
+        frontier -= seen_assets
+        if not frontier:
+            break
+        seen_assets |= frontier
+        marks = ", ".join("?" for _ in frontier)
+        rows = store.query(
+            "SELECT id, owner_id, asset_id, percentage, percentage_text FROM ownerships "
+            f"WHERE owner_id IS NOT NULL AND asset_id IN ({marks}) ORDER BY id",
+            sorted(frontier),
+        ).to_pylist()
+        frontier = set()
+        for r in rows:
+            edges.setdefault(r["asset_id"], []).append(r)
+            frontier.add(r["owner_id"])
+    ids = sorted({r["owner_id"] for es in edges.values() for r in es} | set(entity_ids))
+    marks = ", ".join("?" for _ in ids)
+    names = dict(store.fetchall(f"SELECT id, name FROM parties WHERE id IN ({marks})", ids))
     out: list[dict[str, Any]] = []
 
     def walk(asset: str, chain: list[dict[str, Any]], seen: set[str]) -> None:
@@ -459,11 +474,11 @@ def _owners(store: Store, entity_ids: list[str]) -> list[dict[str, Any]]:
             if owner in seen:
                 continue
             step = [e, *chain]
-            ids = [owner, *[x["asset_id"] for x in step]]
+            path_ids = [owner, *[x["asset_id"] for x in step]]
             out.append(
                 {
-                    "path": [names.get(i, i) for i in ids],
-                    "ids": ids,
+                    "path": [names.get(i, i) for i in path_ids],
+                    "ids": path_ids,
                     "percentages": [x["percentage"] for x in step],
                     "edges": [x["id"] for x in step],
                     "direct": len(step) == 1,
