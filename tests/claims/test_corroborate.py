@@ -215,3 +215,25 @@ def test_different_figures_are_different_groups() -> None:
     b = batch("b", [{"id": "b1", "text": FT, "amount": 9.5e8, "credit": [("Euractiv", None)]}])
     report = check_claims([a, b])
     assert report.claim("a1").group != report.claim("b1").group
+
+
+def test_same_currency_compared_as_written() -> None:
+    # no year on one side: no exchange rate is guessed, EUR 1.2 bn is not EUR 1.34 bn
+    a = batch(
+        "a",
+        [
+            {
+                "id": "a1",
+                "text": FT,
+                "amount": 1.34e9,
+                "period": ("2023", "2023"),
+                "credit": [("Reuters", None)],
+            }
+        ],
+    )
+    b = batch(
+        "b",
+        [{"id": "b1", "text": FT, "amount": 1.2e9, "period": None, "credit": [("Euractiv", None)]}],
+    )
+    report = check_claims([a, b])
+    assert report.claim("a1").group != report.claim("b1").group

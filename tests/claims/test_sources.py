@@ -60,6 +60,17 @@ def test_find_longest_alias_first_in_order_written() -> None:
     assert reg.match("Републички завод за статистику").id == "rzs"
 
 
+def test_names_in_the_regions_languages_with_case_endings() -> None:
+    reg = default_registry()
+    assert reg.match("Prema pisanju Fajnenšel tajmsa").id == "ft"  # Serbian genitive
+    assert reg.match("по данным Службы внешней разведки России").id == "svr"
+    assert reg.match("Светска банка").id == "world-bank"
+    assert reg.match("за даними Центру Разумкова").id == "razumkov"
+    assert reg.match("Агенција Бета").id == "beta"
+    # an ending is at most three letters, and never on a short alias
+    assert reg.match("FTSE index").registered is False
+
+
 def test_unknown_name_is_unregistered_f() -> None:
     src = default_registry().match("Institute of Imaginary Figures")
     assert src.reliability == "F" and not src.registered

@@ -498,7 +498,8 @@ def sourced(
         dimension=dimension_of(claim),
     )
     if sc.topic in ("arms_trade", "trade", "company", "military_expenditure", "other"):
-        sc.scope = scope_of(text, claim.calibres)
+        products = " ".join(e.id or e.text for e in claim.subject if e.kind == "product")
+        sc.scope = scope_of(f"{text} {products}", claim.calibres)
     if origin is None and len(sc.subjects) >= 1:
         lands = [k.split(":", 1)[1] for k in sc.subjects if k.startswith("territory:")]
         if len(lands) == 1 and re.search(r"export", f"{claim.measure} {text}", re.I):

@@ -20,12 +20,12 @@ from transship.claims.checks import Finding, SourcedClaim, amounts_in
 from transship.claims.corroborate import (
     candidate_pairs,
     comparable,
+    comparable_values,
     directions_agree,
     measure_family,
     origin_family,
     relative_gap,
     same_assertion,
-    value_of,
 )
 
 #: Values further apart than this ratio are incompatible.
@@ -87,7 +87,7 @@ def _within(sc: SourcedClaim) -> list[Finding]:
 
 
 def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
-    va, vb = value_of(a), value_of(b)
+    va, vb = comparable_values(a, b)
     if va is None or vb is None:
         return []
     out: list[Finding] = []

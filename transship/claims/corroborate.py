@@ -58,6 +58,24 @@ def value_of(sc: SourcedClaim) -> float | None:
     return point(sc.claim)
 
 
+def comparable_values(a: SourcedClaim, b: SourcedClaim) -> tuple[float | None, float | None]:
+    """The two figures to compare: amounts as written when both are money in one currency
+    (no exchange rate needed, none guessed for a claim without a year), else
+    :func:`value_of` (US dollars at the ECB rate of each claim's year)."""
+    from transship.claims.checks import point
+
+    qa, qb = a.claim.quantity, b.claim.quantity
+    if (
+        a.dimension == b.dimension == "money"
+        and qa is not None
+        and qb is not None
+        and qa.currency
+        and qa.currency == qb.currency
+    ):
+        return point(a.claim), point(b.claim)
+    return value_of(a), value_of(b)
+
+
 def relative_gap(a: float, b: float) -> float:
     hi, lo = max(abs(a), abs(b)), min(abs(a), abs(b))
     return 0.0 if hi == 0 else (hi - lo) / hi
@@ -67,18 +85,26 @@ def comparable(a: SourcedClaim, b: SourcedClaim) -> bool:
     """Same kind of figure about the same thing (values not compared)."""
     if a.dimension is None or a.dimension != b.dimension:
         return False
-    if a.topic != b.topic and {a.topic, b.topic} != {"trade", "arms_trade"}:
-        return False
+    if a.topic != b.topic and "other" not in (a.topic, b.topic):
+        if {a.topic, b.topic} != {"trade", "arms_trade"}:
+            return False
     fa, fb = measure_family(a.claim.measure), measure_family(b.claim.measure)
     if fa != fb and "value" not in (fa, fb):
         return False
     if a.scope and b.scope and a.scope != b.scope:
         return False
-    if not _compatible(a.subjects, b.subjects):
+    if not _compatible(_with_route(a), _with_route(b)):
         return False
     if a.origin_code and b.origin_code and a.origin_code != b.origin_code:
         return False
     return True
+
+
+def _with_route(sc: SourcedClaim) -> frozenset[str]:
+    """Subjects plus the territories of the claim's direction (Ukraine as the subject of one
+    telling is the destination of another)."""
+    ends = {f"territory:{t}" for t in (sc.origin_code, sc.dest_code) if t}
+    return sc.subjects | ends
 
 
 def _compatible(sa: frozenset[str], sb: frozenset[str]) -> bool:
@@ -114,7 +140,7 @@ def same_assertion(a: SourcedClaim, b: SourcedClaim, tolerance: float = AGREE) -
     """Do ``a`` and ``b`` state the same figure about the same thing?"""
     if not comparable(a, b) or not periods_overlap(a, b) or not directions_agree(a, b):
         return False
-    va, vb = value_of(a), value_of(b)
+    va, vb = comparable_values(a, b)
     if a.dimension == "percent":
         tolerance = min(tolerance, PERCENT_AGREE)
     return va is not None and vb is not None and relative_gap(va, vb) <= tolerance

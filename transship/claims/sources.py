@@ -244,17 +244,25 @@ class SourceRegistry:
         found: list[SourceMatch] = []
         seen: set[str] = set()
         for alias, sid in self._aliases:
-            needle = f" {alias} "
-            start = folded.find(needle)
+            head = f" {alias}"
+            start = folded.find(head)
             while start >= 0:
-                end = start + len(needle)
-                if not any(start < b and a < end - 1 for a, b in taken):
-                    taken.append((start, end - 1))
+                end = start + len(head)
+                # the alias's last word may carry a case ending ("Fajnenšel tajmsa",
+                # "Светске банке" needs its own alias: only endings of up to 3 letters)
+                tail = 0
+                last = alias.rsplit(" ", 1)[-1]
+                while len(last) >= 4 and tail < 3 and folded[end + tail].isalpha():
+                    tail += 1
+                if folded[end + tail] == " " and not any(
+                    start < b and a < end + tail for a, b in taken
+                ):
+                    taken.append((start, end + tail))
                     if sid not in seen:
                         seen.add(sid)
                         found.append(SourceMatch(self.sources[sid], alias, start))
                     break
-                start = folded.find(needle, start + 1)
+                start = folded.find(head, start + 1)
         found.sort(key=lambda m: m.start)
         return found
 
