@@ -150,3 +150,64 @@ def test_extract_command_json_and_text(tmp_path: Path) -> None:
     assert doc["claims"][0]["span"][1] > doc["claims"][0]["span"][0]
     text = extract_command([FIX / "ru_svr.html"], None)
     assert "claims (language ru, date 2025-05-29)" in text.splitlines()[0]
+
+
+def test_extraction_never_crashes_on_odd_text() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(
+        [
+            "€",
+            "$",
+            "1,2",
+            "1.234,5",
+            "mlrd",
+            "млн",
+            "евро",
+            " ",
+            "\n",
+            "|",
+            "---|---|",
+            "(",
+            ")",
+            "according to",
+            "per",
+            "12. marta",
+            "2024",
+            "-",
+            "–",
+            "%",
+            "155mm",
+            "hundreds of thousands of",
+            "Sources",
+            "cited by",
+            "’s",
+            "Serbia",
+            "Україна",
+            "prema",
+            "по данным",
+            ",",
+            ".",
+            "x",
+            "0" * 30,
+            "9" * 400,
+        ]
+    )
+
+    @settings(
+        max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(
+        st.lists(pieces | st.text(max_size=8), max_size=40), st.sampled_from([None, "2024-06-01"])
+    )
+    def run(parts: list[str], date: str | None) -> None:
+        text = "".join(parts)
+        if not text.strip():
+            return
+        doc = parse_document(text.encode(), "x.md")
+        doc.date = date
+        for c in extract(doc):
+            assert doc.text[c.span[0] : c.span[1]] == c.text
+
+    run()
