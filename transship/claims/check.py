@@ -368,6 +368,7 @@ def check_claims(
             dates[doc_id] = document_date(sc, scs)
         findings += check_temporal(sc, *dates[doc_id])
     findings += contradictions(scs)
+    findings += named_bodies(work, scs, reg, findings)
     data_checks: list[DataCheck] = []
     if store is not None:
         for sc in scs:
@@ -440,6 +441,62 @@ def check_claims(
     return ClaimReport(
         documents, graded, groups, findings, data_checks, reg.files, simulated, texts=texts
     )
+
+
+def named_bodies(
+    batches: Sequence[tuple[DocumentText, list[ExtractedClaim]]],
+    scs: list[SourcedClaim],
+    registry: SourceRegistry,
+    found: list[Finding],
+) -> list[Finding]:
+    """Bodies that do not exist (or could not be matched) named anywhere in a document, also
+    where no claim with a figure credits them ("as highlighted in a UN Panel of Experts report
+    on Ukraine"). A mention already reported through a claim's credit is not repeated."""
+    doubtful = [s for s in registry.sources.values() if s.exists in ("no", "unverified")]
+    reported = {
+        (f.evidence.get("source"), c)
+        for f in found
+        if f.rule in ("attribution.nonexistent", "attribution.unverified")
+        for c in f.claims
+    }
+    out: list[Finding] = []
+    for doc, _claims in batches:
+        if doc.path and doc.path.endswith((".jsonl", ".ndjson")):
+            continue
+        mine = [sc for sc in scs if sc.document.document_id == doc.document_id]
+        for src in doubtful:
+            spans: list[tuple[int, int]] = []
+            for alias in sorted({src.name, *src.aliases}, key=len, reverse=True):
+                for m in re.finditer(re.escape(alias), doc.text, re.IGNORECASE):
+                    if not any(a <= m.start() < b for a, b in spans):
+                        spans.append((m.start(), m.end()))
+            for a, b in sorted(spans):
+                near = [sc.id for sc in mine if sc.claim.span[0] <= a < sc.claim.span[1]]
+                # a table row's Sources cell is outside its claims' spans but on their line
+                lo = doc.text.rfind("\n", 0, a) + 1
+                hi = doc.text.find("\n", b)
+                hi = len(doc.text) if hi < 0 else hi
+                row = [sc.id for sc in mine if lo <= sc.claim.span[0] < hi]
+                if any((src.id, c) in reported for c in near + row):
+                    continue
+                near = near or row
+                rule = "attribution.nonexistent" if src.exists == "no" else "attribution.unverified"
+                what = (
+                    "does not exist as named"
+                    if src.exists == "no"
+                    else "could not be matched to a known body"
+                )
+                out.append(
+                    Finding(
+                        rule,
+                        "high" if src.exists == "no" else "medium",
+                        near,
+                        f"the document names {doc.text[a:b]!r} at characters {a}-{b}: "
+                        f"{src.name} {what}. {src.reliability_reason}.",
+                        {"source": src.id, "document": doc.document_id, "span": [a, b]},
+                    )
+                )
+    return out
 
 
 def pin_credits(scs: list[SourcedClaim]) -> None:
