@@ -133,12 +133,23 @@ class HubEvidence:
     detail: str = ""
 
 
-_HUBS: dict[tuple[str, int, str, str | None], dict[str, HubEvidence] | None] = {}
+_HUBS: dict[tuple[str, str, str, str | None], dict[str, HubEvidence] | None] = {}
 
 
-def _run_key(store: Store) -> tuple[str, int]:
-    last = store.fetchall("SELECT coalesce(max(run_id), 0) FROM ingest_runs")
-    return str(getattr(store, "path", id(store))), int(last[0][0]) if last else 0
+def store_state(store: Store) -> tuple[str, str]:
+    """The store's path and the state of its data (last ingest run and when it finished):
+    cached results are kept per state, so a store rebuilt at the same path (``transship
+    demo``) or a new ingest is never answered from an older cache."""
+    last = store.fetchall(
+        "SELECT coalesce(max(run_id), 0), coalesce(CAST(max(finished) AS VARCHAR), '') "
+        "FROM ingest_runs"
+    )
+    state = f"{last[0][0]}@{last[0][1]}" if last else "0"
+    return str(getattr(store, "path", id(store))), state
+
+
+def _run_key(store: Store) -> tuple[str, str]:
+    return store_state(store)
 
 
 def hub_dataset(store: Store) -> str | None:
@@ -425,6 +436,7 @@ __all__ = [
     "hub_table",
     "reexport_indicator",
     "route_indicator",
+    "store_state",
     "treaties",
     "treaty_indicator",
 ]

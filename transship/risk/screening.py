@@ -68,13 +68,16 @@ class _Lists:
     owned: dict[str, Any]
 
 
-_CACHE: dict[tuple[str, int], _Lists | None] = {}
+_CACHE: dict[tuple[str, str], _Lists | None] = {}
 
 
 def _load(store: Store) -> _Lists | None:
     """The store's FtM lists, read and indexed once per store and ingest run."""
-    last = store.fetchall("SELECT coalesce(max(run_id), 0) FROM ingest_runs")
-    key = (str(getattr(store, "path", id(store))), int(last[0][0]) if last else 0)
+    last = store.fetchall(
+        "SELECT coalesce(max(run_id), 0), coalesce(CAST(max(finished) AS VARCHAR), '') "
+        "FROM ingest_runs"
+    )
+    key = (str(getattr(store, "path", id(store))), f"{last[0][0]}@{last[0][1]}" if last else "0")
     if key in _CACHE:
         return _CACHE[key]
     datasets = store_datasets(store)
