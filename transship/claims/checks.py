@@ -582,6 +582,7 @@ def check_attribution(sc: SourcedClaim, registry: SourceRegistry | None = None) 
         fit,
         key=lambda p: (
             sum(1 for f in p[1] if f.rule != "attribution.party"),
+            _dated_before(sc, p[0]),
             sc.topic not in p[0].source.publishes,
             bool(p[0].source.party_to),
             p[0].source.reliability,
@@ -604,6 +605,12 @@ def check_attribution(sc: SourcedClaim, registry: SourceRegistry | None = None) 
         note += f" Could not have stated it: {'; '.join(unfit)}."
     out.append(Finding("attribution.several", "info", [sc.id], note, {"origin": best.source.id}))
     return out + fs
+
+
+def _dated_before(sc: SourcedClaim, link: Link) -> bool:
+    """The credit is dated before the claim's period starts (it cannot be the origin)."""
+    when = _as_date(link.date)
+    return bool(when and sc.years and when < date(sc.years[0], 1, 1))
 
 
 def _existence(sc: SourcedClaim, link: Link) -> list[Finding]:
