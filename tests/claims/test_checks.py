@@ -310,6 +310,10 @@ def test_serbia_case_claims() -> None:
     assert "attribution.topic" in _rules("SR14", r)
     assert "contradiction.period" in _rules("SR03", r)
     assert "attribution.party" in _rules("SR01", r)
+    assert "attribution.topic" in _rules("SR13", r)  # a sanctions authority for a trade route
+    assert "attribution.unverified" in _rules("SR09", r)  # 'Czech Defence Systems'
+    # every doubt written by hand in case.yaml is found by some rule
+    assert r.case_doubts and all(d["found_by"] for d in r.case_doubts)
     # SR03, SR04 and SR18 are the FT's figure: one origin between them
     assert r.claim("SR03").group == r.claim("SR18").group == r.claim("SR04").group
     assert r.claim("SR03").origins == 1

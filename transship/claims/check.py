@@ -131,6 +131,8 @@ class ClaimReport:
     not_checked: list[str] = field(default_factory=lambda: list(NOT_CHECKED))
     #: document id -> its text (for showing a span in context; not in ``to_dict``)
     texts: dict[str, str] = field(default_factory=dict)
+    #: a case's own doubts (case.yaml) and the rules that found each, if any
+    case_doubts: list[dict[str, Any]] = field(default_factory=list)
 
     def context(self, claim_id: str, chars: int = 400) -> dict[str, Any]:
         """The claim's span in its document with up to ``chars`` characters either side."""
@@ -181,6 +183,7 @@ class ClaimReport:
             "registry": self.registry,
             "simulated": self.simulated,
             "not_checked": self.not_checked,
+            "case_doubts": self.case_doubts,
         }
 
 
@@ -461,8 +464,6 @@ def named_bodies(
     }
     out: list[Finding] = []
     for doc, _claims in batches:
-        if doc.path and doc.path.endswith((".jsonl", ".ndjson")):
-            continue
         mine = [sc for sc in scs if sc.document.document_id == doc.document_id]
         for src in doubtful:
             spans: list[tuple[int, int]] = []
@@ -589,4 +590,36 @@ def check_case(
         raise NotFound(f"no claims.jsonl in {folder}")
     batches, relays = _batches([claims_file, *documents], store)
     batches += [(doc, extract(doc, store)) for doc in texts]
-    return check_claims(batches, store, load_registry(sources), relays)
+    report = check_claims(batches, store, load_registry(sources), relays)
+    report.case_doubts = case_doubts(folder, report)
+    return report
+
+
+def case_doubts(folder: Path, report: ClaimReport) -> list[dict[str, Any]]:
+    """The case's own doubts (``doubts`` in case.yaml, written by hand) beside the rules
+    that found something on the same claim: a measure of what the checks catch."""
+    import yaml
+
+    path = folder / "case.yaml"
+    if not path.exists():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SourceFormatError(path, f"not YAML: {exc}") from None
+    out: list[dict[str, Any]] = []
+    for d in data.get("doubts") or []:
+        if not isinstance(d, dict) or not d.get("claim"):
+            continue
+        cid = str(d["claim"])
+        rules = sorted(
+            {
+                f.rule
+                for f in report.findings
+                if cid in f.claims and f.severity in ("high", "medium")
+            }
+        )
+        out.append(
+            {"claim": cid, "doubt": " ".join(str(d.get("doubt", "")).split()), "found_by": rules}
+        )
+    return out

@@ -497,6 +497,8 @@ def sourced(
         subjects=subjects_of(claim),
         dimension=dimension_of(claim),
     )
+    if sc.topic == "other" and sc.via:
+        sc.topic = "trade"  # a claim naming intermediaries is about a route of trade
     if sc.topic in ("arms_trade", "trade", "company", "military_expenditure", "other"):
         products = " ".join(e.id or e.text for e in claim.subject if e.kind == "product")
         sc.scope = scope_of(f"{text} {products}", claim.calibres)
@@ -691,7 +693,7 @@ def _plausibility(sc: SourcedClaim, link: Link, registry: SourceRegistry) -> lis
             )
         )
     elif (
-        sc.dimension
+        (sc.dimension or (sc.topic in ("trade", "arms_trade") and sc.via))
         and not open_topics
         and not misattributed
         and src.type != "company"
@@ -704,8 +706,9 @@ def _plausibility(sc: SourcedClaim, link: Link, registry: SourceRegistry) -> lis
                 "attribution.topic",
                 "medium",
                 cid,
-                f"{said} for a figure on {sc.topic.replace('_', ' ')}, which is not among "
-                f"what {src.name} publishes ({', '.join(sorted(src.publishes))}).",
+                f"{said} for {'a figure' if sc.dimension else 'a route'} on "
+                f"{sc.topic.replace('_', ' ')}, which is not among what {src.name} publishes "
+                f"({', '.join(sorted(src.publishes))}). {src.note}".strip(),
                 {"source": src.id, "topic": sc.topic, "publishes": sorted(src.publishes)},
             )
         )

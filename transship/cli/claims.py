@@ -268,6 +268,16 @@ def _print(r: dict[str, Any], show_all: bool) -> None:
             + (" (SIMULATED data)" if r["simulated"] else ""),
             limit=500,
         )
+    if r["case_doubts"]:
+        found = sum(1 for d in r["case_doubts"] if d["found_by"])
+        say(
+            f"The case's own doubts (case.yaml): {found} of {len(r['case_doubts'])} found by "
+            "a rule",
+            err=False,
+        )
+        for d in r["case_doubts"]:
+            by = ", ".join(d["found_by"]) or "NOT FOUND by any rule"
+            say(f"  {d['claim']}: {by}", err=False)
     for line in r["not_checked"]:
         say(f"not checked: {line}", err=False)
 
