@@ -103,10 +103,13 @@ def yente() -> Iterator[FakeYente]:
         fake.close()
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port bound but not listening for the test's whole run: connecting to it is
+    refused, and no other process can start listening on it meanwhile."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        yield int(s.getsockname()[1])
 
 
 def test_match_url() -> None:
@@ -206,10 +209,9 @@ def test_one_line_errors(status: int, body: bytes, ctype: str, expected: str) ->
     assert "\n" not in err.value.message and fake.url in err.value.message
 
 
-def test_refused_and_timeout() -> None:
-    port = _closed_port()
+def test_refused_and_timeout(closed_port: int) -> None:
     with pytest.raises(InvalidInput, match="connection refused"):
-        remote_match(f"http://127.0.0.1:{port}", [query_party("a", "Zala", "Company")])
+        remote_match(f"http://127.0.0.1:{closed_port}", [query_party("a", "Zala", "Company")])
 
     def slow(body: dict[str, Any], path: str) -> tuple[int, bytes, str]:
         time.sleep(1.5)
@@ -223,7 +225,7 @@ def test_refused_and_timeout() -> None:
         fake.close()
 
 
-def test_cli_screen_remote(yente: FakeYente) -> None:
+def test_cli_screen_remote(yente: FakeYente, closed_port: int) -> None:
     runner = CliRunner()
     result = runner.invoke(
         cli_app, ["screen", "Zala Aero", "--remote", yente.url, "--country", "ru", "--json"]
@@ -235,10 +237,11 @@ def test_cli_screen_remote(yente: FakeYente) -> None:
     table = runner.invoke(cli_app, ["screen", "Zala Aero", "--remote", yente.url])
     assert table.exit_code == 0 and "ZALA AERO" in table.stdout and "remote" in table.stdout
     refused = runner.invoke(
-        cli_app, ["screen", "Zala", "--remote", f"http://127.0.0.1:{_closed_port()}"]
+        cli_app, ["screen", "Zala", "--remote", f"http://127.0.0.1:{closed_port}"]
     )
     assert refused.exit_code == 1
-    assert "connection refused" in refused.stderr and "Traceback" not in refused.output
+    assert "connection refused" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.output
     both = runner.invoke(cli_app, ["screen", "Zala", "--remote", yente.url, "--list", "x.jsonl"])
     assert both.exit_code == 2
 
