@@ -5,6 +5,7 @@ Tests that write (uploads) serve a copy of it or a fresh store, never the shared
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +21,15 @@ TOKEN = "test-token-5f0c"
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`transship demo`'s store (the Serbia 2025 case, simulated statistics), built once."""
+    """`transship demo`'s store (the Serbia 2025 case, simulated statistics), built once.
+
+    ``TRANSSHIP_TEST_DEMO_DIR``: a folder `transship demo` wrote with this version, copied
+    instead of built (minutes saved in a developer's loop; CI leaves it unset)."""
     out = tmp_path_factory.mktemp("serve-demo")
+    given = os.environ.get("TRANSSHIP_TEST_DEMO_DIR")
+    if given:
+        shutil.copytree(given, out, dirs_exist_ok=True)
+        return out / "transship.duckdb"
     report = run_demo(out)
     return Path(report.store)
 

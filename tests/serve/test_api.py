@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from transship.cli.app import app as cli
+from transship.exc import InvalidInput
 from transship.serve.app import create_app
 from transship.store import connect
 
@@ -196,7 +200,16 @@ def test_record_not_found(client: TestClient) -> None:
 
 @pytest.mark.slow  # the evaluation ingests the simulation again and runs every stage
 def test_evaluate_on_the_simulated_store(client: TestClient) -> None:
-    body = client.get("/api/evaluate").json()
+    first = client.get("/api/evaluate")
+    assert first.status_code == 202, first.text  # started in the background, not waited for
+    assert first.json()["status"] == "running" and first.headers["retry-after"]
+    deadline = time.monotonic() + 1800
+    response = first
+    while response.status_code == 202 and time.monotonic() < deadline:
+        time.sleep(2)
+        response = client.get("/api/evaluate")
+    assert response.status_code == 200, response.text
+    body = response.json()
     stages = {r["stage"] for r in body["items"]}
     assert any(s.startswith("hubs") for s in stages), stages
     assert all(r["simulated"] is True for r in body["items"])
@@ -263,3 +276,91 @@ def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         create_app(tmp_path / "typo.duckdb")
     assert not (tmp_path / "typo.duckdb").exists()
+
+
+def test_evaluate_answers_202_with_progress_until_done(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No request waits for the evaluation: the first starts it and says what it does, the
+    rows come when it has ended, a failure is said once and the next request starts again."""
+    from transship.serve.api import simulate
+
+    release = threading.Event()
+    calls: list[Path] = []
+
+    def fake(folder: Path, progress: Any = None) -> list[dict[str, Any]]:
+        calls.append(folder)
+        progress("ingesting the simulated files")
+        progress("hubs on comtrade")
+        if not release.wait(60):
+            raise RuntimeError("never released")
+        if len(calls) == 1:
+            raise InvalidInput("the truth file is broken")
+        return [
+            {
+                "stage": "hubs:comtrade",
+                "noise": "low",
+                "precision": 1.0,
+                "recall": 0.5,
+                "f1": 0.67,
+                "support": 2,
+                "simulated": True,
+                "sim_dir": str(folder),
+            }
+        ]
+
+    monkeypatch.setattr(simulate, "evaluation_rows", fake)
+    with TestClient(create_app(demo_db)) as c:
+        running = c.get("/api/evaluate")
+        assert running.status_code == 202
+        body = running.json()
+        assert body["status"] == "running" and body["retry_after_s"] > 0
+        while c.get("/api/evaluate").json().get("step") != "hubs on comtrade":
+            time.sleep(0.05)
+        again = c.get("/api/evaluate").json()
+        assert again["steps_done"] == ["ingesting the simulated files"]
+        assert len(calls) == 1  # one evaluation, however many ask
+        release.set()
+        failed = c.get("/api/evaluate")
+        while failed.status_code == 202:
+            failed = c.get("/api/evaluate")
+        assert failed.status_code == 400
+        assert "truth file is broken" in failed.json()["error"]["message"]
+        retried = c.get("/api/evaluate")  # starts again
+        while retried.status_code == 202:
+            retried = c.get("/api/evaluate")
+        assert retried.status_code == 200 and len(calls) == 2
+        assert retried.json()["items"][0]["stage"] == "hubs:comtrade"
+        csv = c.get("/api/evaluate?format=csv").text
+        assert csv.splitlines()[0].startswith('"stage"')
+
+
+def test_territory_page_lists_are_paged_with_next_links(client: TestClient) -> None:
+    """A territory page holds the first `limit` rows of its long lists (a large territory's
+    hub scores with their record ids were megabytes); the rest is one `next` link away."""
+    page = client.get("/api/territories/SRB?limit=5").json()
+    assert page["flows_total"] > 5 and len(page["flows"]) == 5
+    assert page["hubs_total"] > 5 and len(page["hubs"]) == 5
+    assert len(page["sources"]) == min(5, page["sources_total"])
+    assert (page["sources_next"] is None) == (page["sources_total"] <= 5)
+    nxt = page["flows_next"]
+    assert nxt.startswith("/api/territories/SRB/flows?") and "offset=5" in nxt
+    second = client.get(nxt).json()
+    whole = client.get("/api/territories/SRB/flows?limit=1000").json()
+    assert whole["total"] == page["flows_total"] and whole["next"] is None
+    assert page["flows"] + second["items"] == whole["items"][:10]
+    hubs = client.get(page["hubs_next"]).json()
+    assert hubs["items"] and hubs["offset"] == 5
+    scores = [h["score"] for h in page["hubs"] + hubs["items"]]
+    assert scores == sorted(scores, reverse=True)  # best first, page after page
+    # the page's hub rows count their evidence; the list gives the record ids
+    first = client.get(nxt.replace("/flows?", "/hubs?").replace("offset=5", "offset=0")).json()
+    assert [h["score"] for h in first["items"][:5]] == scores[:5]
+    for brief, full in zip(page["hubs"], first["items"], strict=False):
+        for a, b in zip(brief["indicators"], full["indicators"], strict=True):
+            assert "evidence" not in a and a["evidence_count"] == len(b["evidence"])
+    csv_text = client.get("/api/territories/SRB/sources?format=csv").text
+    assert csv_text.splitlines()[0].startswith('"sha256"')
+    assert client.get("/api/territories/SRB/nothing").status_code == 404
+    default = client.get("/api/territories/SRB").json()
+    assert len(default["flows"]) == min(50, default["flows_total"])

@@ -2,8 +2,9 @@
 breaks the schema (status code, content type, body), for generated valid and invalid input.
 
 Bounded: a few examples per operation and mode (each analysis costs seconds on its first
-call; the server's cache answers repeats). ``/api/evaluate`` is left out here: it re-runs the
-whole evaluation (minutes on a loaded machine) and has its own test in test_api.py. The
+call; the server's cache answers repeats). ``/api/evaluate`` is left out here: its first call
+starts the whole evaluation in the background (minutes of CPU on a loaded machine); its 202
+and 200 answers have their own tests in test_api.py. The
 operations are listed from the schema without a store (for collection) and tested on the
 demo store's server; schemathesis' pytest plugin (``from_fixture``) is not used: it fails
 with the project's pytest.

@@ -10,7 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.serve.conftest import TOKEN
+from tests.serve.test_ingest import OIL
 from tests.store.test_sql_safety import ATTACK_NAMES, SECRET, attacks
+from transship.exc import InvalidInput
 from transship.serve.app import create_app
 
 
@@ -22,9 +24,15 @@ def secret(tmp_path: Path) -> Path:
 
 
 def _server_attacks(folder: Path, secret: Path) -> dict[str, str]:
-    """Reads of files the CLI's own guard stops with DuckDB's setting, which the server
-    cannot use (sqlguard's docstring): each must be stopped by the parse-tree check."""
+    """Reads of files and of the instance beyond the CLI's list: the server's sandbox stops
+    the files, the parse-tree check (sqlguard) the rest and the files again."""
     return {
+        "etc passwd": "SELECT * FROM read_csv('/etc/passwd')",
+        "etc passwd text": "SELECT content FROM read_text('/etc/passwd')",
+        "settings": "SELECT * FROM duckdb_settings()",
+        "secrets": "SELECT * FROM duckdb_secrets()",
+        "explain a file": f"EXPLAIN SELECT * FROM read_text('{secret}')",
+        "explain analyze a file": f"EXPLAIN ANALYZE SELECT * FROM '{secret}'",
         "cte out of scope": f"SELECT * FROM (WITH \"{secret}\" AS (SELECT 1) SELECT 1), '{secret}'",
         "quoted file in join": f"SELECT * FROM ingest_runs JOIN '{secret}' ON true",
         "file in subquery": f"SELECT (SELECT count(*) FROM '{secret}') AS n",
@@ -39,7 +47,6 @@ def _server_attacks(folder: Path, secret: Path) -> dict[str, str]:
         "parquet": f"SELECT * FROM parquet_scan('{secret}')",
         "sniff": f"SELECT * FROM sniff_csv('{secret}')",
         "other catalog": "SELECT * FROM other.main.ingest_runs",
-        "explain": "EXPLAIN SELECT 1",
         "pivot file": f"PIVOT '{secret}' ON token USING count(*)",
         "lateral file": "SELECT * FROM ingest_runs, LATERAL (SELECT * FROM read_csv(file))",
     }
@@ -97,6 +104,11 @@ def test_server_attacks_refused(
         "SELECT * FROM duckdb_tables()",
         "SELECT * FROM range(3)",
         "SELECT * FROM main.ingest_runs",
+        # the CLI's kinds json_serialize_sql cannot represent: held by the CLI's check and
+        # the sandbox, as in the CLI
+        "EXPLAIN SELECT count(*) FROM trade_flows",
+        "PRAGMA show_tables",
+        "PIVOT (SELECT flow, year FROM trade_flows LIMIT 10) ON flow USING count(*)",
     ],
 )
 def test_reads_work(client: TestClient, sql: str) -> None:
@@ -191,3 +203,47 @@ def test_sql_on_a_writable_server_still_reads_only(
             assert status == 400, sql
         assert _count(c) == before
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_server_connections_are_sandboxed_whatever_reaches_them(
+    demo_copy: Path, tmp_path: Path, secret: Path, shared_data: Path
+) -> None:
+    """The layer under the checks: every connection of a serving process (readers and the
+    ingest's writer) refuses files, extensions and settings, so a statement the parse-tree
+    check let through by mistake still reads the store and nothing else."""
+    app = create_app(demo_copy, token=TOKEN)
+    with TestClient(app) as c:
+        server = app.state.server
+        stores = [server.writer]
+        with server.reader() as reader:
+            stores.append(reader)
+        for store in stores:
+            assert store.sandbox
+            for sql in (
+                "SELECT * FROM read_csv('/etc/passwd')",
+                f"SELECT * FROM read_text('{secret}')",
+                f"SELECT * FROM '{secret}'",
+                f"COPY (SELECT 1 AS a) TO '{tmp_path}/out.csv'",
+                f"ATTACH '{tmp_path}/other.duckdb' AS other",
+                "INSTALL httpfs",
+                "LOAD httpfs",
+                "SET enable_external_access = true",
+                "SET lock_configuration = false",
+                "SET threads = 1",
+                f"SELECT * FROM glob('{tmp_path}/*')",
+            ):
+                with pytest.raises(InvalidInput) as err:
+                    store.query(sql)
+                assert SECRET not in err.value.message, sql
+            assert store.fetchall("SELECT count(*) FROM ingest_runs")[0][0] > 0
+        # and the server's own writes still work on it (an upload is Arrow appends)
+        with open(shared_data / OIL, "rb") as f:
+            response = c.post(
+                "/api/ingest",
+                files={"file": ("oil.csv", f, "text/csv")},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+        assert response.status_code == 200, response.text
+        assert response.json()["results"][0]["rows_loaded"] > 1000
+    made = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("copy.duckdb"))
+    assert made == ["secret.csv"]

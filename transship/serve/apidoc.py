@@ -52,15 +52,42 @@ curl -H "Authorization: Bearer $TRANSSHIP_API_TOKEN" -F file=@comtrade_2019.csv 
   (`TRANSSHIP_SERVE_CACHE` results, and up to 256 MiB of finished responses by URL) and
   concurrent requests for the same query wait for the one computation. An ingest through
   the server empties both. Records, runs, sources and SQL are read each time.
-- **User SQL** (`/api/sql`) follows the CLI's rules (one statement, a reading kind). The
-  CLI's file-access guard is a DuckDB setting global to the database instance, which the
-  server cannot turn off without stopping its own ingest; so the server checks DuckDB's
-  parse tree instead: only the store's tables and views, system views, CTEs in scope and a
-  short list of table functions (no `read_*`, `glob`, `query`, quoted file names); EXPLAIN,
-  PIVOT and PRAGMA are refused (use `transship sql`). The statement runs in a transaction
-  that is rolled back, stopped after `TRANSSHIP_SQL_TIMEOUT` seconds, cut at
-  `TRANSSHIP_SQL_MAX_ROWS` rows. Every attack of `tests/store/test_sql_safety.py` and the
-  server's own (`tests/serve/test_sql.py`) is refused.
+- **User SQL** (`/api/sql`) follows the CLI's rules and holds them the CLI's way. Every
+  connection the server opens is sandboxed (`connect(..., sandbox=True)`): its DuckDB
+  instance has `enable_external_access = false` and a locked configuration, so no
+  statement reads or writes a file, attaches a database, loads an extension or turns the
+  setting back on. The server's own writes need no file access (uploads are parsed in
+  Python and appended as Arrow relations, never looked up by name). On that, user SQL is
+  checked by DuckDB's parser (one statement of a reading kind, as in the CLI), runs in a
+  transaction that is rolled back, is interrupted after `TRANSSHIP_SQL_TIMEOUT` seconds
+  (`Store.interrupt`) and cut at `TRANSSHIP_SQL_MAX_ROWS` rows. The parse-tree allowlist
+  of the earlier server is kept as defence in depth: where DuckDB can serialise the
+  statement, only the store's tables and views, system views, CTEs in scope and a short
+  list of table functions may appear. Kept because it refuses what the sandbox allows but
+  a web client has no business with (`query()` running SQL text, `duckdb_settings()` and
+  `duckdb_secrets()` describing the machine, `checkpoint()`), because its message names
+  the culprit, and because a DuckDB release that loosened the sandbox would still meet
+  it; its cost is a parse per request (well under a millisecond). EXPLAIN is checked
+  through the statement it explains; PIVOT and reading PRAGMAs, which DuckDB cannot
+  serialise, rest on the first two layers as in the CLI. Every attack of
+  `tests/store/test_sql_safety.py`, the server's own (`tests/serve/test_sql.py`) and the
+  same files and settings sent straight to the server's connections, past every check
+  (`test_server_connections_are_sandboxed_whatever_reaches_them`), is refused.
+- **Evaluation** (`/api/evaluate`) is the CLI's whole evaluation (it ingests the
+  simulation's files into a store of its own and runs every detection stage: minutes on
+  the demo). No request waits for it: the first starts it in a background thread and
+  answers 202 with what it is doing (`step`, `steps_done`, `elapsed_s`, a `Retry-After`
+  header), as does every request until it ends; then the rows, kept until the
+  simulation's truth file changes; a failure is answered once and the next request starts
+  again. A user who opens the page wants to see that something is happening and when to
+  come back, not a connection that hangs for minutes or an error from a proxy's timeout.
+  Not kept in the store: a read-only server cannot write it, and the evaluation reads
+  the simulation folder, not the served store, so the store's ingest runs are not what it
+  is computed from; a restarted server computes it again (202 meanwhile).
+- **Territory pages** hold the first `limit` (default 50) rows of their long lists (flows,
+  hub scores best first, sources), with `<list>_total` and a `<list>_next` link to
+  `/api/territories/{iso3}/<list>` (pages, CSV). A large territory's every hub score with
+  its record ids was megabytes (8 MB for the United States on the demo).
 - **Uploads** are streamed to the upload folder (`TRANSSHIP_UPLOAD_DIR`, default
   `<store>.uploads`), refused with 413 as soon as they pass `TRANSSHIP_UPLOAD_MAX_BYTES`,
   and kept only when a file's rows were stored (the path is their provenance).

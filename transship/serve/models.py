@@ -9,7 +9,7 @@ nullable: JSON has no NaN, so they are sent as null.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -161,6 +161,16 @@ class RouteItem(Open):
     simulated: bool
 
 
+class EvalRunning(Open):
+    status: Literal["running"]
+    message: str
+    started: str = Field(description="When the evaluation started (UTC, ISO 8601).")
+    elapsed_s: float
+    step: str | None = Field(description="What the evaluation is doing now.")
+    steps_done: list[str]
+    retry_after_s: int = Field(description="Ask again after this many seconds.")
+
+
 class EvalItem(Open):
     stage: str
     noise: str
@@ -207,11 +217,17 @@ class TerritoryOut(Open):
     iso3: str | None
     name: str | None
     flows: list[dict[str, Any]]
+    flows_total: int
+    flows_next: str | None
     flows_truncated: bool
     partners: list[dict[str, Any]]
     hubs: list[dict[str, Any]]
+    hubs_total: int
+    hubs_next: str | None
     mirror: list[dict[str, Any]]
     sources: list[dict[str, Any]]
+    sources_total: int
+    sources_next: str | None
     simulated: bool
 
 

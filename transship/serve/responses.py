@@ -113,6 +113,74 @@ def page_response(
     return json_response(body, headers=headers)
 
 
+def counted_page(
+    url: URL,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    limit: int,
+    offset: int,
+    total: int,
+    fmt: str,
+    filename: str,
+    extra: Mapping[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
+) -> Response:
+    """A page read with ``LIMIT``/``OFFSET`` (``rows``) out of ``total`` counted rows."""
+    return page_response(
+        url,
+        rows,
+        limit=limit,
+        offset=offset,
+        total=total,
+        more=offset + len(rows) < total,
+        fmt=fmt,
+        extra=extra,
+        filename=filename,
+        columns=columns,
+    )
+
+
+def sliced_page(
+    url: URL,
+    every: Sequence[Mapping[str, Any]],
+    *,
+    limit: int,
+    offset: int,
+    fmt: str,
+    filename: str,
+    complete: bool = True,
+    extra: Mapping[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
+) -> Response:
+    """A page sliced out of a list computed whole (an analysis kept in the cache).
+    ``complete=False``: ``every`` holds only the first rows of the answer (the analysis was
+    asked for a bounded number), so the total is unknown and a next page exists when
+    ``every`` goes on past this one."""
+    page = every[offset : offset + limit]
+    return page_response(
+        url,
+        page,
+        limit=limit,
+        offset=offset,
+        total=len(every) if complete else None,
+        more=len(every) > offset + limit,
+        fmt=fmt,
+        extra=extra,
+        filename=filename,
+        columns=columns,
+    )
+
+
+def attachment(body: bytes | str, media_type: str, filename: str, **headers: str) -> Response:
+    """A file to save (``Content-Disposition: attachment``) under a name without slashes."""
+    name = filename.replace("/", "_").replace('"', "_")
+    return Response(
+        body,
+        media_type=media_type,
+        headers={**headers, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def _cell(value: Any) -> Any:
     """A CSV cell: nested values as JSON text, everything else as its JSON scalar."""
     value = finite(value)

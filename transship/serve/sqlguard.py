@@ -1,23 +1,22 @@
-"""User SQL inside the server: the CLI's read-only rules, and no file access, by another road.
+"""User SQL inside the server: the CLI's rules, and a check of the parse tree beside them.
 
-``transship sql`` and ``transship.query`` run user SQL on a connection of its own with
-``enable_external_access = false`` (docs/store.md). Inside the server that connection cannot
-be opened: DuckDB refuses a second connection with other settings to a file the process has
-open, and the setting is global to the database instance, where turning it off would also
-stop the server's own ingest (its Arrow batches are read through replacement scans, which
-the setting disables). So ``/api/sql`` applies, in order:
+``/api/sql`` holds user SQL to reading the store with the two layers ``transship sql`` has
+(:mod:`transship.store.sqlcheck`): DuckDB's parser admits one statement of a reading kind,
+and the statement runs on a sandboxed DuckDB instance (``enable_external_access = false``,
+configuration locked: every connection the server opens, :mod:`transship.serve.state`),
+inside a transaction that is rolled back, under the time and row limits.
 
-1. the CLI's statement check (:func:`transship.store.db.check_read_only_sql`): exactly one
-   statement, of a reading kind;
-2. this module's check of the parsed statement (DuckDB's own parser, through
-   ``json_serialize_sql``): every table it names is a table or view of the store, a system
-   view, or a CTE in scope (a quoted file name, ``FROM '/etc/passwd'``, is a table name
-   that is none of these); every table function is on :data:`TABLE_FUNCTIONS` (catalog
-   listings, ``range``, ``unnest``: no ``read_*``, ``glob``, ``query``, ``checkpoint``);
-   statements ``json_serialize_sql`` cannot represent (EXPLAIN, PIVOT, PRAGMA) are refused
-   with a pointer to ``transship sql``;
-3. the statement runs inside a transaction that is rolled back, on a read connection, under
-   the time and row limits.
+This module adds a third layer, kept as defence in depth (docs/api.md says why): where
+DuckDB's ``json_serialize_sql`` can represent the statement, every table it names must be a
+table or view of the store, a system view or a CTE in scope (a quoted file name,
+``FROM '/etc/passwd'``, is a table name that is none of these), and every table function
+must be on :data:`TABLE_FUNCTIONS` (catalog listings, ``range``, ``unnest``: no ``read_*``,
+``glob``, ``query``, ``checkpoint``, ``duckdb_settings``). The sandbox already refuses
+files; this check also refuses what the sandbox allows but a web client has no business
+with (SQL text run by ``query()``, the instance's settings and secrets, a checkpoint), and
+names the culprit in its message. EXPLAIN is checked through the statement it explains;
+PIVOT and PRAGMA, which ``json_serialize_sql`` cannot represent, are held by the first two
+layers alone, as in the CLI.
 """
 
 from __future__ import annotations
@@ -26,9 +25,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import duckdb
+
 from transship.exc import InvalidInput
 from transship.store import Store
-from transship.store.db import check_read_only_sql
+from transship.store.sqlcheck import check_read_only_sql, explained
 
 #: Table functions user SQL may call: catalog listings and generators, nothing that reads
 #: a file, runs SQL text or changes the database.
@@ -57,8 +58,6 @@ TABLE_FUNCTIONS = frozenset(
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
 #: ``SHOW`` targets that list the catalog.
 SHOW_SPECIAL = frozenset({"tables", "databases", "all_tables", "variables"})
-#: Refused with a pointer: the statement kinds the parser cannot check here.
-UNCHECKED = "EXPLAIN, PIVOT and PRAGMA"
 
 
 def _relations(store: Store) -> frozenset[str]:
@@ -130,11 +129,20 @@ def check_tree(tree: dict[str, Any], relations: frozenset[str]) -> None:
 def check_user_sql(store: Store, sql: str) -> None:
     """All of the module docstring's checks but the run itself."""
     check_read_only_sql(sql)
+    [statement] = duckdb.extract_statements(sql)
+    kind = str(getattr(statement.type, "name", statement.type)).upper()
+    if kind == "EXPLAIN":
+        inner = explained(sql)
+        if inner is not None:
+            check_user_sql(store, inner)
+        return
+    if kind != "SELECT":  # PIVOT (MULTI) and reading PRAGMAs: the CLI's check and the sandbox
+        return
     [(text,)] = store.fetchall("SELECT json_serialize_sql(?::VARCHAR)", [sql])
     tree = json.loads(text)
     if tree.get("error"):
         raise InvalidInput(
-            f"refused: over HTTP, SQL runs SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, SHOW "
-            f"and SUMMARIZE statements ({UNCHECKED}: use `transship sql`)"
+            f"refused: this statement cannot be checked over HTTP ({tree.get('error_message')!s:.200}; "
+            "use `transship sql`)"
         )
     check_tree(tree, _relations(store))

@@ -12,6 +12,10 @@ the store as of its own transaction (MVCC). So:
   a time (``ingest_lock``); the reads go on meanwhile on their own connections.
 * A **read-only** server (no token) opens the file read-only: other processes may read it
   too (``transship sql``...), and none may write it while the server runs.
+* Every connection is **sandboxed** (``connect(..., sandbox=True)``): the DuckDB instance has
+  external access off and its configuration locked, so nothing run on it, user SQL from
+  ``/api/sql`` included, reads or writes anything but the store. The ingest needs no file
+  access from DuckDB (the readers parse files in Python and hand Arrow relations over).
 
 Analyses (routes, hubs, mirror, territory pages) cost seconds; their results are kept in a
 :class:`ResultCache` keyed by the query, computed once however many clients ask at the same
@@ -24,10 +28,12 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -182,6 +188,63 @@ class IngestStatus:
         }
 
 
+class Job:
+    """A computation run once in a background thread (``GET /api/evaluate``): what it is
+    doing, and its result or error when it ends."""
+
+    def __init__(self, run: Callable[[Callable[[str], None]], Any]) -> None:
+        self.started = datetime.now(UTC)
+        self._t0 = time.monotonic()
+        self.step: str | None = None
+        self.steps_done: list[str] = []
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._main, args=(run,), daemon=True)
+        self._thread.start()
+
+    def _say(self, step: str) -> None:
+        if self.step is not None:
+            self.steps_done.append(self.step)
+        self.step = step
+
+    def _main(self, run: Callable[[Callable[[str], None]], Any]) -> None:
+        try:
+            self.result = run(self._say)
+        except BaseException as exc:  # noqa: BLE001 - kept and raised to the asker
+            self.error = exc
+        finally:
+            if self.step is not None:
+                self.steps_done.append(self.step)
+            self.step = None
+            self.done.set()
+
+    @property
+    def elapsed_s(self) -> float:
+        return round(time.monotonic() - self._t0, 1)
+
+
+class Jobs:
+    """Background jobs by key, each started once; a failed one is forgotten (asking again
+    starts it again)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[Hashable, Job] = {}
+
+    def get(self, key: Hashable, run: Callable[[Callable[[str], None]], Any]) -> Job:
+        """The job for ``key``, started now when there is none. A failed job is returned
+        once (its asker reports the error) and forgotten."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                job = Job(run)
+                self._jobs[key] = job
+            elif job.done.is_set() and job.error is not None:
+                del self._jobs[key]
+            return job
+
+
 class ServerState:
     """The store the server owns, its connections and what is computed from it."""
 
@@ -193,6 +256,7 @@ class ServerState:
         self.responses = ResponseCache(RESPONSE_CACHE_BYTES if settings.serve_cache() else 0)
         self.ingest_lock = threading.Lock()
         self.ingest_status = IngestStatus()
+        self.jobs = Jobs()
         self._readers: queue.Queue[Store] = queue.Queue()
         self._all: list[Store] = []
         self._writer: Store | None = None
@@ -209,10 +273,10 @@ class ServerState:
         try:
             if not self.read_only:
                 # The writer first: it creates and migrates the file; readers then share it.
-                self._writer = connect(self.db)
+                self._writer = connect(self.db, sandbox=True)
                 self._all.append(self._writer)
             for _ in range(settings.serve_readers()):
-                store = connect(self.db, read_only=self.read_only)
+                store = connect(self.db, read_only=self.read_only, sandbox=True)
                 store.fetchall("SELECT 1")  # open now: a held file fails at startup
                 self._all.append(store)
                 self._readers.put(store)

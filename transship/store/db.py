@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +20,29 @@ import pyarrow as pa
 
 from transship import settings
 from transship.exc import InvalidInput, NotFound, StoreError
+from transship.store.locks import LOCK_HELD, holder
+from transship.store.migrate import MIGRATIONS_TABLE, apply_migrations
+from transship.store.sqlcheck import (
+    check_read_only_sql,
+    one_line,
+    query_error,
+    time_limit,
+    user_query,
+)
+
+__all__ = [
+    "BEHIND_VIEWS",
+    "FACT_TABLES",
+    "MIGRATIONS_TABLE",
+    "WRITES_TO",
+    "Store",
+    "check_read_only_sql",
+    "connect",
+    "now",
+]
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_TABLE = "_transship_migrations"
 #: Tables whose rows carry provenance columns and may be written by readers.
 FACT_TABLES = (
     "trade_flows",
@@ -40,39 +57,14 @@ FACT_TABLES = (
     "claims",
     "statements",
 )
-#: The whole of the lock error DuckDB raises when another process holds the file.
-_LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<cmd>.*?) \(PID (?P<pid>\d+)\)")
-#: Statement types user SQL may run: SELECT covers WITH, FROM-first, VALUES, TABLE, DESCRIBE,
-#: SHOW, SUMMARIZE and UNPIVOT (DuckDB's parser turns them into selects); PIVOT parses as MULTI.
-_ALLOWED_KINDS = "SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, PIVOT, EXPLAIN"
-#: PRAGMAs that only report (the ones that set something are SET in disguise).
-_READ_PRAGMAS = frozenset(
-    {
-        "show_tables",
-        "show_tables_expanded",
-        "table_info",
-        "show",
-        "version",
-        "database_size",
-        "database_list",
-        "storage_info",
-        "metadata_info",
-        "functions",
-        "collations",
-        "platform",
-        "user_agent",
-    }
-)
-
-
-def _migrations() -> list[tuple[str, str]]:
-    folder = resources.files("transship.store") / "migrations"
-    files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
-    return [(name, (folder / name).read_text(encoding="utf-8")) for name in files]
 
 
 def connect(
-    path: str | Path | None = None, read_only: bool = False, *, lazy: bool = False
+    path: str | Path | None = None,
+    read_only: bool = False,
+    *,
+    lazy: bool = False,
+    sandbox: bool = False,
 ) -> Store:
     """Open the store at ``path`` (default: settings ``TRANSSHIP_DB``).
 
@@ -85,50 +77,32 @@ def connect(
       file read-only, the first write reopens it read-write (creating and migrating it), and the
       file is released whenever no operation, transaction or ``with`` block is running, so an
       idle notebook never blocks an ingest (docs/store.md, "Process model").
+    * ``sandbox``: the DuckDB instance reads and writes the store and nothing else: external
+      access off (no file, URL, ATTACH, COPY or extension) and the configuration locked, for
+      every connection this process opens to the file while it is open (DuckDB shares one
+      instance per file and process). ``transship serve`` opens its stores so, which lets
+      user SQL run on its own connections; the store's own writes need no file access
+      (:meth:`Store.append` hands DuckDB Arrow relations, not names to look up).
     """
     db = Path(path) if path is not None else settings.db_path()
     memory = str(db) == ":memory:"
     if read_only and not memory and not db.exists():
         raise NotFound(f"no store at {db} (run `transship ingest` or `transship demo` first)")
-    store = Store(None, db, read_only=read_only, lazy=lazy and not memory)
+    store = Store(None, db, read_only=read_only, lazy=lazy and not memory, sandbox=sandbox)
     if not read_only and not store.lazy:
         store.migrate()  # opens read-write, creating the file
     return store
 
 
-def _holder(message: str) -> str:
-    """What holds the store, from DuckDB's lock error: its PID and, through psutil, its command
-    line (DuckDB names only the executable, which is ``python`` for every transship)."""
-    found = _LOCK_HELD.search(message)
-    if found is None:
-        return "another process"
-    pid = int(found["pid"])
-    command = found["cmd"]
-    try:
-        import psutil  # noqa: PLC0415 (only needed when the store is locked)
-
-        command = " ".join(psutil.Process(pid).cmdline()) or command
-    except Exception:  # noqa: BLE001 (the process may be gone or foreign; keep DuckDB's name)
-        pass
-    command = _one_line(command)
-    if len(command) > 300:
-        command = command[:297] + "..."
-    return f"PID {pid} ({command})"
-
-
-def _one_line(message: str) -> str:
-    """DuckDB's message without its LINE/caret context and blank lines, on one line."""
-    lines = [ln.strip() for ln in message.splitlines()]
-    keep = [ln for ln in lines if ln and not ln.startswith("LINE ") and set(ln) != {"^"}]
-    return " ".join(keep)
-
-
 def _open(db: Path, *, read_only: bool, safe: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect, retrying while another process holds the file (bounded by TRANSSHIP_LOCK_WAIT).
 
-    ``safe``: the connection for user SQL: read-only, no file system access (no COPY, ATTACH,
-    read_text/read_csv/read_blob/glob, extensions) and the configuration locked so that no
-    statement can turn that back on."""
+    ``safe``: no file system access (no COPY, ATTACH, read_text/read_csv/read_blob/glob,
+    extensions) and the configuration locked so that no statement can turn that back on: the
+    connection for user SQL, and every connection of a sandboxed store. The setting belongs
+    to the DuckDB instance, which one process shares for a file: while a safe connection is
+    open, another open in this process gets a safe one too (it could not get another), and a
+    safe open while an ordinary connection is open fails with StoreError."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": settings.get("TRANSSHIP_DUCKDB_MEMORY"),
         "threads": settings.get("TRANSSHIP_DUCKDB_THREADS"),
@@ -149,21 +123,33 @@ def _open(db: Path, *, read_only: bool, safe: bool = False) -> duckdb.DuckDBPyCo
             break
         except duckdb.Error as exc:
             text = str(exc)
+            if "different configuration" in text and not safe:
+                # The process holds the file in a sandboxed instance: join it as it is.
+                try:
+                    con = duckdb.connect(
+                        str(db),
+                        read_only=read_only,
+                        config={**config, "enable_external_access": False},
+                    )
+                    safe = True
+                    break
+                except duckdb.Error:
+                    pass
             if "different configuration" in text:
                 raise StoreError(
                     f"cannot open store {db}: this process already has it open in another "
                     "mode (close that store first)"
                 ) from exc
             if "Could not set lock" not in text:
-                raise StoreError(f"cannot open store {db}: {_one_line(text)}") from exc
+                raise StoreError(f"cannot open store {db}: {one_line(text)}") from exc
             left = deadline - time.monotonic()
             if left <= 0:
                 raise StoreError(
-                    f"store {db} is held by {_holder(text)}; waited {wait:g} s "
+                    f"store {db} is held by {holder(text)}; waited {wait:g} s "
                     "(TRANSSHIP_LOCK_WAIT), try again when it has finished"
                 ) from exc
             if not warned:
-                held = _LOCK_HELD.search(text)
+                held = LOCK_HELD.search(text)
                 log.warning(
                     "%s is held by PID %s; waiting up to %g s",
                     db.name,
@@ -173,10 +159,7 @@ def _open(db: Path, *, read_only: bool, safe: bool = False) -> duckdb.DuckDBPyCo
                 warned = True
             time.sleep(min(delay, left))
             delay = min(delay * 2, 0.5)
-    # DuckDB draws its own progress bar on stdout, which would corrupt --json output.
-    con.execute("SET enable_progress_bar = false")
-    if safe:
-        con.execute("SET lock_configuration = true")
+    _prepare(con, safe)
     log.debug(
         "opened %s (%s%s, threads=%s, memory_limit=%s)",
         db,
@@ -188,77 +171,21 @@ def _open(db: Path, *, read_only: bool, safe: bool = False) -> duckdb.DuckDBPyCo
     return con
 
 
-def check_read_only_sql(sql: str) -> None:
-    """Refuse anything but one statement that only reads, judged by DuckDB's own parser (so
-    ``SELECT 'a;b'`` is one statement and ``EXPLAIN ANALYZE COPY ...`` is a COPY)."""
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise InvalidInput(_syntax_error(str(exc))) from None
-    if not statements:
-        raise InvalidInput("no SQL statement given")
-    if len(statements) > 1:
-        raise InvalidInput(f"one statement at a time, got {len(statements)}")
-    _check_statement(statements[0].type, sql)
+def _locked(con: duckdb.DuckDBPyConnection) -> bool:
+    [(value,)] = con.execute("SELECT current_setting('lock_configuration')").fetchall()
+    return bool(value)
 
 
-def _syntax_error(message: str) -> str:
-    first = _one_line(message.split("\n\n")[0]).removeprefix("Parser Error:").strip()
-    first = first.removeprefix("syntax error").strip() or "cannot parse"
-    line = re.search(r"^LINE (\d+):", message, re.M)
-    return f"syntax error: {first}" + (f" (line {line[1]})" if line else "")
-
-
-def _tokens(sql: str) -> list[str]:
-    """The statement's tokens as text, comments left out."""
-    tokens = duckdb.tokenize(sql)
-    ends = [pos for pos, _ in tokens[1:]] + [len(sql)]
-    return [
-        sql[pos:end].strip()
-        for (pos, kind), end in zip(tokens, ends, strict=True)
-        if kind != duckdb.token_type.comment
-    ]
-
-
-def _check_statement(kind: Any, sql: str) -> None:
-    name = str(getattr(kind, "name", kind)).upper()
-    words = [t.upper() for t in _tokens(sql)]
-    if name == "SELECT" or (name == "MULTI" and words[:1] == ["PIVOT"]):
+def _prepare(con: duckdb.DuckDBPyConnection, safe: bool) -> None:
+    """Settings of a new connection. DuckDB draws its own progress bar on stdout, which would
+    corrupt --json output; it is off by default in a script and turned off here for a
+    terminal, unless an earlier connection of the instance locked the configuration (then it
+    is off already: that connection turned it off before locking)."""
+    if _locked(con):
         return
-    if name == "EXPLAIN":
-        # EXPLAIN [ANALYZE] [(options)] <statement>: ANALYZE runs the statement, so what it
-        # explains must itself be a read.
-        tokens = duckdb.tokenize(sql)
-        texts = _tokens(sql)
-        positions = [p for p, k in tokens if k != duckdb.token_type.comment]
-        i = 1
-        if i < len(texts) and texts[i].upper() in {"ANALYZE", "ANALYSE"}:
-            i += 1
-        if i < len(texts) and texts[i] == "(":
-            depth = 0
-            while i < len(texts):
-                depth += texts[i].count("(") - texts[i].count(")")
-                i += 1
-                if depth <= 0:
-                    break
-        if i >= len(texts):
-            raise InvalidInput("syntax error: EXPLAIN of nothing")
-        inner = sql[positions[i] :]
-        [statement] = duckdb.extract_statements(inner)
-        if statement.type == kind:
-            raise InvalidInput("EXPLAIN of EXPLAIN is not allowed")
-        try:
-            _check_statement(statement.type, inner)
-        except InvalidInput as exc:
-            raise InvalidInput(f"EXPLAIN of a statement that writes: {exc.message}") from None
-        return
-    if name == "PRAGMA" and len(words) >= 2 and words[1].lower() in _READ_PRAGMAS:
-        if "=" not in words:
-            return
-    label = words[0] if words else name
-    raise InvalidInput(
-        f"{label} is not allowed: SQL here runs one read-only statement ({_ALLOWED_KINDS})"
-    )
+    con.execute("SET enable_progress_bar = false")
+    if safe:
+        con.execute("SET lock_configuration = true")
 
 
 #: Views that readers and analyses write as if they were tables -> the table that takes the rows.
@@ -293,12 +220,14 @@ class Store:
         *,
         read_only: bool = False,
         lazy: bool = False,
+        sandbox: bool = False,
     ) -> None:
         self._con = con
         self._writable = con is not None and not read_only
         self.path = path
         self.read_only = read_only
         self.lazy = lazy
+        self.sandbox = sandbox
         self._columns: dict[str, list[str]] = {}
         self._registered: dict[str, pa.Table] = {}
         self._holds = 0  # operations, transactions, streams and with-blocks running
@@ -339,7 +268,7 @@ class Store:
         write = write or (not self.read_only and not self.lazy)
         if not write and not self.memory and not self.path.exists():
             raise NotFound(f"no store at {self.path} (nothing has been written to it yet)")
-        con = _open(self.path, read_only=not write)
+        con = _open(self.path, read_only=not write, safe=self.sandbox)
         self._con, self._writable = con, write
         for name, rows in self._registered.items():
             con.register(name, rows)
@@ -366,30 +295,7 @@ class Store:
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         self._migrated = True
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
-        )
-        done = {r[0] for r in con.execute(f"SELECT name FROM {MIGRATIONS_TABLE}").fetchall()}
-        known = _migrations()
-        unknown = done - {name for name, _ in known}
-        if unknown:
-            raise StoreError(
-                f"store {self.path} has migrations this version lacks: {sorted(unknown)}"
-            )
-        applied = []
-        for name, sql in known:
-            if name in done:
-                continue
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute(sql)
-                con.execute(f"INSERT INTO {MIGRATIONS_TABLE} VALUES (?, ?)", [name, _now()])
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-            applied.append(name)
-            log.debug("applied migration %s", name)  # a user's ingest prints one line per file
+        applied = apply_migrations(con, self.path)
         self._columns.clear()
         return applied
 
@@ -406,20 +312,27 @@ class Store:
             except duckdb.Error as exc:
                 raise InvalidInput(f"query failed: {exc}") from exc
 
-    def query_readonly(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+    def query_readonly(
+        self, sql: str, params: Sequence[Any] | None = None, *, timeout: float | None = None
+    ) -> pa.Table:
         """Run user SQL (`transship sql`, ``transship.query``): one statement that only reads.
 
         The statement is checked with DuckDB's parser, then run on a connection of its own,
         read-only, with file system access off and the configuration locked, so neither a
         statement the check missed nor a table function can write or read anything but the
-        store. An in-memory store has no file to open twice: there the statement runs on the
-        store's connection inside a transaction that is rolled back."""
+        store. A sandboxed store's own connection is such a connection already, and an
+        in-memory store has no file to open twice: there the statement runs on the store's
+        connection inside a transaction that is rolled back.
+
+        ``timeout``: seconds before the statement is interrupted (InvalidInput "query stopped
+        after ..."); None: no limit."""
         check_read_only_sql(sql)
-        if self.memory:
+        if self.memory or self.sandbox:
             with self._using() as con:
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    return _user_query(con, sql, params)
+                    with time_limit(con, timeout):
+                        return user_query(con, sql, params)
                 finally:
                     con.execute("ROLLBACK")
         if self._in_transaction or self._streams:
@@ -430,7 +343,8 @@ class Store:
         self.close()
         con = _open(self.path, read_only=True, safe=True)
         try:
-            return _user_query(con, sql, params)
+            with time_limit(con, timeout):
+                return user_query(con, sql, params)
         finally:
             con.close()
 
@@ -441,20 +355,48 @@ class Store:
             except duckdb.Error as exc:
                 raise InvalidInput(f"query failed: {exc}") from exc
 
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """A few rows as dicts, through DuckDB's cursor rather than Arrow: for one record (the
+        record pages) it is about half the cost of :meth:`query` and ``to_pylist``."""
+        with self._using() as con:
+            try:
+                cursor = con.execute(sql, params or [])
+                names = [d[0] for d in cursor.description or []]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            except duckdb.Error as exc:
+                raise InvalidInput(f"query failed: {exc}") from exc
+
     def stream(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         """Stream a query's result as Arrow record batches (flat memory for big exports)."""
         with self._using() as con:
             try:
                 reader = con.sql(sql).to_arrow_reader(batch_rows)
             except duckdb.Error as exc:
-                raise InvalidInput(f"query failed: {exc}") from exc
+                raise query_error(exc) from None
             self._streams += 1
             try:
-                yield from reader
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    except (duckdb.Error, OSError, pa.ArrowException) as exc:
+                        # A statement that fails while its rows stream (a cast in the last
+                        # row group, an interrupt) comes out of Arrow's reader as
+                        # OSError/ArrowInvalid carrying DuckDB's message.
+                        raise query_error(exc) from None
+                    yield batch
             finally:
                 self._streams -= 1
                 # An abandoned stream must not leave the connection busy for the next query.
                 reader.close()
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this store's connection, from another thread (a time
+        limit): it fails with InvalidInput. Nothing happens when none is running."""
+        con = self._con
+        if con is not None:
+            con.interrupt()
 
     def tables(self, views: bool = True) -> list[str]:
         """Table and view names in the store; with ``views=False`` the data tables as a user
@@ -529,20 +471,30 @@ class Store:
                 raise StoreError(f"table {table} has no columns {extra}")
             present = [c for c in cols if c in rows.schema.names]
             collist = ", ".join(f'"{c}"' for c in present)
-            # Read by name through a relation, not register(): a registered view (and the
-            # Arrow batch it pins) lives until COMMIT, so memory would grow with the file
-            # inside the file's transaction (measured in docs/performance.md).
+            # Through a relation, not register(): a registered view (and the Arrow batch it
+            # pins) lives until COMMIT, so memory would grow with the file inside the file's
+            # transaction (measured in docs/performance.md). The relation is named inside
+            # the statement itself, not looked up by name in Python's frame (a replacement
+            # scan, which a sandboxed store's instance refuses).
             batch = con.from_arrow(rows)
-            con.execute(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM batch')
+            batch.query(
+                "_transship_batch",
+                f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM _transship_batch',
+            )
             del batch
         return int(rows.num_rows)
 
     @contextlib.contextmanager
     def single_thread(self) -> Iterator[None]:
         """Insert with one thread: parallel Arrow inserts leave part-filled row groups that the
-        checkpoint rewrites, costing time and memory at close (docs/performance.md)."""
+        checkpoint rewrites, costing time and memory at close (docs/performance.md). A
+        sandboxed store's configuration is locked: it inserts with the threads it has (the
+        server's uploads; the cost is that checkpoint's)."""
         threads = settings.get("TRANSSHIP_DUCKDB_THREADS")
         with self._using(write=True) as con:
+            if _locked(con):
+                yield
+                return
             con.execute("SET threads = 1")
             try:
                 yield
@@ -584,20 +536,6 @@ class Store:
         self._registered.pop(name, None)
         if self._con is not None:
             self._con.unregister(name)
-
-
-def _user_query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> pa.Table:
-    try:
-        rel = con.sql(sql, params=list(params) if params else None)
-        return pa.table({}) if rel is None else rel.to_arrow_table()
-    except duckdb.ParserException as exc:
-        raise InvalidInput(_syntax_error(str(exc))) from None
-    except duckdb.PermissionException as exc:
-        raise InvalidInput(
-            f"refused: SQL here reads the store and nothing else ({_one_line(str(exc))})"
-        ) from None
-    except duckdb.Error as exc:
-        raise InvalidInput(f"query failed: {_one_line(str(exc))}") from None
 
 
 def _now() -> datetime:

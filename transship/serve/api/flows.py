@@ -25,7 +25,7 @@ from transship.serve.deps import (
     territory_code,
 )
 from transship.serve.models import PAGE_RESPONSES, HubItem, MirrorItem, Page
-from transship.serve.responses import page_response
+from transship.serve.responses import sliced_page
 from transship.store import Store
 
 router = APIRouter(tags=["flows"])
@@ -175,17 +175,14 @@ async def mirror(
         rows = await server.cached_read(
             key, lambda s: mirror_rows(s, product, years, rep, par, dataset, size, min_usd)
         )
-        page = rows[offset : offset + limit]
-        complete = len(rows) < size
-        return page_response(
+        return sliced_page(
             request.url,
-            page,
+            rows,
             limit=limit,
             offset=offset,
-            total=len(rows) if complete else None,
-            more=len(rows) > offset + limit,
             fmt=fmt,
             filename="mirror",
+            complete=len(rows) < size,
         )
 
     return await server.respond_cached(request, build)
@@ -248,17 +245,14 @@ async def hubs(
                 s, product, years, break_year, no_reexports, dataset, size, kind, min_usd
             ),
         )
-        page = rows[offset : offset + limit]
-        complete = len(rows) < size
-        return page_response(
+        return sliced_page(
             request.url,
-            page,
+            rows,
             limit=limit,
             offset=offset,
-            total=len(rows) if complete else None,
-            more=len(rows) > offset + limit,
             fmt=fmt,
             filename="hubs",
+            complete=len(rows) < size,
         )
 
     return await server.respond_cached(request, build)

@@ -100,13 +100,16 @@ def _find(
     props: tuple[str, ...],
     run_id: int | None = None,
 ) -> dict[str, Any] | None:
+    """The row of ``table`` with this id, file (or deriving run) and line: the zone maps of a
+    file's contiguous rows leave one row group to scan. Read through the cursor
+    (:meth:`Store.rows`), not Arrow: a third of the cost for one row. An index on record_id
+    was measured and not kept (docs/api.md, "Load")."""
     casts = ", ".join(f"CAST({_quote(p)} AS VARCHAR)" for p in props) or "NULL"
+    head = f"SELECT *, [{casts}] AS __statement_values FROM {_quote(table)} "
     where, key = ("run_id = ?", run_id) if run_id is not None else ("source_sha256 = ?", sha)
-    rows = store.query(
-        f"SELECT *, [{casts}] AS __statement_values FROM {_quote(table)} "
-        f"WHERE {where} AND line = ? AND record_id = ? LIMIT 1",
-        [key, line, record_id],
-    ).to_pylist()
+    rows = store.rows(
+        head + f"WHERE {where} AND line = ? AND record_id = ? LIMIT 1", [key, line, record_id]
+    )
     return rows[0] if rows else None
 
 
@@ -216,7 +219,8 @@ def _record_from(
     sha = str(src["sha256"])
     shape = statement_shape(store, view) if view in present else None
     derived_run = src.get("run_id") if src["format"] in DERIVED else None
-    row = _find(store, name, sha, line, record_id, shape.props if shape else (), derived_run)
+    props = shape.props if shape else ()
+    row = _find(store, name, sha, line, record_id, props, derived_run)
     if row is None:
         return None
     cast_values = row.pop("__statement_values")

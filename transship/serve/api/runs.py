@@ -15,7 +15,7 @@ from starlette.responses import Response
 from transship.exc import NotFound
 from transship.serve.deps import Format, Offset, Server, limit_param
 from transship.serve.models import PAGE_RESPONSES, Page, RejectItem, RunItem, SourceItem, TableItem
-from transship.serve.responses import page_response
+from transship.serve.responses import counted_page, sliced_page
 from transship.store import Store
 
 router = APIRouter(tags=["runs"])
@@ -57,15 +57,8 @@ async def runs(
         return rows, _count(store, "SELECT count(*) FROM ingest_runs")
 
     rows, total = await server.read(read)
-    return page_response(
-        request.url,
-        rows,
-        limit=limit,
-        offset=offset,
-        total=total,
-        more=offset + len(rows) < total,
-        fmt=fmt,
-        filename="runs",
+    return counted_page(
+        request.url, rows, limit=limit, offset=offset, total=total, fmt=fmt, filename="runs"
     )
 
 
@@ -99,13 +92,12 @@ async def rejects(
         return rows, _count(store, "SELECT count(*) FROM rejects WHERE run_id = ?", [run_id])
 
     rows, total = await server.read(read)
-    return page_response(
+    return counted_page(
         request.url,
         rows,
         limit=limit,
         offset=offset,
         total=total,
-        more=offset + len(rows) < total,
         fmt=fmt,
         filename=f"rejects-run-{run_id}",
     )
@@ -141,15 +133,8 @@ async def sources(
         return rows, _count(store, "SELECT count(*) FROM sources")
 
     rows, total = await server.read(read)
-    return page_response(
-        request.url,
-        rows,
-        limit=limit,
-        offset=offset,
-        total=total,
-        more=offset + len(rows) < total,
-        fmt=fmt,
-        filename="sources",
+    return counted_page(
+        request.url, rows, limit=limit, offset=offset, total=total, fmt=fmt, filename="sources"
     )
 
 
@@ -186,16 +171,8 @@ async def tables(
             return out
 
         every = await server.cached_read(("tables",), read)
-        rows = every[offset : offset + limit]
-        return page_response(
-            request.url,
-            rows,
-            limit=limit,
-            offset=offset,
-            total=len(every),
-            more=offset + len(rows) < len(every),
-            fmt=fmt,
-            filename="tables",
+        return sliced_page(
+            request.url, every, limit=limit, offset=offset, fmt=fmt, filename="tables"
         )
 
     return await server.respond_cached(request, build)

@@ -15,9 +15,18 @@ from starlette.responses import Response
 
 from transship.exc import InvalidInput, NotFound, UnknownCode
 from transship.serve.api.flows import hub_rows, mirror_rows
-from transship.serve.deps import DatasetParam, ProductParam, Server, YearsParam
-from transship.serve.models import READ_RESPONSES, TerritoryOut
-from transship.serve.responses import json_response
+from transship.serve.deps import (
+    DatasetParam,
+    Format,
+    Offset,
+    ProductParam,
+    Server,
+    YearsParam,
+    limit_param,
+)
+from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page, TerritoryOut
+from transship.serve.responses import json_response, sliced_page
+from transship.serve.state import ServerState
 from transship.store import Store
 
 router = APIRouter(tags=["territories"])
@@ -173,6 +182,64 @@ def territory(
     }
 
 
+#: The lists of a territory page that are paged: the page holds the first ``limit`` rows of
+#: each, with ``<list>_total`` and ``<list>_next`` (the list's own endpoint, next page).
+PAGED = ("flows", "hubs", "sources")
+
+
+async def whole_page(
+    server: ServerState,
+    iso3: str,
+    product: str | None,
+    years: str | None,
+    dataset: str | None,
+    with_hubs: bool,
+) -> dict[str, Any]:
+    """The territory page with every row of every list (computed once per query, cached)."""
+    page = await server.cached_read(
+        ("territory", iso3, product, years, dataset),
+        lambda s: territory(s, iso3, product, years, dataset, analyses=False),
+    )
+    if with_hubs and page["flows"]:
+        code = page["code"]
+        by_code = await server.cached_read(
+            ("hubs-by-territory", product, years, dataset),
+            lambda s: _by_code(hub_rows(s, product, years, None, False, dataset, None)),
+        )
+        mirror = await server.cached_read(
+            ("mirror", product, years, code, None, dataset, MIRROR_ROWS),
+            lambda s: mirror_rows(s, product, years, code, None, dataset, MIRROR_ROWS),
+        )
+        page = {**page, "hubs": by_code.get(code, []), "mirror": mirror}
+    return page
+
+
+def _brief(value: Any) -> Any:
+    """A hub row for the page: every ``evidence`` list of record ids (thousands on a large
+    territory: 20-70 KB a row) becomes ``evidence_count``; the rows with their record ids
+    are the hubs list (``hubs_next``, ``/api/territories/{iso3}/hubs``)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k == "evidence" and isinstance(v, list):
+                out["evidence_count"] = len(v)
+            else:
+                out[k] = _brief(v)
+        return out
+    if isinstance(value, list):
+        return [_brief(v) for v in value]
+    return value
+
+
+def _list_url(request: Request, part: str, limit: int) -> str:
+    """Path and query of the second page of ``part`` (its own endpoint)."""
+    url = request.url.replace(path=request.url.path.rstrip("/") + "/" + part)
+    url = url.remove_query_params(["with_hubs", "format"]).include_query_params(
+        offset=limit, limit=limit
+    )
+    return url.path + "?" + url.query
+
+
 @router.get(
     "/api/territories/{iso3}",
     response_model=TerritoryOut,
@@ -189,29 +256,64 @@ async def get_territory(
     with_hubs: Annotated[
         bool, Query(description="Include hub scores (an analysis of the whole scope, cached).")
     ] = True,
+    limit: int = limit_param(50, "Rows of each long list (flows, hubs, sources) on the page"),
 ) -> Response:
     """A territory's flows in and out by year and product (its own figures and its
-    partners'), its largest partners, its hub scores and most unusual mirror gaps, and
-    the source files that speak of it, each with its attribution line. `simulated` is true
-    when any of it comes from simulated data."""
+    partners'), its largest partners, its hub scores (highest first) and most unusual mirror
+    gaps, and the source files that speak of it, each with its attribution line.
+    `simulated` is true when any of it comes from simulated data. The long lists (flows,
+    hubs, sources) hold their first `limit` rows; `<list>_total` counts them all and
+    `<list>_next` links to the rest (`/api/territories/{iso3}/<list>`, pages with CSV). The
+    page's hub rows give each indicator's `evidence_count`; their record ids are in the
+    hubs list."""
 
     async def build() -> Response:
-        page = await server.cached_read(
-            ("territory", iso3, product, years, dataset),
-            lambda s: territory(s, iso3, product, years, dataset, analyses=False),
+        page = await whole_page(server, iso3, product, years, dataset, with_hubs)
+        out = dict(page)
+        for part in PAGED:
+            every = page[part]
+            out[part] = every[:limit] if part != "hubs" else [_brief(h) for h in every[:limit]]
+            out[f"{part}_total"] = len(every)
+            out[f"{part}_next"] = _list_url(request, part, limit) if len(every) > limit else None
+        return json_response(out)
+
+    return await server.respond_cached(request, build)
+
+
+@router.get(
+    "/api/territories/{iso3}/{part}",
+    response_model=Page[dict[str, Any]],
+    responses=PAGE_RESPONSES,
+    summary="A territory's flows, hub scores or sources",
+)
+async def territory_list(
+    request: Request,
+    server: Server,
+    iso3: Annotated[str, Path(max_length=64, description="ISO3 (SRB), ISO2 or a name.")],
+    part: Annotated[str, Path(max_length=64, description="flows, hubs or sources")],
+    product: ProductParam = None,
+    years: YearsParam = None,
+    dataset: DatasetParam = None,
+    offset: Offset = 0,
+    fmt: Format = "json",
+    limit: int = limit_param(50),
+) -> Response:
+    """One of a territory page's long lists, as pages (`next` link, `format=csv`): its flows
+    by year, product, direction and side; its hub scores; the source files that speak of it."""
+
+    if part not in PAGED:  # a path that names no list is not found, like any other
+        raise NotFound(f"no list {part!r} on a territory page (flows, hubs or sources)")
+
+    async def build() -> Response:
+        page = await whole_page(server, iso3, product, years, dataset, part == "hubs")
+        return sliced_page(
+            request.url,
+            page[part],
+            limit=limit,
+            offset=offset,
+            fmt=fmt,
+            filename=f"territory-{page['code']}-{part}",
         )
-        if with_hubs and page["flows"]:
-            code = page["code"]
-            by_code = await server.cached_read(
-                ("hubs-by-territory", product, years, dataset),
-                lambda s: _by_code(hub_rows(s, product, years, None, False, dataset, None)),
-            )
-            mirror = await server.cached_read(
-                ("mirror", product, years, code, None, dataset, MIRROR_ROWS),
-                lambda s: mirror_rows(s, product, years, code, None, dataset, MIRROR_ROWS),
-            )
-            page = {**page, "hubs": by_code.get(code, []), "mirror": mirror}
-        return json_response(page)
 
     return await server.respond_cached(request, build)
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from transship.exc import NotFound
 from transship.report.views.flows import compute_routes, leg_view, route_query, routes_view
+from transship.serve.responses import attachment
 from transship.serve.web.common import HEADERS, cached, page, read, render, twin
 from transship.store import Store
 
@@ -119,12 +120,7 @@ async def _graph(request: Request, query: dict[str, Any], fmt: str) -> Response:
     found = await _found(request, query)
     graph = await read(request, lambda store: routes_graph(store, found[: query["limit"]], query))
     body = gexf(graph) if fmt == "gexf" else graphml(graph)
-    name = f"routes-{query['origin']}.{fmt}".replace("/", "_")
-    return Response(
-        body,
-        media_type="application/xml",
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(body, "application/xml", f"routes-{query['origin']}.{fmt}", **HEADERS)
 
 
 @router.get("/routes.gexf", include_in_schema=False)

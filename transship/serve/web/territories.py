@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from transship.report.views.common import has_table, place, rows
 from transship.report.views.territory import territory_view
+from transship.serve.responses import attachment
 from transship.serve.web.common import HEADERS, cached, page, read, render, strip_json, twin
 from transship.store import Store
 
@@ -54,12 +55,7 @@ async def territory_export(
     fmt = "gexf" if request.url.path.endswith(".gexf") else "graphml"
     graph = await read(request, lambda store: territory_graph(store, iso3, product, dataset))
     body = gexf(graph) if fmt == "gexf" else graphml(graph)
-    name = f"territory-{place(iso3).iso3}.{fmt}".replace("/", "_")
-    return Response(
-        body,
-        media_type="application/xml",
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(body, "application/xml", f"territory-{place(iso3).iso3}.{fmt}", **HEADERS)
 
 
 @twin(router, "/territories/{iso3}")
