@@ -42,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 LABELLED = HERE / "labelled"
 FIXTURES = HERE / "fixtures"
 HELDOUT = HERE / "heldout"
+HELDOUT2 = HERE / "heldout2"
 SHARED = Path(os.environ.get("TRANSSHIP_SHARED") or HERE.parents[2] / "shared")
 SEED = SHARED / "seed" / "serbia-ammunition-exports-report.txt"
 PRESS = SHARED / "data" / "press-claims" / "claims.jsonl"
@@ -132,11 +133,17 @@ def corpora() -> dict[str, tuple[dict[str, DocumentText], list[Gold]]]:
         held_docs,
         _gold(LABELLED / "heldout.jsonl", {k: d.text for k, d in held_docs.items()}),
     )
+    held2_docs = {p.name: read_document(p) for p in sorted(HELDOUT2.iterdir()) if p.is_file()}
+    heldout2 = (
+        held2_docs,
+        _gold(LABELLED / "heldout2.jsonl", {k: d.text for k, d in held2_docs.items()}),
+    )
     return {
         "seed report": seed,
         "press claims": press,
         "regional languages": regional,
         "held-out": heldout,
+        "held-out 2": heldout2,
     }
 
 

@@ -220,6 +220,22 @@ def _name_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, i
     return name, start, full_end
 
 
+_BODY = re.compile(
+    r"\s*(?:(?:figures|data|statistics|estimates)\s+(?:from|of|by)\s+)?(?:the\s+|a\s+)?"
+    r"((?:[a-z][\w-]*\s+){0,3}(?:ministry|office|agency|service|institute|bank|council|"
+    r"government|customs|authority|bureau|committee|statistics\s+office)"
+    r"(?:\s+of\s+[\w-]+){0,2})(?![\w])"
+)
+
+
+def _body_at(text: str, pos: int) -> tuple[str, int, int] | None:
+    """An institution written in lower case ("figures from the economy ministry")."""
+    m = _BODY.match(text, pos)
+    if not m:
+        return None
+    return m.group(1), m.start(1), m.end(1)
+
+
 def _phrase_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, int] | None:
     """The credited name after a cue in the region's languages, where only the first word
     of an institution is capitalised ("Министарства трговине", "Službe spoljne
@@ -290,7 +306,8 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
             continue
         found = None
         own = re.match(
-            rf"\s*(?:its|their|the\s+(?:company|firm|group|enterprise|ministry)[’']s)\s+"
+            rf"\s*(?:its|their|the\s+(?:company|firm|group|enterprise|ministry)[’']s|"
+            rf"(?:a|the)\s+(?:company|firm|group|corporate))\s+"
             rf"(?:\d{{4}}\s+)?(?:[\w-]+\s+){{0,3}}?{_PUBLICATION}(?![\w])",
             text[m.end() :],
             re.I,
@@ -308,7 +325,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         ):
             found = _phrase_at(text, m.end(), dates)
         if found is None:
-            found = _name_at(text, m.end(), dates)
+            found = _name_at(text, m.end(), dates) or _body_at(text, m.end())
         if found is None:
             continue
         name, ns, ne = found
@@ -380,7 +397,33 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         out.append(Credit(m.start() + offset, end + offset, names, cue="possessive"))
         taken.append((m.start(), end))
     # "X said/estimated/reported ..." right before a speech verb
-    speech = re.compile(rf"({_NAME})(?:,[^,]{{3,60}},)?\s+(?:{_SPEECH})(?![\w])")
+    # "its chief executive said", "the company said": the sentence's own party
+    for m in re.finditer(
+        rf"(?<![\w])(?:its|their|the\s+(?:company|firm|group|ministry)[’']s|the\s+company|"
+        rf"the\s+firm)(?:\s+[a-z][\w-]*){{0,2}}\s+(?:{_SPEECH})(?![\w])",
+        text,
+    ):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        names = [Attribution(SELF, None, (offset + m.start(), offset + m.end()))]
+        out.append(Credit(m.start() + offset, m.end() + offset, names, True, cue="speech"))
+        taken.append(m.span())
+    # "izjavio je ministar odbrane", "заявил министр обороны": the speaker after the verb
+    for m in re.finditer(
+        r"(?<![\w])(?:izjavio|izjavila|rekao|rekla|saopštio|saopštila|naveo|navela|изјавио|"
+        r"изјавила|рекао|рекла)\s+(?:je\s+|је\s+)([^\W\d_][^\W\d_]*(?:\s+[^\W\d_]+){0,3})"
+        r"(?=\s*[,.;]|$)",
+        text,
+    ):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        name = m.group(1)
+        names = [Attribution(name, None, (offset + m.start(1), offset + m.end(1)))]
+        out.append(Credit(m.start() + offset, m.end() + offset, names, cue="speech after"))
+        taken.append(m.span())
+    speech = re.compile(
+        rf"({_NAME})(?:,[^,]{{3,60}},|\s+\d{{1,2}}\.?\s+[^\W\d_]+)?\s+(?:{_SPEECH})(?![\w])"
+    )
     for m in speech.finditer(text):
         if any(a <= m.start(1) < b for a, b in taken):
             continue

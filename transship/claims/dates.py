@@ -151,8 +151,21 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
             re.compile(rf"{b}({m})\.?\s+({day})(?:st|nd|rd|th)?,?\s+({_YEAR}){e}", re.I),
         ),
         ("dmy", re.compile(rf"{b}({day})\.?\s+(?:of\s+)?({m})\.?,?\s+({_YEAR}){ys}{e}", re.I)),
+        (
+            "part",
+            re.compile(
+                rf"{b}(?:(?:in\s+)?the\s+)?(first|second|1st|2nd|third|fourth|3rd|4th|"
+                rf"prv(?:a|oj|e)|drug(?:a|oj|e)|перв(?:ом|ая|ой)|втор(?:ом|ая|ой)|"
+                rf"pierwsz(?:ym|a|ej)|drugi(?:m|ej))\s+"
+                rf"(half|quarter|polovin[aieu]|полугоди[иея]|kvartal[ua]?|квартал[еа]?|"
+                rf"półroczu|kwartale)\s+(?:of\s+)?({_YEAR}){ys}{e}",
+                re.I,
+            ),
+        ),
+        ("quarter", re.compile(rf"{b}(H[12]|Q[1-4])\s*({_YEAR}){e}")),
         ("my", re.compile(rf"{b}({m})\.?,?\s+(?:of\s+)?({_YEAR}){ys}{e}", re.I)),
         ("dm", re.compile(rf"{b}({day})\.?\s+({m}){e}", re.I)),
+        ("m", re.compile(rf"(?<![\w])(?:in|u|w|в|во|през|у)\s+({m}){e}", re.I)),
         ("year_range", re.compile(rf"{b}({_YEAR})\s*(?:-|–|—|/)\s*({_YEAR}|\d\d){e}")),
         (
             "year_range_words",
@@ -292,6 +305,33 @@ def find_dates(text: str, ref: str | date | None = None) -> list[DateMention]:
                     continue
                 d = _ymd(int(g[2]), _month(g[1]), int(g[0]))
                 add(s, e, d, d, "day")
+            elif name == "part":
+                year, word, unit_word = int(g[2]), g[0].lower(), g[1].lower()
+                n = 1 if word[:3] in ("fir", "1st", "prv", "пер", "pie") else 2
+                if word[:3] in ("thi", "3rd"):
+                    n = 3
+                elif word[:3] in ("fou", "4th"):
+                    n = 4
+                half = unit_word.startswith(("half", "polov", "полуг", "półr"))
+                if half and n > 2:
+                    continue
+                span_months = 6 if half else 3
+                first_m = (n - 1) * span_months + 1
+                add(s, e, _ymd(year, first_m), _ymd(year, first_m + span_months - 1), "range")
+            elif name == "quarter":
+                year, code = int(g[1]), g[0]
+                n, span_months = int(code[1]), (6 if code[0] == "H" else 3)
+                first_m = (n - 1) * span_months + 1
+                add(s, e, _ymd(year, first_m), _ymd(year, first_m + span_months - 1), "range")
+            elif name == "m":
+                if refdate is None or (g[0] == "may" or g[0].lower() in ("mar", "jan", "dec")):
+                    continue
+                month = _month(g[0])
+                if month is None or len(g[0]) < 3:
+                    continue
+                year = refdate.year if month <= refdate.month else refdate.year - 1
+                d = _ymd(year, month)
+                add(s, e, d, d, "month")
             elif name == "my":
                 if _english_may(text, s, g[0]):
                     continue

@@ -34,7 +34,7 @@ _SCALES: dict[float, Sequence[str]] = {
     1e6: (
         "million millions m mn mln mln. milion miliona milioni milionów miliony milijun "
         "milijuna milijuni милион милиона милиони миллион миллиона миллионов млн млн. "
-        "мільйон мільйона мільйонів милиона"
+        "мільйон мільйона мільйонів мільйони милиона миллионы"
     ).split(),
     1e9: (
         "billion billions bn b bln mld mld. mlrd mlrd. milijarda milijardi milijarde "
@@ -274,7 +274,9 @@ def _re_number() -> re.Pattern[str]:
 @cache
 def _re_vague() -> re.Pattern[str]:
     return re.compile(
-        "|".join(f"(?P<v{i}>(?<!\\w)(?:{p})(?!\\w))" for i, (p, _, _) in enumerate(_VAGUE)),
+        "|".join(
+            f"(?P<v{i}>(?<!\\w)(?<!\\d\\s)(?:{p})(?!\\w))" for i, (p, _, _) in enumerate(_VAGUE)
+        ),
         re.I,
     )
 
