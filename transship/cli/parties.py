@@ -69,10 +69,11 @@ def resolve(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Link every party record in the store (licence exporters, consignees and end users,
-    shipment declarants, senders and receivers, certificate parties and issuing
-    authorities, COARM missions, FtM entities) into actors.
+    """Link every party record in the store into actors (firms, people, public bodies).
 
+    Party records: licence exporters, consignees and end users; shipment declarants,
+    senders and receivers; certificate parties and issuing authorities; COARM missions;
+    FtM entities.
     Records with the same name after transliteration and without legal forms, in the same
     country and with the same identifiers are one actor at once; others are paired by
     shared name keys (token, phonetic, transliterated, identifiers) and scored by the
@@ -121,8 +122,11 @@ def show(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """One actor: its aliases, sources, records by role (file and line), sanctions, owners
-    and the scored pairs or judgements that joined its records."""
+    """One actor: aliases, sources, records by role, sanctions, owners and links.
+
+    KEY is an actor id, a party record id, a source row id or a name (also an alias, or the
+    same name in another script or spelling). Each record gives its file and line; each
+    link the score and features, or the judgement, that joined two records."""
     from transship.resolve.actors import show_party
 
     with open_store(db, read_only=True) as store:
@@ -269,9 +273,11 @@ def judge_cmd(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Record a verdict on two party records; the next `transship parties resolve` applies
-    it before any score ('different' splits, 'same' merges, never contradicting an earlier
-    'different'). Every judgement is kept with who, when and why."""
+    """Record a verdict on two party records: same, different or unsure.
+
+    The next `transship parties resolve` applies it before any score ('different' splits,
+    'same' merges, never contradicting a 'different'). Every judgement is kept with who,
+    when and why; the latest on a pair applies."""
     from transship.resolve.actors import judge
 
     chosen = [v for v, on in (("same", same), ("different", different), ("unsure", unsure)) if on]
