@@ -284,8 +284,46 @@ def test_data_checks(trade_store: Store) -> None:
             },
         ],
     )
-    r = check_claims([b], store=trade_store)
+    b2 = batch(
+        "s2",
+        [
+            {
+                "id": "imp",
+                "text": "Czechia imported USD 4.4 million of Serbian ammunition in 2022.",
+                "amount": 4.4e6,
+                "currency": "USD",
+                "period": ("2022", "2022"),
+                "direction": ("rs", "cz"),
+                "measure": "imports",
+                "credit": [("Reuters", "2023-03-01")],
+            },
+            {
+                "id": "may",
+                "text": "Serbia sold USD 310,000 of rifle cartridges to Bulgaria in May 2022.",
+                "amount": 3.1e5,
+                "currency": "USD",
+                "period": ("2022-05", "2022-05"),
+                "direction": ("rs", "bg"),
+                "credit": [("Reuters", "2022-07-01")],
+            },
+            {
+                "id": "jun",
+                "text": "Serbia sold USD 310,000 of rifle cartridges to Bulgaria in June 2022.",
+                "amount": 3.1e5,
+                "currency": "USD",
+                "period": ("2022-06", "2022-06"),
+                "direction": ("rs", "bg"),
+                "credit": [("Reuters", "2022-07-01")],
+            },
+        ],
+    )
+    r = check_claims([b, b2], store=trade_store)
     verdicts = {d.claim: d for d in r.data_checks}
+    # an import claim reads the importer's rows; a month reads that month's rows
+    assert verdicts["imp"].verdict == "consistent" and verdicts["imp"].query["flow"] == "M"
+    assert verdicts["imp"].data_usd == pytest.approx(4390222)
+    assert verdicts["may"].verdict == "consistent" and verdicts["may"].query["years"] == "2022-05"
+    assert verdicts["jun"].verdict == "outside_coverage"
     assert verdicts["ok"].verdict == "consistent"
     assert verdicts["ok"].data_usd == pytest.approx(9876543.21)
     assert verdicts["ok"].simulated and verdicts["ok"].record_ids

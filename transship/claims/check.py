@@ -321,8 +321,8 @@ def read_claims_file(
             )
         )
         relays[str(rec["id"])] = rel
-        if origin and not dest:
-            relays.setdefault(f"__origin__{rec['id']}", []).append(origin)
+        if bool(origin) != bool(dest):  # one end only: kept for the data checks
+            relays[f"__route__{rec['id']}"] = [origin or "", dest or ""]
     return doc, claims, relays
 
 
@@ -356,9 +356,10 @@ def check_claims(
         for c in claims:
             base = c.claim_id.split(":", 1)[-1]
             sc = sourced(c, doc, reg, relays.get(base, []))
-            lone = relays.get(f"__origin__{base}")
-            if lone and sc.origin_code is None:
-                sc.origin_code = territory_code(lone[0])
+            route = relays.get(f"__route__{base}")
+            if route:
+                sc.origin_code = sc.origin_code or territory_code(route[0] or None)
+                sc.dest_code = sc.dest_code or territory_code(route[1] or None)
             scs.append(sc)
     pin_credits(scs)
     findings: list[Finding] = []

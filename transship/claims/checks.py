@@ -1112,25 +1112,38 @@ def _hs_prefix(sc: SourcedClaim) -> str | None:
 
 def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
     """The claim against the store's trade flows: exports of ``origin`` (to ``destination``
-    or to the world) of the claim's product over its years, in USD.
+    or to the world) of the claim's product over its years (its month, when it names one),
+    in USD; for an import claim, imports of ``destination`` (from ``origin`` or the world).
 
     Verdicts: ``consistent`` (within a factor of 2: customs values and licence reports
     differ by valuation, timing and confidential rows), ``inconclusive`` (2-3),
     ``contradicted`` (beyond 3), ``outside_coverage`` (the store has no rows for the reporter,
     product and years, or the claim is about goods passing through third countries, which
     direct rows cannot show). Only money claims with a territory and years are compared."""
-    if sc.dimension != "money" or sc.value_usd is None or not sc.years or not sc.origin_code:
+    if sc.dimension != "money" or sc.value_usd is None or not sc.years:
         return None
+    from transship.claims.corroborate import measure_family
+
+    imports = measure_family(sc.claim.measure) == "imports" or (
+        sc.origin_code is None and sc.dest_code is not None
+    )
+    reporter = sc.dest_code if imports else sc.origin_code
+    partner = sc.origin_code if imports else sc.dest_code
+    if not reporter:
+        return None
+    flow, verb, prep = ("M", "imports", "from") if imports else ("X", "exports", "to")
     prefix = _hs_prefix(sc)
-    reporter = sc.origin_code.lower()
-    partner = sc.dest_code
     y0, y1 = sc.years
+    month = None
+    if sc.claim.period and sc.claim.period[0] == sc.claim.period[1]:
+        p0 = sc.claim.period[0] or ""
+        month = p0[:7] if len(p0) >= 7 else None
     query = {
-        "reporter": sc.origin_code,
+        "reporter": reporter,
         "partner": partner or "world",
         "product": prefix,
-        "years": f"{y0}-{y1}",
-        "flow": "X",
+        "years": month or f"{y0}-{y1}",
+        "flow": flow,
     }
     if prefix is None:
         return DataCheck(
@@ -1144,17 +1157,20 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
     from transship.normalise.territories import lookup
 
     try:
-        rep = lookup(reporter)
+        rep = lookup(reporter.lower())
     except Exception:  # noqa: BLE001
         return None
     part_code = None
     if partner:
         try:
-            part_code = lookup(partner).code
+            part_code = lookup(partner.lower()).code
         except Exception:  # noqa: BLE001
             part_code = None
-    base_where = "reporter = ? AND flow = 'X' AND year BETWEEN ? AND ? AND hs_code LIKE ?"
+    base_where = f"reporter = ? AND flow = '{flow}' AND year BETWEEN ? AND ? AND hs_code LIKE ?"
     base_params: list[Any] = [rep.code, y0, y1, prefix + "%"]
+    if month:
+        base_where += " AND period = ?"
+        base_params.append(month)
     attempts: list[tuple[str, list[Any], str]] = []
     if part_code:
         attempts.append((base_where + " AND partner = ?", [*base_params, part_code], ""))
@@ -1181,14 +1197,15 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
         if rows:
             summed = note
             break
-    indirect = bool(sc.via) or bool(_INDIRECT.search(sc.claim.text))
+    indirect = not imports and (bool(sc.via) or bool(_INDIRECT.search(sc.claim.text)))
+    span = month or f"{y0}-{y1}"
     if not rows and indirect and partner:
         return DataCheck(
             sc.id,
             "outside_coverage",
             f"the claim is about goods reaching {partner} through third countries; the store "
-            f"holds no direct {prefix} export rows of {sc.origin_code} to {partner} for "
-            f"{y0}-{y1} either, and direct rows could not show it: compare routes "
+            f"holds no direct {prefix} export rows of {reporter} to {partner} for "
+            f"{span} either, and direct rows could not show it: compare routes "
             "(`transship routes`).",
             sc.value_usd,
             query=query,
@@ -1197,8 +1214,9 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
         return DataCheck(
             sc.id,
             "outside_coverage",
-            f"the store holds no {prefix} export rows of {sc.origin_code} to "
-            f"{partner or 'the world'} for {y0}-{y1}: the claim can be neither confirmed nor "
+            f"the store holds no {prefix} {verb[:-1]} rows of {reporter} {prep} "
+            f"{partner or 'the world'} for {span}"
+            f"{' (monthly rows)' if month else ''}: the claim can be neither confirmed nor "
             "contradicted here (not the same as contradicted).",
             sc.value_usd,
             query=query,
@@ -1221,9 +1239,9 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
     ]
     label = " (SIMULATED data)" if simulated else ""
     base = (
-        f"{ds}{label}: {sc.origin_code} exports of HS {prefix}* to {partner or 'the world'}"
+        f"{ds}{label}: {reporter} {verb} of HS {prefix}* {prep} {partner or 'the world'}"
         f"{summed} "
-        f"in {', '.join(map(str, years_seen))} add up to USD {total:,.0f} "
+        f"in {month or ', '.join(map(str, years_seen))} add up to USD {total:,.0f} "
         f"({sum(r['rows'] for r in chosen)} rows at HS level {level}); the claim is USD "
         f"{sc.value_usd:,.0f}"
     )
@@ -1255,7 +1273,7 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
             ids,
             simulated,
         )
-    if len(years_seen) < (y1 - y0 + 1):
+    if not month and len(years_seen) < (y1 - y0 + 1):
         missing = sorted(set(range(y0, y1 + 1)) - set(years_seen))
         base += f"; years {', '.join(map(str, missing))} are missing from the store"
     ratio = (sc.value_usd / total) if total > 0 else float("inf")
