@@ -109,6 +109,12 @@ SETTINGS: tuple[Setting, ...] = (
         "requests wait for one to be free.",
     ),
     Setting(
+        "TRANSSHIP_WEAPON_SYSTEMS",
+        "",
+        "A CSV of weapon systems and operators added to the shipped `weapon_systems.csv` by "
+        "the certificate checks and `transship assess` (`--systems` wins).",
+    ),
+    Setting(
         "TRANSSHIP_FETCH_DIR",
         "./fetched",
         "Folder `transship fetch` writes raw downloads and their manifest to (`--out` wins).",

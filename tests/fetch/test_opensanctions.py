@@ -148,13 +148,14 @@ def test_cli_ingests_each_version_as_a_revision(site: Site, tmp_path: Path) -> N
     assert second.exit_code == 0, second.output
     assert json.loads(second.stdout)["changes"]["removed"] == 1
     with connect(db, read_only=True) as store:
-        names = {
-            r[0]
-            for r in store.fetchall(
-                "SELECT caption FROM entities WHERE dataset = 'opensanctions-test'"
-            )
-        }
-        fetched = store.fetchall("SELECT count(*) FROM fetches WHERE source = 'opensanctions'")[0][
-            0
-        ]
-    assert "Delta Brokers EOOD" in names and fetched == 2
+        current = store.fetchall(
+            "SELECT id, properties ->> '$.country[0]' FROM entities_current "
+            "WHERE dataset = 'opensanctions-test' ORDER BY id"
+        )
+        retired = store.fetchall(
+            "SELECT id FROM entities_superseded WHERE dataset = 'opensanctions-test'"
+        )
+        [(fetched,)] = store.fetchall("SELECT count(*) FROM fetches WHERE source = 'opensanctions'")
+    # the delisted Gamma is gone from the current list; Beta shows its new country
+    assert current == [("t-1", "rs"), ("t-2", "ae"), ("t-4", "bg")]
+    assert ("t-3",) in retired and fetched == 2

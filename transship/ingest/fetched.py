@@ -49,6 +49,29 @@ def record(store: Store, folder: Path, entries: Sequence[Entry]) -> int:
     return len(entries)
 
 
+def retire_missing(store: Store, dataset: str, run_id: int) -> int:
+    """A fetched list is a snapshot: entities of ``dataset`` that earlier runs stored and the
+    new version (run ``run_id``) no longer lists are moved to ``entities_superseded`` (with
+    ``superseded_by``), so `entities_current`, screening and party pages stop showing a
+    delisted entity; their statements stay as the history. Returns the rows moved."""
+    cols = ", ".join(f'"{c}"' for c in store.columns("entities"))
+    where = (
+        "dataset = ? AND run_id <> ? AND id NOT IN "
+        "(SELECT id FROM entities WHERE dataset = ? AND run_id = ?)"
+    )
+    params = [dataset, run_id, dataset, run_id]
+    with store.transaction():
+        [(n,)] = store.fetchall(f"SELECT count(*) FROM entities WHERE {where}", params)
+        if n:
+            store.execute(
+                f"INSERT INTO entities_superseded ({cols}, superseded_by) "
+                f"SELECT {cols}, {int(run_id)} FROM entities WHERE {where}",
+                params,
+            )
+            store.execute(f"DELETE FROM entities WHERE {where}", params)
+    return int(n)
+
+
 def ingest_fetched(
     store: Store,
     folder: Path,
@@ -63,7 +86,12 @@ def ingest_fetched(
     files = [folder / e.file for e in entries if e.rows is None or e.rows > 0]
     if not files:
         return []
-    return ingest_paths(store, files, format=format, dataset=dataset, progress=progress)
+    results = ingest_paths(store, files, format=format, dataset=dataset, progress=progress)
+    if format == "ftm" and dataset:
+        for r in results:
+            if r.status == "ok" and r.run_id is not None:
+                r.rows_superseded += retire_missing(store, dataset, r.run_id)
+    return results
 
 
 def fetched_sources(store: Store) -> list[dict[str, Any]]:
@@ -83,4 +111,4 @@ def fetched_sources(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["fetched_sources", "ingest_fetched", "record"]
+__all__ = ["fetched_sources", "ingest_fetched", "record", "retire_missing"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from transship.store.db import Store
@@ -24,6 +25,16 @@ def reference_files() -> dict[str, str]:
     }
 
 
+def _comment_lines(raw: bytes) -> int:
+    """How many lines at the top of a shipped table are '#' comments (its source, licence)."""
+    n = 0
+    for line in raw.splitlines():
+        if not line.startswith(b"#"):
+            break
+        n += 1
+    return n
+
+
 def load_reference(store: Store) -> dict[str, int]:
     """(Re)load every shipped reference table; return row counts by table name."""
     folder = resources.files("transship.data")
@@ -31,9 +42,13 @@ def load_reference(store: Store) -> dict[str, int]:
     with store.transaction():
         for table, name in reference_files().items():
             with (folder / name).open("rb") as f:
+                raw = f.read()
                 data = pacsv.read_csv(
-                    f,
-                    read_options=pacsv.ReadOptions(use_threads=False),
+                    pa.BufferReader(raw),
+                    # A table may open with '#' lines saying where it comes from.
+                    read_options=pacsv.ReadOptions(
+                        use_threads=False, skip_rows=_comment_lines(raw)
+                    ),
                     convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
                     parse_options=pacsv.ParseOptions(newlines_in_values=True),
                 )
