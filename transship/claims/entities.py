@@ -325,9 +325,20 @@ def find_parties(
     taken = [(m.start, m.end) for m in found] + list(exclude or [])
     for m in _ORG.finditer(text):
         s, e = offset + m.start(), offset + m.end()
-        if any(a < e and s < b for a, b in taken):
-            continue
-        name = re.sub(r"[’']s$", "", m.group(0)).strip(" .")
+        raw = m.group(0)
+        overlapping = [b for a, b in taken if a < e and s < b]
+        if overlapping:
+            # "Romania’s Romarm", "Bulgaria’s VMZ Sopot": the name after the excluded part
+            cut = max(overlapping)
+            if cut >= e:
+                continue
+            rest = text[cut - offset : m.end()]
+            lead = len(rest) - len(re.sub(r"^(?:[’']s)?\s+", "", rest))
+            s = cut + lead
+            raw = text[s - offset : m.end()]
+            if not raw or not raw[0].isupper() or any(a < e and s < b for a, b in taken):
+                continue
+        name = re.sub(r"[’']s$", "", raw).strip(" .")
         words = name.split()
         while words and (words[0].lower() in _COMMON_CAPS or words[0].lower() in month_names()):
             words = words[1:]
@@ -340,7 +351,7 @@ def find_parties(
             continue
         if any(territory_of(w) for w in words[:1]) and len(words) == 1:
             continue
-        start = s + m.group(0).find(name)
+        start = s + raw.find(name)
         found.append(Mention(start, start + len(name), EntityRef("party", name, None)))
     found.sort(key=lambda x: x.start)
     return found
