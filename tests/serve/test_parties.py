@@ -250,3 +250,18 @@ def test_every_value_escaped(api: TestClient) -> None:
     joined = "\n".join(pages)
     assert "&lt;script&gt;alert(&#34;xss-1&#34;)&lt;/script&gt;" in joined
     assert "\\x1b[31mred" in joined  # terminal escapes shown, not sent
+
+
+def test_long_roles_are_cut_on_the_page_not_in_json(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import transship.serve.web.parties as web_parties
+
+    primer = _json(api.get("/api/parties/Primer Arms d.o.o."))
+    senders = len(primer["records_by_role"]["sender"])
+    assert senders >= 2
+    monkeypatch.setattr(web_parties, "PAGE_ROWS", 1)
+    html = api.get(f"/parties/{primer['actor_id']}").text
+    assert f"The first 1 of {senders} sender records" in html
+    twin = _json(api.get(f"/parties/{primer['actor_id']}.json"))
+    assert len(twin["records_by_role"]["sender"]) == senders

@@ -19,6 +19,9 @@ from transship.serve.web.common import cached, page, render, strip_json, twin
 
 router = APIRouter()
 
+#: Records shown per role on a party page (the JSON twin has every one).
+PAGE_ROWS = 200
+
 
 @twin(router, "/parties")
 @page
@@ -83,4 +86,5 @@ async def party(request: Request, key: str) -> Response:
         data,
         title=f"Party: {data['caption']}",
         embed=embed,
+        page_rows=PAGE_ROWS,
     )
