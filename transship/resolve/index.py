@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from transship.resolve.names import NameForm
 
@@ -182,3 +184,385 @@ class KeyIndex:
 def idf_weight(n: int, df: int) -> float:
     """The weight of a key held by ``df`` of ``n`` names (as the index computes it)."""
     return math.log((n + 1) / (df + 1)) + 0.1
+
+
+# -- token-neighbour index with a bound of the matcher's score --------------------------------
+
+#: The matcher's smallest one-sided extra factors (transship.resolve.compare): a list-side
+#: extra of a firm weighs 0.5, of a person 0.6, a patronymic 0.3; a query-side one 0.6 and
+#: 0.85. The bound below uses them so that it never falls under the score it bounds.
+_XF_QUERY = {"PER": 0.85, "ORG": 0.6, "ENT": 0.6, "OBJ": 0.6}
+_XF_LIST = {"PER": 0.6, "ORG": 0.5, "ENT": 0.5, "OBJ": 0.5}
+_XF_PATRONYMIC = 0.3
+#: Tokens whose neighbourhood is held by more list names than this are not read for
+#: candidates unless needed: names made of common tokens meet through their pair keys.
+COMMON_DF = 2000
+#: Candidates per query name scored in full, at most (best bound first).
+TOKEN_TOP_K = 20
+#: A candidate is scored in full when its bound reaches the threshold less this margin (the
+#: bound ignores joined tokens and whole-name typos, which can lift a score a little).
+BOUND_MARGIN = 0.05
+#: Query names reading more candidate rows than this keep the rarest tokens' rows only.
+MAX_ROWS = 20_000
+
+
+def _hash_keys(keys: list[str]) -> np.ndarray:
+    return np.fromiter((hash(k) for k in keys), dtype=np.int64, count=len(keys))
+
+
+#: Skeletons this long also get their two-letter deletions: the matcher allows two edits
+#: from seven letters (three from ten).
+DEL2_MIN = 7
+#: Skeletons this long also get their first and last letters as keys: three edits are
+#: allowed from ten letters, against a token of seven or more.
+AFFIX_LONG = 7
+AFFIX_LONG_KEEP = 5
+
+
+def _deletions(s: str) -> list[str]:
+    """``s`` and its one-letter deletions (SymSpell): two tokens one edit apart (an
+    insertion, a deletion, a substitution or a transposition) share one of them; from
+    :data:`DEL2_MIN` letters also the two-letter deletions (two edits apart)."""
+    n = len(s)
+    if n < 3:
+        return [s]
+    one = [s[:i] + s[i + 1 :] for i in range(n)]
+    if n < DEL2_MIN:
+        return [s, *one]
+    two = {d[:j] + d[j + 1 :] for i, d in enumerate(one) for j in range(i, n - 1)}
+    keys = [s, *dict.fromkeys(one), *two]
+    if n >= AFFIX_LONG:
+        # three edits (ten letters or more) leave the head or the tail mostly intact
+        keys.append("^" + s[:AFFIX_LONG_KEEP])
+        keys.append("$" + s[-AFFIX_LONG_KEEP:])
+    return keys
+
+
+def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges ``[starts[k], ends[k])``: (range number, position) of every element."""
+    lengths = (ends - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    pos = (
+        np.arange(total, dtype=np.int64)
+        - np.repeat(offsets, lengths)
+        + np.repeat(starts.astype(np.int64), lengths)
+    )
+    return owner, pos
+
+
+@dataclass(slots=True)
+class Bounded:
+    """Candidate name rows for each query name row, with the bound of their score."""
+
+    #: query row -> candidate name rows (best bound first)
+    rows: list[np.ndarray]
+    #: query row -> the bound of each candidate's name score (same order)
+    bounds: list[np.ndarray]
+
+
+class TokenIndex:
+    """Blocking that follows the matcher: token neighbours, a read order by rarity, and an
+    upper bound of the name score computed for all candidates at once (numpy).
+
+    * **Vocabulary**: the list's token skeletons (romanisation-blind, so ``Крушик``,
+      ``Krušik`` and ``Krusik`` are one token), with the names holding each (postings).
+    * **Neighbours** of a query token: vocabulary tokens sharing one of its one-letter
+      deletions (SymSpell: one insertion, deletion, substitution or transposition apart),
+      kept when the matcher's edit budget allows the pair (none up to three letters but a
+      transposition, one up to six, one less when the first letters differ).
+    * **Read order** (prefix filtering): a query's tokens are read rarest first, until a
+      name holding none of the read tokens could not reach the threshold any more (its
+      score would be at most ``unread / (unread + extra weight of the read tokens)``, with
+      the matcher's smallest extra factors). Tokens held by more than :data:`COMMON_DF`
+      names are not read; names made only of common tokens (``Mohammad Ali``) are found
+      through **pair keys**: each pair of a list name's common tokens is a key.
+    * **Bound**: for every candidate, the share of both names the token neighbours could
+      explain, with unpaired tokens counted as the matcher counts them (in full when both
+      sides have some, with the smallest one-sided factors otherwise). Candidates whose
+      bound reaches the threshold (less :data:`BOUND_MARGIN`) are scored in full, best
+      bound first, at most ``top_k``.
+
+    What the bound does not see (a token split in two, ``Abdul Rahman`` / ``Abdulrahman``;
+    a typo across a token boundary; two edits in one token) can be missed; recall against
+    all-pairs scoring is measured in ``benchmarks/screen.py``.
+    """
+
+    def __init__(
+        self,
+        names: Sequence[NameForm],
+        top_k: int = TOKEN_TOP_K,
+        common_df: int = COMMON_DF,
+    ) -> None:
+        from transship.resolve.compare import is_patronymic
+
+        self.top_k = top_k
+        self.common_df = common_df
+        vocab: dict[str, int] = {}
+        row_ptr = [0]
+        row_tok: list[int] = []
+        row_w: list[float] = []
+        row_xw: list[float] = []
+        for form in names:
+            xf = _XF_LIST.get(form.kind, 0.5)
+            per = form.kind == "PER"
+            for t, s, w in zip(form.tokens, form.skeletons, form.weights, strict=True):
+                v = vocab.get(s)
+                if v is None:
+                    v = vocab[s] = len(vocab)
+                row_tok.append(v)
+                row_w.append(w)
+                f = _XF_PATRONYMIC if per and is_patronymic(t) else min(xf, _XF_LIST["PER"])
+                row_xw.append(w * f)
+            row_ptr.append(len(row_tok))
+        n = len(names)
+        self.size = n
+        self.vocab = vocab
+        self.row_ptr = np.asarray(row_ptr, dtype=np.int64)
+        self.row_tok = np.asarray(row_tok, dtype=np.int64)
+        self.row_w = np.asarray(row_w, dtype=np.float32)
+        self.row_xw = np.asarray(row_xw, dtype=np.float32)
+        lengths = np.diff(self.row_ptr)
+        row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        self.row_total = np.bincount(row_of, weights=self.row_w, minlength=n).astype(np.float32)
+        self.row_xtotal = np.bincount(row_of, weights=self.row_xw, minlength=n).astype(np.float32)
+        # postings: token -> rows
+        order = np.argsort(self.row_tok, kind="stable")
+        self.tok_rows = row_of[order]
+        self.df = np.bincount(self.row_tok, minlength=len(vocab)).astype(np.int64)
+        self.tok_ptr = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
+        words = list(vocab)
+        self.tok_len = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+        self.tok_first = np.fromiter(
+            (ord(w[0]) if w else 0 for w in words), dtype=np.int64, count=len(words)
+        )
+        # deletion keys of the vocabulary (hashed, sorted)
+        keys: list[str] = []
+        owners: list[int] = []
+        for v, word in enumerate(words):
+            ks = _deletions(word)
+            keys.extend(ks)
+            owners.extend([v] * len(ks))
+        h = _hash_keys(keys)
+        o = np.argsort(h, kind="stable")
+        self.del_hash = h[o]
+        self.del_tok = np.asarray(owners, dtype=np.int64)[o]
+        # pair keys of common tokens
+        common = self.df > common_df
+        pk: list[int] = []
+        pr: list[int] = []
+        nv = len(vocab)
+        rt = self.row_tok
+        is_common = common[rt] if len(rt) else np.zeros(0, dtype=bool)
+        rows_with = np.bincount(row_of[is_common], minlength=n) if len(rt) else np.zeros(n)
+        for r in np.nonzero(rows_with >= 2)[0].tolist():
+            toks = sorted({int(t) for t in rt[row_ptr[r] : row_ptr[r + 1]] if common[t]})
+            for i in range(len(toks)):
+                for j in range(i + 1, len(toks)):
+                    pk.append(toks[i] * nv + toks[j])
+                    pr.append(r)
+        pkeys = np.asarray(pk, dtype=np.int64)
+        o = np.argsort(pkeys, kind="stable")
+        self.pair_keys = pkeys[o]
+        self.pair_rows = np.asarray(pr, dtype=np.int64)[o]
+
+    def neighbours(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query token number, vocabulary token, similarity estimate) for every vocabulary
+        token the matcher could pair with each of ``skeletons``."""
+        keys: list[str] = []
+        owner: list[int] = []
+        for k, s in enumerate(skeletons):
+            ks = _deletions(s)
+            keys.extend(ks)
+            owner.extend([k] * len(ks))
+        if not keys:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, np.zeros(0, dtype=np.float32)
+        h = _hash_keys(keys)
+        lo = np.searchsorted(self.del_hash, h, side="left")
+        hi = np.searchsorted(self.del_hash, h, side="right")
+        which, pos = _expand(lo, hi)
+        qt = np.asarray(owner, dtype=np.int64)[which]
+        tok = self.del_tok[pos]
+        pair = np.unique(qt * max(1, len(self.vocab)) + tok)
+        nv = max(1, len(self.vocab))
+        qt, tok = pair // nv, pair % nv
+        qlen = np.fromiter((len(s) for s in skeletons), dtype=np.int64, count=len(skeletons))
+        qfirst = np.fromiter(
+            (ord(s[0]) if s else 0 for s in skeletons), dtype=np.int64, count=len(skeletons)
+        )
+        ql, tl = qlen[qt], self.tok_len[tok]
+        longer = np.maximum(ql, tl)
+        budget = np.where(longer <= 3, 0, np.where(longer <= 6, 1, np.where(longer <= 9, 2, 3)))
+        budget = budget - (qfirst[qt] != self.tok_first[tok])
+        diff_len = np.abs(ql - tl)
+        ok = diff_len <= np.maximum(budget, 1)
+        qt, tok, longer, budget, diff_len = qt[ok], tok[ok], longer[ok], budget[ok], diff_len[ok]
+        # the distance of each pair (rapidfuzz's C, all pairs in one call; a transposition
+        # is one edit): kept within the matcher's budget, or two edits across a digraph
+        # (``Lakahl``/``Lakhal``: skeletons ``lacahl``/``lahal``); a transposition keeps the
+        # length and is allowed from three letters
+        words = self._words()
+        d = process.cpdist(
+            [skeletons[a] for a in qt.tolist()],
+            [words[b] for b in tok.tolist()],
+            scorer=OSA.distance,
+            dtype=np.int32,
+        )
+        d = np.asarray(d, dtype=np.int64)
+        ok = (
+            (d <= budget)
+            | ((d == 1) & (diff_len == 0) & (longer >= 3))
+            | ((d == 2) & (diff_len == 1) & (budget >= 1))
+        )
+        qt, tok, longer, d = qt[ok], tok[ok], longer[ok], d[ok]
+        sim = np.where(d == 0, 1.0, 0.95 * (1.0 - np.minimum(d, 2) / np.maximum(longer, 1)))
+        return qt, tok, sim.astype(np.float32)
+
+    _word_list: list[str] | None = None
+
+    def _words(self) -> list[str]:
+        if self._word_list is None:
+            self._word_list = list(self.vocab)
+        return self._word_list
+
+    def block(self, forms: Sequence[NameForm], min_score: float = 0.7) -> Bounded:
+        """Candidate list names for each query name: those whose bound reaches
+        ``min_score`` less :data:`BOUND_MARGIN`, best bound first, at most ``top_k``."""
+        from transship.resolve.compare import is_patronymic
+
+        nq = len(forms)
+        empty = np.zeros(0, dtype=np.int64)
+        if nq == 0 or self.size == 0:
+            return Bounded([empty for _ in forms], [np.zeros(0) for _ in forms])
+        t = max(0.0, min_score - BOUND_MARGIN)
+        nv = max(1, len(self.vocab))
+        skels: list[str] = []
+        g_row: list[int] = []
+        g_local: list[int] = []
+        g_w: list[float] = []
+        g_xw: list[float] = []
+        width = 1
+        for r, f in enumerate(forms):
+            xf = _XF_QUERY.get(f.kind, 0.6)
+            per = f.kind == "PER"
+            width = max(width, len(f.tokens))
+            for k, (tk, sk, w) in enumerate(zip(f.tokens, f.skeletons, f.weights, strict=True)):
+                skels.append(sk)
+                g_row.append(r)
+                g_local.append(k)
+                g_w.append(w)
+                g_xw.append(w * (_XF_PATRONYMIC if per and is_patronymic(tk) else xf))
+        if not skels:
+            return Bounded([empty for _ in forms], [np.zeros(0) for _ in forms])
+        grow = np.asarray(g_row, dtype=np.int64)
+        glocal = np.asarray(g_local, dtype=np.int64)
+        gw = np.asarray(g_w, dtype=np.float32)
+        gxw = np.asarray(g_xw, dtype=np.float32)
+        ng = len(skels)
+        nb_g, nb_tok, nb_sim = self.neighbours(skels)
+        nb_df = np.bincount(nb_g, weights=self.df[nb_tok], minlength=ng)
+        own_tok = np.fromiter((self.vocab.get(s, -1) for s in skels), dtype=np.int64, count=ng)
+
+        # which query tokens to read (rarest first), and pair keys for the common rest
+        read = np.zeros(ng, dtype=bool)
+        pair_q: list[int] = []
+        pair_key: list[int] = []
+        start = 0
+        df_list = nb_df.tolist()
+        w_list = g_w
+        for r, f in enumerate(forms):
+            n = len(f.tokens)
+            idx = list(range(start, start + n))
+            start += n
+            if not idx:
+                continue
+            idx.sort(key=lambda g: df_list[g])
+            total = sum(w_list[g] for g in idx)
+            unread, extra = total, 0.0
+            common: list[int] = []
+            for g in idx:
+                if unread <= 0 or unread / (unread + extra) < t:
+                    break
+                if df_list[g] > self.common_df:
+                    common.append(g)
+                    continue
+                read[g] = True
+                unread -= w_list[g]
+                extra += g_xw[g]
+            if common and (unread <= 0 or unread / (unread + extra) >= t):
+                toks = sorted({int(own_tok[g]) for g in common if own_tok[g] >= 0})
+                if len(toks) == 1 and n == 1:
+                    pair_q.append(r)
+                    pair_key.append(toks[0] * nv + toks[0])
+                for i in range(len(toks)):
+                    for j in range(i + 1, len(toks)):
+                        pair_q.append(r)
+                        pair_key.append(toks[i] * nv + toks[j])
+
+        # candidates: postings of the read tokens' neighbours, and of the pair keys
+        sel = read[nb_g]
+        st = self.tok_ptr[nb_tok[sel]]
+        en = self.tok_ptr[nb_tok[sel] + 1]
+        which, pos = _expand(st, en)
+        cand_r = grow[nb_g[sel]][which]
+        cand_n = self.tok_rows[pos]
+        if pair_key:
+            pk = np.asarray(pair_key, dtype=np.int64)
+            lo = np.searchsorted(self.pair_keys, pk, side="left")
+            hi = np.searchsorted(self.pair_keys, pk, side="right")
+            which, pos = _expand(lo, hi)
+            cand_r = np.concatenate([cand_r, np.asarray(pair_q, dtype=np.int64)[which]])
+            cand_n = np.concatenate([cand_n, self.pair_rows[pos]])
+        if len(cand_r) == 0:
+            return Bounded([empty for _ in forms], [np.zeros(0) for _ in forms])
+        both = np.unique(cand_r * self.size + cand_n)
+        cand_r, cand_n = both // self.size, both % self.size
+
+        # the bound of each candidate's name score
+        nbkey = grow[nb_g] * nv + nb_tok
+        o = np.argsort(nbkey, kind="stable")
+        nbkey, nbg, nbsim = nbkey[o], nb_g[o], nb_sim[o]
+        ci, pos = _expand(self.row_ptr[cand_n], self.row_ptr[cand_n + 1])
+        key = cand_r[ci] * nv + self.row_tok[pos]
+        at = np.minimum(np.searchsorted(nbkey, key), max(0, len(nbkey) - 1))
+        hit = nbkey[at] == key if len(nbkey) else np.zeros(len(key), dtype=bool)
+        nc = len(cand_r)
+        ci_h = ci[hit]
+        mc = np.bincount(ci_h, weights=self.row_w[pos[hit]], minlength=nc)
+        mxc = np.bincount(ci_h, weights=self.row_xw[pos[hit]], minlength=nc)
+        best = np.zeros((nc, width), dtype=np.float32)
+        gh = nbg[at[hit]]
+        np.maximum.at(best, (ci_h, glocal[gh]), nbsim[at[hit]])
+        qw = np.zeros((nq, width), dtype=np.float32)
+        qx = np.zeros((nq, width), dtype=np.float32)
+        qw[grow, glocal] = gw
+        qx[grow, glocal] = gxw
+        qwc, qxc = qw[cand_r], qx[cand_r]
+        paired = best > 0
+        mq = (best * qwc).sum(axis=1)
+        mqw = (qwc * paired).sum(axis=1)
+        uq = qwc.sum(axis=1) - mqw
+        uxq = (qxc * ~paired).sum(axis=1)
+        uc = self.row_total[cand_n] - mc
+        uxc = self.row_xtotal[cand_n] - mxc
+        two = (uq > 1e-6) & (uc > 1e-6)
+        num = (mq + mc) / 2
+        den = (mqw + mc) / 2 + np.where(two, uq + uc, uxq + uxc)
+        bound = np.where(den > 0, num / np.maximum(den, 1e-9), 0.0)
+
+        keep = bound >= t
+        cand_r, cand_n, bound = cand_r[keep], cand_n[keep], bound[keep]
+        o = np.lexsort((-bound, cand_r))
+        cand_r, cand_n, bound = cand_r[o], cand_n[o], bound[o]
+        counts = np.bincount(cand_r, minlength=nq)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        rank = np.arange(len(cand_r)) - first[cand_r]
+        top = rank < self.top_k
+        cand_r, cand_n, bound = cand_r[top], cand_n[top], bound[top]
+        counts = np.bincount(cand_r, minlength=nq)
+        cuts = np.cumsum(counts)[:-1]
+        return Bounded(np.split(cand_n, cuts), np.split(bound, cuts))

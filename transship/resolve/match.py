@@ -160,11 +160,13 @@ def score_pair(
     candidate: Party,
     query_names: tuple[NameForm, ...] | None = None,
     candidate_names: tuple[NameForm, ...] | None = None,
+    best: NameScore | None = None,
 ) -> MatchResult:
     """Score ``query`` against ``candidate`` (a list entry) with every feature explained.
 
     ``query_names``/``candidate_names`` are the parties' analysed names when the caller
-    already has them (the screening index keeps the list's).
+    already has them (the screening index keeps the list's); ``best`` the best pair of
+    them (:func:`best_name`) when the caller has already compared them.
     """
     ex: dict[str, Feature] = {}
     if not schemata_match(query.schema, candidate.schema):
@@ -174,7 +176,8 @@ def score_pair(
     if candidate_names is None:
         candidate_names = party_names(candidate)
 
-    best = best_name(query_names, candidate_names)
+    if best is None:
+        best = best_name(query_names, candidate_names)
     if best is not None and best.score > 0:
         ex["name_match"] = Feature(
             best.score,

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from transship.resolve.index import KeyIndex
+from transship.resolve.index import TokenIndex
 from transship.resolve.lists import ScreeningList
 from transship.resolve.match import (
     DEFAULT_THRESHOLD,
@@ -110,19 +110,24 @@ class Screener:
                 owner.append(i)
         self.name_owner = np.asarray(owner, dtype=np.int64)
         self.exhaustive = len(forms) <= EXHAUSTIVE_MAX if exhaustive is None else exhaustive
-        self.index: KeyIndex | None = None
+        self.index: TokenIndex | None = None
         if not self.exhaustive:
             kwargs: dict[str, Any] = {}
             if top_k is not None:
                 kwargs["top_k"] = top_k
             if max_df is not None:
-                kwargs["max_df"] = max_df
-            if min_share is not None:
-                kwargs["min_share"] = min_share
-            self.index = KeyIndex(forms, **kwargs)
+                # names holding a token more often than this meet through pair keys
+                kwargs["common_df"] = max_df
+            # min_share belonged to the earlier key-weight blocking (KeyIndex); the bound of
+            # the matcher's score replaces it
+            self.index = TokenIndex(forms, **kwargs)
 
-    def candidates(self, queries: Sequence[Party]) -> list[list[int]]:
-        """List entries (indexes into ``parties``) to score in full for each query."""
+    def candidates(
+        self, queries: Sequence[Party], min_score: float = DEFAULT_THRESHOLD
+    ) -> list[list[int]]:
+        """List entries (indexes into ``parties``) to score in full for each query, the
+        likeliest first: with the blocking index, those whose bound of the name score
+        (:class:`~transship.resolve.index.TokenIndex`) reaches ``min_score``."""
         if self.index is None:
             every = list(range(len(self.parties)))
             return [every for _ in queries]
@@ -132,14 +137,15 @@ class Screener:
             for f in party_names(q):
                 forms.append(f)
                 row_query.append(qi)
-        blocks = self.index.block(forms)
-        out: list[list[int]] = [[] for _ in queries]
-        seen: list[set[int]] = [set() for _ in queries]
-        for row, names in zip(row_query, blocks.rows, strict=True):
-            for p in self.name_owner[names].tolist():
-                if p not in seen[row]:
-                    seen[row].add(p)
-                    out[row].append(p)
+        blocks = self.index.block(forms, min_score)
+        best: list[dict[int, float]] = [{} for _ in queries]
+        for row, names, bounds in zip(row_query, blocks.rows, blocks.bounds, strict=True):
+            seen = best[row]
+            for p, b in zip(self.name_owner[names].tolist(), bounds.tolist(), strict=True):
+                if b > seen.get(p, -1.0):
+                    seen[p] = b
+        out: list[list[int]] = [sorted(d, key=d.__getitem__, reverse=True) for d in best]
+        seen_sets = [set(o) for o in out]
         # Identifiers are keys too: a shared INN finds the entry whatever its name.
         if self._by_identifier is None:
             self._build_identifier_map()
@@ -148,8 +154,8 @@ class Screener:
             for kind, values in q.identifiers.items():
                 for v in values:
                     for p in self._by_identifier.get((kind, v), ()):
-                        if p not in seen[qi]:
-                            seen[qi].add(p)
+                        if p not in seen_sets[qi]:
+                            seen_sets[qi].add(p)
                             out[qi].append(p)
         return out
 
@@ -169,7 +175,7 @@ class Screener:
         """Score each query against its candidates; results best first (all of them at or
         above ``min_score``, or the best ``limit``)."""
         out: list[QueryResult] = []
-        for query, cands in zip(queries, self.candidates(queries), strict=True):
+        for query, cands in zip(queries, self.candidates(queries, min_score), strict=True):
             qn = party_names(query)
             scored: list[Scored] = []
             plain = not query.identifiers and not query.weak_aliases
@@ -181,7 +187,9 @@ class Screener:
                     best = best_name(qn, self.names[p])
                     if best is None or best.score < min_score:
                         continue
-                res = score_pair(query, cand, qn, self.names[p])
+                    res = score_pair(query, cand, qn, self.names[p], best)
+                else:
+                    res = score_pair(query, cand, qn, self.names[p])
                 if res.score >= min_score:
                     scored.append(Scored(self.parties[p], res, p))
             scored.sort(key=lambda s: (-s.result.score, s.party.id))
