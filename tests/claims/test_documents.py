@@ -118,6 +118,9 @@ def test_ingest_stores_documents_with_meta(store: Store, shared_dir: Path) -> No
     assert read_document(seed).document_id in {r["document_id"] for r in rows}
     again = ingest_file(store, seed)
     assert again.status == "skipped"
+    assert ingest_file(store, FIX / "sr_latn_municija.md").status == "ok"
+    given = dict(store.fetchall("SELECT format, language_given FROM document_meta ORDER BY format"))
+    assert given == {"html": False, "markdown": True, "pdf": False, "text": False}
 
 
 def test_sniffing_leaves_tabular_text_to_other_readers(fixtures: Path) -> None:

@@ -249,6 +249,14 @@ def parse_document(
     data: bytes, path: str | Path = "<memory>", kind: str | None = None
 ) -> DocumentText:
     """A DocumentText from bytes; ``kind`` (text, markdown, html, pdf) is sniffed if None."""
+    return parse_document_declared(data, path, kind)[0]
+
+
+def parse_document_declared(
+    data: bytes, path: str | Path = "<memory>", kind: str | None = None
+) -> tuple[DocumentText, bool]:
+    """:func:`parse_document` and whether the file declared its language (front matter,
+    HTML) rather than it being guessed."""
     where = Path(path)
     if not data.strip():
         raise SourceFormatError(where, "file is empty")
@@ -267,12 +275,13 @@ def parse_document(
             raise SourceFormatError(where, str(exc), line=1) from None
     text = text.replace("\r\n", "\n")
     language = _str(meta.get("language") or meta.get("lang"))
+    declared = language is not None
     if language is None or language.lower() in ("sr", "srp"):
         guessed = detect_language(text)
         if language is None or guessed.startswith("sr"):
             language = guessed
     title = _str(meta.get("title")) or (_title_from(text) if kind != "pdf" else None)
-    return DocumentText(
+    doc = DocumentText(
         document_id=document_id_for(sha),
         sha256=sha,
         title=title,
@@ -283,6 +292,7 @@ def parse_document(
         path=str(path) if str(path) != "<memory>" else None,
         text=text,
     )
+    return doc, declared
 
 
 def read_document(path: str | Path) -> DocumentText:

@@ -78,7 +78,7 @@ class DocumentReader(Reader):
         return 0
 
     def read(self, ctx: ReadContext) -> Iterator[Rows | Reject]:
-        from transship.claims.documents import detect_language, parse_document, sniff_kind
+        from transship.claims.documents import parse_document_declared, sniff_kind
 
         # the raw (unpacked, not transcoded) bytes: their sha256 is the run's, so the
         # document id is the one `transship claims extract` gives the same file
@@ -93,12 +93,11 @@ class DocumentReader(Reader):
         logical = ctx.unit.logical
         kind = sniff_kind(logical, data)
         try:
-            doc = parse_document(data, ctx.path, kind)
+            doc, declared = parse_document_declared(data, ctx.path, kind)
         except SourceFormatError:
             raise
         except (ValueError, KeyError) as exc:
             raise SourceFormatError(ctx.path, f"not a readable {kind} document: {exc}") from None
-        guessed = detect_language(doc.text)
         yield Rows(
             "documents",
             pa.table(
@@ -121,7 +120,7 @@ class DocumentReader(Reader):
                     "line": pa.array([1], pa.int64()),
                     "document_id": [doc.document_id],
                     "language": [doc.language],
-                    "language_given": [doc.language != guessed],
+                    "language_given": [declared],
                     "format": [kind],
                     "path": [str(ctx.path)],
                     "chars": pa.array([len(doc.text)], pa.int64()),
