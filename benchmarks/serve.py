@@ -16,6 +16,9 @@ fresh unless ``--db`` names one). Then:
    JSON and the socket). Each kind's p50/p99 is also given as a ratio to the baseline's,
    which says what a kind costs beyond serving any request on this machine at this moment
    (the machine is shared: absolute latencies move with its load, the ratios much less).
+4. **Cost**: before the load, :data:`COST_REQUESTS` requests of each kind one at a time, and
+   the server's CPU time per request (psutil): what each kind costs the server, which the
+   machine's load does not change.
 
 The clients are a few lines of asyncio HTTP/1.1 (no HTTP library): on a 2-core machine the
 load generator shares the CPU with the server, and a heavy client would measure itself.
@@ -52,6 +55,8 @@ RESULTS = ROOT / "benchmarks" / "out"
 GOAL_P99_MS = 200.0
 #: The kind every other is compared with (see the module docstring).
 BASELINE = "baseline"
+#: Requests per kind of the cost phase (server CPU per request, one at a time).
+COST_REQUESTS = 200
 #: Territory pages a smoke run asks for (a full run: every territory with flows).
 SMOKE_TERRITORIES = 10
 ROUTES = [
@@ -220,6 +225,30 @@ async def load(
     return latencies, errors, time.perf_counter() - t0
 
 
+async def cost(
+    host: str, port: int, queries: dict[str, list[str]], server: psutil.Process
+) -> dict[str, float]:
+    """Server CPU (ms, all its threads) per request of each kind, asked one at a time on one
+    connection: what a request costs the server whatever else runs on the machine, unlike
+    its latency. Records are ids not asked before (each costs a DuckDB lookup)."""
+    out: dict[str, float] = {}
+    conn = Connection(host, port)
+    try:
+        for kind, paths in queries.items():
+            n = COST_REQUESTS if kind != "record" else len(paths)
+            before = server.cpu_times()
+            for i in range(n):
+                status, body = await conn.get(paths[i % len(paths)])
+                if status != 200:
+                    raise SystemExit(f"{paths[i % len(paths)]}: HTTP {status} {body[:300]!r}")
+            after = server.cpu_times()
+            used = (after.user - before.user) + (after.system - before.system)
+            out[kind] = round(used * 1000 / max(n, 1), 2)
+    finally:
+        conn.close()
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -264,6 +293,10 @@ def main() -> None:
                 queries["route"] = queries["route"][:1]
             first = asyncio.run(cold(host, port, queries))
             server_cpu = psutil.Process(proc.pid)
+            # record ids for the cost phase are not asked again under load (first asks only)
+            cost_records = queries["record"][-COST_REQUESTS:]
+            queries["record"] = queries["record"][:-COST_REQUESTS]
+            cost_ms = asyncio.run(cost(host, port, {**queries, "record": cost_records}, server_cpu))
             before = server_cpu.cpu_times()
             latencies, errors, elapsed = asyncio.run(
                 load(host, port, queries, args.clients, seconds, args.seed)
@@ -301,6 +334,7 @@ def main() -> None:
         "goal": f"p99 < {GOAL_P99_MS:g} ms per kind",
         "load": kinds,
         "cold_first_request": {k: summary(v) for k, v in first.items()},
+        "server_cpu_ms_per_request_by_kind": cost_ms,
         "queries": {k: len(v) for k, v in queries.items()},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -319,6 +353,10 @@ def main() -> None:
             f"{kind:<10} {s['n']:>6} {s['p50_ms']:>8.1f} {s['p95_ms']:>8.1f} {s['p99_ms']:>8.1f} "
             f"{s['errors']:>6} {s['p50_vs_baseline']:>8} {s['p99_vs_baseline']:>8}  {met}"
         )
+    print(
+        "server CPU per request, one at a time: "
+        + ", ".join(f"{k} {v:.2f} ms" for k, v in cost_ms.items())
+    )
     for kind, s in report["cold_first_request"].items():
         print(f"cold {kind:<10} n={s['n']} p50={s['p50_ms']:.0f} ms max={s['max_ms']:.0f} ms")
     print(f"written {out}")
