@@ -227,6 +227,8 @@ def test_pages_and_json_twins(api: TestClient) -> None:
     html = api.get(f"/parties/{cst_id}").text
     for section in ("aliases", "sources", "ownership", "sanctions", "screening", "records"):
         assert f'id="{section}"' in html
+    # a read-only server offers no judgement form, and says how to judge instead
+    assert 'id="judge-form"' not in html and "transship parties judge" in html
     assert 'data-party-graph="ownership"' in html and "/static/js/parties.js" in html
     assert 'href="/records/' in html
     data = _json(api.get(f"/parties/{cst_id}.json"))

@@ -27,6 +27,7 @@ from transship.resolve.actors import resolve_parties
 from transship.serve.app import create_app
 from transship.store import connect
 
+TOKEN = "parties-browser-token-91"
 LLC_CST = "NK-abdzbEBkqyT29GyREbiURZ"
 UNMANNED = "NK-cWSvGMvufNH5KwEV88FwTA"  # Limited Liability Company Unmanned Systems
 
@@ -46,7 +47,7 @@ def parties_url(
         [result] = ingest_paths(store, [zala], dataset="zala")
         assert result.status == "ok"
         resolve_parties(store)
-    app = create_app(db, token=None)
+    app = create_app(db, token=TOKEN, read_only=False)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -173,3 +174,23 @@ def test_screening_explanations_feature_by_feature(web: Watched) -> None:
     top = twin["screening"]["results"][0]
     assert top["explanations"]["name_match"]["weight"] == 1.0
     assert f"{top['score']:.2f}" in first.locator("h3").inner_text()
+
+
+def test_judge_from_the_party_page(web: Watched) -> None:
+    web.open("/parties/Krušik")
+    web.page.fill("#judge-other", "Sloboda")
+    web.page.select_option("#judge-verdict", "different")
+    web.page.fill("#judge-who", "browser test")
+    web.page.fill("#judge-why", '<img src=x onerror=alert("why")>')
+    # without the token: refused, and the page says why
+    web.allowed.append("401")  # the browser logs the refused request as a console error
+    web.page.click("#judge-form button[type=submit]")
+    status = web.page.locator("#judge-status")
+    status.filter(has_text="Refused").wait_for(timeout=30_000)
+    assert "401" in status.inner_text()
+    web.page.fill("#judge-token", TOKEN)
+    web.page.click("#judge-form button[type=submit]")
+    status.filter(has_text="recorded").wait_for(timeout=30_000)
+    text = status.inner_text()
+    assert "different" in text and "by browser test" in text
+    assert web.page.locator("#judge-status img").count() == 0

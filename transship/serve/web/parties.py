@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from transship.serve.api.parties import actor_rows, party_for
-from transship.serve.web.common import cached, page, render, strip_json, twin
+from transship.serve.web.common import cached, page, render, server_mode, strip_json, twin
 
 router = APIRouter()
 
@@ -87,4 +87,5 @@ async def party(request: Request, key: str) -> Response:
         title=f"Party: {data['caption']}",
         embed=embed,
         page_rows=PAGE_ROWS,
+        read_only=server_mode(request)["read_only"],
     )

@@ -66,7 +66,49 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  /* The judgement form: POST /api/parties/judgements with the bearer token; the answer is
+   * shown with textContent only. */
+  function setupJudge() {
+    var form = document.getElementById("judge-form");
+    if (!form) return;
+    var status = document.getElementById("judge-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var token = document.getElementById("judge-token").value;
+      var body = {
+        a: form.getAttribute("data-party"),
+        b: document.getElementById("judge-other").value,
+        verdict: document.getElementById("judge-verdict").value,
+        who: document.getElementById("judge-who").value,
+        why: document.getElementById("judge-why").value || null
+      };
+      var headers = { "Content-Type": "application/json" };
+      if (token) headers.Authorization = "Bearer " + token;
+      status.className = "";
+      status.textContent = "Sending…";
+      fetch("/api/parties/judgements", { method: "POST", body: JSON.stringify(body), headers: headers })
+        .then(function (r) {
+          return r.json().then(function (json) { return { ok: r.ok, status: r.status, json: json }; });
+        }).then(function (res) {
+          if (res.ok) {
+            var j = res.json;
+            status.className = "ok";
+            status.textContent = "Judgement " + j.judgement_id + " recorded: " + j.a + " " + j.verdict +
+              " " + j.b + " (by " + j.who + "); applied at the next transship parties resolve.";
+          } else {
+            var err = res.json && res.json.error ? res.json.error : { message: "HTTP " + res.status };
+            status.className = "error";
+            status.textContent = "Refused (" + res.status + "): " + err.message;
+          }
+        }).catch(function (err) {
+          status.className = "error";
+          status.textContent = "Failed: " + err.message;
+        });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupJudge();
     if (typeof echarts === "undefined") return;
     var data = pageData();
     document.querySelectorAll("[data-party-graph]").forEach(function (el) { drawOwnership(el, data); });
