@@ -108,3 +108,20 @@ def test_duckdb_and_spark_give_the_same_pairs_and_actors(
     assert by_name["Krušik a.d. Valjevo"] == by_name["Крушик"]
     assert by_name["Sloboda Čačak"] != by_name["Sloboda Trgovina"]
     assert len(set(actors)) < len(actors)
+
+
+def test_resolve_parties_on_spark_stores_the_same_actors(
+    store: Store, spark: SparkEngine, fixtures: Path
+) -> None:
+    from transship.ingest.pipeline import ingest_file
+    from transship.resolve.actors import resolve_parties
+
+    for name in ("licences.csv", "shipments.csv", "certificates.csv"):
+        ingest_file(store, fixtures / name, max_reject_share=1.0)
+    sql = "SELECT party_id, actor_id FROM party_actors ORDER BY party_id"
+    duck = resolve_parties(store, engine="duckdb")
+    on_duck = store.fetchall(sql)
+    on_spark_run = resolve_parties(store, engine="spark")
+    assert on_spark_run.engine == "spark" and on_spark_run.run_id == duck.run_id + 1
+    assert store.fetchall(sql) == on_duck
+    assert (on_spark_run.actors, on_spark_run.pairs_compared) == (duck.actors, duck.pairs_compared)

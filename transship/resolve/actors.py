@@ -160,9 +160,7 @@ def resolve_parties(
             records, eng, threshold, constraints, progress=progress, workers=workers
         )
     finally:
-        eng.close()
-        if engine == "spark":
-            eng.stop()  # type: ignore[attr-defined]
+        eng.close()  # Spark: drops our views; the session stays for the process's next use
     t1 = time.perf_counter()
     if progress is not None:
         progress("store", 0, records.num_rows)
