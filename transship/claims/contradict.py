@@ -16,8 +16,11 @@ the two spans:
 
 from __future__ import annotations
 
+from typing import Any
+
 from transship.claims.checks import Finding, SourcedClaim, amounts_in
 from transship.claims.corroborate import (
+    AGREE,
     candidate_pairs,
     comparable,
     comparable_values,
@@ -26,6 +29,7 @@ from transship.claims.corroborate import (
     origin_family,
     relative_gap,
     same_assertion,
+    value_of,
 )
 
 #: Values further apart than this ratio are incompatible.
@@ -61,8 +65,68 @@ def contradictions(claims: list[SourcedClaim]) -> list[Finding]:
     out: list[Finding] = []
     for sc in claims:
         out.extend(_within(sc))
+    out.extend(value_contradictions(claims))
     for a, b in candidate_pairs(claims):
         out.extend(_pair(a, b))
+    return out
+
+
+def value_contradictions(claims: list[SourcedClaim]) -> list[Finding]:
+    """One finding per thing measured (same dimension, named measure, topic, product scope,
+    period, subjects and route) whose claims give figures more than :data:`VALUE_RATIO`
+    apart: the figures, each with the claims that state it. Figures within
+    :data:`AGREE` of each other are one figure; two figures of one sentence never
+    contradict each other."""
+    blocks: dict[tuple[Any, ...], list[SourcedClaim]] = {}
+    for c in claims:
+        v = value_of(c)
+        fam = measure_family(c.claim.measure)
+        if c.dimension is None or v is None or v <= 0 or c.years is None or fam == "value":
+            continue
+        topic = "trade" if c.topic == "arms_trade" else c.topic
+        key = (c.dimension, fam, topic, c.scope, c.years, c.subjects, c.origin_code, c.dest_code)
+        blocks.setdefault(key, []).append(c)
+    out: list[Finding] = []
+    for key, members in blocks.items():
+        if len(members) < 2 or len({m.claim.span for m in members}) < 2:
+            continue
+        members.sort(key=lambda m: value_of(m) or 0.0)
+        clusters: list[list[SourcedClaim]] = []
+        for m in members:
+            v = value_of(m) or 0.0
+            if clusters and v <= (value_of(clusters[-1][0]) or 0.0) * (1 + AGREE):
+                clusters[-1].append(m)
+            else:
+                clusters.append([m])
+        if len(clusters) < 2:
+            continue
+        lo, hi = value_of(clusters[0][0]) or 0.0, value_of(clusters[-1][0]) or 0.0
+        ratio = hi / lo if lo else float("inf")
+        if ratio <= VALUE_RATIO:
+            continue
+        spans = {m.claim.span for cl in (clusters[0], clusters[-1]) for m in cl}
+        if len(spans) < 2:
+            continue
+        years = key[4]
+        figures = "; ".join(
+            f"{_fmt(cl[0])}" + (f" (also {', '.join(m.id for m in cl[1:])})" if cl[1:] else "")
+            for cl in clusters
+        )
+        out.append(
+            Finding(
+                "contradiction.value",
+                "high" if ratio > 3 else "medium",
+                [m.id for cl in clusters for m in cl],
+                f"{len(members)} claims measure the same thing ({key[1]}, {_period(years)}) "
+                f"with {len(clusters)} incompatible figures, up to {ratio:.1f}-fold apart: "
+                f"{figures}.",
+                {
+                    "clusters": [[m.id for m in cl] for cl in clusters],
+                    "values": [value_of(cl[0]) for cl in clusters],
+                    "ratio": ratio,
+                },
+            )
+        )
     return out
 
 
@@ -115,28 +179,6 @@ def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
         )
         return out
     if not comparable(a, b):
-        return out
-    # value: same everything, incompatible numbers (two figures of one sentence are two
-    # figures, never a contradiction)
-    if (
-        a.claim.span != b.claim.span
-        and _same_measure(a, b)
-        and a.years is not None
-        and a.years == b.years
-        and (a.origin_code, a.dest_code) == (b.origin_code, b.dest_code)
-        and max(va, vb) > VALUE_RATIO * min(va, vb) > 0
-    ):
-        ratio = max(va, vb) / min(va, vb)
-        out.append(
-            Finding(
-                "contradiction.value",
-                "high" if ratio > 3 else "medium",
-                both,
-                f"{_fmt(a)} and {_fmt(b)} measure the same thing for {_period(a.years)} but "
-                f"differ {ratio:.1f}-fold.",
-                {"a": va, "b": vb, "ratio": ratio},
-            )
-        )
         return out
     if not same_assertion(a, b, SAME) or not directions_agree(a, b):
         return out

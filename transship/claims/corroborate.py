@@ -223,20 +223,45 @@ def _figure(sc: SourcedClaim) -> str:
     return f"{what}{route}{period}"
 
 
+#: Values within this ratio of each other are compared (looser than :data:`AGREE`, because
+#: the window is on US dollars while one currency is compared as written).
+WINDOW = 1.35
+
+
 def candidate_pairs(claims: list[SourcedClaim]) -> list[tuple[SourcedClaim, SourcedClaim]]:
-    """Pairs worth comparing, in input order: claims with a figure of the same dimension
-    (a money figure is never the same figure as a percentage). Claims without a figure
-    pair with nothing."""
-    buckets: dict[str, list[SourcedClaim]] = {}
-    for c in claims:
-        if c.dimension is not None and value_of(c) is not None:
-            buckets.setdefault(c.dimension, []).append(c)
+    """Pairs worth comparing, in input order, without comparing every pair.
+
+    Claims of one dimension whose values lie within :data:`WINDOW` of each other (a sliding
+    window over sorted values): candidates for the same figure, a swapped direction, another
+    period or another credit. Incompatible values are found by blocks, not pairs
+    (:func:`transship.claims.contradict.value_contradictions`). Claims without a figure pair
+    with nothing. Cost: about n log n plus the pairs found."""
+    import math
+
     order = {c.id: i for i, c in enumerate(claims)}
-    pairs = [
-        (a, b) for group in buckets.values() for i, a in enumerate(group) for b in group[i + 1 :]
-    ]
-    pairs.sort(key=lambda p: (order[p[0].id], order[p[1].id]))
-    return pairs
+    seen: set[tuple[int, int]] = set()
+    by_dim: dict[str, list[tuple[float, SourcedClaim]]] = {}
+    for c in claims:
+        v = value_of(c)
+        if c.dimension is None or v is None:
+            continue
+        by_dim.setdefault(c.dimension, []).append((v, c))
+
+    def add(a: SourcedClaim, b: SourcedClaim) -> None:
+        i, j = sorted((order[a.id], order[b.id]))
+        seen.add((i, j))
+
+    span = math.log(WINDOW)
+    for items in by_dim.values():
+        items.sort(key=lambda t: (abs(t[0]), order[t[1].id]))
+        logs = [math.log(abs(v)) if v else -1e9 for v, _ in items]
+        lo = 0
+        for hi in range(len(items)):
+            while logs[hi] - logs[lo] > span:
+                lo += 1
+            for k in range(lo, hi):
+                add(items[k][1], items[hi][1])
+    return [(claims[i], claims[j]) for i, j in sorted(seen)]
 
 
 def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:

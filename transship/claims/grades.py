@@ -134,10 +134,7 @@ def credibility(
     if data is not None and data.verdict == "contradicted":
         return 5, [f"contradicted by the store's data: {data.explanation}"]
     stronger = [
-        f
-        for f in contra
-        for other in f.claims
-        if other != sc.id and partner_reliability.get(other, "F") <= own
+        f for f in contra if any(partner_reliability.get(o, "F") <= own for o in _against(f, sc.id))
     ]
     if stronger and not corroborated:
         return 5, [
@@ -177,6 +174,16 @@ def credibility(
         ]
     del rules
     return 3, [f"one origin ({sc.origin.source.name}, {own}); nothing confirms or contradicts it"]
+
+
+def _against(f: Finding, claim_id: str) -> list[str]:
+    """The claims a contradiction sets against ``claim_id``: those of the other figures
+    (claims stating the same figure as this one agree with it)."""
+    clusters = f.evidence.get("clusters")
+    if clusters:
+        mine: list[str] = next((cl for cl in clusters if claim_id in cl), [])
+        return [c for cl in clusters if cl is not mine for c in cl]
+    return [c for c in f.claims if c != claim_id]
 
 
 def grade(
