@@ -260,7 +260,10 @@ def build_nodes(
 ) -> tuple[list[Node], np.ndarray]:
     """Group records into nodes (see the module docstring). ``split``: party ids that get a
     node of their own (named by a ``different`` judgement)."""
-    cols = {c: records.column(c).to_pylist() for c in RECORD_COLUMNS if c in records.schema.names}
+    # Only what grouping reads: the other columns stay in Arrow (a million records as
+    # Python lists cost about a gigabyte).
+    wanted = ("party_id", "source_table", "schema", "name", "names", "country", "identifiers")
+    cols = {c: records.column(c).to_pylist() for c in wanted if c in records.schema.names}
     n = records.num_rows
     party_ids: list[str] = cols["party_id"]
     nodes: list[Node] = []
