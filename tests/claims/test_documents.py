@@ -98,10 +98,11 @@ def test_ingest_stores_documents_with_meta(store: Store, shared_dir: Path) -> No
     assert sniff(seed).name == "documents"
     assert sniff(FIX / "ru_svr.html").name == "documents"
     assert sniff(FIX / "sr_latn_municija.md").name == "documents"
+    assert sniff(FIX / "pdf" / "export_note.pdf").name == "documents"  # binary, but a PDF
     for path, fmt in [
         (seed, None),
         (FIX / "ru_svr.html", None),
-        (FIX / "pdf" / "export_note.pdf", "documents"),
+        (FIX / "pdf" / "export_note.pdf", None),
     ]:
         result = ingest_file(store, path, format=fmt)
         assert (result.status, result.format, result.rows_loaded) == ("ok", "documents", 1)

@@ -72,7 +72,7 @@ def sniff(path: Path | Source) -> type[Reader]:
     head = read_head(source)
     if not head.strip():
         raise SourceFormatError(where, "file is empty")
-    if "\x00" in head[:4096]:
+    if "\x00" in head[:4096] and not head.startswith("%PDF-"):  # a PDF goes to `documents`
         raise SourceFormatError(
             where, "binary file, not a format transship reads (use --format to force one)"
         )
