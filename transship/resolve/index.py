@@ -202,8 +202,8 @@ TOKEN_TOP_K = 20
 #: A candidate is scored in full when its bound reaches the threshold less this margin (the
 #: bound ignores joined tokens and whole-name typos, which can lift a score a little).
 BOUND_MARGIN = 0.05
-#: Query names reading more candidate rows than this keep the rarest tokens' rows only.
-MAX_ROWS = 20_000
+#: Query token skeletons whose neighbours are kept between batches, at most.
+NEIGHBOUR_CACHE = 200_000
 
 
 def _hash_keys(keys: list[str]) -> np.ndarray:
@@ -368,10 +368,36 @@ class TokenIndex:
         o = np.argsort(pkeys, kind="stable")
         self.pair_keys = pkeys[o]
         self.pair_rows = np.asarray(pr, dtype=np.int64)[o]
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def neighbours(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query token number, vocabulary token, similarity estimate) for every vocabulary
-        token the matcher could pair with each of ``skeletons``."""
+        token the matcher could pair with each of ``skeletons``.
+
+        Each skeleton's neighbours are kept (up to :data:`NEIGHBOUR_CACHE` skeletons): a
+        batch of names repeats its given names and firm words."""
+        cache = self._cache
+        todo = list(dict.fromkeys(s for s in skeletons if s not in cache))
+        if todo:
+            if len(cache) + len(todo) > NEIGHBOUR_CACHE:
+                cache.clear()
+            qt, tok, sim = self._neighbours(todo)
+            cuts = np.searchsorted(qt, np.arange(1, len(todo)))
+            for s, t, m in zip(todo, np.split(tok, cuts), np.split(sim, cuts), strict=True):
+                cache[s] = (t, m)
+        toks: list[np.ndarray] = []
+        sims: list[np.ndarray] = []
+        for s in skeletons:
+            t, m = cache[s]
+            toks.append(t)
+            sims.append(m)
+        lengths = np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks))
+        owner = np.repeat(np.arange(len(toks), dtype=np.int64), lengths)
+        if not toks:
+            return owner, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return owner, np.concatenate(toks), np.concatenate(sims)
+
+    def _neighbours(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keys: list[str] = []
         owner: list[int] = []
         for k, s in enumerate(skeletons):
@@ -382,13 +408,16 @@ class TokenIndex:
             z = np.zeros(0, dtype=np.int64)
             return z, z, np.zeros(0, dtype=np.float32)
         h = _hash_keys(keys)
+        o = np.argsort(h)  # sorted needles read the large key array in order
+        h = h[o]
         lo = np.searchsorted(self.del_hash, h, side="left")
         hi = np.searchsorted(self.del_hash, h, side="right")
-        which, pos = _expand(lo, hi)
-        qt = np.asarray(owner, dtype=np.int64)[which]
+        found = hi > lo
+        which, pos = _expand(lo[found], hi[found])
+        qt = np.asarray(owner, dtype=np.int64)[o[found]][which]
         tok = self.del_tok[pos]
-        pair = np.unique(qt * max(1, len(self.vocab)) + tok)
         nv = max(1, len(self.vocab))
+        pair = np.unique(qt * nv + tok)
         qt, tok = pair // nv, pair % nv
         qlen = np.fromiter((len(s) for s in skeletons), dtype=np.int64, count=len(skeletons))
         qfirst = np.fromiter(
