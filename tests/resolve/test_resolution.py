@@ -213,6 +213,10 @@ def test_resolve_store_links_sources_and_shows_records_by_role(loaded: Store) ->
     assert show_party(loaded, view.actor_id).actor_id == view.actor_id
     assert show_party(loaded, first["party_id"]).actor_id == view.actor_id
     assert show_party(loaded, "Крушик").caption == "Krušik"
+    short = show_party(loaded, "Primer Arms d.o.o.", limit=1)
+    assert all(len(rs) == 1 for rs in short.records_by_role.values())
+    assert short.record_counts == {k: len(v) for k, v in roles.items()}
+    assert len(short.links) <= 1 and short.links_total == len(view.links)
     summaries = list_actors(loaded, "primer")
     assert [s.actor_id for s in summaries] == [view.actor_id]
     assert summaries[0].records == sum(len(x) for x in roles.values())

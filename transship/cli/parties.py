@@ -119,6 +119,9 @@ def resolve(
 @handle_errors
 def show(
     key: Annotated[str, typer.Argument(help="Actor id, party record id, row id or a name.")],
+    limit: Annotated[
+        int, typer.Option("--limit", help="Records shown per role, and links shown.")
+    ] = 100,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -129,8 +132,10 @@ def show(
     link the score and features, or the judgement, that joined two records."""
     from transship.resolve.actors import show_party
 
+    if limit < 1:
+        usage_error("must be 1 or more", "--limit")
     with open_store(db, read_only=True) as store:
-        view = show_party(store, key)
+        view = show_party(store, key, limit=limit)
     if json_out:
         emit_json(view.to_dict())
         return
@@ -164,7 +169,10 @@ def show(
                     "record": r["record_id"],
                 }
             )
-    print_table(rows, title="Records by role", limit=100)
+    print_table(rows, title="Records by role", limit=len(rows))
+    for role, total in view.record_counts.items():
+        if total > len(view.records_by_role.get(role, [])):
+            say(f"{role}: {total:,} records, {limit} shown (--limit, or --json)", err=False)
     if view.sanctions:
         print_table(
             [
@@ -202,7 +210,7 @@ def show(
         for ln in view.links
     ]
     if links:
-        print_table(links, title="Links", limit=50)
+        print_table(links, title=f"Links ({view.links_total:,})", limit=len(links))
 
 
 def _why(link: dict[str, Any]) -> str:

@@ -95,6 +95,10 @@ class PartyView:
     owners: list[dict[str, Any]]
     links: list[dict[str, Any]] = field(default_factory=list)
     run_id: int | None = None
+    #: role -> records of that role in all (``records_by_role`` holds at most ``limit``)
+    record_counts: dict[str, int] = field(default_factory=dict)
+    #: links in all (``links`` holds at most ``limit``, best first)
+    links_total: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -339,9 +343,15 @@ def _find_actor(store: Store, run_id: int, key: str) -> str:
     )
 
 
-def show_party(store: Store, key: str) -> PartyView:
+def show_party(store: Store, key: str, *, limit: int | None = 500) -> PartyView:
     """One actor by actor id, party record id, source record id or name (exact, then the
-    same name in another spelling or script); :class:`~transship.exc.NotFound` otherwise."""
+    same name in another spelling or script); :class:`~transship.exc.NotFound` otherwise.
+
+    ``limit``: records shown per role and links shown (an exporter can be in a hundred
+    thousand shipments); ``record_counts`` and ``links_total`` give the totals, aliases
+    and sources always count every record. ``None`` shows everything."""
+    if limit is not None and limit < 1:
+        raise InvalidInput("limit must be at least 1")
     run_id = _latest_run(store)
     actor = _find_actor(store, run_id, key)
     recs = store.query(
@@ -367,8 +377,20 @@ def show_party(store: Store, key: str) -> PartyView:
     caption = ftm_caption or max(names.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
     aliases = sorted(names, key=lambda nm: (-names[nm], nm))
     by_role: dict[str, list[dict[str, Any]]] = {}
+    counts: dict[str, int] = {}
     sources: dict[str, dict[str, Any]] = {}
     for r in recs:
+        counts[r["role"]] = counts.get(r["role"], 0) + 1
+        src = sources.setdefault(
+            r["dataset"] or "?",
+            {"dataset": r["dataset"], "records": 0, "files": [], "simulated": False},
+        )
+        src["records"] += 1
+        if r["file"] and r["file"] not in src["files"]:
+            src["files"].append(r["file"])
+        src["simulated"] = src["simulated"] or bool(r["simulated"])
+        if limit is not None and counts[r["role"]] > limit:
+            continue
         by_role.setdefault(r["role"], []).append(
             {
                 "record_id": r["record_id"],
@@ -383,14 +405,10 @@ def show_party(store: Store, key: str) -> PartyView:
                 "simulated": bool(r["simulated"]),
             }
         )
-        src = sources.setdefault(
-            r["dataset"] or "?",
-            {"dataset": r["dataset"], "records": 0, "files": [], "simulated": False},
-        )
-        src["records"] += 1
-        if r["file"] and r["file"] not in src["files"]:
-            src["files"].append(r["file"])
-        src["simulated"] = src["simulated"] or bool(r["simulated"])
+    [(links_total,)] = store.fetchall(
+        "SELECT count(*) FROM party_links WHERE actor_id = ?", [actor]
+    )
+    cap = "" if limit is None else f" LIMIT {int(limit)}"
     links = [
         {
             "a": r["a"],
@@ -401,7 +419,7 @@ def show_party(store: Store, key: str) -> PartyView:
         }
         for r in store.query(
             "SELECT a, b, score, how, explanation FROM party_links WHERE actor_id = ? "
-            "ORDER BY how, score DESC NULLS LAST, a, b",
+            f"ORDER BY how, score DESC NULLS LAST, a, b{cap}",
             [actor],
         ).to_pylist()
     ]
@@ -415,6 +433,8 @@ def show_party(store: Store, key: str) -> PartyView:
         owners=_owners(store, entity_ids),
         links=links,
         run_id=run_id,
+        record_counts=counts,
+        links_total=int(links_total),
     )
 
 
