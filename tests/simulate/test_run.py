@@ -39,8 +39,9 @@ def test_same_seed_gives_identical_files(sim: SimulationResult, tmp_path: Path) 
     again = run(CASE, tmp_path / "again", **SMALL)  # type: ignore[arg-type]
     first, second = _hashes(sim.out_dir), _hashes(again.out_dir)
     assert first == second
-    # Comtrade per year, customs, truth.jsonl, truth_flows.csv.gz, manifest: no BACI-style file.
-    assert len(first) == 4 + 3 + 3
+    # Comtrade per year, customs, the forces' register, truth.jsonl, truth_flows.csv.gz,
+    # manifest: no BACI-style file.
+    assert len(first) == 4 + 3 + 1 + 3
     assert not any("baci" in name.lower() for name in first)
     other = run(CASE, tmp_path / "other", seed=8, scale=0.25, years="2021-2024")
     assert _hashes(other.out_dir)["truth.jsonl"] != first["truth.jsonl"]
@@ -131,8 +132,9 @@ def test_simulated_folder_ingests_and_stays_simulated(sim: SimulationResult, sto
         "shipments",
         "licences",
         "certificates",
+        "sipri-register",
     }
-    for table in ("trade_flows", "shipments", "licences", "certificates"):
+    for table in ("trade_flows", "shipments", "licences", "certificates", "arms_transfers"):
         flags = store.fetchall(f"SELECT DISTINCT simulated FROM {table}")
         assert flags == [(True,)], table
     assert store.fetchall("SELECT DISTINCT simulated FROM sources") == [(True,)]

@@ -60,6 +60,9 @@ class Documents:
     certificates: list[dict[str, Any]] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
     flows: FlowParts = field(default_factory=FlowParts)
+    #: Flows of the request population, reported with their own random stream so the case's
+    #: and the background's reporting draws are the same with or without them.
+    population_flows: FlowParts = field(default_factory=FlowParts)
     #: SIPRI-style register rows (:mod:`transship.simulate.register`); empty without requests.
     register: list[dict[str, Any]] = field(default_factory=list)
 
@@ -275,12 +278,16 @@ class RecordBuilder:
         product: Product,
         qty: float,
         value_eur: float,
+        population: bool = False,
     ) -> None:
+        """A physical movement the statistics see (``population``: one of the request
+        population's, kept apart for its own reporting draws)."""
         if not self.in_years(d):
             return
         t = self.terr
         rate = usd_per_eur(min(max(d.year, 1999), 2025))
-        self.docs.flows.add(
+        target = self.docs.population_flows if population else self.docs.flows
+        target.add(
             d.year,
             t.index(exp),
             t.index(imp),

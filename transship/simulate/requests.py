@@ -10,8 +10,10 @@ published:
 
 * **governance** of the consignee's country. The latent value is the published indicator (the
   governance table :mod:`transship.risk` ships, as a z-score) plus an error: published
-  indicators measure governance with error, wider at higher noise. A country the table lacks
-  gets a drawn value that nothing published shows.
+  indicators measure governance with error. A country the table lacks gets a drawn value that
+  nothing published shows. (Noise widens the other traces: the register's error and the
+  statistics' reporting noise; the latent facts themselves, hence which requests are
+  diverted, are the same at every noise level.)
 * **the broker's history.** Each broker (the licence holder) has a latent propensity. It shows
   as earlier licence refusals under criterion 7 (written into the licence file, dated in the
   three years before the simulated period) and, as the years go by, as the broker's earlier
@@ -19,7 +21,9 @@ published:
 * **the consignee country's re-export record.** Each country has a latent re-export
   propensity; countries above the middle re-export the product every year to a destination of
   concern, so trade statistics show it (as re-exports or exports of foreign goods, with the
-  country's reporting noise), and diverted requests add their own onward legs.
+  country's reporting noise). A diverted request's own onward leg is undeclared (smuggled or
+  handed to an armed group): no statistic and no customs record shows it, so nothing
+  published after the request gives that request away.
 * **quantity.** Each country's forces have a latent yearly need for the product, growing with
   the country's size (the statistics' gravity weight) and spread log-normally. Legitimate
   requests ask for part of a year's need (15 % of them, stockpile orders, for two to three
@@ -52,7 +56,7 @@ import numpy as np
 
 from transship.exc import TransshipError
 from transship.simulate.case import Case, Product, compatible_systems
-from transship.simulate.records import ONWARD_CUSTOMS_COVERAGE, SIM, RecordBuilder
+from transship.simulate.records import SIM, RecordBuilder
 from transship.simulate.register import FIRED_PER_SYSTEM, designation, register_rows
 
 #: Requests a year from the exporting country (at every scale: they are documents, not trade).
@@ -62,18 +66,19 @@ BASE = -1.5
 W_GOV = 0.9
 W_BROKER = 1.0
 W_REEXPORT = 0.8
-#: Error of the published governance indicator around the latent value, per unit of noise.
+#: Error of the published governance indicator around the latent value (the same at every
+#: noise level: the true governance, hence who diverts, must not move with the noise).
 GOV_ERROR_SD = 0.45
 #: Invented brokers beside the case's own brokers and state exporters in the exporting country.
 EXTRA_BROKERS = 6
 #: Yearly need of a country's forces for one product, EUR, at a gravity weight of 100 (GDP USD bn).
-NEED_EUR_AT_100 = 1.0e6
+NEED_EUR_AT_100 = 0.5e6
 #: Ratio of a diverted request to a year's need (log-normal around it).
 DIVERTED_NEED_RATIO = 2.0
 #: Share of legitimate requests that order two to three years' need at once (stockpiles).
 MULTI_YEAR_SHARE = 0.15
 #: Yearly re-exports of the product by a country with re-export propensity r > 0, EUR.
-REEXPORT_EUR = 2.0e6
+REEXPORT_EUR = 0.5e6
 #: Where diverted requests and re-exports end up (those present among the simulated territories).
 DESTINATIONS_OF_CONCERN = ("ua", "iq", "et", "ml", "bf", "az", "am", "ly", "sd", "ye", "sy")
 #: Refusals under criterion 7 written before the simulated period: Poisson(REFUSALS * e^broker).
@@ -157,7 +162,14 @@ class RequestPopulation:
         self.products = [p for p in case.products.values() if p.calibre]
         t = b.terr
         present = set(t.iso2)
-        self.concern = [c for c in DESTINATIONS_OF_CONCERN if c in present and c != self.origin]
+        # the case's own destinations are left to the case's schemes: the population's
+        # diversions must not pose as (or hide) the routes the case plants
+        ends = {s.path[-1] for s in case.schemes}
+        self.concern = [
+            c
+            for c in DESTINATIONS_OF_CONCERN
+            if c in present and c != self.origin and c not in ends
+        ]
         n = len(t)
         published = published_governance()
         # Latent facts, one draw per territory in territory order (fixed at every noise level).
@@ -167,7 +179,7 @@ class RequestPopulation:
         self.need_spread = rng.standard_normal(n)
         self.governance = np.array(
             [
-                published[t.iso2[i]] + GOV_ERROR_SD * b.noise * z_gov_error[i]
+                published[t.iso2[i]] + GOV_ERROR_SD * z_gov_error[i]
                 if t.iso2[i] in published
                 else z_unpublished[i]
                 for i in range(n)
@@ -341,31 +353,15 @@ class RequestPopulation:
             cid,
         )
         b.docs.shipments.append(ship)
-        b.flow(d, self.origin, country, self.origin, product, qty, qty * uv)
+        b.flow(d, self.origin, country, self.origin, product, qty, qty * uv, population=True)
         ship_ids = [ship["shipment_id"]]
         dest = None
         if diverted:
+            # the goods leave the consignee's country undeclared (smuggled, or handed to an
+            # armed group): neither the statistics nor a customs record see the onward leg,
+            # so nothing published after the request gives it away; u_onward and u_cite are
+            # drawn all the same (paired runs)
             dest = self.concern[min(int(u_dest * len(self.concern)), len(self.concern) - 1)]
-            d2 = d + timedelta(days=20 + int(u_day * 40))
-            b.flow(d2, country, dest, self.origin, product, qty, qty * uv * 1.1)
-            if u_onward < ONWARD_CUSTOMS_COVERAGE and b.in_years(d2):
-                onward = b.shipment(
-                    d2,
-                    product,
-                    qty,
-                    qty * uv * 1.1,
-                    consignee,
-                    country,
-                    f"Consignee in {b.cname(dest)}{SIM}",
-                    dest,
-                    self.origin,
-                    (),
-                    "air",
-                    None,
-                    cid if u_cite < 0.3 else None,
-                )
-                b.docs.shipments.append(onward)
-                ship_ids.append(onward["shipment_id"])
         for k, sid in enumerate(ship_ids):
             b.docs.truth.append(
                 {
@@ -503,7 +499,16 @@ class RequestPopulation:
             dest = self.concern[(i + year) % len(self.concern)]
             value = REEXPORT_EUR * math.exp(1.5 * r)
             uv = (product.unit_value_eur.low + product.unit_value_eur.high) / 2
-            b.flow(date(year, 6, 30), c, dest, producers[0], product, value / uv, value)
+            b.flow(
+                date(year, 6, 30),
+                c,
+                dest,
+                producers[0],
+                product,
+                value / uv,
+                value,
+                population=True,
+            )
 
 
 def _main_origin(case: Case) -> str | None:

@@ -294,7 +294,9 @@ def run(
     )
     rep = reporting_profiles(case, terr, factor, np.random.default_rng([seed, 2]))
     units = _case_units(case)
-    gen = StatisticsGenerator(case, terr, rep, docs.flows, span, scale, seed, units)
+    gen = StatisticsGenerator(
+        case, terr, rep, docs.flows, span, scale, seed, units, docs.population_flows
+    )
 
     result = SimulationResult(out, case.id, seed, scale, noise_name, factor, span)
     data = out / DATA

@@ -183,6 +183,7 @@ class StatisticsGenerator:
         scale: float,
         seed: int,
         units: dict[str, tuple[str, float]],
+        population: FlowParts | None = None,
     ) -> None:
         self.case = case
         self.terr = terr
@@ -191,6 +192,7 @@ class StatisticsGenerator:
         self.seed = seed
         self.units = units  # hs -> (unit "u"/"kg", USD per unit) for case products
         self.case_flows = _group_case_flows(flows)
+        self.population_flows = _group_case_flows(population or FlowParts())
         self.plan = plan(case, terr, years, scale, set(self.case_flows))
         bg = case.background
         self.ch93_world = bg["chapter93_world_usd"].value if "chapter93_world_usd" in bg else 15e9
@@ -291,54 +293,16 @@ class StatisticsGenerator:
     def report(self, p: int, hs: str, comps: Components, unit: str) -> tuple[pa.Table, pa.Table]:
         """Comtrade+ rows (both sides) and the true flows (for evaluation only) of one product."""
         rng = np.random.default_rng([self.seed, 2_000_003, p])
-        rep = self.rep
-        terr = self.terr
-        n = len(comps)
         ch93 = hs.startswith("93")
         last = self.years[1]
-        sides = []
-        for side in ("X", "M"):
-            r = comps.exp if side == "X" else comps.imp
-            u = rng.random((6, n))
-            ok = (u[0] < rep.coverage[r]) & (comps.year <= last - rep.lag_years[r])
-            if ch93:
-                ok &= u[1] >= rep.suppress_ch93[r]
-            err = rng.standard_normal(n) * rep.valuation_noise[r]
-            err *= np.where(u[2] < TAIL_SHARE, TAIL_FACTOR, 1.0)
-            if side == "X":
-                value = comps.value * np.exp(err)
-                partner = comps.imp.copy()
-                foreign = comps.origin != comps.exp
-                flow = np.where(foreign & (u[3] < rep.reexport_share[r]), "RX", "X")
-            else:
-                value = comps.value * (1.0 + rep.cif_fob_margin[r]) * np.exp(err)
-                foreign = comps.origin != comps.exp
-                partner = np.where(
-                    foreign & (u[3] < rep.imports_by_origin[r]), comps.origin, comps.exp
-                )
-                flow = np.full(n, "M")
-            mis = u[4] < rep.misattributed[r]
-            if mis.any():
-                other = rng.integers(0, len(terr), n)
-                to_area = (u[5] < 0.5) | (other == r)
-                partner = np.where(mis, np.where(to_area, -1, other), partner)
-            qty_noise = np.exp(rng.normal(0.0, 0.05, (2, n)))
-            missing = rng.random((2, n)) < rep.qty_missing[r]
-            qty = np.where(missing[0], np.nan, comps.qty * qty_noise[0])
-            kg = np.where(missing[1], np.nan, comps.kg * qty_noise[1])
-            sides.append(
-                pa.table(
-                    {
-                        "year": comps.year[ok],
-                        "reporter": r[ok].astype(np.int32),
-                        "flow": flow[ok],
-                        "partner": partner[ok].astype(np.int32),
-                        "value": value[ok],
-                        "qty": qty[ok],
-                        "kg": kg[ok],
-                    }
-                )
-            )
+        sides = [self._side(rng, comps, side, ch93, last) for side in ("X", "M")]
+        pop = self._population(hs)
+        if pop is not None:
+            # the request population's own stream: every draw above is the same with or
+            # without it, so the case's and the background's reports do not move
+            prng = np.random.default_rng([self.seed, 2_000_017, p])
+            sides += [self._side(prng, pop, side, ch93, last) for side in ("X", "M")]
+            comps = Components.concat([comps, pop])
         rows = pa.concat_tables(sides)
         agg = rows.group_by(["year", "reporter", "flow", "partner"], use_threads=False).aggregate(
             [
@@ -360,6 +324,62 @@ class StatisticsGenerator:
         )
         comtrade = self._comtrade_table(hs, agg, unit)
         return comtrade, self._truth_table(hs, comps)
+
+    def _population(self, hs: str) -> Components | None:
+        extra = self.population_flows.get(hs)
+        if extra is None:
+            return None
+        y0, y1 = self.years
+        keep = (extra.year >= y0) & (extra.year <= y1)
+        if not keep.any():
+            return None
+        return Components(*(getattr(extra, f)[keep] for f in Components.__slots__))
+
+    def _side(
+        self, rng: np.random.Generator, comps: Components, side: str, ch93: bool, last: int
+    ) -> pa.Table:
+        """One side's reports of ``comps`` (exporter ``X`` or importer ``M``), drawn from
+        ``rng`` in a fixed order."""
+        rep = self.rep
+        terr = self.terr
+        n = len(comps)
+        r = comps.exp if side == "X" else comps.imp
+        u = rng.random((6, n))
+        ok = (u[0] < rep.coverage[r]) & (comps.year <= last - rep.lag_years[r])
+        if ch93:
+            ok &= u[1] >= rep.suppress_ch93[r]
+        err = rng.standard_normal(n) * rep.valuation_noise[r]
+        err *= np.where(u[2] < TAIL_SHARE, TAIL_FACTOR, 1.0)
+        if side == "X":
+            value = comps.value * np.exp(err)
+            partner = comps.imp.copy()
+            foreign = comps.origin != comps.exp
+            flow = np.where(foreign & (u[3] < rep.reexport_share[r]), "RX", "X")
+        else:
+            value = comps.value * (1.0 + rep.cif_fob_margin[r]) * np.exp(err)
+            foreign = comps.origin != comps.exp
+            partner = np.where(foreign & (u[3] < rep.imports_by_origin[r]), comps.origin, comps.exp)
+            flow = np.full(n, "M")
+        mis = u[4] < rep.misattributed[r]
+        if mis.any():
+            other = rng.integers(0, len(terr), n)
+            to_area = (u[5] < 0.5) | (other == r)
+            partner = np.where(mis, np.where(to_area, -1, other), partner)
+        qty_noise = np.exp(rng.normal(0.0, 0.05, (2, n)))
+        missing = rng.random((2, n)) < rep.qty_missing[r]
+        qty = np.where(missing[0], np.nan, comps.qty * qty_noise[0])
+        kg = np.where(missing[1], np.nan, comps.kg * qty_noise[1])
+        return pa.table(
+            {
+                "year": comps.year[ok],
+                "reporter": r[ok].astype(np.int32),
+                "flow": flow[ok],
+                "partner": partner[ok].astype(np.int32),
+                "value": value[ok],
+                "qty": qty[ok],
+                "kg": kg[ok],
+            }
+        )
 
     def _truth_table(self, hs: str, comps: Components) -> pa.Table:
         """True FOB value per year, exporter, importer of one product (every component,
