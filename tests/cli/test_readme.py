@@ -23,6 +23,13 @@ STORE_COMMANDS = {
     "reconcile",
     "report",
     "serve",
+    "screen",
+    "parties",
+    "check-certificate",
+    "assess",
+    "claims",
+    "fetch",
+    "sources",
 }
 
 
