@@ -97,23 +97,39 @@ curl -H "Authorization: Bearer $TRANSSHIP_API_TOKEN" -F file=@comtrade_2019.csv 
   (the web UI, docs/ui.md) escape what they show.
 - **Load** (`python benchmarks/serve.py`; `--smoke` for CI): 50 clients on loopback asking
   route, hub, territory and record queries of the demo store (records drawn at random, so
-  nearly all asked for the first time). Measured 2026-12-07 on the project machine, 2 cores
-  shared with other work, 30 s each:
+  nearly all asked for the first time), and `/api/health` in the same mix as a baseline;
+  then, one request at a time, the server's CPU per request of each kind. Measured on the
+  project machine, 2 cores shared with seven other sessions' tests, 30 s each:
 
-  | load average | requests/s | server CPU per request | p99 route | hub | territory | record |
-  |---|---|---|---|---|---|---|
-  | about 2.5 | 662 | 1.7 ms | 88 ms | 200 ms | 232 ms | 331 ms |
-  | about 8 | 168 | 2.5 ms | 471 ms | 1.2 s | 1.2 s | 1.2 s |
+  | run | load average | requests/s | server CPU share | p99 route | hub | territory | record | baseline |
+  |---|---|---|---|---|---|---|---|---|
+  | earlier, quieter | about 2.5 | 662 | 1.14 cores | 88 ms | 200 ms | 232 ms | 331 ms | - |
+  | earlier, loaded | about 8 | 168 | - | 471 ms | 1.2 s | 1.2 s | 1.2 s | - |
+  | now | 15.6 | 174 | - | 346 ms | 599 ms | 361 ms | 2.3 s | 714 ms |
+  | now | 11.3 | 250 | 0.41 cores | 311 ms | 958 ms | 248 ms | 819 ms | 540 ms |
 
-  The goal (p99 under 200 ms) is met for routes and, just, hubs on the quieter machine, and
-  missed for territory pages and records. What a request costs: a cached page is sent as
-  stored before routing (0.6 ms of CPU for a route page; territory pages are up to 1 MB of
-  JSON, whose sending is most of their 1.4 ms and of their tail); a record is 7-9 ms of
-  CPU, nearly all DuckDB materialising the row's 30 columns from its row group (there is
-  no index on record ids; a record asked again is a cached page). At 50 clients in a
-  closed loop the latency is queueing behind that CPU. The first request of an analysis
-  costs what the CLI costs: 1-3 s for a route query on the demo, up to 20 s for a territory
-  page with every product's hub scores; later requests share the result.
+  The goal (p99 under 200 ms) is missed for every kind in the runs of this session, and
+  the runs say little about it: the server got 0.41 of a core, and even `/api/health`,
+  which reads nothing, had a p99 of 540-714 ms. What the load does not change is the
+  ratio to that baseline and the CPU a request costs the server (one at a time): a route
+  page 0.40 ms (p99 0.57 x baseline), a territory page 0.55 ms (0.46 x), a hub page 0.95
+  ms (1.77 x: `/api/hubs?product=93&limit=50` is 50 hub scores with every indicator's
+  record ids, megabytes to send), `/api/health` 0.70 ms (routing and validation: cached
+  pages are sent before routing and cost less than it), a record 6.45 ms. Records are
+  the one kind that reads DuckDB on every request (each id is asked once; a repeat is a
+  cached page), and nearly all of their cost is DuckDB fetching one row of 30 columns
+  from the row group its file and line point to (the zone maps skip the rest): about
+  3.5 ms of CPU on this machine for the statement alone, whichever filter finds the row.
+  Done this session: the row comes through DuckDB's cursor instead of an Arrow table
+  (8.2 to 3.6 ms a lookup, measured side by side), territory pages page their lists (the
+  United States' page was 8 MB, now the first 50 rows of each list, hub rows counting
+  their evidence instead of listing it). Measured and not kept: an ART index on record_id
+  (migration drafted as 0013) made a lookup 1.4-1.6x faster but doubled the ingest time
+  of the ten Comtrade sample files (7.9 to 15.4 s) and the store's size (9 to 17 MiB).
+  At 50 clients in a closed loop the latency is queueing behind that CPU; the first
+  request of an analysis costs what the CLI costs (1-6 s for a route query on the demo,
+  up to 30 s for the first territory page, which computes every product's hub scores);
+  later requests share the result.
 - **Docs page.** FastAPI's `/docs` and `/redoc` load Swagger UI or ReDoc from a CDN; nothing
   here may load from the network, and vendoring Swagger UI (Apache-2.0, about 1.5 MB) would
   add a "try it" button `curl` already gives. `/docs` is this page as plain HTML, built

@@ -25,7 +25,7 @@ from transship.serve.deps import (
     limit_param,
 )
 from transship.serve.models import PAGE_RESPONSES, Page, RouteItem
-from transship.serve.responses import page_response
+from transship.serve.responses import sliced_page
 from transship.store import Store
 
 router = APIRouter(tags=["flows"])
@@ -150,16 +150,8 @@ async def routes(
                 dataset,
             ),
         )
-        page = every[offset : offset + limit]
-        return page_response(
-            request.url,
-            page,
-            limit=limit,
-            offset=offset,
-            total=len(every),
-            more=offset + len(page) < len(every),
-            fmt=fmt,
-            filename="routes",
+        return sliced_page(
+            request.url, every, limit=limit, offset=offset, fmt=fmt, filename="routes"
         )
 
     return await server.respond_cached(request, build)

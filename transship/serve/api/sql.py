@@ -23,7 +23,7 @@ from transship.exc import InvalidInput
 from transship.serve.deps import Format, Offset, Server, limit_param
 from transship.serve.errors import ApiError
 from transship.serve.models import PAGE_RESPONSES, SqlOut
-from transship.serve.responses import page_response
+from transship.serve.responses import counted_page
 from transship.serve.sqlguard import check_user_sql
 from transship.store import Store
 
@@ -128,13 +128,12 @@ async def sql(
     table, truncated = await server.read(lambda s: run_user_sql(s, q, max_rows, timeout))
     rows = _jsonable(table.slice(offset, limit))
     total = table.num_rows
-    return page_response(
+    return counted_page(
         request.url,
         rows,
         limit=limit,
         offset=offset,
         total=total,
-        more=offset + len(rows) < total,
         fmt=fmt,
         filename="sql",
         columns=list(table.schema.names),
