@@ -91,7 +91,10 @@ def test_every_finding_code_feeds_a_known_indicator() -> None:
 
 def test_weights_file_is_checked(tmp_path: Path) -> None:
     w = default_weights()
-    assert abs(sum(w.indicators.values()) - 1.0) < 1e-9
+    # the indicators before prior_claims sum to 1: a store without claims (prior_claims not
+    # checked) scores exactly as it did before that indicator existed
+    before = sum(v for k, v in w.indicators.items() if k != "prior_claims")
+    assert abs(before - 1.0) < 1e-9 and w.indicators["prior_claims"] == 0.10
     doc = {"indicators": {name: {"weight": 0.1} for name in INDICATORS}}
     with pytest.raises(InvalidInput, match="severity_values"):
         parse_weights(doc, "x.yaml")

@@ -40,6 +40,7 @@ from transship.risk.crosscheck import StoreIndex, index_store, plausibility_find
 from transship.risk.documents import read_certificates, read_licences
 from transship.risk.holdings import SystemRow, system_rows
 from transship.risk.model import LEVELS, Assessment, CertificateCheck, Finding, Indicator
+from transship.risk.prior_claims import prior_claims_indicator
 from transship.risk.screening import screen_parties
 from transship.store import Store
 
@@ -53,14 +54,13 @@ _ROUTING: tuple[tuple[str, str | None], ...] = (
     ("shipments.", "certificate_crosscheck"),
     ("reuse.", "certificate_crosscheck"),
     ("flows.", None),  # shown as a finding; weighed by the reexport_record indicator
+    ("claims.", None),  # one per prior allegation; weighed by the prior_claims indicator
     ("certificate.", "certificate_document"),
     ("", "certificate_document"),
 )
 
 #: What is never checked, whatever the data.
 ALWAYS_NOT_CHECKED = (
-    "prior diversion claims about the parties or countries (the claims stage is not wired "
-    "into the assessment)",
     "the end user's stockpile management and physical security (needs an on-site visit)",
     "the exporter's own compliance record beyond the lists in the store",
 )
@@ -218,6 +218,23 @@ def assess_records(
     )
     hs = str((licence or {}).get("hs_code") or first.get("hs_code") or "")[:4] or DEFAULT_PRODUCT
     countries = [c for c in (consignee_country, destination) if c]
+    claims_ind, claim_findings = prior_claims_indicator(
+        store,
+        _claim_parties(parties),
+        [
+            ("consignee", consignee_country),
+            ("end user", end_user_country),
+            ("destination", destination),
+        ],
+        w,
+        ix,
+    )
+    findings += claim_findings
+    if claims_ind.checked:
+        checked.append(
+            "prior diversion claims in the store (claims stage grades) about the parties "
+            "and their countries"
+        )
     indicators = [
         _finding_indicator(
             "certificate_document",
@@ -262,6 +279,7 @@ def assess_records(
         reexport_indicator(store, countries, hs, w.indicators["reexport_record"], ix),
         treaty_indicator(end_user_country, w.indicators["treaty_commitments"]),
         governance_indicator(end_user_country, w.indicators["governance"]),
+        claims_ind,
     ]
     if store is None or not certificates:
         not_checked.append(
@@ -291,6 +309,22 @@ def assess_records(
         summary=_summary(licence, certificates, hs, critical, w),
         simulated=simulated,
     )
+
+
+def _claim_parties(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The consignee, end user and broker (the exporter of a brokering licence) the papers
+    name, for matching against prior claims; the exporter of an export licence is not a
+    party whose record criterion 7 asks about."""
+    out: list[tuple[str, str]] = []
+    for rec in records:
+        roles = [("consignee", "consignee"), ("end user", "end_user")]
+        if rec.get("licence_type") == "brokering":
+            roles.append(("broker", "exporter"))
+        for role, key in roles:
+            name = str(rec.get(key) or "").strip()
+            if name and (role, name) not in out:
+                out.append((role, name))
+    return out
 
 
 def _crosschecked(

@@ -7,7 +7,7 @@ silently scoring with a default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -28,7 +28,27 @@ INDICATORS = (
     "reexport_record",
     "treaty_commitments",
     "governance",
+    "prior_claims",
 )
+
+#: Admiralty grades (NATO AJP-2.1) the claims stage gives.
+RELIABILITIES = ("A", "B", "C", "D", "E", "F")
+CREDIBILITIES = (1, 2, 3, 4, 5, 6)
+#: How a stored claim can involve a request (see ``prior_claims.roles`` in weights.yaml).
+CLAIM_ROLES = ("party", "intermediary", "named", "destination", "origin")
+
+
+@dataclass(frozen=True, slots=True)
+class PriorClaimsWeights:
+    """How a graded claim counts in the ``prior_claims`` indicator (weights.yaml says why)."""
+
+    reliability: dict[str, float] = field(default_factory=dict)
+    credibility: dict[int, float] = field(default_factory=dict)
+    corroboration: float = 0.5
+    unconfirmed_origins: float = 0.5
+    roles: dict[str, float] = field(default_factory=dict)
+    low: float = 0.1
+    medium: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +64,7 @@ class Weights:
     use_per_system: dict[str, float]
     near_identical: float
     path: str
+    prior_claims: PriorClaimsWeights = field(default_factory=PriorClaimsWeights)
 
     def level(self, score: float, critical: bool = False) -> str:
         """The level a score reaches (``refuse-indicated`` whenever ``critical``)."""
@@ -88,6 +109,7 @@ def parse_weights(doc: Any, where: str) -> Weights:
     ordered = [levels[n] for n in LEVELS[1:]]
     if ordered != sorted(ordered):
         raise InvalidInput(f"{where}: level thresholds must rise with the level")
+    prior = _prior_claims(doc.get("prior_claims"), f"{where}: prior_claims")
     scr = doc.get("screening") or {}
     use = doc.get("use_per_system") or {}
     return Weights(
@@ -100,7 +122,44 @@ def parse_weights(doc: Any, where: str) -> Weights:
         use_per_system={str(k): _number(use, k, f"{where}: use_per_system") for k in use},
         near_identical=_number(doc.get("reuse") or {}, "near_identical", f"{where}: reuse"),
         path=where,
+        prior_claims=prior,
     )
+
+
+def _unit_numbers(doc: dict[Any, Any], keys: tuple[Any, ...], where: str) -> dict[Any, float]:
+    out = {}
+    for k in keys:
+        v = _number(doc, k, where) if k in doc else _number(doc, str(k), where)
+        if not 0 <= v <= 1:
+            raise InvalidInput(f"{where}: {k} must lie in [0, 1]")
+        out[k] = v
+    return out
+
+
+def _prior_claims(doc: Any, where: str) -> PriorClaimsWeights:
+    """The ``prior_claims`` section: every grade and role needs a factor in [0, 1], and a
+    better grade may not count less than a worse one (A >= B >= ... >= E; 1 >= ... >= 5)."""
+    if not isinstance(doc, dict):
+        raise InvalidInput(f"{where}: missing (reliability, credibility, corroboration, roles)")
+    rel = _unit_numbers(doc.get("reliability") or {}, RELIABILITIES, f"{where}: reliability")
+    cred = _unit_numbers(doc.get("credibility") or {}, CREDIBILITIES, f"{where}: credibility")
+    ordered_r = [rel[k] for k in RELIABILITIES[:5]]
+    ordered_c = [cred[k] for k in CREDIBILITIES[:5]]
+    if ordered_r != sorted(ordered_r, reverse=True) or ordered_c != sorted(ordered_c, reverse=True):
+        raise InvalidInput(f"{where}: a better grade cannot count less than a worse one")
+    roles = _unit_numbers(doc.get("roles") or {}, CLAIM_ROLES, f"{where}: roles")
+    corroboration = _number(doc, "corroboration", where)
+    unconfirmed = _number(doc, "unconfirmed_origins", where)
+    if not 0 < corroboration <= 1 or not 0 <= unconfirmed <= 1:
+        raise InvalidInput(f"{where}: corroboration in (0, 1], unconfirmed_origins in [0, 1]")
+    sev = doc.get("severity") or {}
+    low, medium = (
+        _number(sev, "low", f"{where}: severity"),
+        _number(sev, "medium", f"{where}: severity"),
+    )
+    if not 0 <= low <= medium <= 1:
+        raise InvalidInput(f"{where}: severity thresholds must rise within [0, 1]")
+    return PriorClaimsWeights(rel, cred, corroboration, unconfirmed, roles, low, medium)
 
 
 @cache
@@ -122,4 +181,14 @@ def load_weights(path: str | Path | None = None) -> Weights:
     return parse_weights(doc, str(file))
 
 
-__all__ = ["INDICATORS", "Weights", "default_weights", "load_weights", "parse_weights"]
+__all__ = [
+    "CLAIM_ROLES",
+    "CREDIBILITIES",
+    "INDICATORS",
+    "RELIABILITIES",
+    "PriorClaimsWeights",
+    "Weights",
+    "default_weights",
+    "load_weights",
+    "parse_weights",
+]
