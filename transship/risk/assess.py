@@ -3,8 +3,9 @@
 EU Common Position 2008/944/CFSP criterion 7 and Arms Trade Treaty article 11 ask the
 licensing officer to assess the risk that the goods are diverted. This module weighs what
 transship can see -- the certificate's findings, party screening, the consignee's and
-destination's hub and route evidence, their re-export record, treaty membership and
-governance indicators -- into a score in [0, 1] and a level, each indicator with its value,
+destination's hub and route evidence, their re-export record, prior diversion claims about
+the parties and countries (graded by the claims stage), treaty membership and governance
+indicators -- into a score in [0, 1] and a level, each indicator with its value,
 weight, contribution and evidence, and says what was NOT checked.
 
 It reads only the store's fact tables and the reference tables shipped in

@@ -97,6 +97,11 @@ class StoredClaim:
     #: party mentions the extraction linked or kept (documents only)
     parties: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    #: the skeletons as a set (a quick test before the scan for a name)
+    skeleton_set: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.skeleton_set = frozenset(self.skeletons)
 
     @property
     def grade(self) -> str:
@@ -361,7 +366,7 @@ def _party_hit(name: str, claim: StoredClaim) -> str | None:
         and len("".join(skels)) >= 4
         and any(t not in _GOVERNMENT_WORDS for t in form.tokens)
     )
-    if skels and specific:
+    if skels and specific and set(skels) <= claim.skeleton_set:
         k, text = len(skels), claim.skeletons
         for i in range(len(text) - k + 1):
             if list(text[i : i + k]) == skels:
