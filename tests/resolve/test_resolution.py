@@ -17,7 +17,13 @@ import pytest
 from transship.exc import InvalidInput, NotFound
 from transship.flows.engine import DuckDBEngine
 from transship.ingest.pipeline import ingest_file
-from transship.resolve.actors import judge, list_actors, resolve_parties, show_party
+from transship.resolve.actors import (
+    count_actors,
+    judge,
+    list_actors,
+    resolve_parties,
+    show_party,
+)
 from transship.resolve.judgements import Constraints, JudgementRow, cluster
 from transship.resolve.resolution import (
     BLOCK_SQL,
@@ -221,6 +227,8 @@ def test_resolve_store_links_sources_and_shows_records_by_role(loaded: Store) ->
     assert [s.actor_id for s in summaries] == [view.actor_id]
     assert summaries[0].records == sum(len(x) for x in roles.values())
     assert list_actors(loaded, limit=3)[0].records >= summaries[0].records
+    assert count_actors(loaded, "primer") == 1
+    assert count_actors(loaded) == len(list_actors(loaded, limit=10_000))
 
 
 def test_zala_sanctions_owners_and_aliases_from_the_real_fixture(loaded: Store) -> None:

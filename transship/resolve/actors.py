@@ -549,6 +549,19 @@ def list_actors(
     ]
 
 
+def count_actors(store: Store, q: str | None = None) -> int:
+    """How many actors :func:`list_actors` would page through (for pagination)."""
+    _latest_run(store)
+    if q and q.strip():
+        rows = store.fetchall(
+            "SELECT count(DISTINCT actor_id) FROM party_actors WHERE name ILIKE ?",
+            [f"%{q.strip()}%"],
+        )
+    else:
+        rows = store.fetchall("SELECT count(DISTINCT actor_id) FROM party_actors")
+    return int(rows[0][0])
+
+
 def _party_record(store: Store, key: str) -> tuple[str, str]:
     """(party id, name) for a judgement's side: a party id, a source record id with one
     party, an actor id (its first record) or a name held by one actor."""
