@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from transship.resolve.names import NameForm
 
@@ -442,11 +442,18 @@ class TokenIndex:
             dtype=np.int32,
         )
         d = np.asarray(d, dtype=np.int64)
-        ok = (
-            (d <= budget)
-            | ((d == 1) & (diff_len == 0) & (longer >= 3))
-            | ((d == 2) & (diff_len == 1) & (budget >= 1))
-        )
+        ok = (d <= budget) | ((d == 2) & (diff_len == 1) & (budget >= 1))
+        swap = (d == 1) & (diff_len == 0) & (longer >= 3) & ~ok
+        if swap.any():
+            # one edit the budget does not allow: only a transposition (not a substitution:
+            # Yong/Song) from three letters
+            lev = process.cpdist(
+                [skeletons[a] for a in qt[swap].tolist()],
+                [words[b] for b in tok[swap].tolist()],
+                scorer=Levenshtein.distance,
+                dtype=np.int32,
+            )
+            ok[np.nonzero(swap)[0]] = np.asarray(lev) == 2
         qt, tok, longer, d = qt[ok], tok[ok], longer[ok], d[ok]
         sim = np.where(d == 0, 1.0, 0.95 * (1.0 - np.minimum(d, 2) / np.maximum(longer, 1)))
         return qt, tok, sim.astype(np.float32)
@@ -557,15 +564,18 @@ class TokenIndex:
         nbkey, nbg, nbsim = nbkey[o], nb_g[o], nb_sim[o]
         ci, pos = _expand(self.row_ptr[cand_n], self.row_ptr[cand_n + 1])
         key = cand_r[ci] * nv + self.row_tok[pos]
-        at = np.minimum(np.searchsorted(nbkey, key), max(0, len(nbkey) - 1))
-        hit = nbkey[at] == key if len(nbkey) else np.zeros(len(key), dtype=bool)
+        lo = np.searchsorted(nbkey, key, side="left")
+        hi = np.searchsorted(nbkey, key, side="right")
+        hit = hi > lo
         nc = len(cand_r)
         ci_h = ci[hit]
         mc = np.bincount(ci_h, weights=self.row_w[pos[hit]], minlength=nc)
         mxc = np.bincount(ci_h, weights=self.row_xw[pos[hit]], minlength=nc)
+        # every query token the list token neighbours (a token written twice in the query
+        # is paired twice)
+        elem, at = _expand(lo[hit], hi[hit])
         best = np.zeros((nc, width), dtype=np.float32)
-        gh = nbg[at[hit]]
-        np.maximum.at(best, (ci_h, glocal[gh]), nbsim[at[hit]])
+        np.maximum.at(best, (ci_h[elem], glocal[nbg[at]]), nbsim[at])
         qw = np.zeros((nq, width), dtype=np.float32)
         qx = np.zeros((nq, width), dtype=np.float32)
         qw[grow, glocal] = gw
