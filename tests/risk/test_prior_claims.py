@@ -260,3 +260,14 @@ def test_prior_claims_weights_are_checked() -> None:
     missing = {k: v for k, v in doc.items() if k != "prior_claims"}
     with pytest.raises(InvalidInput, match="prior_claims"):
         parse_weights(missing, "missing.yaml")
+
+
+def test_weight_zero_leaves_the_claims_unread(serbia_store: Store) -> None:
+    import dataclasses
+
+    w = default_weights()
+    zero = dataclasses.replace(w, indicators={**w.indicators, "prior_claims": 0.0})
+    a = assess_licence(serbia_store, "BG-2024-1", weights=zero)
+    ind = {i.code: i for i in a.indicators}["prior_claims"]
+    assert not ind.checked and "weight 0" in ind.explanation
+    assert not any(f.code == "claims.prior_allegation" for f in a.findings)

@@ -461,6 +461,9 @@ def prior_claims_indicator(
     weight = w.indicators[NAME]
     if store is None:
         return Indicator(NAME, 0.0, weight, 0.0, "no store, so no claims to read", [], False), []
+    if weight <= 0:  # an evaluation that leaves claims out pays nothing for them
+        why = f"weight 0 in {w.path}: prior claims not read"
+        return Indicator(NAME, 0.0, weight, 0.0, why, [], False), []
     codes = [(role, c) for role, c in ((r, _code(x)) for r, x in countries) if c]
     named = [(role, str(n).strip()) for role, n in parties if n and str(n).strip()]
     if not codes and not named:
