@@ -271,3 +271,30 @@ def test_weight_zero_leaves_the_claims_unread(serbia_store: Store) -> None:
     ind = {i.code: i for i in a.indicators}["prior_claims"]
     assert not ind.checked and "weight 0" in ind.explanation
     assert not any(f.code == "claims.prior_allegation" for f in a.findings)
+
+
+def test_the_same_origin_in_two_claims_files_counts_once(
+    store: Store, shared_data: Path, tmp_path: Path
+) -> None:
+    # the shared press claims re-report the Financial Times (C01) as the case does (SR18):
+    # one origin, counted once for a Czech consignee
+    lic = tmp_path / "licences.csv"
+    lic.write_text(
+        HEADER + "CZ-2024-1,RS,Fictive Munitions a.d.,Fictive Trading s.r.o.,CZ,Fictive "
+        "Trading s.r.o.,CZ,CZ,155 mm shells,155 mm,4000,pieces,2024-03-01\n",
+        "utf-8",
+    )
+    press = shared_data / "press-claims" / "claims.jsonl"
+    results = ingest_paths(store, [CASE_CLAIMS, press, lic])
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    ind = _prior(store, "CZ-2024-1")
+    by_id = {e.split()[1]: e for e in ind.evidence}
+    assert {"C01", "SR18", "SR09", "SR02"} <= set(by_id)
+    ft = [by_id[c] for c in ("C01", "SR18")]
+    assert all("origin Financial Times" in e for e in ft)
+    assert sum("counted with" in e for e in ft) == 1
+    counted = [e for e in ind.evidence if "counted with" not in e]
+    rest = 1.0
+    for e in counted:
+        rest *= 1.0 - float(e.rsplit("counts ", 1)[1].split(",")[0])
+    assert abs(ind.value - (1.0 - rest)) < 0.005  # strengths shown to three decimals

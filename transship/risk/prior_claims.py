@@ -333,6 +333,16 @@ def stored_claims(store: Store, index: StoreIndex | None = None) -> ClaimBase:
             base = ClaimBase(
                 [], 0, 0, f"the claims stage could not grade the store's claims: {exc}"
             )
+        except Exception as exc:  # noqa: BLE001 - one indicator must not sink the assessment
+            # a fault inside the claims stage is named in the note (not checked, with the
+            # error), and the other nine indicators still give the officer a result
+            base = ClaimBase(
+                [],
+                0,
+                0,
+                "the claims stage failed while grading the store's claims "
+                f"({type(exc).__name__}: {exc}); prior claims not weighed",
+            )
         _CACHE[key] = base
     if index is not None:
         index.hubs[NAME] = base
