@@ -118,7 +118,9 @@ def evaluate_cmd(
     Precision, recall and F1 at each stage's fixed threshold; average precision (AP) of its
     ranking; the same for simple baselines run in the same evaluation. Each row says what
     data it is scored on (--json: data, baselines). certificates:diverted is the row to read
-    for papers (docs/validation.md). Without --db each folder goes into a temporary store;
+    for papers; assessment:requests for the criterion-7 assessment (transship assess) ranking
+    licence requests by diversion risk beside document checks alone, governance alone, value
+    and random (docs/validation.md). Without --db each folder goes into a temporary store;
     a --db store takes one simulation (the flow stages read whole datasets)."""
     from transship.evaluate import evaluate, format_rows, mean_rows, stage_notes
 

@@ -15,7 +15,8 @@ Public API::
 ``EvalRow.to_dict()`` is the ``transship evaluate --json`` row: ``stage, noise, precision,
 recall, f1, support`` (never renamed), then ``average_precision``, ``baselines``, ``data``,
 ``candidates``, ``tp``, ``fp``, ``fn``, ``runs``, ``f1_sd``, ``note``. Stages and what each
-is scored on: :mod:`transship.evaluate.run`.
+is scored on: :mod:`transship.evaluate.run`; the criterion-7 assessment's rows
+(``assessment:licences``, ``assessment:requests``): :mod:`transship.evaluate.diversion`.
 """
 
 from __future__ import annotations
