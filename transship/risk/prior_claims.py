@@ -33,13 +33,17 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transship.exc import TransshipError
 from transship.risk.config import Weights, default_weights
 from transship.risk.crosscheck import StoreIndex
 from transship.risk.model import Finding, Indicator
 from transship.store import Store
+
+if TYPE_CHECKING:
+    from transship.claims.check import GradedClaim
+    from transship.claims.model import ExtractedClaim
 
 NAME = "prior_claims"
 
@@ -215,7 +219,7 @@ def _grade_store(store: Store) -> ClaimBase:
             files[0].write_text("", "utf-8")
         report = check_case(folder, store=store, documents=files[1:], texts=docs)
         names = {d["document_id"]: Path(str(d.get("path") or "")).name for d in report.documents}
-    extracted = {}
+    extracted: dict[tuple[str, str], ExtractedClaim] = {}
     for doc in docs:
         for c in extract(doc, store):
             extracted[(doc.document_id, c.claim_id)] = c
@@ -225,7 +229,7 @@ def _grade_store(store: Store) -> ClaimBase:
         base_id = g.id.split(":", 1)[1] if ":" in g.id and not g.id.startswith("clm:") else g.id
         fname = names.get(g.document, "")
         if fname in file_rows:
-            row = next((r for r in file_rows[fname] if str(r["claim_id"]) == base_id), None)
+            row = next((r for r in file_rows[fname] if str(r["claim_id"]) in (g.id, base_id)), None)
             if row is None:
                 continue
             sc = _from_row(g, row)
@@ -237,7 +241,7 @@ def _grade_store(store: Store) -> ClaimBase:
     return ClaimBase(out, len(rows), len(docs))
 
 
-def _from_row(g: Any, row: Mapping[str, Any]) -> StoredClaim | None:
+def _from_row(g: GradedClaim, row: Mapping[str, Any]) -> StoredClaim | None:
     text = str(row["text"] or "")
     inter = [c for c in (_code(x) for x in row.get("intermediaries") or []) if c]
     origin, dest = _code(row.get("origin")), _code(row.get("destination"))
@@ -273,7 +277,7 @@ def _from_row(g: Any, row: Mapping[str, Any]) -> StoredClaim | None:
     )
 
 
-def _from_document(g: Any, ex: Any, title: str) -> StoredClaim | None:
+def _from_document(g: GradedClaim, ex: ExtractedClaim | None, title: str) -> StoredClaim | None:
     """A claim extracted from a stored document, when its sentence alleges diversion. Every
     territory the extraction linked counts as ``named``: a sentence about re-export runs
     through three countries, and the extraction's (origin, destination) pair cannot say
