@@ -279,8 +279,17 @@ def test_judgements_are_stored_and_applied_at_the_next_run(loaded: Store) -> Non
     judge(loaded, lic, ship, "same", "analyst", "checked the registry")
     resolve_parties(loaded)
     assert show_party(loaded, lic).actor_id == show_party(loaded, ship).actor_id
+    # 'unsure' is kept and shown, and changes nothing
+    before = show_party(loaded, lic).actor_id
+    judge(loaded, lic, "Fictive Logistics Ltd", "unsure", "analyst", "same director?")
+    resolve_parties(loaded)
+    view = show_party(loaded, lic)
+    assert view.actor_id == before
+    assert view.judgements[0]["verdict"] == "unsure"
+    assert view.judgements[0]["why"] == "same director?"
+    assert [j["verdict"] for j in view.judgements[1:]] == ["same", "same", "different"]
     rows = loaded.fetchall("SELECT count(*) FROM party_judgements")
-    assert rows[0][0] == 3  # every judgement kept
+    assert rows[0][0] == 4  # every judgement kept
 
 
 def test_an_empty_store_has_nothing_to_resolve(tmp_path: Path) -> None:

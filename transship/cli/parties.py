@@ -211,6 +211,22 @@ def show(
     ]
     if links:
         print_table(links, title=f"Links ({view.links_total:,})", limit=len(links))
+    if view.judgements:
+        print_table(
+            [
+                {
+                    "#": j["judgement_id"],
+                    "verdict": j["verdict"],
+                    "a": j["a_name"] or j["a"],
+                    "b": j["b_name"] or j["b"],
+                    "who": j["who"],
+                    "when": j["at"][:19],
+                    "why": j["why"] or "",
+                }
+                for j in view.judgements
+            ],
+            title="Judgements",
+        )
 
 
 def _why(link: dict[str, Any]) -> str:

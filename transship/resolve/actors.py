@@ -99,6 +99,8 @@ class PartyView:
     record_counts: dict[str, int] = field(default_factory=dict)
     #: links in all (``links`` holds at most ``limit``, best first)
     links_total: int = 0
+    #: every judgement naming one of the actor's records (``unsure`` ones too), newest first
+    judgements: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -435,6 +437,26 @@ def show_party(store: Store, key: str, *, limit: int | None = 500) -> PartyView:
         run_id=run_id,
         record_counts=counts,
         links_total=int(links_total),
+        judgements=[
+            {
+                "judgement_id": int(r[0]),
+                "a": r[1],
+                "b": r[2],
+                "verdict": r[3],
+                "who": r[4],
+                "why": r[5],
+                "at": r[6],
+                "a_name": r[7],
+                "b_name": r[8],
+            }
+            for r in store.fetchall(
+                "SELECT judgement_id, a, b, verdict, who, why, CAST(judged_at AS VARCHAR), "
+                "a_name, b_name FROM party_judgements WHERE a IN (SELECT party_id FROM "
+                "party_actors WHERE actor_id = ?) OR b IN (SELECT party_id FROM party_actors "
+                "WHERE actor_id = ?) ORDER BY judged_at DESC, judgement_id DESC",
+                [actor, actor],
+            )
+        ],
     )
 
 
