@@ -109,7 +109,8 @@ def file_note(a: Assessment) -> list[str]:
         "",
         f"Weights and thresholds: {a.summary.get('weights', 'transship/risk/weights.yaml')}. "
         'Evidence ids are store record ids (transship sql "SELECT * FROM trade_flows WHERE '
-        "record_id = '...'\"), reference-table rows (file:line) or list entries (ftm:id).",
+        "record_id = '...'\"; claims, licences, shipments alike), reference-table rows "
+        "(file:line), list entries (ftm:id) or document spans (doc:id:start-end).",
     ]
     return out
 
