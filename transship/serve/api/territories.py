@@ -214,7 +214,7 @@ async def whole_page(
     return page
 
 
-def _brief(value: Any) -> Any:
+def brief_evidence(value: Any) -> Any:
     """A hub row for the page: every ``evidence`` list of record ids (thousands on a large
     territory: 20-70 KB a row) becomes ``evidence_count``; the rows with their record ids
     are the hubs list (``hubs_next``, ``/api/territories/{iso3}/hubs``)."""
@@ -224,10 +224,10 @@ def _brief(value: Any) -> Any:
             if k == "evidence" and isinstance(v, list):
                 out["evidence_count"] = len(v)
             else:
-                out[k] = _brief(v)
+                out[k] = brief_evidence(v)
         return out
     if isinstance(value, list):
-        return [_brief(v) for v in value]
+        return [brief_evidence(v) for v in value]
     return value
 
 
@@ -272,7 +272,9 @@ async def get_territory(
         out = dict(page)
         for part in PAGED:
             every = page[part]
-            out[part] = every[:limit] if part != "hubs" else [_brief(h) for h in every[:limit]]
+            out[part] = (
+                every[:limit] if part != "hubs" else [brief_evidence(h) for h in every[:limit]]
+            )
             out[f"{part}_total"] = len(every)
             out[f"{part}_next"] = _list_url(request, part, limit) if len(every) > limit else None
         return json_response(out)
