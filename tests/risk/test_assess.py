@@ -87,6 +87,7 @@ def test_every_finding_code_feeds_a_known_indicator() -> None:
     ):
         assert indicator_for(code) in INDICATORS
     assert indicator_for("flows.consignee_reexports") is None
+    assert indicator_for("claims.prior_allegation") is None  # weighed by prior_claims
 
 
 def test_weights_file_is_checked(tmp_path: Path) -> None:
