@@ -508,7 +508,8 @@ def prior_claims_indicator(
     value = claims_value(matches)
     counted = [m for m in matches if m.counted_with is None]
     text = (
-        f"{read}; {len(matches)} involve {who}, {len(counted)} counted (one per origin): "
+        f"{read}; {len(matches)} {'involves' if len(matches) == 1 else 'involve'} {who}, "
+        f"{len(counted)} counted (one per origin): "
         + "; ".join(f"{m.claim.claim_id} {m.claim.grade} {m.strength:.3f}" for m in counted[:8])
         + ". Each counts by its grade: reliability x credibility x corroboration by "
         "independent origins (weights.yaml, prior_claims)"
