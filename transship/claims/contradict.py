@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from transship.claims.checks import Finding, SourcedClaim, amounts_in
+from transship.claims.arithmetic import amounts_in
 from transship.claims.corroborate import (
     AGREE,
     candidate_pairs,
@@ -31,6 +31,9 @@ from transship.claims.corroborate import (
     same_assertion,
     value_of,
 )
+from transship.claims.facts import quantity_wording
+from transship.claims.findings import Finding
+from transship.claims.sourced import SourcedClaim
 
 #: Values further apart than this ratio are incompatible.
 VALUE_RATIO = 1.5
@@ -38,16 +41,9 @@ VALUE_RATIO = 1.5
 SAME = 0.05
 
 
-def _same_measure(a: SourcedClaim, b: SourcedClaim) -> bool:
-    """Strict identity for a value contradiction: the same named measure and the same
-    territories, parties and products (overlap is enough to corroborate, not to refute)."""
-    ma, mb = measure_family(a.claim.measure), measure_family(b.claim.measure)
-    return ma == mb and ma != "value" and a.subjects == b.subjects
-
-
 def _fmt(sc: SourcedClaim) -> str:
-    q = sc.claim.quantity
-    wording = q.wording if q is not None and q.wording else ""
+    """A claim as a contradiction names it: id, words, and USD when it is money."""
+    wording = quantity_wording(sc.claim)
     usd = (
         f" (USD {sc.value_usd:,.0f})"
         if sc.value_usd is not None and sc.dimension == "money"

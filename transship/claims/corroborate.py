@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from transship.claims.checks import SourcedClaim
+from transship.claims.facts import point, quantity_wording
+from transship.claims.sourced import SourcedClaim
 
 #: Relative difference under which two figures are the same figure (rounding, EUR vs USD).
 AGREE = 0.1
@@ -51,8 +52,6 @@ def measure_family(measure: str) -> str:
 
 def value_of(sc: SourcedClaim) -> float | None:
     """The figure compared: USD for money, the point value otherwise."""
-    from transship.claims.checks import point
-
     if sc.dimension == "money":
         return sc.value_usd
     return point(sc.claim)
@@ -62,8 +61,6 @@ def comparable_values(a: SourcedClaim, b: SourcedClaim) -> tuple[float | None, f
     """The two figures to compare: amounts as written when both are money in one currency
     (no exchange rate needed, none guessed for a claim without a year), else
     :func:`value_of` (US dollars at the ECB rate of each claim's year)."""
-    from transship.claims.checks import point
-
     qa, qb = a.claim.quantity, b.claim.quantity
     if (
         a.dimension == b.dimension == "money"
@@ -146,7 +143,7 @@ def same_assertion(a: SourcedClaim, b: SourcedClaim, tolerance: float = AGREE) -
     return va is not None and vb is not None and relative_gap(va, vb) <= tolerance
 
 
-def origin_family(sc: SourcedClaim, by_id: dict[str, SourcedClaim] | None = None) -> str:
+def origin_family(sc: SourcedClaim) -> str:
     """The origin a claim's figure goes back to, as an independence key: the registry's
     affiliation (``state:ru``) or the source id; a reaction counts as what it reacts to."""
     return sc.origin.source.independence_key
@@ -214,8 +211,8 @@ def _find(parent: dict[str, str], x: str) -> str:
 
 
 def _figure(sc: SourcedClaim) -> str:
-    q = sc.claim.quantity
-    what = q.wording if q is not None and q.wording else sc.claim.measure
+    """How a group names its figure: the words, the route and the years."""
+    what = quantity_wording(sc.claim) or sc.claim.measure
     period = f" ({sc.years[0]}-{sc.years[1]})" if sc.years else ""
     route = ""
     if sc.origin_code or sc.dest_code:

@@ -28,7 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from transship.claims.checks import DataCheck, Finding, SourcedClaim
+from transship.claims.data_checks import DataCheck
+from transship.claims.findings import Finding
+from transship.claims.sourced import SourcedClaim
 from transship.claims.sources import RELIABILITY_WORDS
 
 CREDIBILITY_WORDS = {
@@ -126,7 +128,6 @@ def credibility(
     partner_reliability: dict[str, str],
 ) -> tuple[int, list[str]]:
     """Credibility 1-6 and the reasons (see the module's table)."""
-    rules = {f.rule for f in findings}
     contra = [f for f in findings if f.rule in CONTRADICTION]
     reasons: list[str] = []
     corroborated = independent_origins >= 2
@@ -172,7 +173,6 @@ def credibility(
         return 2, [
             f"one origin ({sc.origin.source.name}, {own}); nothing confirms or contradicts it"
         ]
-    del rules
     return 3, [f"one origin ({sc.origin.source.name}, {own}); nothing confirms or contradicts it"]
 
 

@@ -1,8 +1,9 @@
 """The claims contract: a document's text and the atomic claims extracted from it.
 
 These types are shared between extraction (documents.py, extract.py) and grading and
-checking (sources.py, grades.py, checks.py). They are plain slots dataclasses so a list of
-a few thousand claims stays cheap, and each has `.to_dict()` for JSON and the API.
+checking (sources.py, sourced.py, the check modules, grades.py). They are plain slots
+dataclasses so a list of a few thousand claims stays cheap, and each has `.to_dict()` for JSON
+and the API.
 
 A claim is atomic: one measure of one subject with at most one quantity, and it keeps the
 character span of the text it came from so every grade can point back at the words.

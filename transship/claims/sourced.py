@@ -1,0 +1,230 @@
+"""A claim with its chain of credit and the facts the checks compare.
+
+:class:`SourcedClaim` is an :class:`~transship.claims.model.ExtractedClaim` with its document,
+its chain of credit (origin first, then the outlets that relayed it, the document last) and the
+facts of :mod:`transship.claims.facts` (value in USD and EUR at the ECB annual rate, years,
+direction, topic, product scope). Every check reads claims in this form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transship.claims.facts import (
+    dimension_of,
+    direction_in,
+    money_values,
+    point,
+    scope_of,
+    subjects_of,
+    territory_code,
+    text_periods,
+    topic_of,
+    years_of,
+)
+from transship.claims.model import DocumentText, ExtractedClaim
+from transship.claims.sources import Source, SourceRegistry, unregistered
+
+
+@dataclass(slots=True)
+class Link:
+    """One step in a claim's chain of credit: ``origin`` said it first, a ``relay`` passed it
+    on, a ``reaction`` responded to it, the ``document`` is where we read it."""
+
+    source: Source
+    written: str
+    date: str | None
+    role: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source.id,
+            "name": self.source.name,
+            "written": self.written,
+            "date": self.date,
+            "role": self.role,
+            "reliability": self.source.reliability,
+            "registered": self.source.registered,
+        }
+
+
+@dataclass(slots=True)
+class SourcedClaim:
+    """A claim with its document, its chain of credit and the facts the checks compare."""
+
+    claim: ExtractedClaim
+    document: DocumentText
+    chain: list[Link]
+    reaction_to: str | None = None
+    topic: str = "other"
+    scope: str | None = None
+    years: tuple[int, int] | None = None
+    periods: list[tuple[int, int]] = field(default_factory=list)
+    origin_code: str | None = None
+    dest_code: str | None = None
+    via: list[str] = field(default_factory=list)
+    subjects: frozenset[str] = frozenset()
+    value_usd: float | None = None
+    value_eur: float | None = None
+    dimension: str | None = None
+    pinned: tuple[str, str] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.claim.claim_id
+
+    @property
+    def origin(self) -> Link:
+        return self.chain[0]
+
+    @property
+    def credited(self) -> list[Link]:
+        """Links the document credits (everything but the document itself)."""
+        return [lk for lk in self.chain if lk.role != "document"]
+
+    @property
+    def document_link(self) -> Link:
+        """The document the claim was read in (always the chain's last link)."""
+        return self.chain[-1]
+
+    def document_ref(self) -> str:
+        """How findings name the claim: its id (the report gives its document and span)."""
+        return self.id
+
+
+# -- chains of credit ------------------------------------------------------------------------
+
+_REACTION = re.compile(
+    r"\b(respond(ing|ed)? to|in response|reacting to|acknowledg\w*|confirmed the (figure|report))",
+    re.I,
+)
+
+
+def chain_for(
+    claim: ExtractedClaim,
+    document: DocumentText,
+    registry: SourceRegistry,
+    relays: Sequence[str] = (),
+) -> tuple[list[Link], str | None]:
+    """The chain of credit: origin first, relays next, the document last.
+
+    Within one credit ("Russian Foreign Intelligence Service (SVR), May 29, 2025, Sputnik"),
+    the first source that is not an outlet is the origin and outlets are relays; when only
+    outlets are named, the first named is the origin. "responding to the Financial Times" makes
+    the named speaker a reaction to the FT, which is then the origin (a reaction to a report
+    is not a second witness of its figure)."""
+    links: list[Link] = []
+    reaction_to: str | None = None
+    for att in claim.attributed_to:
+        found = registry.find(att.name)
+        srcs = [m.source for m in found] or [unregistered(att.name)]
+        m_react = _REACTION.search(att.name)
+        if m_react and len(srcs) > 1:
+            speaker, target = srcs[0], srcs[1]
+            links.append(Link(target, att.name, att.date, "origin"))
+            links.append(Link(speaker, att.name, att.date, "reaction"))
+            reaction_to = target.id
+            continue
+        primary = [s for s in srcs if not s.is_relay_type]
+        origin = primary[0] if primary else srcs[0]
+        links.append(Link(origin, att.name, att.date, "origin"))
+        for s in srcs:
+            if s.id != origin.id:
+                links.append(Link(s, att.name, att.date, "relay"))
+    if not links and relays:
+        first = registry.match(relays[0])
+        links.append(Link(first, f"{relays[0]} (names no source of its own)", None, "origin"))
+    if not links:
+        links.append(
+            Link(_document_source(document, registry), "(no source credited)", None, "origin")
+        )
+    # Only one origin heads the chain; further credited origins (a Sources cell naming three)
+    # stay as co-credits. Known relays (the pages a claim was read on) come after them.
+    for name in relays:
+        src = registry.match(name)
+        if all(lk.source.id != src.id for lk in links):
+            links.append(Link(src, name, None, "relay"))
+    doc_src = _document_source(document, registry)
+    links.append(
+        Link(
+            doc_src,
+            document.title or document.path or document.document_id,
+            document.date,
+            "document",
+        )
+    )
+    return links, reaction_to
+
+
+def document_name(document: DocumentText) -> str:
+    """How a document is named in findings: its title, else its file name, else its id."""
+    if document.title:
+        return document.title
+    if document.path:
+        return Path(document.path).name
+    return document.document_id
+
+
+def _document_source(document: DocumentText, registry: SourceRegistry) -> Source:
+    """The document's publisher as a source; an unregistered one graded F when it names none."""
+    if document.publisher:
+        return registry.match(document.publisher)
+    src = unregistered(document_name(document))
+    src.reliability_reason = "the document names no publisher: its own reliability cannot be judged"
+    return src
+
+
+def sourced(
+    claim: ExtractedClaim,
+    document: DocumentText,
+    registry: SourceRegistry,
+    relays: Sequence[str] = (),
+) -> SourcedClaim:
+    """A claim with its chain and the facts the checks compare."""
+    chain, reaction_to = chain_for(claim, document, registry, relays)
+    text = claim.text
+    years = years_of(claim.period)
+    periods = [years] if years else []
+    for p in text_periods(text):
+        full = (p[0], p[1] if p[1] > 0 else (years[1] if years else p[0]))
+        if full not in periods:
+            periods.append(full)
+    origin = dest = None
+    if claim.direction:
+        origin, dest = (territory_code(claim.direction[0]), territory_code(claim.direction[1]))
+    else:
+        origin, dest = direction_in(text)
+    via = [territory_code(p.id or p.text) or "" for p in claim.place if p.kind == "territory"]
+    sc = SourcedClaim(
+        claim=claim,
+        document=document,
+        chain=chain,
+        reaction_to=reaction_to,
+        topic=topic_of(text, claim.measure),
+        scope=None,
+        years=years,
+        periods=periods,
+        origin_code=origin,
+        dest_code=dest,
+        via=[v for v in via if v and v not in (origin, dest)],
+        subjects=subjects_of(claim),
+        dimension=dimension_of(claim),
+    )
+    if sc.topic == "other" and sc.via:
+        sc.topic = "trade"  # a claim naming intermediaries is about a route of trade
+    if sc.topic in ("arms_trade", "trade", "company", "military_expenditure", "other"):
+        products = " ".join(e.id or e.text for e in claim.subject if e.kind == "product")
+        sc.scope = scope_of(f"{text} {products}", claim.calibres)
+    if origin is None and len(sc.subjects) >= 1:
+        lands = [k.split(":", 1)[1] for k in sc.subjects if k.startswith("territory:")]
+        if len(lands) == 1 and re.search(r"export", f"{claim.measure} {text}", re.I):
+            sc.origin_code = lands[0]
+    value = point(claim)
+    q = claim.quantity
+    if value is not None and q is not None and sc.dimension == "money":
+        sc.value_usd, sc.value_eur = money_values(value, q.currency, years[1] if years else None)
+    return sc
