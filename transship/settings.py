@@ -115,6 +115,12 @@ SETTINGS: tuple[Setting, ...] = (
         "the certificate checks and `transship assess` (`--systems` wins).",
     ),
     Setting(
+        "TRANSSHIP_SOURCES",
+        "",
+        "Source registry CSVs (`:`-separated) that add to or replace, by `id`, rows of the "
+        "shipped `sources.csv` for `transship claims` (`--sources` files come after them).",
+    ),
+    Setting(
         "TRANSSHIP_FETCH_DIR",
         "./fetched",
         "Folder `transship fetch` writes raw downloads and their manifest to (`--out` wins).",

@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from transship import settings
 from transship.exc import SourceFormatError
 
 #: Columns of sources.csv (a user file must have at least id, name, type, reliability).
@@ -377,15 +378,8 @@ def load_registry(extra: Iterable[str | Path] | str | Path | None = None) -> Sou
 
 
 def user_sources_setting() -> list[str | Path]:
-    """Files named by the ``TRANSSHIP_SOURCES`` setting (``:``-separated), when the settings
-    table has it; none otherwise."""
-    from transship import settings
-
-    try:
-        value = settings.get("TRANSSHIP_SOURCES")
-    except KeyError:
-        return []
-    return [p for p in value.split(":") if p.strip()]
+    """Files named by the ``TRANSSHIP_SOURCES`` setting (``:``-separated; none when empty)."""
+    return [p for p in settings.get("TRANSSHIP_SOURCES").split(":") if p.strip()]
 
 
 @cache
