@@ -528,10 +528,16 @@ def main() -> None:
         )
     result["peak_mib_end"] = round(peak_mib())
     if not args.smoke:
+        # the target is 10,000 names/s on 2 cores: on a shared machine the workers' CPU
+        # seconds say what 2 idle cores would do (2 CPU-seconds a second), wall time what
+        # this machine did
         ok_speed = result["names_per_s"] >= 10_000
-        ok_recall = (result[f"recall_at_{LIMIT}"] or 0) >= 0.98
+        ok_cpu = 2 * (result["names_per_cpu_s"] or 0) >= 10_000
+        ok_recall = (result["recall"] or 0) >= 0.98
         print(
-            f"targets: >= 10,000 names/s {'met' if ok_speed else 'NOT met'}; recall@{LIMIT} >= 0.98 {'met' if ok_recall else 'NOT met'}"
+            f"targets: >= 10,000 names/s {'met' if ok_speed else 'NOT met'} (wall), "
+            f"{'met' if ok_cpu else 'NOT met'} (2 x names per CPU-second); "
+            f"recall of all-pairs matches >= 0.98 {'met' if ok_recall else 'NOT met'}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))

@@ -296,6 +296,7 @@ class TokenIndex:
         names: Sequence[NameForm],
         top_k: int = TOKEN_TOP_K,
         common_df: int = COMMON_DF,
+        precompute: bool = True,
     ) -> None:
         from transship.resolve.compare import is_patronymic
 
@@ -369,13 +370,54 @@ class TokenIndex:
         self.pair_keys = pkeys[o]
         self.pair_rows = np.asarray(pr, dtype=np.int64)[o]
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.nb_ptr: np.ndarray | None = None
+        self.nb_tok = np.zeros(0, dtype=np.int64)
+        self.nb_sim = np.zeros(0, dtype=np.float32)
+        if precompute:
+            self._precompute()
+
+    def _precompute(self, chunk: int = 20_000) -> None:
+        """The neighbours of every vocabulary token (a CSR graph): a query token the list
+        already holds reads them instead of searching the deletion keys."""
+        words = self._words()
+        toks: list[np.ndarray] = []
+        sims: list[np.ndarray] = []
+        counts = np.zeros(len(words), dtype=np.int64)
+        for start in range(0, len(words), chunk):
+            part = words[start : start + chunk]
+            qt, tok, sim = self._neighbours(part)
+            counts[start : start + len(part)] = np.bincount(qt, minlength=len(part))
+            toks.append(tok)
+            sims.append(sim)
+        self.nb_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.nb_tok = np.concatenate(toks) if toks else np.zeros(0, dtype=np.int64)
+        self.nb_sim = np.concatenate(sims) if sims else np.zeros(0, dtype=np.float32)
 
     def neighbours(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query token number, vocabulary token, similarity estimate) for every vocabulary
         token the matcher could pair with each of ``skeletons``.
 
-        Each skeleton's neighbours are kept (up to :data:`NEIGHBOUR_CACHE` skeletons): a
-        batch of names repeats its given names and firm words."""
+        A skeleton the list holds reads its neighbours from the precomputed graph; the
+        others' are searched and kept (up to :data:`NEIGHBOUR_CACHE` skeletons)."""
+        if self.nb_ptr is None:
+            return self._searched(skeletons)
+        own = np.fromiter(
+            (self.vocab.get(s, -1) for s in skeletons), dtype=np.int64, count=len(skeletons)
+        )
+        known = own >= 0
+        which, pos = _expand(self.nb_ptr[own[known]], self.nb_ptr[own[known] + 1])
+        g = np.nonzero(known)[0][which]
+        if known.all():
+            return g, self.nb_tok[pos], self.nb_sim[pos]
+        unknown = np.nonzero(~known)[0]
+        ug, utok, usim = self._searched([skeletons[i] for i in unknown.tolist()])
+        return (
+            np.concatenate([g, unknown[ug]]),
+            np.concatenate([self.nb_tok[pos], utok]),
+            np.concatenate([self.nb_sim[pos], usim]),
+        )
+
+    def _searched(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cache = self._cache
         todo = list(dict.fromkeys(s for s in skeletons if s not in cache))
         if todo:
