@@ -406,7 +406,7 @@ def measure(task: str, db: Path, origin: str | None = None) -> dict[str, Any]:
 
     with connect(db, read_only=True) as store:
         # each task imports only its command's module (as the CLI does), before the clock
-        from transship.flows.engine import DuckDBEngine
+        from transship.store.engine import DuckDBEngine
 
         if task.startswith("mirror"):
             from transship.flows.mirror import mirror_gaps

@@ -214,10 +214,10 @@ def main() -> None:
 
     import pyarrow as pa
 
-    from transship.flows.engine import DuckDBEngine
     from transship.resolve.resolution import DEFAULT_THRESHOLD, MAX_DF, TOP_K, resolve_records
     from transship.resolve.screen import warm_up
     from transship.store import connect
+    from transship.store.engine import DuckDBEngine
 
     threshold = args.threshold or DEFAULT_THRESHOLD
     out: dict[str, Any] = {"records": n, "seed": args.seed, "threshold": threshold}

@@ -205,9 +205,9 @@ def _flows(
     picture: Path,
     truth: list[dict[str, Any]],
 ) -> None:
-    from transship.flows.engine import DuckDBEngine
     from transship.flows.routes import find_routes, sankey
     from transship.report.sankey import render_html
+    from transship.store.engine import DuckDBEngine
 
     say(
         f"flows: hubs and routes for HS {DEMO_PRODUCT} (ammunition) "

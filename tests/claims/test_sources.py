@@ -119,3 +119,27 @@ def test_bad_user_file(tmp_path: Path, body: str, needle: str) -> None:
 def test_missing_user_file(tmp_path: Path) -> None:
     with pytest.raises(SourceFormatError):
         load_registry(tmp_path / "nope.csv")
+
+
+def test_setting_names_files_before_the_command_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``TRANSSHIP_SOURCES`` files come after the shipped rows and before ``--sources``."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(
+        "id,name,type,reliability,reliability_reason\n"
+        "desk,Our Desk,government,C,from the setting\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        "id,name,type,reliability,reliability_reason\n"
+        "desk,Our Desk,government,B,from the command line\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TRANSSHIP_SOURCES", f"{first}:")
+    assert load_registry().get("desk").reliability == "C"
+    reg = load_registry(second)
+    assert reg.get("desk").reliability == "B"
+    assert reg.files == ["transship/data/sources.csv", str(first), str(second)]
+    monkeypatch.delenv("TRANSSHIP_SOURCES")
+    assert "desk" not in load_registry().sources

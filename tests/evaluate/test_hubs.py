@@ -9,9 +9,9 @@ import pytest
 from transship.evaluate.hubs import HUB_THRESHOLD, hub_stage
 from transship.evaluate.scoring import EvalRow
 from transship.evaluate.truth import planted_hubs, read_truth
-from transship.flows.engine import DuckDBEngine
 from transship.flows.validate import validate_simulated_hubs
 from transship.store import Store
+from transship.store.engine import DuckDBEngine
 
 
 @pytest.mark.parametrize("dataset", ["comtrade", "reconciled"])

@@ -24,8 +24,8 @@ from transship.flows.chains import (
     scope_sql,
     territory_map_sql,
 )
-from transship.flows.engine import DuckDBEngine
 from transship.store import Store
+from transship.store.engine import DuckDBEngine
 
 RS, BG, UA, WLD = ("rs", "SRB"), ("bg", "BGR"), ("ua", "UKR"), ("world", "WLD")
 

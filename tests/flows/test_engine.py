@@ -9,10 +9,10 @@ import pyarrow as pa
 import pytest
 
 from transship.exc import InvalidInput
-from transship.flows import engine as engine_mod
 from transship.flows.chains import parse_years, scope_sql
-from transship.flows.engine import DuckDBEngine, open_engine, temp_name, to_spark_sql
 from transship.store import Store
+from transship.store import engine as engine_mod
+from transship.store.engine import DuckDBEngine, open_engine, temp_name, to_spark_sql
 
 
 def test_duckdb_engine_round_trip(store: Store) -> None:

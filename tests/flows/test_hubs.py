@@ -14,11 +14,11 @@ from tests.flows import flowdata
 from transship.cli.app import app
 from transship.exc import InvalidInput
 from transship.flows import hubs, merge
-from transship.flows.engine import DuckDBEngine
 from transship.flows.explain import weighted_score
 from transship.flows.hub_indicators import ENTREPOT, KINDS, SILENCE_IS_NOT_EVIDENCE
 from transship.flows.hubs import HUB_INDICATORS, hub_scores, hub_table
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from tests.flows import flowdata
 from transship.cli.app import app
 from transship.flows import merge, mirror
-from transship.flows.engine import DuckDBEngine
 from transship.flows.mirror import COLUMNS, mirror_gaps, reporting_reliability
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from tests.flows import flowdata
 from transship.cli.app import app
 from transship.exc import InvalidInput, NotFound
-from transship.flows.engine import DuckDBEngine
 from transship.flows.reconcile import (
     COLUMNS,
     reconcile,
@@ -33,6 +32,7 @@ from transship.simulate import run
 from transship.simulate.run import SimulationResult
 from transship.simulate.truth import reconciliation_summary, score_reconciled
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "cases" / "serbia-2025"
@@ -268,7 +268,7 @@ def test_real_oil_sau_usa_the_importer_fills_the_exporters_silence(oil: Store) -
 # -- engines ---------------------------------------------------------------------------------
 @pytest.mark.spark
 def test_spark_gives_the_same_reconciled_rows(tmp_path: Path) -> None:
-    from transship.flows.engine import SparkEngine
+    from transship.store.engine import SparkEngine
 
     store = connect(tmp_path / "g.duckdb")
     flowdata.load(store, flowdata.generated_rows())

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from transship.cli.app import app
-from transship.flows.engine import DuckDBEngine
 from transship.flows.route_data import BASIS, load_flows
 from transship.flows.routes import Route, find_routes
 from transship.ingest.pipeline import ingest_file
 from transship.store import connect
+from transship.store.engine import DuckDBEngine
 
 #: The US's reported imports of HS 27 from Saudi Arabia (CIF), 2014, 2015, 2016.
 US_FROM_SAU = (47_172_693_996.0, 21_845_716_997.0, 16_763_207_924.0)

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from transship.flows.engine import DuckDBEngine
 from transship.flows.route_coverage import coverage_queries, measure, true_route, true_worlds
 from transship.flows.route_data import load_flows
 from transship.flows.route_errors import (
@@ -26,6 +25,7 @@ from transship.ingest.pipeline import ingest_file
 from transship.simulate import run
 from transship.simulate.truth import read_true_flows
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "cases" / "serbia-2025"

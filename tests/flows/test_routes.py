@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from tests.flows.flowdata import generated_rows, load
 from transship.cli.app import app
 from transship.exc import InvalidInput, NotFound, UnknownCode
-from transship.flows.engine import DuckDBEngine
 from transship.flows.routes import (
     Route,
     attribution_value,
@@ -26,6 +25,7 @@ from transship.flows.routes import (
 )
 from transship.ingest.pipeline import ingest_file
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 INTERFACE = {"path", "share", "low", "high", "value_usd", "score", "indicators", "evidence"}
 
@@ -308,7 +308,7 @@ def test_cli_bad_input_is_one_line(cli_db: str, args: list[str], code: int) -> N
 @pytest.mark.spark
 def test_same_routes_on_spark(cli_db: str) -> None:
     """The routes' SQL runs unchanged on Spark and gives the same routes and evidence."""
-    from transship.flows.engine import open_engine
+    from transship.store.engine import open_engine
 
     with connect(cli_db, read_only=True) as store:
         spark = open_engine("spark", store)

@@ -17,10 +17,10 @@ import pyarrow as pa
 import pytest
 
 from tests.flows import flowdata
-from transship.flows.engine import DuckDBEngine, SparkEngine
 from transship.flows.hubs import hub_scores, hub_table
 from transship.flows.mirror import mirror_gaps, reporting_reliability
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine, SparkEngine
 
 pytestmark = pytest.mark.spark
 

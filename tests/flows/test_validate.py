@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from transship.flows import validate as v
-from transship.flows.engine import DuckDBEngine
 from transship.flows.routes import Route, load_flows
 from transship.store import connect
+from transship.store.engine import DuckDBEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,6 @@ import pyarrow as pa
 import pytest
 
 from transship.exc import InvalidInput, NotFound
-from transship.flows.engine import DuckDBEngine
 from transship.ingest.pipeline import ingest_file
 from transship.resolve.actors import (
     count_actors,
@@ -35,6 +34,7 @@ from transship.resolve.resolution import (
     resolve_records,
 )
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 ZALA = "opensanctions-ftm-fixtures/zala_entities.ftm.jsonl"
@@ -127,7 +127,7 @@ def test_ambiguous_nodes_are_names_in_several_countries_without_one() -> None:
 
 
 def test_blocking_sql_is_one_statement_in_duckdb_dialect() -> None:
-    from transship.flows.engine import to_spark_sql
+    from transship.store.engine import to_spark_sql
 
     sql = BLOCK_SQL.format(keys="k", total=10, max_df=5, top_k=3)
     spark = to_spark_sql(sql)

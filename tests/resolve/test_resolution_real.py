@@ -16,9 +16,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from transship.flows.engine import DuckDBEngine
 from transship.resolve.resolution import RECORD_COLUMNS, resolve_records
 from transship.store import Store
+from transship.store.engine import DuckDBEngine
 
 UN = "opensanctions-ftm-fixtures/un_sanctions_positives_{}.csv"
 

@@ -17,9 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from transship.flows.engine import DuckDBEngine, SparkEngine
 from transship.resolve.resolution import RECORD_COLUMNS, resolve_records
 from transship.store import Store
+from transship.store.engine import DuckDBEngine, SparkEngine
 
 pytestmark = pytest.mark.spark
 

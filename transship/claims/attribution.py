@@ -38,11 +38,6 @@ _WORKS = (
     r"outlook|yearbook|database|report|update|statistics|summary|tracker|statement|"
     r"strategy|review|monitor|survey|poll|data"
 )
-_DESCRIPTORS = re.compile(
-    r"^(?:annual|financial|economic|quarterly|monthly|weekly|latest|recent|new|official|"
-    r"internal|classified|leaked|joint|special|world|global|\d{4})$",
-    re.I,
-)
 
 #: Cues before the credited name: (pattern, role of the name, leading?).
 _BEFORE: tuple[str, ...] = (

@@ -124,12 +124,10 @@ def _month_alt() -> str:
 
 
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
-_DASH = r"\s*(?:-|–|—|to|until|до|do|-\s*)\s*"
 _SINCE = (
     r"(?:since|od|від|с|со|от|od\s+početka|since\s+the\s+start\s+of|"
     r"starting\s+in|beginning\s+in)"
 )
-_UNTIL = r"(?:until|till|by|up\s+to|do|до|по)"
 
 
 @cache

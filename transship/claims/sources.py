@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from transship import settings
-from transship.exc import SourceFormatError
+from transship.exc import NotFound, SourceFormatError
 
 #: Columns of sources.csv (a user file must have at least id, name, type, reliability).
 COLUMNS = (
@@ -229,8 +229,6 @@ class SourceRegistry:
         return self._makers
 
     def get(self, source_id: str) -> Source:
-        from transship.exc import NotFound
-
         try:
             return self.sources[source_id]
         except KeyError:

@@ -70,7 +70,7 @@ def territory_code(value: str | None, option: str) -> str | None:
 
 
 def _engine_choice(engine: str) -> str:
-    from transship.flows.engine import ENGINES
+    from transship.store.engine import ENGINES
 
     if engine not in ENGINES:
         usage_error(f"must be one of {', '.join(ENGINES)}", "--engine")
@@ -129,8 +129,8 @@ def mirror(
     trade_flows record ids behind it.
     """
     from transship.flows.chains import parse_years
-    from transship.flows.engine import open_engine
     from transship.flows.mirror import mirror_gaps
+    from transship.store.engine import open_engine
 
     check_limit(limit)
     _check_min_usd(min_usd)
@@ -248,9 +248,9 @@ def hubs(
     record ids it was computed from; --json gives both kinds' scores (docs/methods.md).
     """
     from transship.flows.chains import parse_years
-    from transship.flows.engine import open_engine
     from transship.flows.hub_indicators import KINDS
     from transship.flows.hubs import hub_scores
+    from transship.store.engine import open_engine
 
     check_limit(limit)
     if kind not in KINDS:

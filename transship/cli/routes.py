@@ -100,8 +100,8 @@ def routes(
     after --break (difference-in-differences) and reported re-exports, each
     citing the trade_flows record ids behind it.
     """
-    from transship.flows.engine import ENGINES, open_engine
     from transship.flows.routes import find_routes, sankey
+    from transship.store.engine import ENGINES, open_engine
 
     if engine not in ENGINES:
         usage_error(f"must be one of {', '.join(ENGINES)}", "--engine")

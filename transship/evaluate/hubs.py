@@ -19,8 +19,8 @@ from typing import Any
 
 from transship.evaluate.scoring import EvalRow, ranked_row
 from transship.evaluate.truth import Hub
-from transship.flows.engine import Engine
 from transship.flows.hubs import hub_scores
+from transship.store.engine import Engine
 
 #: Hub score at which a territory-year counts as flagged: a fixed round number.
 HUB_THRESHOLD = 0.6

@@ -41,8 +41,8 @@ import numpy.typing as npt
 from transship.evaluate.scoring import EvalRow, ranked_row
 from transship.evaluate.truth import Route
 from transship.exc import NotFound
-from transship.flows.engine import Engine
 from transship.flows.routes import find_routes, load_flows
+from transship.store.engine import Engine
 
 log = logging.getLogger(__name__)
 

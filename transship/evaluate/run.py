@@ -41,10 +41,10 @@ from transship.evaluate.scoring import EvalRow
 from transship.evaluate.truth import planted_hubs, planted_routes, read_truth
 from transship.exc import InvalidInput
 from transship.flows import reconcile as rec
-from transship.flows.engine import DuckDBEngine
 from transship.ingest.pipeline import IngestResult, ingest_paths
 from transship.simulate.run import DATA, read_manifest
 from transship.store import Store, connect
+from transship.store.engine import DuckDBEngine
 
 log = logging.getLogger(__name__)
 

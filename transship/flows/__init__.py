@@ -2,7 +2,7 @@
 
 Public entry points (import from the submodules; this package re-exports the stable ones):
 
-* :func:`transship.flows.engine.open_engine`, ``DuckDBEngine(store)``, ``SparkEngine``
+* :func:`transship.store.engine.open_engine`, ``DuckDBEngine(store)``, ``SparkEngine``
 * :func:`transship.flows.mirror.mirror_gaps`, :func:`~transship.flows.mirror.reporting_reliability`
 * :func:`transship.flows.hubs.hub_scores` (``HubScore``), :func:`~transship.flows.hubs.hub_table`
 * :func:`transship.flows.routes.find_routes` (import it from its module)
@@ -12,10 +12,10 @@ Public entry points (import from the submodules; this package re-exports the sta
 """
 
 from transship.flows.chains import parse_years
-from transship.flows.engine import DuckDBEngine, Engine, SparkEngine, open_engine
 from transship.flows.explain import Evidence, Indicator
 from transship.flows.hubs import HubScore, hub_scores, hub_table
 from transship.flows.mirror import mirror_gaps, reporting_reliability
+from transship.store.engine import DuckDBEngine, Engine, SparkEngine, open_engine
 
 __all__ = [
     "DuckDBEngine",

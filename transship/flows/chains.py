@@ -1,6 +1,6 @@
 """The relational core of flows: the rows in scope and the directed pair values.
 
-Everything here is SQL in DuckDB's dialect run through an :class:`~transship.flows.engine.Engine`
+Everything here is SQL in DuckDB's dialect run through an :class:`~transship.store.engine.Engine`
 (DuckDB or Spark). Two layers, shared by every command of the stage (``mirror``, ``hubs``,
 ``routes``, ``reconcile``), so that a "pair" means the same thing in each:
 
@@ -44,7 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from transship.exc import InvalidInput
-from transship.flows.engine import Engine, temp_name
+from transship.store.engine import Engine, temp_name
 
 #: Expected CIF/FOB margin used to put an importer-reported (CIF) value on the exporter's
 #: FOB basis when the exporter did not report (Gaulier & Zignago 2010 estimate median

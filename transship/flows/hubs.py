@@ -48,7 +48,6 @@ from transship.flows.chains import (
     open_scope,
     territory_map_sql,
 )
-from transship.flows.engine import Engine, temp_name
 from transship.flows.explain import Indicator, merge_ids, weighted_score
 from transship.flows.hub_indicators import (
     ALL,
@@ -60,6 +59,7 @@ from transship.flows.hub_indicators import (
 )
 from transship.flows.merge import merge_batches
 from transship.flows.mirror import check_min_usd
+from transship.store.engine import Engine, temp_name
 
 log = logging.getLogger(__name__)
 

@@ -68,8 +68,8 @@ from transship.flows.chains import (
     open_scope,
     territory_map_sql,
 )
-from transship.flows.engine import Engine, temp_name
 from transship.flows.merge import merge_batches
+from transship.store.engine import Engine, temp_name
 
 log = logging.getLogger(__name__)
 

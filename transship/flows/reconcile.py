@@ -79,10 +79,10 @@ from transship.flows.chains import (
     open_scope,
     territory_map_sql,
 )
-from transship.flows.engine import DuckDBEngine, Engine, temp_name
 from transship.flows.mirror import SIGMA_FLOOR, _fit, _shrunk, sample_unit_sql
 from transship.store import Store
 from transship.store.db import now
+from transship.store.engine import DuckDBEngine, Engine, temp_name
 
 log = logging.getLogger(__name__)
 

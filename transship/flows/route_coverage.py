@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transship.flows import attribution as att
-from transship.flows.engine import Engine
 from transship.flows.route_data import ProductData
 from transship.flows.route_intervals import BASELINE_NOISE
 from transship.flows.routes import Route, find_routes
 from transship.store import Store
+from transship.store.engine import Engine
 
 FloatArray = npt.NDArray[np.float64]
 

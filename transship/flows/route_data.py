@@ -27,7 +27,6 @@ from transship.exc import InvalidInput
 from transship.flows import attribution as att
 from transship.flows import chains
 from transship.flows.chains import CIF_FACTOR, Years
-from transship.flows.engine import DuckDBEngine, Engine, temp_name
 from transship.flows.reconcile import DATASET as RECONCILED
 from transship.flows.reconcile import reconcile_pairs
 from transship.flows.route_errors import (
@@ -52,6 +51,7 @@ from transship.flows.route_sql import (
     world_imports_sql,
 )
 from transship.store import Store
+from transship.store.engine import DuckDBEngine, Engine, temp_name
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -27,10 +27,10 @@ import pyarrow as pa
 
 from transship.flows import chains
 from transship.flows.chains import Years
-from transship.flows.engine import Engine, temp_name
 from transship.flows.explain import Indicator, weighted_score
 from transship.flows.route_data import ProductData
 from transship.flows.surge import BreakDate, DiD, did, is_post
+from transship.store.engine import Engine, temp_name
 
 #: Indicator weights in the route score (indicators that do not apply are left out).
 WEIGHTS = {"attribution": 0.45, "co_movement": 0.2, "surge": 0.25, "reported_reexport": 0.1}

@@ -5,7 +5,7 @@ level and one period kind per reporter, flow and year, the product filter applie
 first scan); nothing here re-states those rules. World rows, which the bilateral scope
 leaves out on purpose, are presented to the scope as one more partner
 (:func:`world_imports_sql`), so the level and period choice is the scope's. DuckDB's
-dialect, run unchanged on Spark (``transship.flows.engine``).
+dialect, run unchanged on Spark (``transship.store.engine``).
 """
 
 from __future__ import annotations

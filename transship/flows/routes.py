@@ -13,7 +13,7 @@ and per node (the rows behind each territory's supply, which the chain divides b
 
 The flows are read once per query (``transship.flows.route_data``) through the SQL of
 ``transship.flows.chains``, which runs unchanged on either engine
-(``transship.flows.engine``); the product filter is applied in the first scan, so a
+(``transship.store.engine``); the product filter is applied in the first scan, so a
 chapter-93 query reads only chapter-93 rows.
 """
 
@@ -31,7 +31,6 @@ from transship.exc import InvalidInput, NotFound
 from transship.flows import attribution as att
 from transship.flows import chains
 from transship.flows.chains import Years
-from transship.flows.engine import Engine
 from transship.flows.explain import Indicator
 from transship.flows.route_data import (
     BASIS,
@@ -60,6 +59,7 @@ from transship.flows.route_intervals import (
 from transship.flows.route_sankey import sankey
 from transship.flows.surge import BreakDate, DiD, parse_break
 from transship.store import Store
+from transship.store.engine import Engine
 
 __all__ = [
     "BASELINE_NOISE",

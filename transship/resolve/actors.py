@@ -21,8 +21,8 @@ import pyarrow as pa
 from transship.exc import InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from transship.flows.engine import Engine
     from transship.store.db import Store
+    from transship.store.engine import Engine
 
 Verdict = Literal["same", "different", "unsure"]
 
@@ -289,7 +289,7 @@ def resolve_parties(
 
 
 def _engine(kind: str, store: Store) -> Engine:
-    from transship.flows.engine import DuckDBEngine, SparkEngine
+    from transship.store.engine import DuckDBEngine, SparkEngine
 
     if kind == "duckdb":
         return DuckDBEngine(store)

@@ -19,7 +19,7 @@ The steps, each written once for every engine (docs/resolve.md, "Resolution"):
    (keys held by more than ``max_df`` nodes are not followed), weighs each pair by the
    inverse frequency of the keys it shares and keeps each node's ``top_k`` best pairs. The
    SQL is DuckDB's dialect; on Spark it is transpiled by SQLGlot like the flows engine
-   (:mod:`transship.flows.engine`).
+   (:mod:`transship.store.engine`).
 4. **Scoring** (:func:`score_pairs`): each candidate pair is scored by the screening
    matcher (:func:`transship.resolve.match.score_pair`, every feature explained), plus a
    resolution qualifier: two records in different countries are rarely one actor
@@ -50,8 +50,8 @@ from transship.resolve.names import Kind, NameForm, analyse
 from transship.resolve.parties import SCHEMA_KINDS, Party
 
 if TYPE_CHECKING:
-    from transship.flows.engine import Engine
     from transship.store.db import Store
+    from transship.store.engine import Engine
 
 #: Score from which two nodes are one actor (the screening matcher's scale).
 DEFAULT_THRESHOLD = 0.75
@@ -392,7 +392,7 @@ def candidate_pairs(
     engine: Engine, keys: pa.Table, total: int, max_df: int = MAX_DF, top_k: int = TOP_K
 ) -> pa.Table:
     """Run the blocking SQL on ``engine`` (DuckDB or Spark): ``a, b, w, shared`` rows."""
-    from transship.flows.engine import temp_name
+    from transship.store.engine import temp_name
 
     name = temp_name("party_keys")
     engine.register(name, keys)

@@ -190,8 +190,8 @@ def _compute_hubs(
 ) -> dict[str, HubEvidence] | None:
     if dataset is None:
         return None
-    from transship.flows.engine import open_engine
     from transship.flows.hubs import hub_scores
+    from transship.store.engine import open_engine
 
     last = store.fetchall(
         "SELECT max(year) FROM trade_flows WHERE dataset = ? AND hs_code LIKE ?",

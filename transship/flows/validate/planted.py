@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from transship.flows.engine import DuckDBEngine
 from transship.flows.routes import Route, find_routes, load_flows
 from transship.flows.validate.common import average_precision, mean, rounded
 from transship.store import connect
+from transship.store.engine import DuckDBEngine
 
 #: Route scores at which the planted-route harness reports precision and recall.
 THRESHOLDS = (0.6, 0.7, 0.8)

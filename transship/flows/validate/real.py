@@ -33,7 +33,6 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from transship.flows.attribution import MIN_ABSORPTION
-from transship.flows.engine import DuckDBEngine
 from transship.flows.hub_indicators import ENTREPOT
 from transship.flows.validate.common import (
     auc,
@@ -44,6 +43,7 @@ from transship.flows.validate.common import (
     withhold,
 )
 from transship.store import Store
+from transship.store.engine import DuckDBEngine
 
 FloatArray = npt.NDArray[np.float64]
 Key = tuple[str, str, int]  # territory code, product, year

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from transship.exc import NotFound
-from transship.flows.engine import DuckDBEngine
 from transship.flows.routes import find_routes
 from transship.flows.validate.common import average_precision, open_source, rounded
 from transship.flows.validate.planted import THRESHOLDS, PlantedRoute
 from transship.store import Store
+from transship.store.engine import DuckDBEngine
 
 
 def read_planted(sim_dir: str | Path) -> tuple[list[PlantedRoute], dict[str, Any]]:

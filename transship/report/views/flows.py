@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from transship.exc import InvalidInput, NotFound
 from transship.flows.chains import parse_years
-from transship.flows.engine import DuckDBEngine, Engine
 from transship.report import geo
 from transship.report.views.common import (
     as_float,
@@ -28,6 +27,7 @@ from transship.report.views.common import (
     years_text,
 )
 from transship.store import Store
+from transship.store.engine import DuckDBEngine, Engine
 
 #: What each mirror column means (the table's header tooltips and the page's legend).
 MIRROR_COLUMNS: dict[str, str] = {

@@ -67,8 +67,8 @@ def mirror_rows(
 ) -> list[dict[str, Any]]:
     """`transship mirror --json` rows (the library's columns, record ids in ``evidence``)."""
     from transship.flows.chains import parse_years
-    from transship.flows.engine import open_engine
     from transship.flows.mirror import mirror_gaps
+    from transship.store.engine import open_engine
 
     span = parse_years(years)
     require_trade_flows(store, dataset)
@@ -102,8 +102,8 @@ def hub_rows(
 ) -> list[dict[str, Any]]:
     """`transship hubs --json` rows: score, indicators with weights, details, record ids."""
     from transship.flows.chains import parse_years
-    from transship.flows.engine import open_engine
     from transship.flows.hubs import hub_scores
+    from transship.store.engine import open_engine
 
     span = parse_years(years)
     require_trade_flows(store, dataset)

@@ -45,8 +45,8 @@ def route_rows(
 ) -> list[dict[str, Any]]:
     """`transship routes --json`, every route (best first); none when the origin exports
     nothing of the product (the CLI says "no routes" and succeeds)."""
-    from transship.flows.engine import open_engine
     from transship.flows.routes import find_routes
+    from transship.store.engine import open_engine
 
     require_trade_flows(store, dataset)
     engine = open_engine("duckdb", store)

@@ -330,3 +330,14 @@ def open_engine(
             return SparkEngine({"trade_flows": trade_flows}, master=master)
         return SparkEngine.from_store(store, master=master)
     raise InvalidInput(f"unknown engine {kind!r}; use one of {', '.join(ENGINES)}")
+
+
+__all__ = [
+    "ENGINES",
+    "DuckDBEngine",
+    "Engine",
+    "SparkEngine",
+    "open_engine",
+    "temp_name",
+    "to_spark_sql",
+]
