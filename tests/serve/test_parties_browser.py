@@ -18,9 +18,6 @@ from playwright.sync_api import Browser, ConsoleMessage, Route
 from tests.serve.web.conftest import (  # noqa: F401 - fixtures used by name
     Watched,
     _free_port,
-    browser,
-    playwright,
-    screenshots,
 )
 from transship.ingest.pipeline import ingest_paths
 from transship.resolve.actors import resolve_parties

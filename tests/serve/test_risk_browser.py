@@ -16,9 +16,6 @@ import uvicorn
 from tests.serve.web.conftest import (  # noqa: F401 - the browser fixtures, used by name
     Watched,
     _free_port,
-    browser,
-    playwright,
-    screenshots,
     web,
 )
 from transship.ingest.pipeline import ingest_paths

@@ -3,13 +3,13 @@ Playwright, against uvicorn on a free loopback port serving a copy of the demo s
 
 One server and one browser per session (the machines have 2 cores). Every page a test opens
 is watched: a console error, an uncaught exception or a request to any host other than the
-server fails the test. Screenshots go to ``--screenshots DIR`` (or ``$TRANSSHIP_SCREENSHOTS``),
-else to a temporary folder that pytest keeps with its other artefacts.
+server fails the test. The Playwright, browser and screenshot fixtures live one folder up
+(``tests/serve/conftest.py``), so that the browser tests of ``tests/serve`` share the one
+Playwright of the session: a second sync Playwright in the same thread cannot start.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -20,32 +20,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route
 
 from transship.serve.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
 TOKEN = "browser-test-token-7c1e"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--screenshots",
-        default=None,
-        help="Folder for the browser tests' screenshots (default: a pytest temporary folder).",
-    )
-
-
-@pytest.fixture(scope="session")
-def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    try:
-        chosen = request.config.getoption("--screenshots")
-    except ValueError:  # the option is only known when this folder's conftest loads first
-        chosen = None
-    chosen = chosen or os.environ.get("TRANSSHIP_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _free_port() -> int:
@@ -86,22 +65,6 @@ def base_url(served_db: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: install Debian's chromium (.ci/run)"
-    b = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 @dataclass

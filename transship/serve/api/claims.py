@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query
 from transship.claims.check import ClaimReport
 from transship.exc import InvalidInput, NotFound
 from transship.serve.deps import Server
+from transship.serve.models import READ_RESPONSES
 from transship.store import Store
 
 router = APIRouter(tags=["claims"])
@@ -63,7 +64,7 @@ async def cached_report(server: Any, case: str, docs: list[str] | None) -> Claim
     return report
 
 
-@router.get("/api/claims", summary="Claims graded and checked")
+@router.get("/api/claims", summary="Claims graded and checked", responses=READ_RESPONSES)
 async def claims(
     server: Server,
     case: CaseParam = "serbia-2025",
@@ -77,7 +78,7 @@ async def claims(
     return report.to_dict()
 
 
-@router.get("/api/claims/sources", summary="The source registry")
+@router.get("/api/claims/sources", summary="The source registry", responses=READ_RESPONSES)
 async def sources() -> dict[str, Any]:
     """Every registered source: type, country, default reliability with the reason, what it
     publishes, in which units, what it leaves out, party to a conflict, existence."""
@@ -86,7 +87,7 @@ async def sources() -> dict[str, Any]:
     return default_registry().to_dict()
 
 
-@router.get("/api/claims/{claim_id}", summary="One claim in its document")
+@router.get("/api/claims/{claim_id}", summary="One claim in its document", responses=READ_RESPONSES)
 async def claim(
     server: Server,
     claim_id: str,

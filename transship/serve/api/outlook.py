@@ -15,6 +15,7 @@ from starlette.responses import Response
 from transship.outlook import ach, dependencies, scenario
 from transship.serve.api.claims import CaseParam, case_dir
 from transship.serve.deps import Server
+from transship.serve.models import READ_RESPONSES
 from transship.serve.responses import attachment
 
 router = APIRouter(tags=["outlook"])
@@ -52,14 +53,20 @@ async def dependency_report(server: Any, case: str) -> dependencies.Dependencies
     return result
 
 
-@router.get("/api/outlook/dependencies", summary="A case's dependencies, each value graded")
+@router.get(
+    "/api/outlook/dependencies",
+    summary="A case's dependencies, each value graded",
+    responses=READ_RESPONSES,
+)
 async def get_dependencies(server: Server, case: CaseParam = "serbia-2025") -> dict[str, Any]:
     """The target's dependencies on suppliers (table and graph), each value a graded claim or
     a row of the served store. Same as `transship outlook dependencies CASE --json`."""
     return (await dependency_report(server, case)).to_dict()
 
 
-@router.get("/api/outlook/scenarios", summary="Leverage scenarios (Monte Carlo)")
+@router.get(
+    "/api/outlook/scenarios", summary="Leverage scenarios (Monte Carlo)", responses=READ_RESPONSES
+)
 async def get_scenarios(
     server: Server, case: CaseParam = "serbia-2025", runs: Runs = 10_000, seed: Seed = None
 ) -> dict[str, Any]:
@@ -69,7 +76,18 @@ async def get_scenarios(
     return (await scenario_report(server, case, runs, seed)).to_dict()
 
 
-@router.get("/api/outlook/ach", summary="Competing hypotheses", response_model=None)
+@router.get(
+    "/api/outlook/ach",
+    summary="Competing hypotheses",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The ACH report (JSON), or its matrix as CSV with `format=csv`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **READ_RESPONSES,
+    },
+)
 async def get_ach(
     server: Server,
     case: CaseParam = "serbia-2025",

@@ -41,6 +41,8 @@ PROVENANCE = ("record_id", "dataset", "source_sha256", "run_id", "line", "simula
 #: Runs that derive rows instead of reading a file (``ingest_runs.format``) -> their table,
 #: whose rows carry ``run_id`` and ``line`` but no ``source_sha256``.
 DERIVED = {"reconcile": "reconciled_flows"}
+#: Derived tables -> the statements view whose union shows their rows (``trade_flows``).
+EXPOSED_AS = {"reconciled_flows": "trade_flows_statements"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +238,13 @@ def _record_from(
         ]
     elif view in present:
         statements = _view_statements(store, view, sha, line, record_id)
-    elif derived_run is not None:  # derived rows: their evidence is in their values
-        statements = []
+    elif derived_run is not None:
+        # derived rows: the statements of the view that shows them (their evidence is in
+        # their values and in the run behind them)
+        exposed = EXPOSED_AS.get(name)
+        statements = (
+            _view_statements(store, exposed, sha, line, record_id) if exposed in present else []
+        )
     else:  # FtM entities: their statements are stored rows
         statements = store.query(
             "SELECT prop, value, original_value FROM statements "
