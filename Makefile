@@ -43,6 +43,7 @@ bench-smoke: setup
 	$(RUN) python benchmarks/serve.py --smoke
 	$(RUN) python benchmarks/screen.py --smoke --reference-budget 60
 	$(RUN) python benchmarks/outlook.py --smoke
+	$(RUN) python benchmarks/resolve.py --smoke
 
 bench: setup
 	$(RUN) python benchmarks/ingest.py
@@ -50,3 +51,4 @@ bench: setup
 	$(RUN) python benchmarks/serve.py
 	$(RUN) python benchmarks/screen.py
 	$(RUN) python benchmarks/outlook.py
+	$(RUN) python benchmarks/resolve.py

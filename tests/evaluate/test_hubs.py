@@ -8,7 +8,7 @@ import pytest
 
 from transship.evaluate.hubs import HUB_THRESHOLD, hub_stage
 from transship.evaluate.scoring import EvalRow
-from transship.evaluate.truth import planted_hubs, read_truth
+from transship.evaluate.truth import background, planted_hubs, read_truth
 from transship.flows.validate import validate_simulated_hubs
 from transship.store import Store
 from transship.store.engine import DuckDBEngine
@@ -22,7 +22,8 @@ def test_same_candidates_same_figures_as_validate_simulated_hubs(
     gives the harness's precision, recall, F1 and baselines; average precision may differ
     only by the order of tied scores (the evaluation ranks a planted item after every
     other with the same score)."""
-    planted = planted_hubs(read_truth(sim_dir))
+    truth = read_truth(sim_dir)
+    planted = planted_hubs(truth)
     products = {p for _, p, _ in planted}
     ours = hub_stage(
         DuckDBEngine(eval_store),
@@ -34,6 +35,7 @@ def test_same_candidates_same_figures_as_validate_simulated_hubs(
         "hubs",
         "low",
         "",
+        background(truth)[1],
     )
     assert ours is not None
     theirs = next(
@@ -44,6 +46,7 @@ def test_same_candidates_same_figures_as_validate_simulated_hubs(
         if r["dataset"] == dataset
     )
     assert ours.candidates == theirs["candidates"]
+    assert theirs["background_left_out"] > 0
     assert (ours.tp, ours.tp + ours.fp) == (theirs["hits"], theirs["flagged"])
     assert ours.f1 == pytest.approx(theirs["f1"], abs=1e-3)
     base = {b.name: b.average_precision for b in ours.baselines}

@@ -106,12 +106,18 @@ def test_simulated_case_routes(sim_case: Path) -> None:
     res = v.validate_simulated(sim_case)
     by = {(r["dataset"], r["mode"]): r for r in res["results"]}
     assert set(by) == {(d, m) for d in ("reconciled", "comtrade") for m in ("open", "destination")}
-    # measured (seed 0, scale 0.2, noise low): AP 0.88 / 0.82 on transship's
-    # reconciliation with / without the destination, 0.89 / 0.84 on Comtrade as reported
-    assert by[("reconciled", "destination")]["average_precision"] >= 0.85
-    assert by[("reconciled", "open")]["average_precision"] >= 0.75
+    # measured (seed 0, scale 0.2, noise low): AP 0.87 / 0.62 on transship's
+    # reconciliation with / without the destination, 0.87 / 0.66 on Comtrade as reported.
+    # (Before the request population's background re-exports: 0.88 / 0.79 and 0.89 / 0.78;
+    # the open queries now meet some 40 more Serbian consignees a year and their onward
+    # trade. Re-export routes the simulation plants outside the case are left out of the
+    # ranking, neither credited nor charged: `background_left_out`.)
+    assert by[("reconciled", "destination")]["average_precision"] >= 0.8
+    assert by[("reconciled", "open")]["average_precision"] >= 0.55
     assert by[("comtrade", "destination")]["average_precision"] >= 0.8
     assert by[("comtrade", "open")]["average_precision"] >= 0.55
+    assert by[("reconciled", "open")]["background_left_out"] > 0
+    assert by[("reconciled", "destination")]["planted_found"] == 10
 
 
 def test_simulated_case_hubs(sim_case: Path) -> None:
@@ -123,16 +129,20 @@ def test_simulated_case_hubs(sim_case: Path) -> None:
     reconciled, comtrade = by["reconciled"], by["comtrade"]
     assert reconciled["planted"] == 21
     # measured (seed 0, scale 0.2, noise low), on transship's reconciliation of the reports:
-    # P / R / F1 0.67 / 0.48 / 0.56, average precision 0.68 (by exports 0.22, by imports /
-    # exports 0.11, random 0.07); on Comtrade as reported F1 0.41, AP 0.55 (by exports 0.30).
-    # (Before the simulator stopped writing near-true BACI files the first row read 1.00 /
-    # 0.57 / 0.73, AP 0.76: those figures were scored on data close to the truth.)
-    assert reconciled["precision"] >= 0.6 and reconciled["recall"] >= 0.43
-    assert reconciled["f1"] >= 0.5 and reconciled["average_precision"] >= 0.62
-    assert comtrade["f1"] >= 0.35 and comtrade["average_precision"] >= 0.45
+    # P / R / F1 0.73 / 0.38 / 0.50, average precision 0.62 (by exports 0.29, by imports /
+    # exports 0.12, random 0.09); on Comtrade as reported F1 0.39, AP 0.52 (by exports 0.37).
+    # 192 candidates that are the request population's background re-exporters are left out.
+    # (Before that population: 0.67 / 0.48 / 0.56, AP 0.68, Comtrade AP 0.55 (exports 0.30);
+    # before the simulator stopped writing near-true BACI files: 1.00 / 0.57 / 0.73, AP 0.76,
+    # scored on data close to the truth.)
+    assert reconciled["precision"] >= 0.6 and reconciled["recall"] >= 0.33
+    assert reconciled["f1"] >= 0.45 and reconciled["average_precision"] >= 0.55
+    assert comtrade["f1"] >= 0.33 and comtrade["average_precision"] >= 0.45
+    assert reconciled["background_left_out"] > 0
+    assert reconciled["average_precision"] >= reconciled["exports_baseline_ap"] + 0.2
     for r in (reconciled, comtrade):
         assert r["kind"] == "conduit"
-        assert r["average_precision"] >= r["exports_baseline_ap"] + 0.2
+        assert r["average_precision"] >= r["exports_baseline_ap"] + 0.1
         assert r["average_precision"] > r["ratio_baseline_ap"]
         assert r["average_precision"] >= 5 * r["random_ap"]
         # the entrepot score answers another question: the planted conduits are not

@@ -8,8 +8,10 @@ not requests: they are not ranked. A request is positive when truth says shipmen
 were diverted (``licence`` rows of ``truth.jsonl``, read only after the assessment ran).
 
 The detector is :func:`transship.risk.assess.assess_all` run on the store the simulation was
-ingested into; it reads the store and the shipped reference tables, never the truth or the
-simulator's parameters. Its ranking is the assessment score; it flags a request when the level
+ingested into, with ``before_shipment=True`` (each request assessed without the shipments that
+cite it: those shipments are what the question is about); it reads the store and the shipped
+reference tables, never the truth or the simulator's parameters. The simulated store holds no
+claims, so the ``prior_claims`` indicator finds nothing there. Its ranking is the assessment score; it flags a request when the level
 is ``high`` or ``refuse-indicated``.
 
 Baselines, run on the same requests in the same evaluation:
@@ -51,7 +53,8 @@ log = logging.getLogger(__name__)
 FLAG_LEVELS = frozenset({"high", "refuse-indicated"})
 DATA = (
     "SIMULATED licences, certificates, customs records and Comtrade-style statistics as "
-    "ingested; transship.risk.assess.assess_all on that store; truth.jsonl only labels the result"
+    "ingested; transship.risk.assess.assess_all(before_shipment=True) on that store (each "
+    "request without its own shipments); truth.jsonl only labels the result"
 )
 
 
@@ -78,7 +81,11 @@ def assessment_rows(
     if assess is None:
         from transship.risk.assess import assess_all
 
-        assess = assess_all
+        def assess(s: Store) -> list[Any]:
+            # as the officer decides: before anything ships, so a request's own shipments
+            # (which the question is about) are never read
+            return assess_all(s, before_shipment=True)
+
     licences = store.query(
         "SELECT licence_id, certificate_id, destination, end_user_country, consignee_country, "
         "value_eur, status FROM licences "

@@ -41,8 +41,11 @@ def hub_stage(
     stage: str,
     noise: str,
     data: str,
+    left_out: set[Hub] | None = None,
 ) -> EvalRow | None:
-    """One ``hubs:<dataset>`` row (module docstring), or None when nothing is planted."""
+    """One ``hubs:<dataset>`` row (module docstring), or None when nothing is planted.
+    ``left_out``: territory-years the simulated world re-exports through but the case does
+    not allege (:func:`transship.evaluate.truth.background`), left out of every ranking."""
     if not planted:
         return None
     ranking: dict[Hub, float] = {}
@@ -55,6 +58,8 @@ def hub_stage(
             if not (h.product == product or product.startswith(h.product)):
                 continue
             key = (str(h.territory), product, int(h.year))
+            if left_out and key in left_out:
+                continue
             ranking[key] = float(h.score)
             exports[key] = float(h.outflow_usd)
             ratio[key] = float(h.inflow_usd) / float(h.outflow_usd) if h.outflow_usd else 0.0

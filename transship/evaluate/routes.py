@@ -65,8 +65,11 @@ def route_stage(
     noise: str,
     data: str,
     progress: Callable[[str], None] | None = None,
+    left_out: set[Route] | None = None,
 ) -> EvalRow | None:
-    """One ``routes:<dataset>`` row (module docstring), or None when nothing is planted."""
+    """One ``routes:<dataset>`` row (module docstring), or None when nothing is planted.
+    ``left_out``: paths the simulated world re-exports along but the case does not allege
+    (:func:`transship.evaluate.truth.background`), left out of every ranking."""
     if not planted:
         return None
     say = progress or (lambda _m: None)
@@ -105,6 +108,10 @@ def route_stage(
             b, q = baseline_rankings(total, list(pd.labels), str(key), MAX_HOPS)
             bottleneck.update(b)
             ratio.update(q)
+    for path in left_out or ():
+        ranking.pop(path, None)
+        bottleneck.pop(path, None)
+        ratio.pop(path, None)
     inside = len(planted & set(bottleneck))
     return ranked_row(
         stage,

@@ -38,7 +38,7 @@ from transship.evaluate.diversion import assessment_rows
 from transship.evaluate.hubs import hub_stage
 from transship.evaluate.routes import route_stage
 from transship.evaluate.scoring import EvalRow
-from transship.evaluate.truth import planted_hubs, planted_routes, read_truth
+from transship.evaluate.truth import background, planted_hubs, planted_routes, read_truth
 from transship.exc import InvalidInput
 from transship.flows import reconcile as rec
 from transship.ingest.pipeline import IngestResult, ingest_paths
@@ -133,6 +133,7 @@ def _evaluate(
     break_date = manifest.get("break_date")
     break_year = int(str(break_date)[:4]) if break_date else None
     routes, hubs = planted_routes(truth), planted_hubs(truth)
+    other_routes, other_hubs = background(truth)
     products = case_products(store, by_format) | {p for _, p in routes} | {p for _, p, _ in hubs}
     engine = DuckDBEngine(store)
     for name, dataset in statistics_datasets(store, by_format, say):
@@ -140,7 +141,9 @@ def _evaluate(
         stage = f"hubs:{name}"
         say(f"hubs on {name}")
         try:
-            row = hub_stage(engine, dataset, hubs, products, span, break_year, stage, label, data)
+            row = hub_stage(
+                engine, dataset, hubs, products, span, break_year, stage, label, data, other_hubs
+            )
         except Exception as exc:  # noqa: BLE001 - one broken stage must not hide the others
             log.warning("stage %s failed and is not scored: %s: %s", stage, type(exc).__name__, exc)
             row = None
@@ -150,7 +153,17 @@ def _evaluate(
         say(f"routes on {name}")
         try:
             row = route_stage(
-                engine, dataset, routes, products, span, break_date, stage, label, data, say
+                engine,
+                dataset,
+                routes,
+                products,
+                span,
+                break_date,
+                stage,
+                label,
+                data,
+                say,
+                other_routes,
             )
         except Exception as exc:  # noqa: BLE001
             log.warning("stage %s failed and is not scored: %s: %s", stage, type(exc).__name__, exc)

@@ -47,6 +47,16 @@ def planted_hubs(truth: list[dict[str, Any]]) -> set[Hub]:
     }
 
 
+def background(truth: list[dict[str, Any]]) -> tuple[set[Route], set[Hub]]:
+    """Routes and hubs that exist in the simulated world but that the case does not allege
+    (the request population's re-exports, kind reexport): neither credited nor charged, so
+    the route and hub rows leave them out of every ranking (docs/validation.md)."""
+    rows = [t for t in truth if t.get("kind") == "reexport"]
+    routes = {(tuple(t["path"]), str(t["product"])) for t in rows}
+    hubs = {(str(t["territory"]), str(t["product"]), int(t["year"])) for t in rows}
+    return routes - planted_routes(truth), hubs - planted_hubs(truth)
+
+
 def diverted_consignments(truth: list[dict[str, Any]]) -> dict[str, str]:
     """Shipment id -> consignment id of every diverted customs record."""
     return {

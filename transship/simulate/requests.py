@@ -84,6 +84,8 @@ DESTINATIONS_OF_CONCERN = ("ua", "iq", "et", "ml", "bf", "az", "am", "ly", "sd",
 #: Refusals under criterion 7 written before the simulated period: Poisson(REFUSALS * e^broker).
 REFUSALS = 0.5
 TRUTH_KIND = "licence"
+#: Truth rows of the background re-exports (routes and hubs the case does not allege).
+REEXPORT_KIND = "reexport"
 
 
 @dataclass(slots=True)
@@ -499,16 +501,22 @@ class RequestPopulation:
             dest = self.concern[(i + year) % len(self.concern)]
             value = REEXPORT_EUR * math.exp(1.5 * r)
             uv = (product.unit_value_eur.low + product.unit_value_eur.high) / 2
-            b.flow(
-                date(year, 6, 30),
-                c,
-                dest,
-                producers[0],
-                product,
-                value / uv,
-                value,
-                population=True,
-            )
+            when = date(year, 6, 30)
+            b.flow(when, c, dest, producers[0], product, value / uv, value, population=True)
+            if b.in_years(when):
+                # a real onward route, but not one the case alleges: the flow stages'
+                # validation neither credits nor charges a detector for it (docs/validation.md)
+                b.docs.truth.append(
+                    {
+                        "simulated": True,
+                        "kind": REEXPORT_KIND,
+                        "path": [t.iso3[t.index(x)] for x in (producers[0], c, dest)],
+                        "territory": t.iso3[i],
+                        "product": product.hs_code,
+                        "year": year,
+                        "value_eur": round(value, 2),
+                    }
+                )
 
 
 def _main_origin(case: Case) -> str | None:

@@ -42,6 +42,7 @@ from transship.flows.validate.real import (
 )
 from transship.flows.validate.simulated import (
     HUB_THRESHOLD,
+    read_background,
     read_planted,
     read_planted_hubs,
     validate_simulated,
@@ -65,6 +66,7 @@ __all__ = [
     "pair_metrics",
     "planted_world",
     "rank_metrics",
+    "read_background",
     "read_planted",
     "read_planted_hubs",
     "read_truth",

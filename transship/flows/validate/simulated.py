@@ -48,6 +48,29 @@ def read_planted(sim_dir: str | Path) -> tuple[list[PlantedRoute], dict[str, Any
     return routes, manifest
 
 
+def read_background(
+    sim_dir: str | Path,
+) -> tuple[set[tuple[tuple[str, ...], str]], set[tuple[str, str, int]]]:
+    """Routes ((path, product)) and hubs ((territory, product, year)) that happen in the
+    simulated world but that the case does not allege: the request population's yearly
+    re-exports (``truth.jsonl``, kind reexport). Neither credit nor charge: a detector that
+    finds one is right, but it is not what the case planted, so these candidates are left
+    out of the ranking (counted in ``background_left_out``)."""
+    truth_file = Path(sim_dir) / "truth.jsonl"
+    routes: set[tuple[tuple[str, ...], str]] = set()
+    hubs: set[tuple[str, str, int]] = set()
+    if not truth_file.is_file():
+        return routes, hubs
+    with open(truth_file, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rec = json.loads(line)
+                if rec.get("kind") == "reexport":
+                    routes.add((tuple(rec["path"]), str(rec["product"])))
+                    hubs.add((str(rec["territory"]), str(rec["product"]), int(rec["year"])))
+    return routes, hubs
+
+
 def validate_simulated(
     sim_dir: str | Path,
     *,
@@ -64,6 +87,7 @@ def validate_simulated(
     given (did they reach it, through whom?). Metrics as in :func:`validate_planted`.
     """
     planted, manifest = read_planted(sim_dir)
+    background, _ = read_background(sim_dir)
     own = store is None
     if store is None:
         store, _ = open_source(Path(sim_dir) / "data")
@@ -71,11 +95,13 @@ def validate_simulated(
         engine = DuckDBEngine(store)
         datasets = _statistics_datasets(store)
         truth = {(p.path, p.product) for p in planted}
+        ignore = background - truth
         brk = manifest.get("break_date")
         out: list[dict[str, Any]] = []
         for ds in datasets:
             for mode in ("open", "destination"):
                 ranked: list[tuple[float, bool]] = []
+                left_out = 0
                 queries = sorted(
                     {
                         (p.path[0], p.path[-1] if mode == "destination" else None, p.product)
@@ -96,16 +122,20 @@ def validate_simulated(
                         )
                     except NotFound:
                         continue
-                    ranked.extend(
-                        (r.score, (tuple(r.path), r.product) in truth)
-                        for r in found
-                        if len(r.path) >= 3
-                    )
+                    for r in found:
+                        if len(r.path) < 3:
+                            continue
+                        key = (tuple(r.path), r.product)
+                        if key in ignore:
+                            left_out += 1
+                            continue
+                        ranked.append((r.score, key in truth))
                 out.append(
                     {
                         "dataset": ds,
                         "mode": mode,
                         **_ranking_metrics(ranked, len(truth), thresholds),
+                        "background_left_out": left_out,
                     }
                 )
     finally:
@@ -153,6 +183,7 @@ def validate_simulated_hubs(
 
     planted = read_planted_hubs(sim_dir)
     _, manifest = read_planted(sim_dir)
+    ignore = read_background(sim_dir)[1] - planted
     own = store is None
     if store is None:
         store, _ = open_source(Path(sim_dir) / "data")
@@ -170,6 +201,7 @@ def validate_simulated_hubs(
             by_ratio: list[tuple[float, bool]] = []
             by_entrepot: list[tuple[float, bool]] = []
             flagged: set[tuple[str, str, int]] = set()
+            left_out = 0
             for prod in sorted({p for _, p, _ in planted}):
                 table = hub_table(
                     engine,
@@ -183,6 +215,9 @@ def validate_simulated_hubs(
                 )
                 for r in table.to_pylist():
                     key = (str(r["territory"]), prod, int(r["year"]))
+                    if key in ignore:
+                        left_out += 1
+                        continue
                     hit = key in planted
                     ranked.append((float(r["score"]), hit))
                     by_exports.append((float(r["outflow_usd"]), hit))
@@ -214,6 +249,7 @@ def validate_simulated_hubs(
                     "ratio_baseline_ap": rounded(average_precision(by_ratio, len(planted))),
                     "entrepot_ap": rounded(average_precision(by_entrepot, len(planted))),
                     "random_ap": rounded(len(planted) / len(ranked) if ranked else None),
+                    "background_left_out": left_out,
                 }
             )
     finally:

@@ -75,6 +75,11 @@ INDICATOR_HELP = {
         "The end-user country's World Bank governance indicator (shipped table): weak "
         "control of corruption raises the risk that papers are bought and goods move on."
     ),
+    "prior_claims": (
+        "Graded allegations in the store (claims files and ingested documents, claims stage) "
+        "that the consignee, end user, broker or their countries diverted or re-exported "
+        "arms; each weighed by its Admiralty grade and counted once per independent origin."
+    ),
 }
 #: Licence requests listed on the assessment page.
 LIST_LIMIT = 500
