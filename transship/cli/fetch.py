@@ -27,7 +27,8 @@ from transship.cli.common import (
     print_table,
     say,
 )
-from transship.fetch import baci, comtrade, opensanctions, sipri
+from transship.exc import InvalidInput
+from transship.fetch import baci, comtrade, comtrade_bulk, opensanctions, sipri
 from transship.fetch.manifest import Manifest
 from transship.ingest.fetched import fetched_sources, ingest_fetched
 
@@ -129,6 +130,14 @@ def fetch_comtrade(
             show_default=False,
         ),
     ] = None,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Bulk files (a key needed): each reporter's whole period, every product, "
+            "partner and flow (no --product, --partner or --flow).",
+        ),
+    ] = False,
     out: OutOption = None,
     no_ingest: NoIngest = False,
     dataset: Annotated[
@@ -139,6 +148,23 @@ def fetch_comtrade(
     json_out: JsonOption = False,
 ) -> None:
     """UN Comtrade+ data through its API, with Comtrade+'s parameter names; raw answers kept."""
+    if bulk:
+        _fetch_bulk(
+            reporter,
+            partner,
+            product,
+            years,
+            period,
+            frequency,
+            classification,
+            key,
+            out,
+            no_ingest,
+            dataset,
+            db,
+            json_out,
+        )
+        return
     calls = comtrade.plan(
         reporter,
         partner,
@@ -162,6 +188,44 @@ def fetch_comtrade(
     say(f"comtrade: {len(got.calls)} calls, {result['rows']:,} rows into {folder}", err=False)
     if got.truncated:
         say(f"comtrade: {len(got.truncated)} call(s) may be truncated (see manifest.json)")
+    _licence(comtrade.LICENCE, json_out)
+
+
+def _fetch_bulk(
+    reporter: list[str],
+    partner: list[str],
+    product: list[str],
+    years: str | None,
+    period: str | None,
+    frequency: str,
+    classification: str,
+    key: str | None,
+    out: Path | None,
+    no_ingest: bool,
+    dataset: str | None,
+    db: Path | None,
+    json_out: bool,
+) -> None:
+    if partner or product:
+        raise InvalidInput(
+            "--bulk fetches whole reporter-period files: leave out --product and --partner "
+            "(or leave out --bulk to ask the API for them)"
+        )
+    queries = comtrade_bulk.bulk_plan(reporter, years, period, frequency, classification)
+    folder = out or settings.fetch_dir() / comtrade.SOURCE
+    with _download_bar(not json_out) as bar:
+        got = comtrade_bulk.fetch_bulk(
+            queries, folder, key=key, say=None if json_out else say, progress=bar
+        )
+    result = got.to_dict()
+    if not no_ingest:
+        result["ingested"] = _ingest(
+            db, folder, [f.file for f in got.files], "comtrade-plus-csv", dataset, json_out
+        )
+    if json_out:
+        emit_json(result)
+        return
+    say(f"comtrade bulk: {len(got.files)} files, {result['rows']:,} rows into {folder}", err=False)
     _licence(comtrade.LICENCE, json_out)
 
 

@@ -11,7 +11,8 @@ reporter, then flow, then product, then partner when those are lists, and asked 
 that cannot be split further is kept and reported as possibly truncated (``truncated`` in the
 result and the manifest) with what to do (a key, or a narrower request). Each answer is
 written as it came (``calls/<name>.json``) and entered in the manifest before the next call,
-so an interrupted fetch resumes from the next call not yet in the manifest.
+so an interrupted fetch resumes from the next call not yet in the manifest. Bulk files (a
+reporter's whole period) are :mod:`transship.fetch.comtrade_bulk`.
 """
 
 from __future__ import annotations
