@@ -6,6 +6,7 @@ the Serbia case's parties, and OpenSanctions' Zala fixture read in place.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,6 +175,28 @@ def test_scored_links_never_join_clusters_of_disjoint_countries() -> None:
     assert out.labels[2] == out.labels[0] != out.labels[1]
 
 
+def test_scored_links_never_join_clusters_with_different_strong_identifiers() -> None:
+    # 0 (INN 1) and 2 (INN 2) both score high against 1 (no INN): 1 joins one of them only
+    scored = [ScoredPair(0, 1, 0.99, {}), ScoredPair(1, 2, 0.98, {}), ScoredPair(0, 2, 0.97, {})]
+    ids: list[dict[str, frozenset[str]]] = [
+        {"inn": frozenset({"1841015504"})},
+        {},
+        {"inn": frozenset({"9715478507"})},
+    ]
+    out = cluster(3, scored, Constraints(), {}, identifiers=ids)
+    assert out.labels[0] == out.labels[1] != out.labels[2]
+    assert [(s.a, s.b) for s in out.refused] == [(1, 2), (0, 2)]
+    # a shared value of another strong kind (a re-registered firm: new INN, same OGRN) joins
+    ids[0]["ogrn"] = ids[2]["ogrn"] = frozenset({"1101841007938"})
+    out = cluster(3, scored, Constraints(), {}, identifiers=ids)
+    assert out.labels[0] == out.labels[1] == out.labels[2]
+    # a 'same' judgement still may
+    ids = [{"inn": frozenset({"1"})}, {}, {"inn": frozenset({"2"})}]
+    cons = Constraints(same=[_j(1, "p0", "p2", "same")])
+    out = cluster(3, [], cons, {"p0": 0, "p2": 2}, identifiers=ids)
+    assert out.labels[0] == out.labels[2]
+
+
 @pytest.fixture(scope="module")
 def loaded_file(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     """A store with every kind of party record, built once (tests get a copy)."""
@@ -247,6 +270,31 @@ def test_zala_sanctions_owners_and_aliases_from_the_real_fixture(loaded: Store) 
         assert link["how"] in ("score", "judgement", "refused")
         if link["how"] == "score":
             assert "name_match" in link["explanation"] or "identifier_match" in link["explanation"]
+
+
+def test_zala_firms_with_different_inns_stay_apart_whatever_their_names(
+    loaded: Store,
+) -> None:
+    """LLC CST (INN 1841015504) lists "Zala Aero" among its names, as JSC Zala Aero (INN
+    9715478507) does; ООО "ЦСТ" (INN 5920040846, Perm krai) is another CST. Names alone
+    score 1.0; the INNs keep the three apart, at any threshold."""
+    cst, jsc, perm = (
+        "entity:NK-abdzbEBkqyT29GyREbiURZ",
+        "entity:NK-cPks3aTbes8k4aCerfBAzN",
+        "entity:ru-inn-5920040846",
+    )
+    for threshold in (0.75, 0.6):
+        resolve_parties(loaded, threshold=threshold)
+        actors = {k: show_party(loaded, k).actor_id for k in (cst, jsc, perm)}
+        assert len(set(actors.values())) == 3, threshold
+    links = loaded.fetchall(
+        "SELECT a, b, how, explanation FROM party_links WHERE a = ? OR b = ?", [cst, cst]
+    )
+    refused = {(a, b): json.loads(x) for a, b, how, x in links if how == "refused"}
+    assert set(refused) == {(cst, jsc), (cst, perm)}
+    for expl in refused.values():
+        assert expl["name_match"]["score"] == 1.0
+        assert expl["identifier_conflict"]["detail"].startswith("different INN")
 
 
 def test_judgements_are_stored_and_applied_at_the_next_run(loaded: Store) -> None:

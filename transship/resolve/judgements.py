@@ -10,8 +10,9 @@ when and why; the latest verdict on a pair is the one applied.
 that would put two records judged different into one actor is refused (and reported), so
 the result is transitively consistent: if A = B and B = C were judged but A != C too, the
 later of the two ``same`` judgements is not applied, and no score can undo a ``different``.
-Scored links also never join two clusters whose records name countries and none in common
-(see :func:`cluster`); a ``same`` judgement may.
+Scored links also never join two clusters whose records name countries and none in common,
+nor two clusters that carry different identifiers of a strong kind (INN, OGRN, IMO, LEI,
+BIC) and share none (see :func:`cluster`); a ``same`` judgement may.
 """
 
 from __future__ import annotations
@@ -99,6 +100,26 @@ def save_judgement(
     return JudgementRow(int(jid), x, y, verdict, who, why, at.isoformat(sep=" "))
 
 
+#: Strong identifiers of a node or cluster: kind -> normalised values.
+StrongIds = dict[str, frozenset[str]]
+
+
+def ids_conflict(a: StrongIds | None, b: StrongIds | None) -> bool:
+    """Two sets of strong identifiers that say "two parties": some kind both carry with no
+    value in common, and no kind with one (the matcher's ``identifier_conflict``)."""
+    if not a or not b:
+        return False
+    conflict = False
+    for kind, va in a.items():
+        vb = b.get(kind)
+        if not va or not vb:
+            continue
+        if va & vb:
+            return False
+        conflict = True
+    return conflict
+
+
 @dataclass(slots=True)
 class ClusterOutcome:
     """Which node belongs to which cluster, and the links that made it so."""
@@ -115,7 +136,12 @@ class ClusterOutcome:
 class _Clusters:
     """Union-find with cannot-links (few: one per ``different`` judgement)."""
 
-    def __init__(self, n: int, countries: Sequence[frozenset[str]] | None = None) -> None:
+    def __init__(
+        self,
+        n: int,
+        countries: Sequence[frozenset[str]] | None = None,
+        identifiers: Sequence[StrongIds] | None = None,
+    ) -> None:
         self.parent = list(range(n))
         self.size = [1] * n
         #: root -> nodes its cluster may never join
@@ -124,6 +150,8 @@ class _Clusters:
         self.countries: dict[int, frozenset[str]] = {
             i: c for i, c in enumerate(countries or ()) if c
         }
+        #: root -> strong identifiers its records carry, by kind (only roots with some)
+        self.ids: dict[int, StrongIds] = {i: d for i, d in enumerate(identifiers or ()) if d}
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -147,7 +175,7 @@ class _Clusters:
     def union(self, a: int, b: int, scored: bool = False) -> bool | None:
         """Join the clusters of ``a`` and ``b``: True if joined, None if already one,
         False if a cannot-link forbids it (or, for a ``scored`` link, the two clusters
-        name countries and none in common)."""
+        name countries and none in common, or carry conflicting strong identifiers)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
@@ -156,6 +184,8 @@ class _Clusters:
         if scored:
             ca, cb = self.countries.get(ra), self.countries.get(rb)
             if ca and cb and ca.isdisjoint(cb):
+                return False
+            if ids_conflict(self.ids.get(ra), self.ids.get(rb)):
                 return False
         if self.size[ra] < self.size[rb]:
             ra, rb = rb, ra
@@ -168,6 +198,10 @@ class _Clusters:
         if cb:
             self.countries[ra] = (ca or frozenset()) | cb
             del self.countries[rb]
+        ib = self.ids.pop(rb, None)
+        if ib:
+            ia = self.ids.get(ra) or {}
+            self.ids[ra] = {k: ia.get(k, frozenset()) | ib.get(k, frozenset()) for k in {*ia, *ib}}
         return True
 
 
@@ -179,6 +213,7 @@ def cluster(
     countries: Sequence[frozenset[str]] | None = None,
     ambiguous: frozenset[int] = frozenset(),
     apart: Sequence[tuple[int, int]] = (),
+    identifiers: Sequence[StrongIds] | None = None,
 ) -> ClusterOutcome:
     """Cluster ``n`` nodes: judgements first, then ``scored`` pairs best first (ties by
     node ids, so every engine gives the same clusters).
@@ -193,8 +228,14 @@ def cluster(
     record without a country means cannot be told from the name. Judgements still apply.
 
     ``apart``: pairs of nodes that were compared and scored low; a scored link never puts
-    the two into one cluster (a ``same`` judgement may)."""
-    cl = _Clusters(n, countries)
+    the two into one cluster (a ``same`` judgement may).
+
+    ``identifiers`` (per node: strong kind -> values): a scored link never joins two
+    clusters that carry values of one strong kind and share none, unless they share a value
+    of another (:func:`ids_conflict`). "LLC CST" (INN 1841015504) lists "Zala Aero" among
+    its names, and so does "JSC Zala Aero" (INN 9715478507): two registrations, two firms,
+    whatever the names say; nor may a record without an INN bridge them."""
+    cl = _Clusters(n, countries, identifiers)
     notes: list[str] = []
     judged: list[tuple[int, int, int]] = []
 
@@ -231,6 +272,7 @@ def cluster(
     soft.size = list(cl.size)
     soft.cannot = {r: set(v) for r, v in cl.cannot.items()}
     soft.countries = dict(cl.countries)
+    soft.ids = dict(cl.ids)
     for a, b in apart:
         soft.forbid(a, b)
     cl = soft

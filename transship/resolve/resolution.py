@@ -28,7 +28,8 @@ The steps, each written once for every engine (docs/resolve.md, "Resolution"):
 5. **Clustering** (:func:`transship.resolve.judgements.cluster`): judgements first
    (``different`` = cannot-link, ``same`` = must-link), then the scored pairs at or above
    the threshold, best first, each refused when it would join two records a judgement
-   keeps apart. Transitively consistent: no actor ever holds two records judged different.
+   keeps apart, or two clusters with different strong identifiers (INN, OGRN, IMO, LEI,
+   BIC) and none shared. Transitively consistent: no actor ever holds two records judged different.
 """
 
 from __future__ import annotations
@@ -74,8 +75,11 @@ PARALLEL_MIN = 40_000
 
 Progress = Callable[[str, int, int], None]
 
-#: The store's party records (see the module docstring). Identifiers are ``kind:value``.
-RECORDS_SQL = """
+#: The store's party records (see the module docstring). Identifiers are ``kind:value``:
+#: an FtM entity's are read from its properties by kind (``innCode`` -> ``inn:``, as
+#: :data:`transship.resolve.parties.IDENTIFIER_PROPS`), so that two different INNs conflict;
+#: the entity's other identifiers are ``id:``.
+_RECORDS_SQL = """
 WITH src AS (
     SELECT 'licences' AS source_table, record_id, dataset, 'exporter' AS role,
            'LegalEntity' AS schema, exporter AS name, authority_country AS country,
@@ -125,12 +129,35 @@ SELECT 'entity:' || p.id, 'entities', p.id, p.dataset,
        CASE WHEN p.listed OR coalesce(p.target, false) THEN 'listed' ELSE 'entity' END,
        p.schema, coalesce(p.name, p.names[1], p.aliases[1]),
        p.country, list_distinct(list_concat(p.names, coalesce(p.aliases, []::VARCHAR[]))),
-       list_transform(coalesce(p.identifiers, []::VARCHAR[]), lambda x: 'id:' || x),
+       list_concat({typed},
+                   list_transform(list_filter(coalesce(p.identifiers, []::VARCHAR[]),
+                                              lambda x: NOT list_contains({raw}, x)),
+                                  lambda x: 'id:' || x)),
        e.source_sha256, e.line, p.simulated
 FROM parties p JOIN entities_current e ON e.id = p.id
 WHERE coalesce(p.name, p.names[1], p.aliases[1]) IS NOT NULL
 ORDER BY 1
 """
+
+
+def _records_sql() -> str:
+    from transship.resolve.parties import IDENTIFIER_PROPS
+
+    def values(prop: str) -> str:
+        return f"coalesce(json_extract_string(e.properties, '$.{prop}[*]'), []::VARCHAR[])"
+
+    typed = ", ".join(
+        f"list_transform({values(prop)}, lambda x: '{kind}:' || x)"
+        for prop, (kind, _fmt) in IDENTIFIER_PROPS.items()
+    )
+    raw = ", ".join(values(prop) for prop in IDENTIFIER_PROPS)
+    return _RECORDS_SQL.format(
+        typed=f"list_concat({typed})" if len(IDENTIFIER_PROPS) > 1 else typed,
+        raw=f"list_concat({raw})" if len(IDENTIFIER_PROPS) > 1 else raw,
+    )
+
+
+RECORDS_SQL = _records_sql()
 
 #: Record columns every reader of records (store, benchmark, tests) gives.
 RECORD_COLUMNS = (
@@ -314,6 +341,15 @@ def build_nodes(
     if progress is not None:
         progress("nodes", n, n)
     return nodes, record_node
+
+
+def strong_ids(node: Node) -> dict[str, frozenset[str]]:
+    """The node's identifiers of strong kinds (one issuer, check digits: INN, OGRN, IMO,
+    LEI, BIC): two clusters holding different ones are kept apart (:func:`transship.resolve.
+    judgements.cluster`)."""
+    from transship.resolve.parties import STRONG_IDENTIFIERS
+
+    return {k: v for k, v in node.party.identifiers.items() if k in STRONG_IDENTIFIERS and v}
 
 
 def ambiguous_nodes(nodes: Sequence[Node]) -> frozenset[int]:
@@ -552,6 +588,7 @@ def resolve_records(
         [nd.party.countries for nd in nodes],
         ambiguous_nodes(nodes),
         apart,
+        [strong_ids(nd) for nd in nodes],
     )
     first: dict[int, str] = {}
     for nd in nodes:
