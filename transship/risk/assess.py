@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from transship.exc import NotFound
-from transship.risk.certificates import check_one
+from transship.risk.certificates import check_one, step_checked
 from transship.risk.config import Weights, default_weights
 from transship.risk.context import (
     DEFAULT_PRODUCT,
@@ -195,7 +195,10 @@ def assess_records(
             findings += found
             not_checked += missing
             plausibility_ran = not any("end-user plausibility:" in x for x in missing)
-            checked.append("the licence's end user against the weapon-system table")
+            if ran := step_checked(
+                "the licence's end user against the weapon-system table", found, missing
+            ):
+                checked.append(ran)
     parties: list[Mapping[str, Any]] = ([licence] if licence else []) + list(certificates)
     screening = screen_parties(store, parties, w)
     findings += screening.findings

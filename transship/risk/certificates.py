@@ -436,8 +436,9 @@ def check_one(
         found, missing = plausibility_findings(None, cert, evidence, w, table)
         check.findings += found
         check.not_checked += missing
-        check.checked.append("end user's weapon systems (weapon-system table)")
-        if peers:
+        if ran := step_checked("end user's weapon systems (weapon-system table)", found, missing):
+            check.checked.append(ran)
+        if any(p is not cert for p in peers):
             ctx = Context()
             _add_peers(ctx, cert, peers)
             check.findings += reuse_findings(cert, ctx, evidence, w)[0]
@@ -473,8 +474,23 @@ def check_one(
     for name, (found, missing) in steps:
         check.findings += found
         check.not_checked += missing
-        check.checked.append(name)
+        if ran := step_checked(name, found, missing):
+            check.checked.append(ran)
     return check
+
+
+#: Not-checked reasons with which a step of :func:`check_one` says it could not run at all
+#: (the early returns of :mod:`transship.risk.crosscheck`); "end-user quantity: ..." is a part.
+STEP_NOT_RUN = ("licence cross-checks:", "shipments:", "re-exports:", "end-user plausibility:")
+
+
+def step_checked(name: str, found: list[Finding], missing: list[str]) -> str | None:
+    """What ``checked`` says of a step: its name when it ran in full, marked "in part" when
+    some of it could not run, None when none of it could (then only ``not_checked`` names
+    it: a step is never both checked and not checked)."""
+    if missing and not found and all(m.startswith(STEP_NOT_RUN) for m in missing):
+        return None
+    return f"{name} (in part: see not checked)" if missing else name
 
 
 _PROVENANCE = frozenset({"dataset", "source_sha256", "run_id"})
@@ -548,4 +564,5 @@ __all__ = [
     "failed",
     "run_checks",
     "shipped_holdings",
+    "step_checked",
 ]
