@@ -23,6 +23,13 @@ def test_treaty_table() -> None:
         assert r["att"] in ("party", "signatory", "none", "")
         if r["att"]:
             assert r["att_assumption"] == "true"  # recalled, said so
+            assert "ATT: UN Treaty Collection" in r["source"] and "not re-checked" in r["source"]
+        # every row names the list each of its statuses comes from
+        assert "Wassenaar: wassenaar.org" in r["source"], code
+        if r["eu_common_position"] == "member":
+            assert "EU membership" in r["source"], code
+        elif r["eu_common_position"]:
+            assert "alignment" in r["source"] and r["eu_cp_assumption"] == "true", code
 
 
 def test_governance_table() -> None:
