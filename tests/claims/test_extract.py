@@ -211,3 +211,17 @@ def test_extraction_never_crashes_on_odd_text() -> None:
             assert doc.text[c.span[0] : c.span[1]] == c.text
 
     run()
+
+
+def test_reached_before_a_figure_is_not_a_delivery() -> None:
+    # "exports reached EUR 1.34 billion" measures exports; "EUR 800 million reached Ukraine"
+    # is a delivery; "imports reached $855m" imports
+    doc = parse_document(
+        (
+            b"Total Serbian arms exports reached EUR 1.34 billion in 2023. "
+            b"EUR 800 million of ammunition reached Ukraine in 2024. "
+            b"Per Eurostat, imports reached about $855m in 2023."
+        ),
+        "m.txt",
+    )
+    assert [c.measure for c in extract(doc)] == ["exports", "deliveries", "imports"]

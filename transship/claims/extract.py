@@ -231,10 +231,24 @@ def units(doc: DocumentText) -> list[Unit]:
 # -- one unit -------------------------------------------------------------------------------
 
 
+#: "reached" right before the figure means "amounted to" ("exports reached EUR 1.34 billion"),
+#: not a delivery ("EUR 800 million reached Ukraine"): it names no measure there.
+_AMOUNTED = re.compile(r"reach\w*", re.I)
+_AMOUNT_GAP = re.compile(
+    r"\s*(?:(?:about|some|almost|nearly|around|roughly|over|more\s+than)\s+)?", re.I
+)
+
+
 def _measure(text: str, q_start: int, q_end: int) -> str:
     best: tuple[int, str] | None = None
     for name, pattern in _MEASURE_RE:
         for m in pattern.finditer(text):
+            if (
+                m.end() <= q_start
+                and _AMOUNTED.fullmatch(m.group())
+                and _AMOUNT_GAP.fullmatch(text[m.end() : q_start])
+            ):
+                continue
             d = m.start() - q_end if m.start() >= q_end else q_start - m.end()
             if d < 0:
                 d = 0
