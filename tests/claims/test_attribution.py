@@ -94,3 +94,15 @@ def test_spans_are_document_offsets() -> None:
     credit = find_credits(text, None, offset=1000)[0]
     span = credit.names[0].span
     assert span is not None and text[span[0] - 1000 : span[1] - 1000] == "Eurostat"
+
+
+def test_a_speech_verb_that_is_a_plural_noun_is_not_a_credit() -> None:
+    # the seed report: "... with recent involvement of unspecified African states, using ..."
+    text = (
+        "The SVR alleges that shipments go through Czechia, with recent involvement of "
+        "unspecified African states, using falsified end-user certificates."
+    )
+    assert [n for c in credited(text) for n, _, _ in c] == ["SVR"]
+    assert credited("Gulf states and others bought 5 tonnes.") == []
+    # the verb is still a verb before "that"
+    assert credited("The Ministry states that exports rose.") == [[("Ministry", None, "credited")]]

@@ -87,6 +87,14 @@ _SPEECH = (
     r"заявила|повідомив|повідомила|каза|заяви|podał|stwierdził|poinformował|оценивала|"
     r"оценил|оценила|сообщила|писала|пишет|оцінює|оцінила|procenio|procijenio|procenjuje"
 )
+#: A speech verb that is also a plural noun ("African states", "press reports", "Gulf
+#: states and ..."), read as the noun when a comma or a joining word follows it.
+_PLURAL_NOUN = re.compile(
+    r"(?:states|claims|reports|notes|estimates|finds|projects|highlights|indicates)"
+    r"(?:\s*[,.;:)]|\s+(?:and|or|of|in|on|such|like|to|from|which|who|were|are|have|had|"
+    r"with|for|as)\b)",
+    re.I,
+)
 _SOURCE_HEADERS = re.compile(
     r"^(?:sources?|izvori?|извори?|источники|источник|джерела|джерело|източници|źródła|"
     r"źródło|references?|cited)$",
@@ -422,6 +430,8 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
     for m in speech.finditer(text):
         if any(a <= m.start(1) < b for a, b in taken):
             continue
+        if _PLURAL_NOUN.match(text, m.end() - len(m.group().split()[-1])):
+            continue  # "unspecified African states, using ...": a noun, not a verb
         name = _clean_name(m.group(1))
         if not name or name.split()[0].lower() in _NOT_NAMES or re.search(r"[’']s$", m.group(1)):
             continue
