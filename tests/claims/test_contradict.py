@@ -186,3 +186,58 @@ def test_attribution_within_one_document() -> None:
     found = [f for f in report.findings if f.rule == "contradiction.attribution"]
     assert [sorted(f.claims) for f in found] == [["p", "q"]]
     assert "Eurostat" in found[0].explanation
+
+
+def test_since_a_year_is_open_and_does_not_contradict_an_end() -> None:
+    # SR17 of the case says 2023-2025, the seed report "by 15% since 2023": an open period
+    items = {
+        "a": ("Capacity rose by 15% since 2023.", ("2023", None)),
+        "b": ("Capacity rose by 15% in 2023-2025.", ("2023", "2025")),
+        "c": ("Capacity rose by 15% in 2024-2025.", ("2024", "2025")),
+    }
+    batches = [
+        batch(
+            k,
+            [
+                {
+                    "id": k,
+                    "text": text,
+                    "amount": 15.0,
+                    "kind": "percent",
+                    "unit": "percent",
+                    "currency": "",
+                    "wording": "15%",
+                    "measure": "capacity",
+                    "direction": None,
+                    "period": period,
+                    "credit": [("Institute for the Study of War", "2025-05")],
+                }
+            ],
+        )
+        for k, (text, period) in items.items()
+    ]
+    found = _rules(check_claims(batches)).get("contradiction.period", [])
+    assert ["a", "b"] not in found
+    # two closed periods of the same figure still disagree
+    assert ["b", "c"] in found
+
+
+def test_periods_of_another_figure_in_the_sentence_are_not_the_claims() -> None:
+    # the seed report: "by 15% since 2023, ... loss of 65 artillery systems in September and
+    # October 2024, per Oryx data": "since 2023" is the 15%'s, not the 65 systems'
+    from transship.claims.documents import parse_document
+    from transship.claims.model import extract
+
+    text = (
+        "A May 2025 report by the Razumkov Centre estimates that supplies have increased "
+        "Ukraine's artillery firing capacity by 15% since 2023, critical given Russia's "
+        "reported loss of 65 artillery systems in September and October 2024, per Oryx data."
+    )
+    doc = parse_document(text.encode(), "r.txt")
+    claims = extract(doc)
+    systems = next(c for c in claims if c.quantity and c.quantity.value == 65)
+    sc = sourced(systems, doc, default_registry())
+    assert sc.periods == [(2024, 2024)]
+    assert contradictions([sc]) == []
+    share = next(c for c in claims if c.quantity and c.quantity.value == 15)
+    assert 2023 in sourced(share, doc, default_registry()).open_starts

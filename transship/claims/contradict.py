@@ -146,6 +146,15 @@ def _within(sc: SourcedClaim) -> list[Finding]:
     ]
 
 
+def _open_match(p: tuple[int, int], mine: SourcedClaim, other: SourcedClaim) -> bool:
+    """True when period ``p`` of ``mine`` and one of ``other``'s start in the same year and
+    either is left open ("since 2023"): "since 2023" and "2023-2025" do not disagree."""
+    return any(
+        q[0] == p[0] and (p[0] in mine.open_starts or q[0] in other.open_starts)
+        for q in other.periods
+    )
+
+
 def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
     va, vb = comparable_values(a, b)
     if va is None or vb is None:
@@ -181,8 +190,8 @@ def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
     fa, fb = origin_family(a), origin_family(b)
     # period: same figure, same origin, different periods
     if fa == fb and a.periods and b.periods and set(a.periods) != set(b.periods):
-        only_a = [p for p in a.periods if p not in b.periods]
-        only_b = [p for p in b.periods if p not in a.periods]
+        only_a = [p for p in a.periods if p not in b.periods and not _open_match(p, a, b)]
+        only_b = [p for p in b.periods if p not in a.periods and not _open_match(p, b, a)]
         if only_a or only_b:
             out.append(
                 Finding(

@@ -64,6 +64,8 @@ class SourcedClaim:
     scope: str | None = None
     years: tuple[int, int] | None = None
     periods: list[tuple[int, int]] = field(default_factory=list)
+    #: first years of periods the text leaves open at the end ("since 2023")
+    open_starts: frozenset[int] = frozenset()
     origin_code: str | None = None
     dest_code: str | None = None
     via: list[str] = field(default_factory=list)
@@ -178,6 +180,27 @@ def _document_source(document: DocumentText, registry: SourceRegistry) -> Source
     return src
 
 
+def _own_clause(claim: ExtractedClaim) -> str:
+    """The words whose periods belong to the claim's figure: the whole text for a claim with
+    one figure (a claims file's paraphrase, a sentence with one quantity); for a sentence
+    with several, the clause around its quantity ("... by 15% since 2023, critical given a
+    loss of 65 systems in September 2024, ..." gives "since 2023" to the 15% only)."""
+    text = claim.text
+    if claim.quantity_span is None:
+        return text
+    from transship.claims.quantities import find_quantities
+
+    if len(find_quantities(text)) < 2:
+        return text
+    q0 = claim.quantity_span[0] - claim.span[0]
+    q1 = claim.quantity_span[1] - claim.span[0]
+    if not 0 <= q0 <= q1 <= len(text):
+        return text
+    cuts = [m.end() for m in re.finditer(r"[;,]\s", text[:q0])]
+    ends = [m.start() for m in re.finditer(r"[;,]\s", text[q1:])]
+    return text[(cuts[-1] if cuts else 0) : q1 + (ends[0] if ends else len(text) - q1)]
+
+
 def sourced(
     claim: ExtractedClaim,
     document: DocumentText,
@@ -189,7 +212,12 @@ def sourced(
     text = claim.text
     years = years_of(claim.period)
     periods = [years] if years else []
-    for p in text_periods(text):
+    # "since 2023" leaves the period open: a later source may put its end anywhere after
+    own = text_periods(_own_clause(claim))
+    open_starts = {p[0] for p in own if p[1] < 0}
+    if claim.period and claim.period[0] and not claim.period[1] and years:
+        open_starts.add(years[0])
+    for p in own:
         full = (p[0], p[1] if p[1] > 0 else (years[1] if years else p[0]))
         if full not in periods:
             periods.append(full)
@@ -208,6 +236,7 @@ def sourced(
         scope=None,
         years=years,
         periods=periods,
+        open_starts=frozenset(open_starts),
         origin_code=origin,
         dest_code=dest,
         via=[v for v in via if v and v not in (origin, dest)],
