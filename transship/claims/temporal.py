@@ -68,8 +68,15 @@ def check_temporal(sc: SourcedClaim, doc_date: date | None, doc_how: str) -> lis
         return out
     periods = sc.periods or ([sc.years] if sc.years else [])
     end_iso = sc.claim.period[1] if sc.claim.period else None
+    # sources credited together ("Razumkov Centre, May 2025; ISW, 2024-09-30"): which said
+    # what is unknown, so the period is judged against the latest of them; unless the same
+    # document credits the figure to one of them alone elsewhere (``pinned``)
+    first = sc.origin
+    together = [lk for lk in sc.chain if lk.role == "origin" and as_date(lk.date)]
+    if len(together) > 1 and sc.pinned is None:
+        first = max(together, key=lambda lk: as_date(lk.date, end=True) or date.min)
     seen: set[tuple[str, str | None]] = set()
-    for link in [sc.origin, *(lk for lk in sc.chain if lk.role == "reaction")]:
+    for link in [first, *(lk for lk in sc.chain if lk.role == "reaction")]:
         if link.role == "document" or (link.written, link.date) in seen:
             continue
         seen.add((link.written, link.date))
