@@ -138,6 +138,26 @@ def test_kenyan_licence_request_assessed_from_files(risk: Path) -> None:
     assert not by["consignee_hub"].checked  # no store
 
 
+def test_the_licence_file_is_checked_against_the_certificate_without_a_store(
+    risk: Path, tmp_path: Path
+) -> None:
+    """Papers given together are cross-checked even without a store: the licence against
+    the certificate it names."""
+    kwargs = {"certificates": [risk / "kenya_122mm_certificate.csv"]}
+    (same,) = assess_licence_file(risk / "kenya_122mm_licence.csv", None, **kwargs)
+    cross = {i.code: i for i in same.indicators}["certificate_crosscheck"]
+    assert cross.checked and cross.value == 0.0 and "given with it" in cross.explanation
+    text = (risk / "kenya_122mm_licence.csv").read_text(encoding="utf-8")
+    more = tmp_path / "licence.csv"
+    more.write_text(text.replace(",40000,pieces,", ",60000,pieces,"), encoding="utf-8")
+    (a,) = assess_licence_file(more, None, **kwargs)
+    found = {f.code: f for f in a.findings}
+    assert found["licence.quantity_over_certificate"].severity == "high"
+    assert any(e.startswith(str(more)) for e in found["licence.quantity_over_certificate"].evidence)
+    assert {i.code: i for i in a.indicators}["certificate_crosscheck"].value > 0
+    assert a.score > same.score
+
+
 def test_certificate_file_assessment_needs_no_store(risk: Path) -> None:
     a = assess_certificate_file(risk / "kenya_122mm_certificate.csv", None)
     assert a.kind == "certificate"

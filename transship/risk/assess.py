@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from transship.exc import NotFound
-from transship.risk.certificates import check_one, step_checked
+from transship.risk.certificates import LICENCE_GIVEN, check_one, step_checked
 from transship.risk.config import Weights, default_weights
 from transship.risk.context import (
     DEFAULT_PRODUCT,
@@ -252,7 +252,12 @@ def assess_records(
             findings,
             w,
             _crosschecked(store, checks, findings),
-            "licences and shipments in the store that refer to it agree with it"
+            (
+                "licences and shipments in the store that refer to it agree with it"
+                if store is not None
+                else "the licence request given with it agrees with it (no store: shipments "
+                "and reuse not checked)"
+            )
             if _crosschecked(store, checks, [])
             else "no licence or shipment in the store refers to the certificate",
         ),
@@ -336,10 +341,12 @@ def _crosschecked(
 ) -> bool:
     """Whether the store held anything to check the certificates against: a licence or a
     shipment referring to one, or a finding of the cross-checks (reuse needs neither)."""
-    if store is None or not checks:
+    if not checks:
         return False
     if any(indicator_for(f.code) == "certificate_crosscheck" for f in findings):
         return True
+    if store is None:  # a licence read from a file, checked against the certificate
+        return any(x == LICENCE_GIVEN for c in checks for x in c.checked)
     for c in checks:
         missing = " ".join(c.not_checked)
         if "licence cross-checks:" not in missing or "shipments:" not in missing:

@@ -438,6 +438,17 @@ def check_one(
         check.not_checked += missing
         if ran := step_checked("end user's weapon systems (weapon-system table)", found, missing):
             check.checked.append(ran)
+        lic_id = cert.get("licence_id")
+        given = [
+            r
+            for r in licences or []
+            if r.get("certificate_id") == cid or (lic_id and r.get("licence_id") == lic_id)
+        ]
+        if given:
+            found, missing = licence_findings(cert, Context(licences=given), evidence)
+            check.findings += found
+            check.not_checked += missing
+            check.checked.append(LICENCE_GIVEN)
         if any(p is not cert for p in peers):
             ctx = Context()
             _add_peers(ctx, cert, peers)
@@ -478,6 +489,10 @@ def check_one(
             check.checked.append(ran)
     return check
 
+
+#: What ``checked`` says when a licence read from a file was checked against the certificate
+#: without a store.
+LICENCE_GIVEN = "the licence request given with it (parties, countries, quantity, dates)"
 
 #: Not-checked reasons with which a step of :func:`check_one` says it could not run at all
 #: (the early returns of :mod:`transship.risk.crosscheck`); "end-user quantity: ..." is a part.
