@@ -225,3 +225,10 @@ def test_reached_before_a_figure_is_not_a_delivery() -> None:
         "m.txt",
     )
     assert [c.measure for c in extract(doc)] == ["exports", "deliveries", "imports"]
+
+
+def test_a_currency_code_is_not_a_party() -> None:
+    from transship.claims.entities import find_parties
+
+    text = "Serbia exported EUR 800 million via Yugoimport SDPR and RSD 5 billion via Krusik."
+    assert [m.ref.text for m in find_parties(text)] == ["Yugoimport SDPR", "Krusik"]

@@ -307,6 +307,14 @@ class PartyIndex:
         return out
 
 
+@cache
+def _is_currency(word: str) -> bool:
+    from transship.claims.quantities import _CURRENCY_WORDS
+
+    w = word.lower()
+    return any(w == code.lower() or w in words for code, words in _CURRENCY_WORDS.items())
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[^\w]+", " ", name.lower()).strip()
 
@@ -349,6 +357,14 @@ def find_parties(
             continue
         if len(words) == 1 and (len(name) < 3 or name.lower() in _COMMON_CAPS):
             continue
+        # "EUR 800 million", "Yugoimport SDPR and RSD 5 billion": a currency code is no party
+        while words and _is_currency(words[-1]):
+            words = words[:-1]
+            while words and words[-1].lower() in ("and", "&", "i", "и"):
+                words = words[:-1]
+        if not words:
+            continue
+        name = " ".join(words)
         if any(territory_of(w) for w in words[:1]) and len(words) == 1:
             continue
         start = s + raw.find(name)
