@@ -4,6 +4,7 @@ and filter (with the keyboard too), an upload needs the token."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.serve.web.conftest import TOKEN, Watched
@@ -86,12 +87,24 @@ def test_route_band_to_evidence_to_record(web: Watched) -> None:
           return [box.x + li.x + n.x + n.dx + 4, box.y + li.y + n.y + e.sy + e.dy / 2];
         }"""
     )
+    # hovering the band lists its largest evidence rows with their file and line
+    web.page.mouse.move(x, y)
+    tooltip = web.page.locator("#sankey .chart-tooltip").filter(has_text="line")
+    tooltip.wait_for(timeout=30_000)
+    hover = tooltip.inner_text()
+    shown = re.search(r"(\S+\.csv), line (\d+)", hover)
+    assert shown, hover
+    assert "evidence rows" in hover, hover
+    web.shot("routes-hover")
     web.page.mouse.click(x, y)
     web.page.wait_for_url("**/routes/leg?**", timeout=60_000)
     web.page.wait_for_load_state("networkidle")
     assert "evidence" in web.page.locator("h1").inner_text().lower()
     rows = web.page.locator("#evidence tbody tr")
     assert rows.count() > 0
+    # the row the hover named is among them, with the same file and line
+    named = rows.filter(has_text=shown.group(1)).all_inner_texts()
+    assert any(re.search(rf"\b{shown.group(2)}\b", t) for t in named), (shown.groups(), named)
     # each evidence row names its file and line
     first = rows.first.locator("td")
     assert first.nth(9).inner_text().strip().endswith(".csv")

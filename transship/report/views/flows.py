@@ -171,6 +171,8 @@ def routes_view(
         link["from"], link["to"] = src, dst
         link["evidence_url"] = f"{base}/leg?" + query_string(query, **{"from": src, "to": dst})
         link["record_count"] = len(link.get("record_ids", []))
+    route_lines = route_map(routes)
+    add_evidence_previews(store, diagram.get("links", []), route_lines["links"], routes)
     return {
         "query": query,
         "simulated": simulated,
@@ -180,9 +182,60 @@ def routes_view(
         "total": len(found),
         "routes": routes,
         "sankey": diagram,
-        "map": route_map(routes),
+        "map": route_lines,
         "indicators": ROUTE_INDICATORS,
     }
+
+
+#: Evidence rows a band's or a map line's hover lists (its largest by value; the leg page
+#: has them all).
+PREVIEW_ROWS = 5
+
+
+def add_evidence_previews(
+    store: Store,
+    sankey_links: list[dict[str, Any]],
+    map_links: list[dict[str, Any]],
+    routes: list[dict[str, Any]],
+) -> None:
+    """Give each Sankey band and map line ``evidence_preview``: its :data:`PREVIEW_ROWS`
+    largest evidence rows (year, reporter, partner, flow, value, file name and line), so
+    that hovering a band shows the rows a figure comes from, not only their number. One
+    query for the whole diagram (the ids of every leg of the shown routes)."""
+    from transship.report.views.records import evidence_rows
+
+    ids_by_leg: dict[tuple[str, str], set[str]] = {}
+    for r in routes:
+        for leg in r.get("legs", []):
+            key = (str(leg.get("from")), str(leg.get("to")))
+            ids_by_leg.setdefault(key, set()).update(str(i) for i in leg.get("record_ids", []))
+    for link in sankey_links:
+        key = (str(link.get("from")), str(link.get("to")))
+        ids_by_leg.setdefault(key, set()).update(str(i) for i in link.get("record_ids", []))
+    every = sorted(set().union(*ids_by_leg.values())) if ids_by_leg else []
+    found = {str(e["record_id"]): e for e in evidence_rows(store, every) if not e.get("missing")}
+
+    def preview(ids: set[str]) -> list[dict[str, Any]]:
+        rows = [found[i] for i in ids if i in found]
+        rows.sort(key=lambda e: (-(as_float(e.get("value_usd")) or 0.0), str(e["record_id"])))
+        return [
+            {
+                "record_id": e["record_id"],
+                "year": e.get("year"),
+                "reporter": e.get("reporter_iso3") or e.get("reporter"),
+                "partner": e.get("partner_iso3") or e.get("partner"),
+                "flow": e.get("flow"),
+                "value_usd": e.get("value_usd"),
+                "file_name": e.get("file_name"),
+                "line": e.get("line"),
+            }
+            for e in rows[:PREVIEW_ROWS]
+        ]
+
+    for link in [*sankey_links, *map_links]:
+        ids = set(ids_by_leg.get((str(link.get("from")), str(link.get("to"))), set()))
+        ids.update(str(i) for i in link.get("record_ids", []))
+        link["evidence_preview"] = preview(ids)
 
 
 def _leg_names(leg: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 /* transship web UI: sortable and filterable tables, charts (Apache ECharts, served from
  * /static/vendor), the upload form. No inline script anywhere (the pages' CSP forbids it):
  * each page's data is a <script type="application/json" id="page-data"> block, read here.
- * Text from data is put into the page with textContent only, never innerHTML. */
+ * Text from data is put into the page with textContent only, never innerHTML; chart tooltips,
+ * which ECharts writes as HTML, escape every value with esc(). */
 (function () {
   "use strict";
 
@@ -83,6 +84,26 @@
     return s + "$" + a.toFixed(0);
   }
 
+  var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(v) {
+    return String(v === null || v === undefined ? "" : v).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+  }
+
+  /* A band's or a map line's hover: the leg, its value, its largest evidence rows with file
+   * and line (escaped: file names and codes are data), and how to see them all. */
+  var FLOWS = { M: "reports import from", X: "reports export to", RM: "reports re-import from", RX: "reports re-export to" };
+  function legTooltip(text, value, rows, preview) {
+    var out = ["<strong>" + esc(text) + "</strong>: " + esc(money(value))];
+    (preview || []).forEach(function (e) {
+      out.push(esc(e.year) + " " + esc(e.reporter) + " " + esc(FLOWS[e.flow] || e.flow) + " " + esc(e.partner) + " " +
+               esc(money(e.value_usd)) + " — " + esc(e.file_name) + ", line " + esc(e.line));
+    });
+    var more = rows - (preview || []).length;
+    out.push(more > 0 ? esc("… " + more + " more of " + rows + " evidence rows: click to open them all")
+                      : esc(rows + " evidence rows: click to open them with their records"));
+    return out.join("<br>");
+  }
+
   function simulatedMark(data) {
     if (!data.simulated) return [];
     return [{
@@ -112,16 +133,16 @@
     });
     var links = s.links.map(function (l) {
       return { source: s.nodes[l.source].id, target: s.nodes[l.target].id, value: l.value,
-               url: l.evidence_url, rows: l.record_count,
+               url: l.evidence_url, rows: l.record_count, preview: l.evidence_preview,
                text: s.nodes[l.source].label + " → " + s.nodes[l.target].label };
     });
     var chart = make(el);
     var option = base(data);
     option.tooltip = {
-      trigger: "item",
+      trigger: "item", className: "chart-tooltip",
       formatter: function (p) {
-        if (p.dataType === "edge") return p.data.text + ": " + money(p.data.value) + " (" + p.data.rows + " evidence rows; click to open)";
-        return p.data.label_text;
+        if (p.dataType === "edge") return legTooltip(p.data.text, p.data.value, p.data.rows, p.data.preview);
+        return esc(p.data.label_text);
       }
     };
     option.series = [{
@@ -158,7 +179,10 @@
       var points = {};
       map.nodes.forEach(function (n) { if (n.lon !== null) points[n.iso3] = [n.lon, n.lat]; });
       var option = base(data);
-      option.tooltip = { trigger: "item", formatter: function (p) { return p.data && p.data.text ? p.data.text : p.name; } };
+      option.tooltip = { trigger: "item", className: "chart-tooltip", formatter: function (p) {
+        if (p.seriesType === "lines") return legTooltip(p.data.text, p.data.value_usd, p.data.rows, p.data.preview);
+        return esc(p.data && p.data.text ? p.data.text : p.name);
+      } };
       option.geo = {
         map: "world", nameProperty: "key", roam: true, silent: false,
         itemStyle: { areaColor: "#eef1f4", borderColor: "#b8c0c8" },
@@ -174,8 +198,8 @@
         data: map.links.filter(function (l) { return points[l.from] && points[l.to]; }).map(function (l) {
           return {
             coords: [points[l.from], points[l.to]], url: l.evidence_url,
-            text: (involved[l.from] ? involved[l.from].label : l.from) + " → " + (involved[l.to] ? involved[l.to].label : l.to) +
-              ": " + money(l.value_usd) + " (" + l.record_count + " evidence rows; click to open)",
+            text: (involved[l.from] ? involved[l.from].label : l.from) + " → " + (involved[l.to] ? involved[l.to].label : l.to),
+            value_usd: l.value_usd, rows: l.record_count, preview: l.evidence_preview,
             lineStyle: { width: 1.5 + 8 * l.value_usd / max }
           };
         })
