@@ -364,3 +364,18 @@ def test_territory_page_lists_are_paged_with_next_links(client: TestClient) -> N
     assert client.get("/api/territories/SRB/nothing").status_code == 404
     default = client.get("/api/territories/SRB").json()
     assert len(default["flows"]) == min(50, default["flows_total"])
+
+
+def test_an_empty_csv_page_still_has_its_header(client: TestClient) -> None:
+    """A script reading `?format=csv` sees the columns even when there are no rows."""
+    runs = client.get("/api/runs?limit=1000").json()["items"]
+    clean = next(r["run_id"] for r in runs if r["rows_rejected"] == 0)
+    for url, first in (
+        (f"/api/runs/{clean}/rejects?format=csv", "run_id"),
+        ("/api/mirror?product=9306&min_usd=1e15&format=csv", "exporter"),
+        ("/api/runs?offset=100000&format=csv", "run_id"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        lines = response.text.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f'"{first}"'), (url, lines)

@@ -10,7 +10,9 @@
 * **CSV** (``?format=csv``): the same page's rows; nested values (lists, objects) as JSON text
   in their cell, and text cells that a spreadsheet would run as a formula (``=cmd|...``,
   ``+``, ``-``, ``@``, tab, CR) get a leading ``'``: :func:`transship.report.export.neutralise`,
-  the rule ``transship export`` applies.
+  the rule ``transship export`` applies. An empty page still has its header: the
+  columns of the endpoint's item model (``model``), so a script reading the CSV sees the
+  columns whether or not there are rows.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pydantic import BaseModel
 from starlette.datastructures import URL
 from starlette.responses import Response
 
@@ -94,11 +97,15 @@ def page_response(
     extra: Mapping[str, Any] | None = None,
     filename: str = "rows",
     columns: Sequence[str] | None = None,
+    model: type[BaseModel] | None = None,
 ) -> Response:
-    """One page of ``rows`` (already sliced) as JSON or CSV, with the next link."""
+    """One page of ``rows`` (already sliced) as JSON or CSV, with the next link. ``model``:
+    the item model, whose fields are the CSV header of an empty page."""
     nxt = next_url(url, offset, limit, more)
     headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}
     if fmt == "csv":
+        if columns is None and not rows and model is not None:
+            columns = model_columns(model)
         headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return Response(csv_bytes(rows, columns), media_type=CSV_TYPE, headers=headers)
     body: dict[str, Any] = {
@@ -113,6 +120,11 @@ def page_response(
     return json_response(body, headers=headers)
 
 
+def model_columns(model: type[BaseModel]) -> list[str]:
+    """The field names of an item model (as sent: aliases where a field has one)."""
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
 def counted_page(
     url: URL,
     rows: Sequence[Mapping[str, Any]],
@@ -124,6 +136,7 @@ def counted_page(
     filename: str,
     extra: Mapping[str, Any] | None = None,
     columns: Sequence[str] | None = None,
+    model: type[BaseModel] | None = None,
 ) -> Response:
     """A page read with ``LIMIT``/``OFFSET`` (``rows``) out of ``total`` counted rows."""
     return page_response(
@@ -137,6 +150,7 @@ def counted_page(
         extra=extra,
         filename=filename,
         columns=columns,
+        model=model,
     )
 
 
@@ -151,6 +165,7 @@ def sliced_page(
     complete: bool = True,
     extra: Mapping[str, Any] | None = None,
     columns: Sequence[str] | None = None,
+    model: type[BaseModel] | None = None,
 ) -> Response:
     """A page sliced out of a list computed whole (an analysis kept in the cache).
     ``complete=False``: ``every`` holds only the first rows of the answer (the analysis was
@@ -168,6 +183,7 @@ def sliced_page(
         extra=extra,
         filename=filename,
         columns=columns,
+        model=model,
     )
 
 

@@ -182,6 +182,7 @@ async def mirror(
             offset=offset,
             fmt=fmt,
             filename="mirror",
+            model=MirrorItem,
             complete=len(rows) < size,
         )
 
@@ -252,6 +253,7 @@ async def hubs(
             offset=offset,
             fmt=fmt,
             filename="hubs",
+            model=HubItem,
             complete=len(rows) < size,
         )
 

@@ -151,7 +151,13 @@ async def routes(
             ),
         )
         return sliced_page(
-            request.url, every, limit=limit, offset=offset, fmt=fmt, filename="routes"
+            request.url,
+            every,
+            limit=limit,
+            offset=offset,
+            fmt=fmt,
+            filename="routes",
+            model=RouteItem,
         )
 
     return await server.respond_cached(request, build)

@@ -58,7 +58,14 @@ async def runs(
 
     rows, total = await server.read(read)
     return counted_page(
-        request.url, rows, limit=limit, offset=offset, total=total, fmt=fmt, filename="runs"
+        request.url,
+        rows,
+        limit=limit,
+        offset=offset,
+        total=total,
+        fmt=fmt,
+        filename="runs",
+        model=RunItem,
     )
 
 
@@ -100,6 +107,7 @@ async def rejects(
         total=total,
         fmt=fmt,
         filename=f"rejects-run-{run_id}",
+        model=RejectItem,
     )
 
 
@@ -134,7 +142,14 @@ async def sources(
 
     rows, total = await server.read(read)
     return counted_page(
-        request.url, rows, limit=limit, offset=offset, total=total, fmt=fmt, filename="sources"
+        request.url,
+        rows,
+        limit=limit,
+        offset=offset,
+        total=total,
+        fmt=fmt,
+        filename="sources",
+        model=SourceItem,
     )
 
 

@@ -152,5 +152,11 @@ async def evaluate(
         raise job.error
     rows: list[dict[str, Any]] = job.result
     return sliced_page(
-        request.url, rows, limit=limit, offset=offset, fmt=fmt, filename="evaluation"
+        request.url,
+        rows,
+        limit=limit,
+        offset=offset,
+        fmt=fmt,
+        filename="evaluation",
+        model=EvalItem,
     )
