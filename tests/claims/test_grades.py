@@ -123,3 +123,14 @@ def test_data_decides_credibility() -> None:
 
 def test_scales() -> None:
     assert CREDIBILITY_WORDS[1] == "confirmed" and CREDIBILITY_WORDS[6] == "cannot be judged"
+
+
+def test_a_known_publishers_own_figure_is_possibly_true() -> None:
+    # the FT's own article credits no one: its figure rests on the FT alone (3), while the
+    # same sentence in a document with no publisher cannot be judged (6)
+    item = {"id": "o", "text": "EUR 800 million reached Ukraine.", "amount": 8e8, "credit": []}
+    own = check_claims([batch("o", [item], publisher="Financial Times")]).claim("o")
+    assert (own.reliability, own.credibility) == ("B", 3)
+    assert "credits no source" in own.grade.credibility_reasons[0]
+    anon = check_claims([batch("a", [dict(item, id="a")])]).claim("a")
+    assert (anon.reliability, anon.credibility) == ("F", 6)

@@ -13,13 +13,15 @@ carries it: reliability falls to the document's (F when it names no publisher).
 1     confirmed         two or more independent origins state it, or the store's data
                         agree, and nothing contradicts it
 2     probably true     one origin graded A or B, no contradiction and no doubt found
-3     possibly true     one origin graded C to F, no contradiction and no doubt found
+3     possibly true     one origin graded C to F, no contradiction and no doubt found;
+                        or a known publisher's own figure, credited to no source
 4     doubtful          credited to a source that could not have said it; arithmetic,
                         dates or period at odds; the only origin is a party to the
                         conflict; or contradicted by a weaker source
 5     improbable        contradicted by the store's data, or by a claim from an equally
                         or more reliable source, without independent corroboration
-6     cannot be judged  no figure and no source credited
+6     cannot be judged  no source credited and no known publisher (or no figure and
+                        no source)
 ====  ================  ===========================================================
 """
 
@@ -168,7 +170,16 @@ def credibility(
     if sc.dimension is None and sc.origin.written == "(no source credited)":
         return 6, ["no figure and no source credited: nothing to judge it by"]
     if sc.origin.written == "(no source credited)":
-        return 6, ["the document credits no source and nothing else states the figure"]
+        # the publisher's own statement: one origin, unsourced, never better than possibly true
+        if sc.origin.source.registered:
+            return 3, [
+                f"the document credits no source: the figure rests on {sc.origin.source.name} "
+                f"({own}) alone, unsourced; no independent origin confirms or contradicts it"
+            ]
+        return 6, [
+            "the document credits no source and its publisher is not known: nothing to "
+            "judge the figure by"
+        ]
     if own in ("A", "B"):
         return 2, [
             f"one origin ({sc.origin.source.name}, {own}); nothing confirms or contradicts it"
