@@ -43,6 +43,10 @@ PROVENANCE = ("record_id", "dataset", "source_sha256", "run_id", "line", "simula
 DERIVED = {"reconcile": "reconciled_flows"}
 #: Derived tables -> the statements view whose union shows their rows (``trade_flows``).
 EXPOSED_AS = {"reconciled_flows": "trade_flows_statements"}
+#: Derived tables -> the view whose union shows their rows with the statement columns (read
+#: by run and line: the statements view filters on a sha256 that a join supplies, which no
+#: zone map prunes, and cost three times a file's record).
+EXPOSED_ROWS = {"reconciled_flows": "trade_flows"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,45 @@ def _find(
         head + f"WHERE {where} AND line = ? AND record_id = ? LIMIT 1", [key, line, record_id]
     )
     return rows[0] if rows else None
+
+
+def _shape_statements(
+    shape: StatementShape, row: dict[str, Any], cast_values: list[Any]
+) -> list[dict[str, Any]]:
+    """The statements a ``*_statements`` view makes of ``row`` (its values cast to text)."""
+    return [
+        {
+            "prop": p,
+            "value": v,
+            "original_value": row.get(shape.originals[p]) if p in shape.originals else None,
+        }
+        for p, v in zip(shape.props, cast_values, strict=True)
+        if v is not None
+    ]
+
+
+def _exposed_statements(
+    store: Store,
+    table: str,
+    present: set[str],
+    sha: str,
+    line: int,
+    record_id: str,
+    run_id: Any,
+) -> list[dict[str, Any]]:
+    """The statements the view showing a derived table's rows makes of one of them: its row
+    in that view (by run and line), unpivoted as the statements view would; the statements
+    view itself when its definition does not read."""
+    view = EXPOSED_AS.get(table)
+    if view is None or view not in present:
+        return []
+    rows_view = EXPOSED_ROWS.get(table)
+    shape = statement_shape(store, view)
+    if shape is not None and rows_view in present:
+        row = _find(store, str(rows_view), sha, line, record_id, shape.props, run_id)
+        if row is not None:
+            return _shape_statements(shape, row, row.pop("__statement_values"))
+    return _view_statements(store, view, sha, line, record_id)
 
 
 def _view_statements(
@@ -227,24 +270,13 @@ def _record_from(
         return None
     cast_values = row.pop("__statement_values")
     if shape is not None:
-        statements = [
-            {
-                "prop": p,
-                "value": v,
-                "original_value": row.get(shape.originals[p]) if p in shape.originals else None,
-            }
-            for p, v in zip(shape.props, cast_values, strict=True)
-            if v is not None
-        ]
+        statements = _shape_statements(shape, row, cast_values)
     elif view in present:
         statements = _view_statements(store, view, sha, line, record_id)
     elif derived_run is not None:
         # derived rows: the statements of the view that shows them (their evidence is in
         # their values and in the run behind them)
-        exposed = EXPOSED_AS.get(name)
-        statements = (
-            _view_statements(store, exposed, sha, line, record_id) if exposed in present else []
-        )
+        statements = _exposed_statements(store, name, present, sha, line, record_id, derived_run)
     else:  # FtM entities: their statements are stored rows
         statements = store.query(
             "SELECT prop, value, original_value FROM statements "
