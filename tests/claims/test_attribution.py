@@ -106,3 +106,11 @@ def test_a_speech_verb_that_is_a_plural_noun_is_not_a_credit() -> None:
     assert credited("Gulf states and others bought 5 tonnes.") == []
     # the verb is still a verb before "that"
     assert credited("The Ministry states that exports rose.") == [[("Ministry", None, "credited")]]
+
+
+def test_a_speech_credit_then_a_relay_is_one_chain() -> None:
+    # a relay of a relay: Novinite writing "the FT reported, as cited by Kyiv Independent"
+    text = "EUR 800 million reached Ukraine, the Financial Times reported, as cited by Kyiv Independent."
+    assert credited(text) == [
+        [("Financial Times", None, "origin"), ("Kyiv Independent", None, "relay")]
+    ]

@@ -17,7 +17,7 @@ follows until the next credit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from transship.claims.dates import DateMention, find_dates
@@ -440,8 +440,20 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         if name.split()[0].lower() in month_names():
             continue
         names = [Attribution(name, None, _span_of(name, text, m.start(1), m.end(1), offset))]
-        out.append(Credit(m.start(1) + offset, m.end(1) + offset, names, True, cue="speech"))
-        taken.append((m.start(1), m.end(1)))
+        end = m.end(1)
+        # "the Financial Times reported, as cited by Kyiv Independent": origin, then relay
+        r = _RELAY.match(text, m.end())
+        relayed = r and next(
+            (c for c in out if m.end() <= c.start - offset <= r.end() and len(c.names) == 1),
+            None,
+        )
+        if relayed:
+            out.remove(relayed)
+            names[0].role = "origin"
+            names.append(replace(relayed.names[0], role="relay"))
+            end = relayed.end - offset
+        out.append(Credit(m.start(1) + offset, end + offset, names, True, cue="speech"))
+        taken.append((m.start(1), end))
     # parentheses: "(Demostat, 2024)", "(Newsweek, June 24, 2024)"
     for m in re.finditer(r"\(([^()]{2,90})\)", text):
         if any(a <= m.start() < b for a, b in taken):
