@@ -9,8 +9,15 @@ import pytest
 
 from tests.claims.test_corroborate import batch
 from transship.claims.check import check_case, check_claims, read_claims_file
-from transship.claims.checks import amounts_in, direction_in
-from transship.claims.model import DocumentText, ExtractedClaim, extract, read_document
+from transship.claims.checks import amounts_in, direction_in, sourced
+from transship.claims.model import (
+    Attribution,
+    DocumentText,
+    ExtractedClaim,
+    extract,
+    read_document,
+)
+from transship.claims.sources import default_registry
 from transship.ingest.pipeline import ingest_paths
 from transship.store import Store
 
@@ -401,3 +408,35 @@ def test_seed_report_with_the_case(seed: tuple[DocumentText, list[ExtractedClaim
     pairs = [sorted(f.claims) for f in r.findings if f.rule == "contradiction.period"]
     # the table's 2023-2024 against SR18's 2022-2024 for the same FT figure
     assert any("SR18" in p and any(c.startswith("clm:") for c in p) for p in pairs)
+
+
+def test_a_relay_named_by_the_text_is_not_a_co_credit() -> None:
+    # the seed report: "... according to the Archive of Public Gatherings, cited by RFE/RL":
+    # the archive is the origin (it counts crowds), RFE/RL passed it on
+    b = batch(
+        "p",
+        [
+            {
+                "id": "p",
+                "text": "Protests drew 300,000 participants in Belgrade in March 2025.",
+                "amount": 3e5,
+                "kind": "count",
+                "unit": "participants",
+                "measure": "participants",
+                "direction": None,
+                "period": ("2025-03", "2025-03"),
+                "credit": [],
+            }
+        ],
+    )
+    b[1][0].attributed_to = [
+        Attribution("Archive of Public Gatherings", None, role="origin"),
+        Attribution("Radio Free Europe", None, role="relay"),
+    ]
+    report = check_claims([b])
+    c = report.claim("p")
+    assert c.origin_name == "Archive of Public Gatherings"
+    rules = {f.rule for f in report.findings if "p" in f.claims}
+    assert "attribution.several" not in rules and "attribution.topic" not in rules
+    sc = sourced(b[1][0], b[0], default_registry())
+    assert [lk.role for lk in sc.chain] == ["origin", "relay", "document"]

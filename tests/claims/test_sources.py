@@ -47,6 +47,8 @@ def test_what_each_source_can_assert() -> None:
         "state:ru"
     }
     assert "FK-3" in reg.get("casic").makes and "FK-3" not in reg.get("elbit").makes
+    # the crowd counter publishes protest counts (a unit is not a topic)
+    assert "protest" in reg.get("arhiv-skupova").publishes
 
 
 def test_find_longest_alias_first_in_order_written() -> None:

@@ -131,6 +131,11 @@ def chain_for(
             links.append(Link(speaker, att.name, att.date, "reaction"))
             reaction_to = target.id
             continue
+        if att.role == "relay" and links:
+            # "Oryx data cited by the ISW", "the FT reported, as cited by Kyiv Independent":
+            # the text says who passed it on; a relay is not a co-credited origin
+            links.append(Link(srcs[0], att.name, att.date, "relay"))
+            continue
         primary = [s for s in srcs if not s.is_relay_type]
         origin = primary[0] if primary else srcs[0]
         links.append(Link(origin, att.name, att.date, "origin"))
