@@ -182,6 +182,34 @@ def test_parts_percent_and_currency() -> None:
     assert "currency.pair" not in _rules("ok", r)
 
 
+def test_currency_and_parts_in_the_regions_languages() -> None:
+    # the same checks on Serbian words: "800 miliona evra (oko 955 miliona dolara)"
+    def doc(text: str) -> tuple[DocumentText, list[ExtractedClaim]]:
+        d = DocumentText("doc:sr", "0" * 64, "sr", "2024-07-01", None, "sr-Latn", None, None, text)
+        return d, extract(d)[:1]
+
+    fx = check_claims(
+        [doc("Srbija je 2024. izvezla municiju vrednu 800 miliona evra (oko 955 miliona dolara).")]
+    )
+    (f,) = [f for f in fx.findings if f.rule == "currency.pair"]
+    assert "1.0824" in f.explanation and "955 miliona dolara" in f.explanation
+    ok = check_claims(
+        [doc("Srbija je 2024. izvezla municiju vrednu 800 miliona evra (oko 866 miliona dolara).")]
+    )
+    assert not [f for f in ok.findings if f.rule == "currency.pair"]
+    parts = check_claims(
+        [
+            doc(
+                "Srbija je 2023. izvezla municiju vrednu 800 miliona evra, od toga 500 miliona "
+                "evra u Bugarsku i 400 miliona evra u Poljsku."
+            )
+        ]
+    )
+    assert [f.rule for f in parts.findings if f.rule.startswith("arithmetic")] == [
+        "arithmetic.parts"
+    ]
+
+
 def test_amounts_and_directions_in_text() -> None:
     found = amounts_in("USD 110 m (27%), Cyprus 42.17 m and €1.2 billion")
     assert [(a.value, a.currency) for a in found] == [

@@ -21,7 +21,11 @@ _MONEY = re.compile(
     r"dollars?)\b",
     re.I,
 )
-_PCT = re.compile(r"(\d+(?:[.,]\d+)?)\s?(%|percent|per cent)")
+_PCT = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s?(%|percent|per cent|posto|odsto|одсто|посто|процент\w*|"
+    r"відсот\w*|procent\w*)",
+    re.I,
+)
 _MULT = {"billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6, "mn": 1e6, "thousand": 1e3}
 
 
@@ -70,11 +74,29 @@ def amounts_in(text: str) -> list[Amount]:
     return out
 
 
+def amounts_of(sc: SourcedClaim) -> list[Amount]:
+    """Money amounts of a claim's words: in English by :func:`amounts_in`; in the region's
+    languages by the extractor's quantity rules ("800 miliona evra (oko 955 miliona dolara)",
+    decimal commas, scale words in each language)."""
+    text = sc.claim.text
+    lang = (sc.document.language or "").lower()
+    if not lang or lang == "und" or lang.startswith("en"):
+        return amounts_in(text)
+    from transship.claims.quantities import find_quantities
+
+    out = [
+        Amount(m.quantity.value, m.quantity.currency, m.start, m.end, m.quantity.wording)
+        for m in find_quantities(text, sc.document.language)
+        if m.quantity.kind == "money" and m.quantity.value is not None and m.quantity.currency
+    ]
+    return out or amounts_in(text)
+
+
 def check_arithmetic(sc: SourcedClaim) -> list[Finding]:
     """Parts beside their total, a percentage beside its parts, EUR beside USD."""
     text = sc.claim.text
     out: list[Finding] = []
-    amts = amounts_in(text)
+    amts = amounts_of(sc)
     year = sc.years[1] if sc.years else None
     # EUR beside USD: "EUR 800 million (about USD 855 million)"
     for a, b in zip(amts, amts[1:], strict=False):
