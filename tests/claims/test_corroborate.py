@@ -134,6 +134,17 @@ def test_same_outlet_repeating_itself_later_is_not_corroboration() -> None:
     assert report.claim("a1").credibility != 1
 
 
+def test_the_outlets_own_piece_and_its_repeat_a_year_later() -> None:
+    # the FT's own articles credit no one: the origin is the FT, dated by its documents
+    own = [
+        batch(f"o{i}", [{"id": f"o{i}", "text": FT, "amount": 8e8}], "Financial Times", d)
+        for i, d in enumerate(("2024-06-22", "2025-06-20"))
+    ]
+    group = _group_of(check_claims(own), "o0")
+    assert group["independent_origins"] == 1
+    assert "repeated on 2024-06-22, 2025-06-20, which is not corroboration" in group["explanation"]
+
+
 def test_two_independent_origins_confirm() -> None:
     a = batch(
         "a",

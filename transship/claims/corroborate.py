@@ -289,7 +289,7 @@ def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
                     "independent witness"
                 )
             raw = sorted(
-                {c.origin.date for c in fcs if c.origin.date and c.origin.source.id == src.id}
+                {d for c in fcs if c.origin.source.id == src.id and (d := _origin_date(c))}
             )
             # "2024-06" and "2024-06-22" are one date written at two precisions
             dates = [d for d in raw if not any(o != d and o.startswith(d) for o in raw)]
@@ -309,6 +309,16 @@ def corroboration_groups(claims: list[SourcedClaim]) -> list[Group]:
         group.explanation = _explain(group, cs)
         groups.append(group)
     return groups
+
+
+def _origin_date(c: SourcedClaim) -> str | None:
+    """When the origin said it: the credit's date; for a publisher's own uncredited figure,
+    its document's date (the FT's piece of June 2024 and its repeat a year later)."""
+    if c.origin.date:
+        return c.origin.date
+    if c.origin.written == "(no source credited)":
+        return c.document.date
+    return None
 
 
 def _families(cs: list[SourcedClaim]) -> dict[str, list[SourcedClaim]]:
