@@ -52,6 +52,42 @@ def test_direction_who_exports_to_whom() -> None:
     assert found[0].severity == "high"
 
 
+def test_direction_with_an_open_period() -> None:
+    # "since 2022" (open) against "2022-2024": the same figure with the direction swapped
+    items = [
+        ("x", "Serbia's exports to Ukraine reached EUR 800 million since 2022.", ("2022", None)),
+        (
+            "y",
+            "Ukraine's exports to Serbia reached EUR 800 million in 2022-2024.",
+            ("2022", "2024"),
+        ),
+        (
+            "z",
+            "Ukraine's exports to Serbia reached EUR 800 million in 2019-2020.",
+            ("2019", "2020"),
+        ),
+    ]
+    b = batch(
+        "o",
+        [
+            {
+                "id": i,
+                "text": t,
+                "amount": 8e8,
+                "period": p,
+                "direction": None,
+                "subject": ["rs", "ua"] if i == "x" else ["ua", "rs"],
+                "credit": [("Financial Times", "2024-06-22")],
+            }
+            for i, t, p in items
+        ],
+    )
+    found = [
+        sorted(f.claims) for f in check_claims([b]).findings if f.rule == "contradiction.direction"
+    ]
+    assert found == [["x", "y"]]
+
+
 def test_value_same_measure_subject_period() -> None:
     a = batch(
         "a",

@@ -169,7 +169,12 @@ def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
         and a.origin_code == b.dest_code
         and a.dest_code == b.origin_code
         and relative_gap(va, vb) <= SAME
-        and (a.years is None or b.years is None or a.years == b.years)
+        and (
+            a.years is None
+            or b.years is None
+            or a.years == b.years
+            or _open_match(a.years, a, b)  # "since 2022" and "2022-2024"
+        )
     ):
         out.append(
             Finding(
