@@ -21,6 +21,10 @@ from transship.resolve.names import WEIGHT_PLACE, analyse, skeleton
         ["Abdullah", "Abdulah"],
         ["Viktor", "Victor"],
         ["Husiev", "Husyev", "Гусєв"],
+        # ё: BGN/PCGN and rigour write yo, the passport (ICAO 9303) and ISO 9 e / ë
+        ["Artyom", "Artiom", "Artem", "Artëm", "Артём", "Артем"],
+        ["Solovyov", "Solov'ev", "Solovev", "Solovʹëv", "Соловьёв"],
+        ["Fyodor", "Fedor", "Fëdor", "Фёдор", "Федор"],
     ],
 )
 def test_romanisations_share_one_skeleton(spellings: list[str]) -> None:

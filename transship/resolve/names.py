@@ -89,8 +89,12 @@ def respell(token: str) -> str:
     position comparable with another respelled token of the same length."""
     if token.isdigit():
         return token
-    # then є/ye/ie (Ukrainian) = e: Husiev, Husyev, Husev
-    return _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token).replace("ie", "e")
+    # then є/ye/ie (Ukrainian) = e: Husiev, Husyev, Husev; and ё written yo/io/jo (BGN/PCGN,
+    # rigour) = e (the passport's ICAO 9303, ISO 9 without its diaeresis, Russian print):
+    # Artyom, Artiom, Artem, Артём; Solovyov, Solov'ev, Соловьёв. Not at a token's start,
+    # where jo/yo is mostly a name's own (John, Jong, Yoshida), not ё.
+    respelled = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token).replace("ie", "e")
+    return respelled[:1] + respelled[1:].replace("io", "e")
 
 
 @lru_cache(maxsize=200_000)
