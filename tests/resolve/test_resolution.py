@@ -263,6 +263,17 @@ def test_zala_sanctions_owners_and_aliases_from_the_real_fixture(loaded: Store) 
     assert "JSC Kalashnikov Concern" in owners
     kc = [o for o in view.owners if o["path"][0] == "JSC Kalashnikov Concern" and o["direct"]]
     assert any(49.0 in o["percentages"] for o in kc)
+    # and the other way: what Kalashnikov Concern and Zakharov hold
+    kalashnikov = show_party(loaded, "JSC Kalashnikov Concern")
+    assert {(o["path"][-1], o["percentages"][0]) for o in kalashnikov.holdings} == {
+        ("LLC CST", 49.0),
+        ("LLC CST", None),  # "subsidiary of", no share stated
+    }
+    assert all(o["path"][0] == "JSC Kalashnikov Concern" for o in kalashnikov.holdings)
+    zakharov = show_party(loaded, "Alexander Vyacheslavovich ZAKHAROV")
+    held = {o["ids"][-1]: o for o in zakharov.holdings if o["direct"]}
+    assert held["ru-inn-5920040846"]["percentages"] == [100.0]
+    assert held["NK-cPks3aTbes8k4aCerfBAzN"]["percentages"] == [None]  # JSC Zala Aero
     listed = view.records_by_role["listed"]
     assert listed[0]["file"].endswith("zala_entities.ftm.jsonl")
     # every link says why: scores with features, judgements with who and why
@@ -295,6 +306,33 @@ def test_zala_firms_with_different_inns_stay_apart_whatever_their_names(
     for expl in refused.values():
         assert expl["name_match"]["score"] == 1.0
         assert expl["identifier_conflict"]["detail"].startswith("different INN")
+
+
+def test_ownership_chains_up_and_down(tmp_path: Path) -> None:
+    def e(i: str, schema: str, **props: list[str]) -> str:
+        return json.dumps({"id": i, "schema": schema, "properties": props, "target": i == "x"})
+
+    lines = [
+        e("x", "Company", name=["Listed Holding"], topics=["sanction"]),
+        e("a", "Company", name=["Alpha d.o.o."]),
+        e("b", "Company", name=["Beta d.o.o."]),
+        e("o1", "Ownership", owner=["x"], asset=["a"], percentage=["60"]),
+        e("o2", "Ownership", owner=["a"], asset=["b"], percentage=["50"]),
+    ]
+    path = tmp_path / "chain.ftm.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with connect(tmp_path / "chain.duckdb") as s:
+        ingest_file(s, path, dataset="chain")
+        resolve_parties(s)
+        down = show_party(s, "Listed Holding").holdings
+        up = show_party(s, "Beta d.o.o.").owners
+        middle = show_party(s, "Alpha d.o.o.")
+    chain = {"path": ["Listed Holding", "Alpha d.o.o.", "Beta d.o.o."], "ids": ["x", "a", "b"],
+             "percentages": [60.0, 50.0], "edges": ["o1", "o2"], "direct": False}  # fmt: skip
+    assert chain in down and chain in up
+    assert [o["ids"] for o in down] == [["x", "a"], ["x", "a", "b"]]
+    assert [o["ids"] for o in middle.owners] == [["x", "a"]]
+    assert [o["ids"] for o in middle.holdings] == [["a", "b"]]
 
 
 def test_judgements_are_stored_and_applied_at_the_next_run(loaded: Store) -> None:

@@ -155,6 +155,15 @@ def test_listed_party_sanctions_owners_and_screening(api: TestClient) -> None:
     kalashnikov = [o for p, o in owners.items() if p[0] == "JSC Kalashnikov Concern"]
     assert kalashnikov and any(49.0 in o["percentages"] for o in kalashnikov)
     assert all(o["edges"] and len(o["ids"]) == len(o["path"]) for o in cst["owners"])
+    # what Kalashnikov Concern holds, in the JSON and on the page
+    kc = _json(api.get("/api/parties/JSC Kalashnikov Concern"))
+    assert {(o["path"][-1], o["percentages"][0]) for o in kc["holdings"]} == {
+        ("LLC CST", 49.0),
+        ("LLC CST", None),
+    }
+    page = api.get(f"/parties/{kc['actor_id']}")
+    assert page.status_code == 200 and 'id="holdings-table"' in page.text
+    assert "No ownership edge out of this party" in api.get(f"/parties/{cst['actor_id']}").text
     # screening: yente's results with every feature explained, its own entries left out
     screening = cst["screening"]
     own = {r["record_id"] for rows in cst["records_by_role"].values() for r in rows}

@@ -199,6 +199,19 @@ def show(
             ],
             title="Owners (FtM ownership edges)",
         )
+    if view.holdings:
+        print_table(
+            [
+                {
+                    "path": " -> ".join(o["path"]),
+                    "percentages": " / ".join(
+                        "?" if p is None else f"{p:g} %" for p in o["percentages"]
+                    ),
+                }
+                for o in view.holdings
+            ],
+            title="Holdings (FtM ownership edges from this party)",
+        )
     links = [
         {
             "how": ln["how"],

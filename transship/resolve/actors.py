@@ -83,7 +83,8 @@ class PartyView:
     declarant, listed entity, ...) to records, each ``{record_id, dataset, role, name,
     country, file, line}``; ``sources`` one dict per dataset ``{dataset, records, files}``;
     ``sanctions`` the FtM Sanction entities of the actor's FtM records; ``owners`` the
-    ownership paths into the actor ``{path: [names], ids: [...], percentages: [...]}``;
+    ownership paths into the actor ``{path: [names], ids: [...], percentages: [...]}``
+    (``holdings`` those out of it);
     ``links`` the scored pairs and judgements that joined its records."""
 
     actor_id: str
@@ -101,6 +102,9 @@ class PartyView:
     links_total: int = 0
     #: every judgement naming one of the actor's records (``unsure`` ones too), newest first
     judgements: list[dict[str, Any]] = field(default_factory=list)
+    #: ownership paths out of the actor (what it owns, directly and through chains), in
+    #: the shape of ``owners``: ``path`` starts with the actor
+    holdings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -433,6 +437,7 @@ def show_party(store: Store, key: str, *, limit: int | None = 500) -> PartyView:
         records_by_role=by_role,
         sanctions=_sanctions(store, entity_ids),
         owners=_owners(store, entity_ids),
+        holdings=_holdings(store, entity_ids),
         links=links,
         run_id=run_id,
         record_counts=counts,
@@ -483,38 +488,50 @@ def _owners(store: Store, entity_ids: list[str]) -> list[dict[str, Any]]:
     """Every chain of FtM ownership edges ending at the actor's entities, up to
     :data:`OWNER_DEPTH` steps: ``{path: [names owner first], ids, percentages, edges}``.
     Read step by step from the assets up (one query per step), not the whole edge table."""
+    return _chains(store, entity_ids, up=True)
+
+
+def _holdings(store: Store, entity_ids: list[str]) -> list[dict[str, Any]]:
+    """Every chain of FtM ownership edges starting at the actor's entities (what it owns,
+    directly and through owned firms), up to :data:`OWNER_DEPTH` steps, in the shape of
+    :func:`_owners` (``path`` owner first: the actor, then each asset)."""
+    return _chains(store, entity_ids, up=False)
+
+
+def _chains(store: Store, entity_ids: list[str], up: bool) -> list[dict[str, Any]]:
     if not entity_ids:
         return []
+    near, far = ("asset_id", "owner_id") if up else ("owner_id", "asset_id")
     edges: dict[str, list[dict[str, Any]]] = {}
     frontier = set(entity_ids)
-    seen_assets: set[str] = set()
+    seen: set[str] = set()
     for _ in range(OWNER_DEPTH):
-        frontier -= seen_assets
+        frontier -= seen
         if not frontier:
             break
-        seen_assets |= frontier
+        seen |= frontier
         marks = ", ".join("?" for _ in frontier)
         rows = store.query(
             "SELECT id, owner_id, asset_id, percentage, percentage_text FROM ownerships "
-            f"WHERE owner_id IS NOT NULL AND asset_id IN ({marks}) ORDER BY id",
+            f"WHERE {far} IS NOT NULL AND {near} IN ({marks}) ORDER BY id",
             sorted(frontier),
         ).to_pylist()
         frontier = set()
         for r in rows:
-            edges.setdefault(r["asset_id"], []).append(r)
-            frontier.add(r["owner_id"])
-    ids = sorted({r["owner_id"] for es in edges.values() for r in es} | set(entity_ids))
+            edges.setdefault(r[near], []).append(r)
+            frontier.add(r[far])
+    ids = sorted({r[far] for es in edges.values() for r in es} | set(entity_ids))
     marks = ", ".join("?" for _ in ids)
     names = dict(store.fetchall(f"SELECT id, name FROM parties WHERE id IN ({marks})", ids))
     out: list[dict[str, Any]] = []
 
-    def walk(asset: str, chain: list[dict[str, Any]], seen: set[str]) -> None:
-        for e in edges.get(asset, ()):
-            owner = e["owner_id"]
-            if owner in seen:
+    def walk(start: str, chain: list[dict[str, Any]], visited: set[str]) -> None:
+        for e in edges.get(start, ()):
+            other = e[far]
+            if other in visited:
                 continue
-            step = [e, *chain]
-            path_ids = [owner, *[x["asset_id"] for x in step]]
+            step = [e, *chain] if up else [*chain, e]
+            path_ids = [step[0]["owner_id"], *[x["asset_id"] for x in step]]
             out.append(
                 {
                     "path": [names.get(i, i) for i in path_ids],
@@ -525,7 +542,7 @@ def _owners(store: Store, entity_ids: list[str]) -> list[dict[str, Any]]:
                 }
             )
             if len(step) < OWNER_DEPTH:
-                walk(owner, step, seen | {owner})
+                walk(other, step, visited | {other})
 
     for eid in entity_ids:
         walk(eid, [], {eid})
