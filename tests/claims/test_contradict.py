@@ -192,6 +192,11 @@ def test_within_one_claim_two_periods() -> None:
     found = contradictions([sourced(sr03, doc, reg, relays["SR03"])])
     assert [f.rule for f in found] == ["contradiction.period"]
     assert "2022-2024 and 2023-2024" in found[0].explanation
+    # SR04 and SR18 place the FT's figure in 2022-2024 as SR03 itself does: no pair finding
+    # repeats SR03's own (the case's report lists SR03's two periods once)
+    report = check_claims([(doc, [c for c in claims if c.claim_id in ("SR03", "SR04", "SR18")])])
+    periods = [f.claims for f in report.findings if f.rule == "contradiction.period"]
+    assert periods == [["SR03"]]
 
 
 def test_attribution_within_one_document() -> None:

@@ -194,7 +194,15 @@ def _pair(a: SourcedClaim, b: SourcedClaim) -> list[Finding]:
         return out
     fa, fb = origin_family(a), origin_family(b)
     # period: same figure, same origin, different periods
-    if fa == fb and a.periods and b.periods and set(a.periods) != set(b.periods):
+    # (when both claims' own periods agree, the difference is one claim's words giving a
+    # second period, which that claim's own finding already says: SR03 against SR04)
+    if (
+        fa == fb
+        and a.periods
+        and b.periods
+        and set(a.periods) != set(b.periods)
+        and not (a.years == b.years and (len(a.periods) > 1 or len(b.periods) > 1))
+    ):
         only_a = [p for p in a.periods if p not in b.periods and not _open_match(p, a, b)]
         only_b = [p for p in b.periods if p not in a.periods and not _open_match(p, b, a)]
         if only_a or only_b:
