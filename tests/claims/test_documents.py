@@ -127,3 +127,73 @@ def test_ingest_stores_documents_with_meta(store: Store, shared_dir: Path) -> No
 def test_sniffing_leaves_tabular_text_to_other_readers(fixtures: Path) -> None:
     assert sniff(fixtures / "licences.csv").name == "licences"
     assert sniff(fixtures / "comtrade_plus_9306.csv").name != "documents"
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with a text layer, written by hand, with the binary comment line that
+    real PDF writers put after the header."""
+    body = " ".join(f"({ln}) Tj T*" for ln in lines)
+    content = f"BT /F1 11 Tf 50 750 Td 14 TL {body} ET"
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        "<< /Title (Hand-made note) /Author (Helper Press) /CreationDate (D:20250301000000Z) >>",
+    ]
+    out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{o}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R /Info 6 0 R >>\n".encode()
+    return out + f"startxref\n{xref}\n%%EOF\n".encode()
+
+
+def test_a_binary_pdf_and_an_html_page_go_through_ingest_and_extract(
+    store: Store, tmp_path: Path
+) -> None:
+    # no --format: the PDF's binary bytes do not stop sniffing; Serbian genitive dates
+    pdf = tmp_path / "note.pdf"
+    pdf.write_bytes(
+        _pdf(
+            [
+                "According to the Financial Times, Serbia exported EUR 800 million of ammunition",
+                "between 2022 and 2024.",
+            ]
+        )
+    )
+    html = tmp_path / "izvoz.html"
+    html.write_text(
+        '<!DOCTYPE html><html lang="sr"><head><meta charset="utf-8"><title>Izvoz</title>'
+        '<meta name="date" content="2024-06-20"></head><body><nav>Početna | Vesti</nav>'
+        "<article><p>Prema podacima Ministarstva trgovine, Srbija je 12. marta 2017. izvezla "
+        "municiju vrednu 1,6 milijardi evra.</p><p>Како преноси Танјуг, 12 марта извоз је "
+        "достигао 800 млн евра.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    for path, kind in ((pdf, "pdf"), (html, "html")):
+        result = ingest_file(store, path)
+        assert (result.status, result.format) == ("ok", "documents"), result.message
+        doc = read_document(path)
+        assert store.fetchall(
+            "SELECT kind FROM documents WHERE document_id = ?", [doc.document_id]
+        ) == [(kind,)]
+    from transship.claims.model import extract
+
+    (ft,) = extract(read_document(pdf))
+    assert ft.quantity is not None and ft.quantity.value == 8e8
+    assert ft.period == ("2022", "2024") and [a.name for a in ft.attributed_to] == [
+        "Financial Times"
+    ]
+    doc = read_document(html)
+    assert doc.date == "2024-06-20" and "Početna" not in doc.text
+    latin, cyrillic = extract(doc)
+    assert latin.period == ("2017-03-12", "2017-03-12") and latin.quantity.value == 1.6e9
+    assert cyrillic.period == ("2024-03-12", "2024-03-12")  # the document's year
+    assert [a.name for a in cyrillic.attributed_to] == ["Танјуг"]

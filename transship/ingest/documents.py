@@ -8,9 +8,10 @@ so both see the same text and count the same spans.
 
 Sniffing: a PDF (``%PDF-``), an HTML page and a Markdown file with YAML front matter are
 recognised by content; a ``.md`` file by its name; a plain ``.txt`` file only when it reads
-as prose (long lines of words, no delimiter columns), and with a low confidence so that
-every tabular reader wins over it. A PDF holds binary bytes that the registry's sniffing
-refuses before any reader is asked: ingest it with ``--format documents``.
+as prose (more than 30 words, long lines, no delimiter columns), and with a low confidence
+so that every tabular reader wins over it; a shorter piece needs ``--format documents``.
+A PDF is recognised by its header, binary bytes and all
+(``tests/claims/test_documents.py``).
 """
 
 from __future__ import annotations
