@@ -232,3 +232,20 @@ def test_a_currency_code_is_not_a_party() -> None:
 
     text = "Serbia exported EUR 800 million via Yugoimport SDPR and RSD 5 billion via Krusik."
     assert [m.ref.text for m in find_parties(text)] == ["Yugoimport SDPR", "Krusik"]
+
+
+def test_a_conjunction_after_a_comma_opens_another_clause() -> None:
+    # Bosnian: the 250 million KM are 2023's exports; the 15 March 2024 date and the contract
+    # belong to the clause after ", a"
+    doc = parse_document(
+        (
+            "Prema podacima Ministarstva vanjske trgovine, izvoz oružja iz Bosne i Hercegovine "
+            "u 2023. godini iznosio je 250 miliona KM, a 15. marta 2024. potpisan je ugovor "
+            "vrijedan 12 miliona eura."
+        ).encode(),
+        "bs.txt",
+    )
+    exports, contract = extract(doc)
+    assert (exports.measure, exports.period) == ("exports", ("2023", "2023"))
+    assert exports.quantity is not None and exports.quantity.currency == "BAM"
+    assert (contract.measure, contract.period) == ("contracts", ("2024-03-15", "2024-03-15"))

@@ -239,6 +239,9 @@ _AMOUNT_GAP = re.compile(
 )
 
 
+_NEXT_CLAUSE = re.compile(r";|,\s*(?:a|i|and|but|while|ali|но|а|и|і|та)\s", re.I)
+
+
 def _measure(text: str, q_start: int, q_end: int) -> str:
     best: tuple[int, str] | None = None
     for name, pattern in _MEASURE_RE:
@@ -249,6 +252,8 @@ def _measure(text: str, q_start: int, q_end: int) -> str:
                 and _AMOUNT_GAP.fullmatch(text[m.end() : q_start])
             ):
                 continue
+            if m.start() >= q_end and _NEXT_CLAUSE.search(text, q_end, m.start()):
+                continue  # "... 250 miliona KM, a ... ugovor": another clause's measure
             d = m.start() - q_end if m.start() >= q_end else q_start - m.end()
             if d < 0:
                 d = 0
@@ -278,6 +283,12 @@ def _period(
             gap = _without(text, q_end, d.start, credit_spans or [])
             # "(65 systems, September-October 2024)", "800 млн євро, за даними FT, з лютого"
             short = re.fullmatch(r"[\s,]*[^\W\d_]{0,6}\s*", gap) is not None
+            # ", a 15. marta 2024.", ", and in May 2024": a conjunction after the comma opens
+            # another clause, whose date is not this figure's
+            if short and re.fullmatch(
+                r"\s*,\s*(?:a|i|and|but|while|ali|но|а|и|і|та)\s*", gap, re.I
+            ):
+                continue
             if not short and (re.search(r"[,;:]|\bwhile\b|\bbut\b", gap) or len(gap) > 80):
                 continue
             dist = float(len(gap))
