@@ -112,3 +112,31 @@ def test_cli_writes_svg_html_or_json(tmp_path: Path) -> None:
     assert {"nodes", "links"} <= json.loads((tmp_path / "r.json").read_text()).keys()
     res = runner.invoke(app, [*args, "--sankey", str(tmp_path / "missing" / "r.svg")])
     assert res.exit_code == 1 and "cannot write" in res.output
+
+
+def test_a_band_names_its_evidence_rows_not_only_their_number() -> None:
+    """The complaint of issue 12: the hover said "12 evidence rows", not the rows."""
+    data = _data(simulated=False)
+    data["links"][0]["record_ids"] = [f"{i:016x}:{i + 2}" for i in range(8)]
+    tips = [_tip(p) for p in ET.fromstring(render_svg(data)).iter(f"{SVG}path")]
+    tip = next(t for t in tips if "8 evidence rows" in t)
+    # without a store behind it: the record ids (file sha256 prefix and line), five of them
+    assert "record 0000000000000000:2" in tip and "record 0000000000000004:6" in tip
+    assert "0000000000000005:7" not in tip and "… and 3 more evidence rows" in tip
+    # with the rows looked up (the report, the web UI): year, sides, value, file and line
+    data["links"][0]["evidence_preview"] = [
+        {
+            "record_id": "0000000000000000:2",
+            "year": 2022,
+            "reporter": "BGR",
+            "flow": "M",
+            "partner": "SRB",
+            "value_usd": 1.5e6,
+            "file_name": "comtrade_2022.csv",
+            "line": 2,
+        }
+    ]
+    tips = [_tip(p) for p in ET.fromstring(render_svg(data)).iter(f"{SVG}path")]
+    tip = next(t for t in tips if "8 evidence rows" in t)
+    assert "2022 BGR reports import from SRB $1.5 m: comtrade_2022.csv, line 2" in tip
+    assert "… and 7 more evidence rows" in tip

@@ -38,6 +38,38 @@ def _usd(value: float) -> str:
     return f"${value:.0f}"
 
 
+#: Evidence rows a band's hover lists.
+TIP_ROWS = 5
+_FLOWS = {
+    "M": "reports import from",
+    "X": "reports export to",
+    "RM": "reports re-import from",
+    "RX": "reports re-export to",
+}
+
+
+def _evidence_lines(link: dict[str, Any]) -> list[str]:
+    """The rows a band's hover names: its largest evidence rows with file and line where the
+    caller looked them up (``evidence_preview``, as the report and the web UI do), else its
+    record ids (file sha256 prefix and line, which `transship sql` or the web UI's record
+    page open), and how many more there are."""
+    ids = [str(i) for i in link.get("record_ids", [])]
+    preview = link.get("evidence_preview")
+    if preview:
+        lines = [
+            f"{e.get('year')} {e.get('reporter')} {_FLOWS.get(str(e.get('flow')), e.get('flow'))} "
+            f"{e.get('partner')} {_usd(float(e.get('value_usd') or 0.0))}: "
+            f"{e.get('file_name')}, line {e.get('line')}"
+            for e in preview[:TIP_ROWS]
+        ]
+    else:
+        lines = [f"record {i}" for i in sorted(ids)[:TIP_ROWS]]
+    more = len(ids) - len(lines)
+    if more > 0:
+        lines.append(f"… and {more} more evidence rows")
+    return lines
+
+
 def _layout(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], float]:
     """Node boxes (x, y, height) and link bands (y at each end, width); the height used."""
     nodes = [dict(n) for n in data["nodes"]]
@@ -115,9 +147,12 @@ def render_svg(data: dict[str, Any], title: str = "") -> str:
         src, dst = nodes[link["source"]], nodes[link["target"]]
         x0, x1 = src["x"] + NODE_WIDTH, dst["x"]
         mid = (x0 + x1) / 2
-        tip = (
-            f"{src['name']} -> {dst['name']}: {_usd(link['value'])}; "
-            f"{len(link['routes'])} route(s), {len(link['record_ids'])} evidence rows"
+        tip = "\n".join(
+            [
+                f"{src['name']} -> {dst['name']}: {_usd(link['value'])}; "
+                f"{len(link['routes'])} route(s), {len(link['record_ids'])} evidence rows:",
+                *_evidence_lines(link),
+            ]
         )
         out.append(
             f'<path d="M{x0:.1f},{link["y0"]:.1f} C{mid:.1f},{link["y0"]:.1f} '
