@@ -60,10 +60,10 @@ def test_report_on_real_comtrade_is_self_contained_and_traceable(
     assert html.count("<svg") >= 4
     # routes of the largest chapter with names beside codes
     assert "2. Routes of HS chapter 44 from " in html
-    # hovering a Sankey band names its largest evidence rows with their file and line
-    assert re.search(
-        r"<title>[^<]*evidence rows:\n[^<]*comtrade_wood_hs44_201[45]\.csv, line \d+", html
-    )
+    # hovering a Sankey band or a map line names its largest evidence rows, file and line
+    row = r"[^<]*comtrade_wood_hs44_201[45]\.csv, line \d+"
+    assert re.search(r"<title>[^<]*evidence rows:\n" + row, html)
+    assert re.search(r"<title>[A-Z]{3} → [A-Z]{3}: [^<\n]*\n" + row, html)
     # the provenance appendix lists each file behind the figures, with sha256 and rows
     appendix = html[html.index("Appendix: provenance") :]
     for path, sha in sources.items():

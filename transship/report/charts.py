@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from transship.report import geo
-from transship.report.sankey import render_svg
+from transship.report.sankey import evidence_lines, render_svg
 from transship.report.views.common import usd
 
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#e15759"]
@@ -96,7 +96,7 @@ def map_svg(route_map: dict[str, Any], simulated: bool, width: int = 960) -> str
             f'<path d="M{a[0]:.1f},{a[1]:.1f} Q{cx:.1f},{cy:.1f} {b[0]:.1f},{b[1]:.1f}" '
             f'fill="none" stroke="#4e79a7" stroke-opacity="0.75" stroke-width="{w:.2f}">'
             f"<title>{_e(link['from'])} → {_e(link['to'])}: {_e(usd(link.get('value_usd')))}"
-            "</title></path>"
+            f"{_e(''.join(chr(10) + line for line in evidence_lines(link)))}</title></path>"
         )
     r = (x1 - x0) / 160
     for n in nodes:

@@ -48,7 +48,7 @@ _FLOWS = {
 }
 
 
-def _evidence_lines(link: dict[str, Any]) -> list[str]:
+def evidence_lines(link: dict[str, Any]) -> list[str]:
     """The rows a band's hover names: its largest evidence rows with file and line where the
     caller looked them up (``evidence_preview``, as the report and the web UI do), else its
     record ids (file sha256 prefix and line, which `transship sql` or the web UI's record
@@ -64,7 +64,7 @@ def _evidence_lines(link: dict[str, Any]) -> list[str]:
         ]
     else:
         lines = [f"record {i}" for i in sorted(ids)[:TIP_ROWS]]
-    more = len(ids) - len(lines)
+    more = int(link.get("record_count") or len(ids)) - len(lines)
     if more > 0:
         lines.append(f"… and {more} more evidence rows")
     return lines
@@ -151,7 +151,7 @@ def render_svg(data: dict[str, Any], title: str = "") -> str:
             [
                 f"{src['name']} -> {dst['name']}: {_usd(link['value'])}; "
                 f"{len(link['routes'])} route(s), {len(link['record_ids'])} evidence rows:",
-                *_evidence_lines(link),
+                *evidence_lines(link),
             ]
         )
         out.append(
@@ -212,4 +212,4 @@ def render_html(data: dict[str, Any], title: str = "", notes: Sequence[str] = ()
     )
 
 
-__all__ = ["render_html", "render_svg"]
+__all__ = ["evidence_lines", "render_html", "render_svg"]
