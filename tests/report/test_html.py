@@ -171,6 +171,11 @@ def test_report_on_a_simulation_sets_planted_beside_found(tmp_path: Path) -> Non
                     "recall": 0.25,
                     "f1": 0.33,
                     "support": 11,
+                    "average_precision": 0.41,
+                    "baselines": {
+                        "largest_flows": {"average_precision": 0.17},
+                        "random": {"average_precision": 0.02},
+                    },
                 }
             ],
         )
@@ -181,6 +186,9 @@ def test_report_on_a_simulation_sets_planted_beside_found(tmp_path: Path) -> Non
     assert "Serbia (SRB) → Czechia (CZE) → Ukraine (UKR)" in planted
     assert "found" in planted or "missed" in planted
     assert "routes:comtrade" in html  # the evaluation rows passed in
+    # each quality figure beside the baselines ranking the same candidates
+    quality = html[html.index("Table 8.") : html.index("Appendix: provenance")]
+    assert re.search(r">0\.41<.*largest_flows 0\.17; random 0\.02", quality, re.S), quality
     # the figures say SIMULATED inside the pictures, not only around them
     svgs = re.findall(r"<svg.*?</svg>", html, re.S)
     assert len(svgs) >= 3 and all("SIMULATED" in s for s in svgs)
