@@ -207,7 +207,7 @@ def _print(r: dict[str, Any], show_all: bool) -> None:
     s = r["summary"]
     say(
         f"{s['claims']} claims from {s['documents']} document(s); "
-        f"{s['groups_with_several_claims']} figures stated more than once; "
+        f"{s['groups_with_several_claims']} figure(s) stated more than once; "
         f"{sum(v for k, v in s['findings'].items() if not k.startswith('attribution.several'))} "
         "findings",
         err=False,
