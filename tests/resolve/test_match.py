@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transship.resolve.match import WEIGHTS, score_pair
+from transship.resolve.match import DEFAULT_THRESHOLD, WEIGHTS, score_pair
 from transship.resolve.parties import Party, party_from_properties, query_party
 
 
@@ -29,6 +29,8 @@ def test_conflicting_inn_counts_against() -> None:
     result = score_pair(q, c)
     assert "identifier_conflict" in result.explanations
     assert result.score == pytest.approx(1.0 + WEIGHTS["identifier_conflict"])
+    # strong counter-evidence: the same name alone is no match any more
+    assert result.score < DEFAULT_THRESHOLD
 
 
 def test_imo_numbers_compare_normalised() -> None:

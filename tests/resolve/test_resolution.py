@@ -294,7 +294,7 @@ def test_zala_firms_with_different_inns_stay_apart_whatever_their_names(
         "entity:NK-cPks3aTbes8k4aCerfBAzN",
         "entity:ru-inn-5920040846",
     )
-    for threshold in (0.75, 0.6):
+    for threshold in (0.75, 0.5):
         resolve_parties(loaded, threshold=threshold)
         actors = {k: show_party(loaded, k).actor_id for k in (cst, jsc, perm)}
         assert len(set(actors.values())) == 3, threshold

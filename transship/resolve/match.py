@@ -16,8 +16,11 @@ Main features:
 
 Qualifiers:
 
-* ``identifier_conflict`` (-0.3): both carry an identifier of the same strong kind (INN,
-  OGRN, IMO, LEI, BIC) and share none of them: two registrations, two firms.
+* ``identifier_conflict`` (-0.4): both carry an identifier of the same strong kind (INN,
+  OGRN, IMO, LEI, BIC) and share none of them: two registrations, two firms. Strong
+  counter-evidence: it takes an exact name alone below the default threshold (0.6 <
+  0.7), so "Zala Aero" with LLC CST's INN is no match for JSC Zala Aero, whose list entry
+  carries another INN (it is a near miss, shown with ``--all``).
 * ``country_mismatch`` (-0.2): both name countries and none agree.
 * ``dob_year_disjoint`` (-0.15) / ``dob_day_disjoint`` (-0.25): persons' birth dates share no
   year / share years but no full date.
@@ -44,7 +47,7 @@ WEIGHTS: dict[str, float] = {
     "name_match": 1.0,
     "identifier_match": 0.95,
     "weak_alias_match": 0.8,
-    "identifier_conflict": -0.3,
+    "identifier_conflict": -0.4,
     "country_mismatch": -0.2,
     "dob_year_disjoint": -0.15,
     "dob_day_disjoint": -0.25,
