@@ -23,6 +23,19 @@ def test_shared_inn_is_strong_evidence_whatever_the_name() -> None:
     assert "INN" in (feat.detail or "")
 
 
+def test_one_number_under_two_kinds_matches_but_short_numbers_do_not() -> None:
+    c = listed(name=["JSC Kalashnikov Concern"], innCode=["1832090230"], idNumber=["12345"])
+    q = query_party("q", "Other", "Company", identifiers={"taxNumber": "1832090230"})
+    assert score_pair(q, c).score == pytest.approx(WEIGHTS["identifier_match"])
+    q = query_party("q", "Other", "Company", identifiers={"registrationNumber": "12345"})
+    assert "identifier_match" not in score_pair(q, c).explanations
+    # a conflicting INN is no conflict when the other number is the same
+    q = query_party(
+        "q", "Other", "Company", identifiers={"innCode": "7707083893", "taxNumber": "1832090230"}
+    )
+    assert "identifier_conflict" not in score_pair(q, c).explanations
+
+
 def test_conflicting_inn_counts_against() -> None:
     q = query_party("q", "Kalashnikov Concern", "Company", identifiers={"innCode": "1832090230"})
     c = listed(name=["Kalashnikov Concern"], innCode=["7707083893"])

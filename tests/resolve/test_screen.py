@@ -100,6 +100,15 @@ def test_identifiers_find_entries_the_names_miss(zala: Screener) -> None:
     res = blocked.screen([q])[0]
     assert res.results[0].party.id == "NK-nR5AXM9AVPq4pQaSPSaVam"
     assert "identifier_match" in res.results[0].result.explanations
+    # an INN given as a registration number (a screening CSV's registration_number
+    # column): LLC Unmanned Systems lists 1831069701 as an INN only
+    q = query_party(
+        "q", "Totally Renamed Ltd", "Company", identifiers={"registrationNumber": "1831069701"}
+    )
+    top = blocked.screen([q])[0].results[0]
+    assert top.party.id == "NK-cWSvGMvufNH5KwEV88FwTA"
+    feature = top.result.explanations["identifier_match"]
+    assert feature.detail == "same number 1831069701 (REGISTRATION / INN)"
 
 
 def test_reads_a_screening_csv(tmp_path: Path) -> None:

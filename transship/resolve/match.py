@@ -10,7 +10,8 @@ Main features:
   scored by :func:`transship.resolve.compare.compare_names`; the detail is the alignment.
 * ``identifier_match`` (0.95): an identifier both sides carry (INN, OGRN, IMO, LEI, BIC,
   registration, tax, OKPO, VAT numbers; normalised by ``rigour.ids``): strong evidence
-  whatever the names say.
+  whatever the names say. A number of six or more characters filed under two kinds (an
+  INN given as the registration number) matches too.
 * ``weak_alias_match`` (0.8): a weak alias on one side literally equal to a name on the other
   (weak aliases are short or generic: ``Kalash``; they never match fuzzily).
 
@@ -218,6 +219,19 @@ def _identifiers(query: Party, candidate: Party, ex: dict[str, Feature]) -> None
             )
         elif kind in STRONG_IDENTIFIERS:
             conflicts.append(kind)
+    if "identifier_match" not in ex:
+        # one number filed under two properties (an INN as ``registrationNumber`` on one
+        # side, as ``innCode`` on the other): FtM gives both one type, ``identifier``
+        cross = _cross_kind(query.identifiers, candidate.identifiers)
+        if cross is not None:
+            value, qk, ck = cross
+            ex["identifier_match"] = Feature(
+                1.0,
+                f"same number {value} ({qk.upper()} / {ck.upper()})",
+                value,
+                value,
+                WEIGHTS["identifier_match"],
+            )
     if conflicts and "identifier_match" not in ex:
         kind = conflicts[0]
         q = sorted(query.identifiers[kind])[0]
@@ -229,6 +243,24 @@ def _identifiers(query: Party, candidate: Party, ex: dict[str, Feature]) -> None
             c,
             WEIGHTS["identifier_conflict"],
         )
+
+
+#: Shortest value that may match across identifier kinds (shorter ones are too often
+#: another register's number).
+CROSS_KIND_MIN = 6
+
+
+def _cross_kind(
+    q: dict[str, frozenset[str]], c: dict[str, frozenset[str]]
+) -> tuple[str, str, str] | None:
+    if not q or not c:
+        return None
+    where = {v: k for k, vs in sorted(c.items()) for v in vs if len(v) >= CROSS_KIND_MIN}
+    for kind, values in sorted(q.items()):
+        for v in sorted(values):
+            if v in where:
+                return v, kind, where[v]
+    return None
 
 
 def _weak_aliases(

@@ -399,8 +399,8 @@ def node_keys(node: Node) -> list[str]:
             for i in range(len(top)):
                 for j in range(i + 1, len(top)):
                     keys.add(f"b:{top[i]}|{top[j]}")
-    for kind, values in node.party.identifiers.items():
-        keys.update(f"i:{kind}:{v}" for v in values)
+    for values in node.party.identifiers.values():  # of any kind, as the matcher compares
+        keys.update(f"i:{v}" for v in values)
     return sorted(keys)
 
 

@@ -151,22 +151,22 @@ class Screener:
             self._build_identifier_map()
         assert self._by_identifier is not None
         for qi, q in enumerate(queries):
-            for kind, values in q.identifiers.items():
+            for values in q.identifiers.values():
                 for v in values:
-                    for p in self._by_identifier.get((kind, v), ()):
+                    for p in self._by_identifier.get(v, ()):
                         if p not in seen_sets[qi]:
                             seen_sets[qi].add(p)
                             out[qi].append(p)
         return out
 
-    _by_identifier: dict[tuple[str, str], list[int]] | None = None
+    #: identifier value (of any kind: one number may be filed under two) -> parties
+    _by_identifier: dict[str, list[int]] | None = None
 
     def _build_identifier_map(self) -> None:
-        m: dict[tuple[str, str], list[int]] = {}
+        m: dict[str, list[int]] = {}
         for i, p in enumerate(self.parties):
-            for kind, values in p.identifiers.items():
-                for v in values:
-                    m.setdefault((kind, v), []).append(i)
+            for v in {v for values in p.identifiers.values() for v in values}:
+                m.setdefault(v, []).append(i)
         self._by_identifier = m
 
     def screen(
