@@ -149,6 +149,29 @@ def check_gzip(path: Path) -> int:
     return max(lines - 1, 0)
 
 
+def _listed(
+    item: dict[str, Any],
+    name: str,
+    size: int,
+    rows: int,
+    resumed_from: int = 0,
+    skipped: bool = False,
+) -> BulkFile:
+    """A listed file as fetched (or found in the manifest)."""
+    return BulkFile(
+        name,
+        str(item["fileUrl"]),
+        str(item["reporterCode"]),
+        str(item["period"]),
+        str(item["classificationCode"]),
+        str(item.get("publicationDate") or "")[:10] or None,
+        size,
+        rows,
+        resumed_from,
+        skipped,
+    )
+
+
 def _keyed(url: str, key: str) -> str:
     return url + ("&" if "?" in url else "?") + urllib.parse.urlencode({"subscription-key": key})
 
@@ -197,20 +220,9 @@ def fetch_bulk(
             target = folder / name
             url = str(item["fileUrl"])
             known = manifest.find(name)
-            published = str(item.get("publicationDate") or "")[:10] or None
             if known is not None and target.exists():
                 result.files.append(
-                    BulkFile(
-                        name,
-                        url,
-                        str(item["reporterCode"]),
-                        str(item["period"]),
-                        str(item["classificationCode"]),
-                        published,
-                        known.size_bytes,
-                        known.rows or 0,
-                        skipped=True,
-                    )
+                    _listed(item, name, known.size_bytes, known.rows or 0, skipped=True)
                 )
                 continue
             got = client.download(_keyed(url, key), target, progress)
@@ -233,19 +245,7 @@ def fetch_bulk(
                     extra={"api": "bulk", "publicationDate": item.get("publicationDate")},
                 )
             )
-            result.files.append(
-                BulkFile(
-                    name,
-                    url,
-                    str(item["reporterCode"]),
-                    str(item["period"]),
-                    str(item["classificationCode"]),
-                    published,
-                    got.size,
-                    rows,
-                    got.resumed_from,
-                )
-            )
+            result.files.append(_listed(item, name, got.size, rows, got.resumed_from))
             if say:
                 say(f"comtrade bulk: {name}: {rows:,} rows")
     return result
