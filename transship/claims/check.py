@@ -22,7 +22,7 @@ from transship.claims.arithmetic import check_arithmetic
 from transship.claims.claims_file import read_claims_file
 from transship.claims.contradict import contradictions
 from transship.claims.corroborate import corroboration_groups, origins_by_claim
-from transship.claims.data_checks import DataCheck, check_data, data_finding
+from transship.claims.data_checks import DataCheck, check_data_all, data_finding, deciding
 from transship.claims.facts import territory_code
 from transship.claims.findings import Finding
 from transship.claims.grades import grade
@@ -100,8 +100,8 @@ def check_claims(
     data_checks: list[DataCheck] = []
     if store is not None:
         for sc in scs:
-            dc = check_data(sc, store)
-            if dc is not None:
+            # trade rows, COARM and SIPRI: each comparison is listed and a finding
+            for dc in check_data_all(sc, store):
                 data_checks.append(dc)
                 findings.append(data_finding(dc))
     groups = corroboration_groups(scs)
@@ -110,7 +110,12 @@ def check_claims(
     for f in findings:
         for cid in f.claims:
             by_claim.setdefault(cid, []).append(f)
-    data_by = {d.claim: d for d in data_checks}
+    # the check that speaks for a claim's grade: the most decisive (data_checks.deciding)
+    data_by: dict[str, DataCheck] = {}
+    for cid in {d.claim for d in data_checks}:
+        best = deciding([d for d in data_checks if d.claim == cid])
+        if best is not None:
+            data_by[cid] = best
     base_rel = {sc.id: sc.origin.source.reliability for sc in scs}
     graded: list[GradedClaim] = []
     for sc in scs:

@@ -2,7 +2,10 @@
 
 A money claim with a territory and years is compared with the store's trade flows of the
 same reporter, product (HS chapter 93) and years; the verdict names the rows compared, and a
-store that holds no such rows says so (not the same as contradicted).
+store that holds no such rows says so (not the same as contradicted). :func:`check_data_all`
+adds the other data a claim can be compared with: the EU's COARM reports for a money claim
+about a member state's arms exports (:mod:`transship.claims.data_coarm`) and SIPRI's trade
+register for a count of major weapons delivered (:mod:`transship.claims.data_sipri`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,24 @@ class DataCheck:
     rows: list[dict[str, Any]] = field(default_factory=list)
     record_ids: list[str] = field(default_factory=list)
     simulated: bool = False
+    #: which data: ``trade`` (customs/Comtrade flows), ``coarm`` or ``sipri``
+    data: str = "trade"
+    #: the claim's figure and the data's, in ``unit`` (EUR for COARM, items for SIPRI; the
+    #: trade check fills them in USD)
+    claim_value: float | None = None
+    data_value: float | None = None
+    unit: str | None = None
+    #: how the figures were compared (see each module's docstring and docs/claims.md)
+    tolerance: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.data == "trade":
+            self.unit = self.unit or "USD"
+            if self.claim_value is None:
+                self.claim_value = self.claim_usd
+            if self.data_value is None:
+                self.data_value = self.data_usd
+            self.tolerance = self.tolerance or "factor of two"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,7 +71,40 @@ class DataCheck:
             "rows": self.rows,
             "record_ids": self.record_ids,
             "simulated": self.simulated,
+            "data": self.data,
+            "claim_value": self.claim_value,
+            "data_value": self.data_value,
+            "unit": self.unit,
+            "tolerance": self.tolerance,
         }
+
+
+def claim_is_indirect(sc: SourcedClaim) -> bool:
+    """Whether the claim is about goods passing through third countries (named, or said so)."""
+    return bool(sc.via) or bool(_INDIRECT.search(sc.claim.text))
+
+
+#: which check speaks for a claim when several do (its grade reads one): a verdict on rows
+#: first, the most decisive first; ``outside_coverage`` last
+_DECISIVE = {"contradicted": 0, "consistent": 1, "inconclusive": 2, "outside_coverage": 3}
+
+
+def check_data_all(sc: SourcedClaim, store: Store) -> list[DataCheck]:
+    """Every comparison of the claim with the store's data: trade rows, COARM, SIPRI."""
+    from transship.claims.data_coarm import check_coarm
+    from transship.claims.data_sipri import check_sipri
+
+    out = [dc for dc in (check_data(sc, store), check_coarm(sc, store), check_sipri(sc, store))]
+    return [dc for dc in out if dc is not None]
+
+
+def deciding(checks: list[DataCheck]) -> DataCheck | None:
+    """The check that speaks for a claim's grade: a contradiction before a confirmation
+    before an inconclusive comparison before 'outside coverage'; trade rows first on ties."""
+    if not checks:
+        return None
+    order = {"trade": 0, "coarm": 1, "sipri": 2}
+    return min(checks, key=lambda d: (_DECISIVE.get(d.verdict, 4), order.get(d.data, 3)))
 
 
 def _hs_prefix(sc: SourcedClaim) -> str | None:
@@ -149,7 +203,7 @@ def check_data(sc: SourcedClaim, store: Store) -> DataCheck | None:
         if rows:
             summed = note
             break
-    indirect = not imports and (bool(sc.via) or bool(_INDIRECT.search(sc.claim.text)))
+    indirect = not imports and claim_is_indirect(sc)
     span = month or f"{y0}-{y1}"
     if not rows and indirect and partner:
         return DataCheck(
