@@ -40,12 +40,18 @@ RULES: dict[str, str] = {
     "contradiction.direction": "Same figure, opposite directions (who exports to whom).",
     "contradiction.period": "Same figure from the same origin, different periods.",
     "contradiction.attribution": "Same figure credited to different origins in one document.",
-    "data.consistent": "The store's trade rows agree with the claim within a factor of two.",
-    "data.contradicted": "The store's trade rows for the same reporter, product and years "
-    "differ from the claim by more than a factor of three.",
+    "data.consistent": "The store's data agree with the claim within the tolerance of the "
+    "data compared (trade rows: a factor of two; COARM: 25 %, or within the licensed value as "
+    "an upper bound; SIPRI: 25 % or two items).",
+    "data.contradicted": "The store's data for the same country, measure and years differ "
+    "from the claim beyond the tolerance of the data compared (trade rows: more than a factor "
+    "of three; COARM: beyond a factor of two, or three times the licensed value; SIPRI: "
+    "beyond a factor of two).",
     "data.outside_coverage": "The store holds no rows that could test the claim (not the same "
     "as contradicted).",
-    "data.inconclusive": "The store's rows differ from the claim by a factor of two to three.",
+    "data.inconclusive": "The store's data differ from the claim by more than the tolerance "
+    "but not enough to contradict it (trade rows: a factor of two to three; COARM and SIPRI: "
+    "up to a factor of two).",
 }
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 

@@ -22,7 +22,8 @@ from transship.exc import NotFound
 NOT_CHECKED = [
     "shares against a total taken from outside the document (GDP, national accounts): the "
     "implied figure is shown for the reader to compare",
-    "claims without a money figure are not compared with the store's data",
+    "claims other than money figures and counts of major weapons delivered are not compared "
+    "with the store's data (trade rows, COARM, SIPRI)",
     "indirect flows (through third countries) are not compared with routes; see `transship routes`",
 ]
 
