@@ -249,3 +249,7 @@ def test_a_conjunction_after_a_comma_opens_another_clause() -> None:
     assert (exports.measure, exports.period) == ("exports", ("2023", "2023"))
     assert exports.quantity is not None and exports.quantity.currency == "BAM"
     assert (contract.measure, contract.period) == ("contracts", ("2024-03-15", "2024-03-15"))
+    # the genitive "Bosne i Hercegovine" is one mention of Bosnia and Herzegovina
+    assert [(e.text, e.id) for e in exports.subject + exports.place if e.kind == "territory"][
+        :1
+    ] == [("Bosne i Hercegovine", "ba")]

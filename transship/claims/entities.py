@@ -56,7 +56,10 @@ _DEMONYMS: dict[str, Sequence[str]] = {
     "hu": "hungarian mađarski mađarska венгерский węgierski".split(),
     "ro": "romanian rumunski rumunija румынский rumuński".split(),
     "hr": "croatian hrvatski hrvatska hrvatske хрватски хорватский chorwacki".split(),
-    "ba": "bosnian bosanski bosna босански боснийский bośniacki".split(),
+    "ba": (
+        "bosnian bosanski bosanska bosanske bosna bosne bosni bosnu bosnom hercegovina "
+        "hercegovine bih босански боснийский bośniacki"
+    ).split(),
     "me": "montenegrin crnogorski crna gora црна гора черногорский".split(),
     "mk": "macedonian makedonski makedonija македонски македонский".split(),
     "sk": "slovak slovački словацкий słowacki".split(),
