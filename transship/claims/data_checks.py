@@ -89,6 +89,18 @@ def claim_is_indirect(sc: SourcedClaim) -> bool:
 _DECISIVE = {"contradicted": 0, "consistent": 1, "inconclusive": 2, "outside_coverage": 3}
 
 
+def territory_code(code: str | None) -> str | None:
+    """The store's territory code for a claim's place (ISO or name), None if unknown."""
+    if not code:
+        return None
+    from transship.normalise.territories import lookup
+
+    try:
+        return str(lookup(code.lower()).code)
+    except Exception:  # noqa: BLE001 - an unknown place matches no row
+        return None
+
+
 def check_data_all(sc: SourcedClaim, store: Store) -> list[DataCheck]:
     """Every comparison of the claim with the store's data: trade rows, COARM, SIPRI."""
     from transship.claims.data_coarm import check_coarm

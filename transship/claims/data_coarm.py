@@ -29,7 +29,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from transship.claims.corroborate import measure_family
-from transship.claims.data_checks import DataCheck, claim_is_indirect
+from transship.claims.data_checks import DataCheck, claim_is_indirect, territory_code
 from transship.claims.sourced import SourcedClaim
 
 if TYPE_CHECKING:
@@ -57,17 +57,6 @@ TOLERANCE_BOUND_OUTER = 3.0  # up to 3x inconclusive; contradicted beyond
 _BROKER = re.compile(r"\bbroker", re.I)
 _LICENCE = re.compile(r"\b(licen[cs]\w*|authori[sz]\w*|permits?|approv\w*)\b", re.I)
 _REFUSED = re.compile(r"\b(refus\w*|denied|denials?|rejected)\b", re.I)
-
-
-def _iso2(code: str | None) -> str | None:
-    if not code:
-        return None
-    from transship.normalise.territories import lookup
-
-    try:
-        return str(lookup(code.lower()).code)
-    except Exception:  # noqa: BLE001 - an unknown place matches no row
-        return None
 
 
 def is_member(iso2: str | None, year: int) -> bool:
@@ -125,8 +114,8 @@ def check_coarm(sc: SourcedClaim, store: Store) -> DataCheck | None:
     y0, y1 = sc.years
     text = sc.claim.text
     brokering = bool(_BROKER.search(text))
-    exporter = _iso2(sc.origin_code)
-    dest = _iso2(sc.dest_code) if sc.dest_code else None
+    exporter = territory_code(sc.origin_code)
+    dest = territory_code(sc.dest_code) if sc.dest_code else None
     goods_origin: str | None = None
     if brokering and not is_member(exporter, y0):
         # "Serbian ammunition brokered by British firms to Kenya": the EU member is the broker
@@ -134,7 +123,7 @@ def check_coarm(sc: SourcedClaim, store: Store) -> DataCheck | None:
             *sc.via,
             *(k.split(":", 1)[1] for k in sc.subjects if k.startswith("territory:")),
         ]:
-            cand = _iso2(v)
+            cand = territory_code(v)
             if is_member(cand, y0):
                 goods_origin, exporter = exporter, cand
                 break

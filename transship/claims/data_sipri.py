@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from transship.claims.data_checks import DataCheck
+from transship.claims.data_checks import DataCheck, territory_code
 from transship.claims.sourced import SourcedClaim
 
 if TYPE_CHECKING:
@@ -102,17 +102,6 @@ def weapon_of(unit: str) -> tuple[str, str] | None:
     return None
 
 
-def _code(code: str | None) -> str | None:
-    if not code:
-        return None
-    from transship.normalise.territories import lookup
-
-    try:
-        return str(lookup(code.lower()).code)
-    except Exception:  # noqa: BLE001 - an unknown place matches no row
-        return None
-
-
 def _stored(store: Store) -> tuple[int, int] | None:
     try:
         row = store.fetchall(
@@ -150,7 +139,7 @@ def check_sipri(sc: SourcedClaim, store: Store) -> DataCheck | None:
         return None
     unit = (q.unit or "").strip()
     y0, y1 = sc.years
-    supplier, recipient = _code(sc.origin_code), _code(sc.dest_code)
+    supplier, recipient = territory_code(sc.origin_code), territory_code(sc.dest_code)
     query: dict[str, Any] = {
         "data": "sipri",
         "supplier": supplier or sc.origin_code,
