@@ -150,3 +150,34 @@ def test_traces_an_officer_can_read(sims: dict[str, SimulationResult], store: St
     low = [c for c, r in latent.items() if r <= 0]
     assert high and low
     assert sum(c in seen for c in high) / len(high) > sum(c in seen for c in low) / len(low)
+
+
+def test_delivery_verification_follows_the_issuing_state(
+    sims: dict[str, SimulationResult],
+) -> None:
+    """The clause is on some certificates, diverted and legitimate alike, at the issuing
+    state's rate: not on none (a finding that fires on every request says nothing) and not
+    by the truth label (a planted flag)."""
+    sim = sims["low"]
+    reqs = {t["id"]: t for t in _requests(sim)}
+    certs = [c for c in _csv(sim.data_dir / "customs/certificates.csv") if c["licence_id"] in reqs]
+    has = {c["licence_id"]: bool(c["delivery_verification"]) for c in certs}
+    for d in (True, False):
+        group = [has[k] for k, t in reqs.items() if t["diverted"] == d and k in has]
+        assert group and 0.1 < sum(group) / len(group) < 0.9, (d, sum(group), len(group))
+    # states with a higher practice rate verify more often (the rate, not the label, decides)
+    rate = {k: t["latent"]["delivery_verification_rate"] for k, t in reqs.items()}
+    cut = median(rate.values())
+    share = {
+        hi: sum(has[k] for k in has if (rate[k] > cut) == hi)
+        / max(1, sum(1 for k in has if (rate[k] > cut) == hi))
+        for hi in (True, False)
+    }
+    assert share[True] > share[False], share
+    # the same at every noise level (paired)
+    high = {
+        c["licence_id"]: bool(c["delivery_verification"])
+        for c in _csv(sims["high"].data_dir / "customs/certificates.csv")
+        if c["licence_id"] in reqs
+    }
+    assert high == has

@@ -30,6 +30,16 @@ published:
   years' need); diverted ones for about twice a year's need, so a request far beyond what
   the country imported before is suspicious but not proof.
 
+* **delivery verification** is the issuing state's practice, not the request's: each
+  consignee country (the state whose authority issues the certificate) has a latent rate
+  ``sigmoid(DV_BASE + DV_GOV * governance + DV_SPREAD * z)`` at which its certificates
+  accept a delivery-verification clause (about 40 % at average governance, the share the
+  case's own contracts carry; more where administration is stronger). A diverted request's
+  certificate carries the clause at its state's rate exactly like a legitimate one: the
+  clause follows the state, never the truth label, so its absence is weak context, not a
+  planted flag. These draws come from a generator spawned from the requests' own (no draw
+  of the requests' stream moves).
+
 The diversion probability is ``sigmoid(BASE + W_GOV * -governance + W_BROKER * broker +
 W_REEXPORT * reexport)``; the weights are assumptions (module constants), said in
 ``docs/simulation.md``. No document flaw is planted on a diverted request: its certificate is a
@@ -81,6 +91,14 @@ MULTI_YEAR_SHARE = 0.15
 REEXPORT_EUR = 0.5e6
 #: Where diverted requests and re-exports end up (those present among the simulated territories).
 DESTINATIONS_OF_CONCERN = ("ua", "iq", "et", "ml", "bf", "az", "am", "ly", "sd", "ye", "sy")
+#: Delivery-verification practice of the issuing state: sigmoid(DV_BASE + DV_GOV * governance
+#: + DV_SPREAD * z) of its certificates carry the clause (assumptions: ~40 % at average
+#: governance, as transship.simulate.legitimate's 0.4; states that verify do so more where
+#: administration is stronger; a state-level spread so practice differs between neighbours).
+DV_BASE = -0.4
+DV_GOV = 0.5
+DV_SPREAD = 0.8
+DELIVERY_VERIFICATION = "delivery verification certificate received"
 #: Refusals under criterion 7 written before the simulated period: Poisson(REFUSALS * e^broker).
 REFUSALS = 0.5
 TRUTH_KIND = "licence"
@@ -188,6 +206,13 @@ class RequestPopulation:
             ]
         )
         self.published = published
+        # the issuing states' delivery-verification practice, from a spawned generator so
+        # that no draw of the requests' own stream moves (spawning does not advance it)
+        self.dv_rng = rng.spawn(1)[0]
+        z_dv = self.dv_rng.standard_normal(n)
+        self.verification_rate = 1.0 / (
+            1.0 + np.exp(-(DV_BASE + DV_GOV * self.governance + DV_SPREAD * z_dv))
+        )
         self.brokers = self._brokers(case)
 
     def _brokers(self, case: Case) -> list[Broker]:
@@ -331,6 +356,10 @@ class RequestPopulation:
             issued,
             lid,
         )
+        # one draw per request in request order (paired noise levels): the issuing state's
+        # practice decides, whatever the request's fate
+        if float(self.dv_rng.random()) < float(self.verification_rate[ci]):
+            cert["delivery_verification"] = DELIVERY_VERIFICATION
         flaws: list[str] = []
         if u_sloppy < b.p_sloppy:
             cert["signatory"] = None
@@ -415,6 +444,7 @@ class RequestPopulation:
                     "broker": round(broker.latent, 4),
                     "reexport": round(float(self.reexport[ci]), 4),
                     "need_eur": round(need, 2),
+                    "delivery_verification_rate": round(float(self.verification_rate[ci]), 4),
                     "value_eur": round(qty * uv, 2),
                 },
                 "final_destination": dest,
