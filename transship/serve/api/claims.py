@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
 
 from transship.claims.check import ClaimReport
 from transship.exc import InvalidInput, NotFound
-from transship.serve.deps import Server
-from transship.serve.models import READ_RESPONSES
+from transship.serve.deps import Format, Offset, Server, limit_param
+from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page
+from transship.serve.responses import sliced_page
 from transship.store import Store
 
 router = APIRouter(tags=["claims"])
@@ -64,27 +66,81 @@ async def cached_report(server: Any, case: str, docs: list[str] | None) -> Claim
     return report
 
 
-@router.get("/api/claims", summary="Claims graded and checked", responses=READ_RESPONSES)
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key of ``rows`` in first-seen order: the CSV header of each page of the list
+    (an empty page past the end keeps it)."""
+    return list(dict.fromkeys(k for row in rows for k in row))
+
+
+@router.get(
+    "/api/claims",
+    summary="Claims graded and checked",
+    response_model=Page[dict[str, Any]],
+    responses=PAGE_RESPONSES,
+)
 async def claims(
+    request: Request,
     server: Server,
     case: CaseParam = "serbia-2025",
     doc: DocParam = None,
-) -> dict[str, Any]:
+    offset: Offset = 0,
+    fmt: Format = "json",
+    limit: int = limit_param(100, "Claims per page"),
+) -> Response:
     """Every claim with its reliability (A-F) and credibility (1-6) and their reasons, the
-    independent origins behind its figure and its span in the document; the corroboration
-    groups; the findings (misattributions, contradictions, arithmetic, dates) worst first;
-    the checks against the store's data. Same as `transship claims check --case --json`."""
-    report = await cached_report(server, case, doc)
-    return report.to_dict()
+    independent origins behind its figure and its span in the document, as pages (`items`;
+    `next` link; `format=csv` gives the page's claims). Beside the page, the whole report's
+    other parts: the corroboration groups; the findings (misattributions, contradictions,
+    arithmetic, dates) worst first; the checks against the store's data; summary, scales and
+    what was not checked. Same as `transship claims check --case --json`, its `claims`
+    list paged."""
+
+    async def build() -> Response:
+        report = (await cached_report(server, case, doc)).to_dict()
+        every = report.pop("claims")
+        return sliced_page(
+            request.url,
+            every,
+            limit=limit,
+            offset=offset,
+            fmt=fmt,
+            filename=f"claims-{case}",
+            extra=report,
+            columns=columns_of(every),
+        )
+
+    return await server.respond_cached(request, build)
 
 
-@router.get("/api/claims/sources", summary="The source registry", responses=READ_RESPONSES)
-async def sources() -> dict[str, Any]:
-    """Every registered source: type, country, default reliability with the reason, what it
-    publishes, in which units, what it leaves out, party to a conflict, existence."""
+@router.get(
+    "/api/claims/sources",
+    summary="The source registry",
+    response_model=Page[dict[str, Any]],
+    responses=PAGE_RESPONSES,
+)
+async def sources(
+    request: Request,
+    offset: Offset = 0,
+    fmt: Format = "json",
+    limit: int = limit_param(100, "Sources per page"),
+) -> Response:
+    """Every registered source, as pages (`items`; `next` link; `format=csv`): type, country,
+    default reliability with the reason, what it publishes, in which units, what it leaves
+    out, party to a conflict, existence. `files` beside the page: the registry files read."""
     from transship.claims.sources import default_registry
 
-    return default_registry().to_dict()
+    registry = default_registry().to_dict()
+    every = registry.pop("sources")
+    return sliced_page(
+        request.url,
+        every,
+        limit=limit,
+        offset=offset,
+        fmt=fmt,
+        filename="claim-sources",
+        extra=registry,
+        columns=columns_of(every),
+    )
 
 
 @router.get("/api/claims/{claim_id}", summary="One claim in its document", responses=READ_RESPONSES)
