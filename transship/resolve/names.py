@@ -35,6 +35,7 @@ less, places (``Valjevo``, ``Izhevsk``) less again when they are the only differ
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -364,6 +365,50 @@ class NameForm:
         return " ".join(self.skeletons)
 
 
+# -- ISO 9 ----------------------------------------------------------------------------------
+
+#: Letters only ISO 9 (GOST 7.79 system A) writes among the scripts a list name comes in:
+#: soft and hard signs, ŝ (щ), ë (ё), è (э), ǎ (Bulgarian ъ), ì/ï (Ukrainian і/ї), and û (ю:
+#: French writes it in a handful of words, never in names). With one of them, the name is
+#: read as ISO 9. č, š, ž are not among them: Czech, Slovak, Slovene, Croatian and Serbian
+#: Latin write them too.
+_ISO9_MARKS = frozenset("ʹʺŝŜëËèÈǎǍìÌïÏûÛ")
+#: Letters of the languages that write â for a vowel of their own (Vietnamese Lâm, Âu;
+#: Romanian Câmpeanu; Turkish Kâzım): a name holding one of them is not ISO 9.
+_NOT_ISO9 = frozenset("ăĂơƠưƯđĐșȘşŞțȚţŢîÎıİğĞ")
+_VOWELS = frozenset("aeiouyAEIOUYëËèÈïÏìÌ")
+_ISO9_IOTATED = {"â": "ya", "Â": "Ya", "û": "yu", "Û": "Yu"}
+
+
+def iso9_readings(text: str) -> str:
+    """``text`` with ISO 9's â and û (я, ю) written ``ya`` and ``yu``, as BGN/PCGN and the
+    passport systems write them (``Vâčeslav Ûdin`` -> ``Vyačeslav Yudin``), so that the ASCII
+    step reads them as it reads я and ю, not as ``a`` and ``u`` (``Ûdin`` against ``Юдин``
+    was ``udin`` against ``yudin``). neither rigour nor followthemoney read ISO 9 back
+    (rigour's ``maybe_ascii`` only strips the circumflex).
+
+    â is also a vowel of Vietnamese, Romanian, Turkish, French and Portuguese, so it is read
+    as ``ya`` only when the name is ISO 9: it holds another letter only ISO 9 writes
+    (:data:`_ISO9_MARKS`), or the â/û begins a word or follows a vowel or a soft sign (where
+    those languages do not put it; ``Âkov``, ``Anastasiâ``, ``Darʹâ``), and no letter of
+    the other languages (:data:`_NOT_ISO9`)."""
+    if "â" not in text and "Â" not in text and "û" not in text and "Û" not in text:
+        return text
+    text = unicodedata.normalize("NFC", text)
+    if not _NOT_ISO9.isdisjoint(text):
+        return text
+    iso9 = not _ISO9_MARKS.isdisjoint(text)
+    if not iso9:
+        for m in re.finditer("[âÂ]", text):
+            before = text[m.start() - 1] if m.start() else " "
+            if not before.isalpha() or before in _VOWELS or before in "ʹʺ":
+                iso9 = True
+                break
+    if not iso9:
+        return text
+    return re.sub("[âÂûÛ]", lambda m: _ISO9_IOTATED[m.group()], text)
+
+
 def ascii_tokens(text: str) -> list[str]:
     """``text`` split into lower-case name tokens and transliterated to ASCII by rigour
     (``rigour.names.Name``: its tokenizer, then each part's ``ascii`` form; about 5 µs a
@@ -487,6 +532,8 @@ def analyse(text: str, kind: Kind = "ENT") -> NameForm:
     legal form keeps its tokens. A person's name written ``FAMILY, Given`` is put in its
     own order (``Given FAMILY``).
     """
+    written = text
+    text = iso9_readings(text)
     if kind == "PER" and text.count(",") == 1:
         # ``FAMILY, Given``: lists write persons family name first with a comma; the
         # tokens go in the name's own order (given names first), which the given-name rule
@@ -506,7 +553,7 @@ def analyse(text: str, kind: Kind = "ENT") -> NameForm:
             skels = [s for i, s in enumerate(skels) if i not in drop]
     weights = tuple(_weight(t, s, kind) for t, s in zip(tokens, skels, strict=True))
     return NameForm(
-        original=text,
+        original=written,
         kind=kind,
         tokens=tuple(tokens),
         skeletons=tuple(skels),
