@@ -244,6 +244,26 @@ def test_library_refusals_are_400(client: TestClient) -> None:
         assert response.json()["error"]["code"] == "invalid_input"
 
 
+def test_declared_errors_are_ones_an_endpoint_can_give(client: TestClient) -> None:
+    """No GET declares an upload's errors; lists that check no value and find nothing by
+    key declare neither 400 nor 404; a registry that reads no store declares no 503."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, ops in paths.items():
+        if "get" in ops:
+            assert not {"413", "415"} & set(ops["get"]["responses"]), path
+    for path in ("/api/runs", "/api/sources", "/api/tables"):
+        assert set(paths[path]["get"]["responses"]) == {"200", "422", "503"}, path
+    assert set(paths["/api/runs/{run_id}/rejects"]["get"]["responses"]) == {
+        "200",
+        "404",
+        "422",
+        "503",
+    }
+    assert set(paths["/api/claims/sources"]["get"]["responses"]) == {"200", "422"}
+    assert "404" not in paths["/api/sql"]["get"]["responses"]
+    assert "400" not in paths["/api/records/{record_id}"]["get"]["responses"]
+
+
 def test_unknown_path_and_method(client: TestClient) -> None:
     assert client.get("/api/nothing").json()["error"]["code"] == "not_found"
     response = client.delete("/api/runs")

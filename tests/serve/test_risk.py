@@ -102,6 +102,23 @@ def test_assess_errors(client: TestClient) -> None:
     r = client.get("/api/assess", params={"licence_id": "NO-SUCH-LICENCE"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert client.get("/api/assess").status_code == 422  # licence_id is required
+    assert client.get("/api/assess", params={"licence_id": ""}).status_code == 422
+    assert client.get("/api/assess", params={"licence_id": "x" * 201}).status_code == 422
+
+
+def test_assess_declares_only_what_it_answers(client: TestClient) -> None:
+    """A GET has no upload: its schema promises no 400 form error, 413 or 415; the uploads
+    find no licence by id: no 404. Every declared error is the one error shape."""
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths["/api/assess"]["get"]["responses"]) == {"200", "404", "422", "503"}
+    for path in ("/api/assess", "/api/certificates/check"):
+        post = paths[path]["post"]["responses"]
+        assert set(post) == {"200", "400", "413", "415", "422", "503"}, path
+    for op in (paths["/api/assess"]["get"], paths["/api/assess"]["post"]):
+        for status, said in op["responses"].items():
+            if status != "200":
+                ref = said["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ErrorBody"), status
 
 
 def test_check_uploaded_certificates_stores_nothing(

@@ -9,6 +9,7 @@ nullable: JSON has no NaN, so they are sent as null.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,24 +41,45 @@ class Page(BaseModel, Generic[T]):
     next: str | None = Field(description="Path and query of the next page; null on the last.")
 
 
-def _error(description: str) -> dict[str, Any]:
+def error_doc(description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
-#: The error responses every read endpoint may give (for the schema).
-PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "A page (JSON), or its rows as CSV with `format=csv`.",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-    },
-    400: _error("A parameter the library refuses (one line, as the CLI says it)."),
-    404: _error("The thing asked for does not exist."),
-    422: _error("A parameter of the wrong type or out of range."),
-    503: _error("Every read connection stayed busy."),
+#: What each error status of a read endpoint means (for the schema). An endpoint declares
+#: only the ones it can give (:func:`read_responses`, :func:`page_responses`): a status in
+#: the schema is a promise a client codes against.
+READ_ERRORS: dict[int, str] = {
+    400: "A parameter the library refuses (one line, as the CLI says it).",
+    404: "The thing asked for does not exist.",
+    422: "A parameter of the wrong type or out of range.",
+    503: "Every read connection stayed busy.",
 }
-READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    k: v for k, v in PAGE_RESPONSES.items() if k != 200
+PAGE_OK: dict[str, Any] = {
+    "description": "A page (JSON), or its rows as CSV with `format=csv`.",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
 }
+
+
+def read_responses(
+    *codes: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The error responses ``codes``, described as in :data:`READ_ERRORS` unless
+    ``described`` says it more exactly for the endpoint."""
+    said = described or {}
+    return {code: error_doc(said.get(code) or READ_ERRORS[code]) for code in codes}
+
+
+def page_responses(
+    *codes: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """A page's 200 (JSON or CSV) and the error responses ``codes``."""
+    return {200: PAGE_OK, **read_responses(*codes, described=described)}
+
+
+#: A list endpoint that checks parameters, can find nothing and reads the store.
+PAGE_RESPONSES = page_responses(400, 404, 422, 503)
+#: The same for an endpoint answering one object.
+READ_RESPONSES = read_responses(400, 404, 422, 503)
 
 
 class RunItem(Open):

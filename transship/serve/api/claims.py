@@ -17,7 +17,7 @@ from starlette.responses import Response
 from transship.claims.check import ClaimReport
 from transship.exc import InvalidInput, NotFound
 from transship.serve.deps import Format, Offset, Server, limit_param
-from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page
+from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page, page_responses
 from transship.serve.responses import sliced_page
 from transship.store import Store
 
@@ -116,7 +116,7 @@ async def claims(
     "/api/claims/sources",
     summary="The source registry",
     response_model=Page[dict[str, Any]],
-    responses=PAGE_RESPONSES,
+    responses=page_responses(422),
 )
 async def sources(
     request: Request,

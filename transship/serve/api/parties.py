@@ -29,7 +29,7 @@ from starlette.responses import Response
 
 from transship.exc import InvalidInput
 from transship.serve.deps import Format, Offset, Server, Writer, limit_param
-from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, ErrorBody, Open, Page
+from transship.serve.models import READ_RESPONSES, ErrorBody, Open, Page, page_responses
 from transship.serve.responses import json_response, page_response
 from transship.store import Store
 
@@ -247,7 +247,7 @@ def actor_rows(store: Store, q: str | None, limit: int, offset: int) -> list[dic
 @router.get(
     "/api/parties",
     response_model=Page[ActorItem],
-    responses=PAGE_RESPONSES,
+    responses=page_responses(404, 422, 503, described={404: "No resolution in the store yet."}),
     summary="Actors (resolved parties)",
 )
 async def parties(

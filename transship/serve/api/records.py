@@ -26,7 +26,7 @@ from starlette.responses import Response
 
 from transship.exc import NotFound
 from transship.serve.deps import Server
-from transship.serve.models import READ_RESPONSES, RecordOut
+from transship.serve.models import RecordOut, read_responses
 from transship.serve.responses import json_response
 from transship.store import Store
 
@@ -312,7 +312,9 @@ def _record_from(
 @router.get(
     "/api/records/{record_id}",
     response_model=RecordOut,
-    responses=READ_RESPONSES,
+    responses=read_responses(
+        404, 422, 503, described={404: "No such record (or not a record id)."}
+    ),
     summary="One record and its statement trail",
 )
 async def get_record(

@@ -35,6 +35,7 @@ from transship import settings
 from transship.exc import InvalidInput, TransshipError
 from transship.serve.deps import Server
 from transship.serve.errors import ApiError
+from transship.serve.models import READ_ERRORS, error_doc, read_responses
 from transship.serve.responses import json_response
 from transship.serve.upload import Upload, receive
 from transship.store import Store
@@ -69,13 +70,26 @@ UPLOAD_BODY = {
         },
     }
 }
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A bad form (no file, an unknown field)."},
-    422: {"description": "A bad file: `source_format`, naming file, line, field and reason."},
-    404: {"description": "No such licence in the store."},
-    413: {"description": "The upload is over TRANSSHIP_UPLOAD_MAX_BYTES."},
-    415: {"description": "Not multipart/form-data."},
+#: What an upload endpoint answers besides 200: the form, the size and the file checked,
+#: and a reader to check it with. It finds no licence by id, so never 404; it needs no
+#: token, so never 401 or 403.
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: error_doc("A bad form (no file, an unknown field) or a file the checks refuse."),
+    413: error_doc("The upload is over TRANSSHIP_UPLOAD_MAX_BYTES."),
+    415: error_doc("Not multipart/form-data."),
+    422: error_doc("A bad file: `source_format`, naming file, line, field and reason."),
+    503: error_doc(READ_ERRORS[503]),
 }
+#: What ``GET /api/assess`` answers besides 200: no upload, so no 400, 413 or 415.
+ASSESS_RESPONSES = read_responses(
+    404,
+    422,
+    503,
+    described={
+        404: "No licence with this id in the store.",
+        422: "`licence_id` missing, empty or over 200 characters.",
+    },
+)
 
 
 def _refs(obj: Any, out: set[str]) -> None:
@@ -214,7 +228,7 @@ def assess_upload_answer(store: Store, paths: list[Path]) -> dict[str, Any]:
     "/api/certificates/check",
     summary="Check certificate files (nothing stored)",
     openapi_extra=UPLOAD_BODY,
-    responses=RESPONSES,
+    responses=UPLOAD_RESPONSES,
 )
 async def check_certificates_api(request: Request, server: Server) -> Response:
     """Upload certificate files (field `file`, repeatable) and get every finding of the
@@ -224,7 +238,9 @@ async def check_certificates_api(request: Request, server: Server) -> Response:
     return json_response(_rename(answer, _pairs(upload)))
 
 
-@router.get("/api/assess", summary="Assess a licence request in the store", responses=RESPONSES)
+@router.get(
+    "/api/assess", summary="Assess a licence request in the store", responses=ASSESS_RESPONSES
+)
 async def assess_get(server: Server, licence_id: LICENCE_ID) -> Response:
     """The criterion-7 diversion-risk assessment of the licence request `licence_id`: score,
     level, every indicator (value, weight, contribution, explanation, evidence), findings and
@@ -237,7 +253,7 @@ async def assess_get(server: Server, licence_id: LICENCE_ID) -> Response:
     "/api/assess",
     summary="Assess the request a certificate file documents (nothing stored)",
     openapi_extra=UPLOAD_BODY,
-    responses=RESPONSES,
+    responses=UPLOAD_RESPONSES,
 )
 async def assess_post(request: Request, server: Server) -> Response:
     """Upload one certificate file (field `file`) and get the assessment of the request it

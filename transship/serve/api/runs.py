@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from transship.exc import NotFound
 from transship.serve.deps import Format, Offset, Server, limit_param
-from transship.serve.models import PAGE_RESPONSES, Page, RejectItem, RunItem, SourceItem, TableItem
+from transship.serve.models import Page, RejectItem, RunItem, SourceItem, TableItem, page_responses
 from transship.serve.responses import counted_page, sliced_page
 from transship.store import Store
 
@@ -39,7 +39,7 @@ def _count(store: Store, sql: str, params: list[Any] | None = None) -> int:
 @router.get(
     "/api/runs",
     response_model=Page[RunItem],
-    responses=PAGE_RESPONSES,
+    responses=page_responses(422, 503),
     summary="Ingest runs",
 )
 async def runs(
@@ -72,7 +72,7 @@ async def runs(
 @router.get(
     "/api/runs/{run_id}/rejects",
     response_model=Page[RejectItem],
-    responses=PAGE_RESPONSES,
+    responses=page_responses(404, 422, 503, described={404: "No such run."}),
     summary="Rejected rows of a run",
 )
 async def rejects(
@@ -114,7 +114,7 @@ async def rejects(
 @router.get(
     "/api/sources",
     response_model=Page[SourceItem],
-    responses=PAGE_RESPONSES,
+    responses=page_responses(422, 503),
     summary="Source files",
 )
 async def sources(
@@ -156,7 +156,7 @@ async def sources(
 @router.get(
     "/api/tables",
     response_model=Page[TableItem],
-    responses=PAGE_RESPONSES,
+    responses=page_responses(422, 503),
     summary="Tables and row counts",
 )
 async def tables(

@@ -22,7 +22,7 @@ from transship import settings
 from transship.exc import InvalidInput
 from transship.serve.deps import Format, Offset, Server, limit_param
 from transship.serve.errors import ApiError
-from transship.serve.models import PAGE_RESPONSES, SqlOut
+from transship.serve.models import SqlOut, page_responses
 from transship.serve.responses import counted_page
 from transship.serve.sqlguard import check_user_sql
 from transship.store import Store
@@ -101,7 +101,16 @@ def _jsonable(table: pa.Table) -> list[dict[str, Any]]:
 @router.get(
     "/api/sql",
     response_model=SqlOut,
-    responses=PAGE_RESPONSES,
+    responses=page_responses(
+        400,
+        422,
+        503,
+        described={
+            400: "A statement refused (not read-only, not one statement) or failing.",
+            422: "A parameter out of range, or the statement stopped at its time limit "
+            "(`query_timeout`).",
+        },
+    ),
     summary="Read-only SQL",
 )
 async def sql(
