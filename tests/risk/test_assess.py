@@ -92,10 +92,13 @@ def test_every_finding_code_feeds_a_known_indicator() -> None:
 
 def test_weights_file_is_checked(tmp_path: Path) -> None:
     w = default_weights()
-    # the indicators before prior_claims sum to 1: a store without claims (prior_claims not
-    # checked) scores exactly as it did before that indicator existed
-    before = sum(v for k, v in w.indicators.items() if k != "prior_claims")
+    # the first nine indicators sum to 1 (their shares read as fractions); request_size
+    # (0.80, set on seeds 0-1 of the simulated case, docs/risk.md) and prior_claims (0.10)
+    # come on top; the score divides by the checked weights, so an unchecked one is neutral
+    before = sum(v for k, v in w.indicators.items() if k not in ("prior_claims", "request_size"))
     assert abs(before - 1.0) < 1e-9 and w.indicators["prior_claims"] == 0.10
+    assert w.indicators["request_size"] == 0.80
+    assert w.request_size["fleet_low"] < w.request_size["fleet_high"]
     doc = {"indicators": {name: {"weight": 0.1} for name in INDICATORS}}
     with pytest.raises(InvalidInput, match="severity_values"):
         parse_weights(doc, "x.yaml")

@@ -43,6 +43,7 @@ from transship.risk.holdings import SystemRow, system_rows
 from transship.risk.model import LEVELS, Assessment, CertificateCheck, Finding, Indicator
 from transship.risk.prior_claims import prior_claims_indicator
 from transship.risk.screening import screen_parties
+from transship.risk.size import request_size_indicator
 from transship.store import Store
 
 #: Which indicator a finding feeds, by the start of its code (first match wins).
@@ -288,6 +289,7 @@ def assess_records(
         reexport_indicator(store, countries, hs, w.indicators["reexport_record"], ix),
         treaty_indicator(end_user_country, w.indicators["treaty_commitments"]),
         governance_indicator(end_user_country, w.indicators["governance"]),
+        request_size_indicator(store, licence, certificates, w, table, ix),
         claims_ind,
     ]
     if store is None or not certificates:

@@ -28,8 +28,11 @@ INDICATORS = (
     "reexport_record",
     "treaty_commitments",
     "governance",
+    "request_size",
     "prior_claims",
 )
+#: Keys of the ``request_size`` section (transship.risk.size).
+REQUEST_SIZE_KEYS = ("fleet_low", "fleet_high", "history_low", "history_high", "history_min")
 
 #: Admiralty grades (NATO AJP-2.1) the claims stage gives.
 RELIABILITIES = ("A", "B", "C", "D", "E", "F")
@@ -65,6 +68,7 @@ class Weights:
     near_identical: float
     path: str
     prior_claims: PriorClaimsWeights = field(default_factory=PriorClaimsWeights)
+    request_size: dict[str, float] = field(default_factory=dict)
 
     def level(self, score: float, critical: bool = False) -> str:
         """The level a score reaches (``refuse-indicated`` whenever ``critical``)."""
@@ -110,6 +114,13 @@ def parse_weights(doc: Any, where: str) -> Weights:
     if ordered != sorted(ordered):
         raise InvalidInput(f"{where}: level thresholds must rise with the level")
     prior = _prior_claims(doc.get("prior_claims"), f"{where}: prior_claims")
+    size_doc = doc.get("request_size") or {}
+    size = {k: _number(size_doc, k, f"{where}: request_size") for k in REQUEST_SIZE_KEYS}
+    if not (
+        0 < size["fleet_low"] < size["fleet_high"]
+        and 0 < size["history_low"] < size["history_high"]
+    ):
+        raise InvalidInput(f"{where}: request_size: need 0 < low < high for fleet and history")
     scr = doc.get("screening") or {}
     use = doc.get("use_per_system") or {}
     return Weights(
@@ -123,6 +134,7 @@ def parse_weights(doc: Any, where: str) -> Weights:
         near_identical=_number(doc.get("reuse") or {}, "near_identical", f"{where}: reuse"),
         path=where,
         prior_claims=prior,
+        request_size=size,
     )
 
 
@@ -186,6 +198,7 @@ __all__ = [
     "CREDIBILITIES",
     "INDICATORS",
     "RELIABILITIES",
+    "REQUEST_SIZE_KEYS",
     "PriorClaimsWeights",
     "Weights",
     "default_weights",
