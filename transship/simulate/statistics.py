@@ -77,6 +77,12 @@ NEIGHBOURS = (
 #: Other HS6 products at --scale 1 (more at larger scales).
 BASE_GENERIC = 30
 #: Share of a valuation error drawn from the wide component (real mirror ratios have fat tails).
+#: The wide component only ever lowers a report (``-|e|``): in the real Comtrade sample one side
+#: is often a small fraction of the other (partial coverage, lines filed under another code,
+#: confidential suppression), which either side's under-report explains, whereas a report many
+#: times the true flow is a unit slip the simulator does not model. A symmetric tail had no
+#: bound upwards and turned USD 1 bn flows into trillions. Upward errors come from the core
+#: log-normal alone.
 TAIL_SHARE = 0.3
 TAIL_FACTOR = 8.0
 
@@ -349,7 +355,7 @@ class StatisticsGenerator:
         if ch93:
             ok &= u[1] >= rep.suppress_ch93[r]
         err = rng.standard_normal(n) * rep.valuation_noise[r]
-        err *= np.where(u[2] < TAIL_SHARE, TAIL_FACTOR, 1.0)
+        err = np.where(u[2] < TAIL_SHARE, -np.abs(err) * TAIL_FACTOR, err)
         if side == "X":
             value = comps.value * np.exp(err)
             partner = comps.imp.copy()
