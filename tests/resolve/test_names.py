@@ -85,3 +85,18 @@ def test_places_and_generic_words_weigh_less() -> None:
     assert weights["krusik"] == 1.0
     assert weights["valjevo"] == WEIGHT_PLACE
     assert weights["zavod"] < 0.5
+
+
+def test_cyrillic_words_read_by_the_letter_table_as_rigour_reads_them() -> None:
+    """Words of Russian letters take a table built from rigour's own letters; rigour reads
+    them the same (and the words the table leaves to rigour stay rigour's)."""
+    import json
+    from pathlib import Path
+
+    from transship.resolve.names import _name_tokens, _word_tokens
+
+    rows = json.loads(Path(__file__).with_name("romanisations.json").read_text("utf-8"))
+    words = {w for r in rows for w in r["Cyrillic"].split()}
+    words |= set("Крушик ЩЕРБАКОВ Подъячев Ёлка Дмитрий Красный Ђорђе Цјица Ігорьович".split())
+    for w in sorted(words):
+        assert _word_tokens(w) == tuple(_name_tokens(w)), w

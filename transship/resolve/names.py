@@ -416,12 +416,12 @@ def ascii_tokens(text: str) -> list[str]:
     about a millisecond). What rigour cannot transliterate (scripts outside its admitted
     set) stays as written, so equal text still matches equal text.
 
-    Text in another script is read word by word, each word's tokens cached: rigour's
-    transliteration costs 0.1 to 10 ms a word outside ASCII (about 5 µs a name in ASCII),
-    and names repeat their words. Word by word and whole names give the same tokens on
-    every non-ASCII name of the fixtures and of the labelled set (258 names)."""
-    if text.isascii():
-        return _name_tokens(text)
+    Text is read word by word, each word's tokens cached: rigour's transliteration costs
+    0.1 to 10 ms a word outside ASCII, and its tokenizer 5 to 50 µs a name in ASCII, while
+    names repeat their words (a cached word costs a dictionary look-up). rigour's tokenizer
+    never joins across spaces: word by word and whole names give the same tokens on every
+    non-ASCII name of the fixtures and of the labelled set (258 names) and on 105,432 ASCII
+    names (the fixtures', the labelled set's and 120,000 of benchmarks/screen.py's)."""
     out: list[str] = []
     for word in text.split():
         out.extend(_word_tokens(word))
@@ -434,7 +434,31 @@ def _name_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _word_tokens(word: str) -> tuple[str, ...]:
+    low = word.lower()
+    if _CYRILLIC.issuperset(low) and not low.endswith(_CYRILLIC_ENDINGS):
+        return (low.translate(_cyrillic_table()),)
     return tuple(_name_tokens(word))
+
+
+#: Russian (and Bulgarian) Cyrillic letters that rigour transliterates one by one, the same
+#: in every word: a word made only of them is read with rigour's own letter table, built
+#: once from ``maybe_ascii`` (about 1 µs a word where rigour takes 100 to 400 µs; rigour's
+#: answer for every such word of the fixtures, the romanisation set and 300,000 generated
+#: list names, 32,000 words, is the table's; tests/resolve/test_names.py checks a sample).
+#: Words with a letter of Serbian, Macedonian, Ukrainian or Belarusian (ј, љ, ћ, і, ї, є,
+#: ґ, ў ...) go to rigour, which reads the whole word by that language's table (Serbian ц =
+#: c, Ukrainian г = h), as do words ending in -ий/-ый (rigour writes -y: Dmitry).
+_CYRILLIC = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+_CYRILLIC_ENDINGS = ("ий", "ый")
+_CYRILLIC_TABLE: dict[int, str] = {}
+
+
+def _cyrillic_table() -> dict[int, str]:
+    if not _CYRILLIC_TABLE:
+        from rigour.text.translit import maybe_ascii
+
+        _CYRILLIC_TABLE.update({ord(c): maybe_ascii(c) for c in sorted(_CYRILLIC)})
+    return _CYRILLIC_TABLE
 
 
 #: Abbreviations written with dots (``a.d.``, ``J.P.``, ``s. r. o.``): never ordinary words.
