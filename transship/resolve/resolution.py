@@ -5,8 +5,11 @@ The steps, each written once for every engine (docs/resolve.md, "Resolution"):
 1. **Records** (:func:`read_records`): every name in every role of every source row in the
    store: licences (exporter, consignee, end user), shipments (declarant, sender,
    receiver), certificates (exporter, consignee, end user, issuing authority), COARM
-   mission rows (the mission), FtM party entities (with all their names). One Arrow table,
-   one row per party record, with the file and line it came from.
+   mission rows (the mission), FtM party entities (with all their names), and the parties
+   that claims name (claims files and documents, as the claims stage finds them:
+   :mod:`transship.resolve.claim_parties`, role ``named_in_claim``, the claim id and the
+   mention's characters in the party id). One Arrow table, one row per party record, with
+   the file and line it came from.
 2. **Nodes** (:func:`build_nodes`): records with the same analysed name (transliterated
    skeletons without legal forms, :func:`transship.resolve.names.analyse`), legal-form
    class, kind, country and identifiers are one node and one actor without comparison (the
@@ -254,8 +257,15 @@ class Resolution:
 
 
 def read_records(store: Store) -> pa.Table:
-    """Every party record in the store (:data:`RECORDS_SQL`)."""
-    return store.query(RECORDS_SQL)
+    """Every party record in the store (:data:`RECORDS_SQL`), then the parties that claims
+    name (:func:`transship.resolve.claim_parties.claim_records`)."""
+    from transship.resolve.claim_parties import claim_records
+
+    records = store.query(RECORDS_SQL)
+    named = claim_records(store, records.schema)
+    if named.num_rows == 0:
+        return records
+    return pa.concat_tables([records, named])
 
 
 def schema_kind(schema: str) -> Kind:
