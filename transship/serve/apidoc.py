@@ -108,6 +108,7 @@ curl -H "Authorization: Bearer $TRANSSHIP_API_TOKEN" -F file=@comtrade_2019.csv 
   | now | 15.6 | 174 | - | 346 ms | 599 ms | 361 ms | 2.3 s | 714 ms |
   | now | 11.3 | 250 | 0.41 cores | 311 ms | 958 ms | 248 ms | 819 ms | 540 ms |
   | smoke, later (reconciled records read from their row) | about 4-6 | 406 | - | 243 ms | 339 ms | 202 ms | 669 ms | 321 ms |
+  | smoke, after the cuts below | about 4-5 | 278 | - | 704 ms | 1.0 s | 392 ms | 742 ms | 392 ms |
 
   p50 in that last run: route 58, hub 62, territory 53, record 237, baseline 130 ms (p95
   147 / 188 / 118 / 508 / 215 ms). A reconciled record was three times a file's row (its
@@ -126,12 +127,51 @@ curl -H "Authorization: Bearer $TRANSSHIP_API_TOKEN" -F file=@comtrade_2019.csv 
   cached page), and nearly all of their cost is DuckDB fetching one row of 30 columns
   from the row group its file and line point to (the zone maps skip the rest): about
   3.5 ms of CPU on this machine for the statement alone, whichever filter finds the row.
-  Done this session: the row comes through DuckDB's cursor instead of an Arrow table
-  (8.2 to 3.6 ms a lookup, measured side by side), territory pages page their lists (the
-  United States' page was 8 MB, now the first 50 rows of each list, hub rows counting
-  their evidence instead of listing it). Measured and not kept: an ART index on record_id
+  Done earlier: the row comes through DuckDB's cursor instead of an Arrow table (8.2 to
+  3.6 ms a lookup, measured side by side), territory pages page their lists (the United
+  States' page was 8 MB, now the first 50 rows of each list, hub rows counting their
+  evidence instead of listing it). Measured and not kept: an ART index on record_id
   (migration drafted as 0013) made a lookup 1.4-1.6x faster but doubled the ingest time
   of the ten Comtrade sample files (7.9 to 15.4 s) and the store's size (9 to 17 MiB).
+
+  Later, one request at a time in one process (the ASGI app called without sockets, or
+  the lookup alone), the old code and the new alternated id by id over 300 record ids
+  drawn at random from the demo store, CPU per call (process time, all threads) the
+  least of 5 rounds; the machine was shared, so ratios, not times, are the result.
+  Where a record's statement goes: binding `SELECT *` with a `CAST(... AS VARCHAR)` per
+  property 1.15 ms (0.55 without the casts, 0.30 for one column), scanning its vector of
+  30 columns about 1.6 ms; a derived (reconciled) record cost three times a file's row,
+  because its statements came from the whole `trade_flows` view (three branches, four
+  joins: 6.1 ms against 1.7 for the row itself). Kept:
+
+  | change | measured | old | new | new/old |
+  |---|---|---|---|---|
+  | the view's branch that reads the derived table (from the view's definition), casts only for floats, dates and the like (text, integers and booleans spelt in Python, as DuckDB would) | record lookup, all kinds | 5.62 ms | 4.42 ms | 0.79 |
+  | (same) | reconciled records (110 of 300) | 9.03 ms | 6.17 ms | 0.68 |
+  | (same) | file records (186 of 300) | 3.67 ms | 3.42 ms | 0.93 |
+  | JSON through orjson (installed with followthemoney) instead of `finite()` and `json.dumps`; the same values, the standard way kept for what orjson refuses | whole record request (lookup change too) | 8.13 ms | 6.60 ms | 0.81 |
+  | (same) | `/api/hubs?product=93&limit=50`, analysis cached, page not (3.4 MB) | 69.1 ms | 3.6 ms | 0.05 |
+  | the `Server` dependency `async` (FastAPI ran the plain function in its thread pool, a thread hop per request) | `/api/health`, in-process | 0.29-0.31 ms | 0.12 ms | about 0.4 |
+
+  The last row compares two runs of one script (the change is made when the routes are
+  built); a route defined in that script on a plain dependency kept its 0.33-0.37 ms in
+  both, so the machine was alike. Every record answer was compared old against new on
+  933 ids from every table (none differ), and `tests/serve/test_records.py` checks the
+  statements against the views. Measured and not kept: a prepared statement (`PREPARE`,
+  then `EXECUTE` with the values written into the SQL: 1.00-1.06 x, no gain); a rowid
+  range per file in the filter (1.02-1.23 x, slower); finding the row with a one-column
+  query (0.82 ms) and then fetching it by rowid (2.1 ms: DuckDB scans the vector for a
+  rowid too), no cheaper than one `SELECT *`. Not changed, for the lead to weigh:
+  DuckDB `threads` 1 instead of 2 looked 10-25 % cheaper per lookup in separate
+  processes (noisy), but the setting is the whole database's and would slow every
+  first analysis, which runs on the same readers.
+
+  The smoke run after these changes (last row of the table above; load average 4-5 on
+  the 2 cores, other sessions' tests running) still misses the goal for every kind, the
+  baseline included, and its one-at-a-time CPU per request (route 0.60, hub 1.05,
+  territory 0.40, record 9.55, `/api/health` 0.60 ms) is above the quieter figures of
+  the paragraph before: CPU time per request grows on a crowded machine, so those
+  absolute figures compare with nothing here; the side-by-side ratios do.
   At 50 clients in a closed loop the latency is queueing behind that CPU; the first
   request of an analysis costs what the CLI costs (1-6 s for a route query on the demo,
   up to 30 s for the first territory page, which computes every product's hub scores);
