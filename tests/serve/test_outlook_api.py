@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from fastapi.testclient import TestClient
 
@@ -12,7 +13,7 @@ def test_scenarios(client: TestClient) -> None:
     r = client.get("/api/outlook/scenarios", params={"runs": 2000, "seed": 5})
     assert r.status_code == 200, r.text
     body = r.json()
-    gas = body["scenarios"][0]
+    gas = body["items"][0]
     assert gas["id"] == "gas-cut-30" and gas["runs"] == 2000 and gas["seed"] == 5
     cost = next(i for i in gas["impacts"] if i["name"] == "cost_to_target_eur")
     assert cost["p5"] < cost["median"] < cost["p95"] and sum(cost["histogram"]["counts"]) == 2000
@@ -31,8 +32,33 @@ def test_ach_json_and_csv(client: TestClient) -> None:
 
 def test_dependencies_read_the_served_store(client: TestClient) -> None:
     body = client.get("/api/outlook/dependencies").json()
-    sql = next(v for d in body["dependencies"] for v in d["values"] if v["sql"])
+    sql = next(v for d in body["items"] for v in d["values"] if v["sql"])
     assert sql["note"] is None and sql["value"] is not None  # the demo store answered
+
+
+def _pages(client: TestClient, path: str, **params: object) -> None:
+    """Page 1, its next link, page 2 (other rows, consecutive), and the CSV of page 2 with a
+    header and the JSON page's rows."""
+    whole = client.get(path, params={**params, "limit": 1000}).json()
+    assert whole["total"] == len(whole["items"]) >= 2 and whole["next"] is None
+    p1 = client.get(path, params={**params, "limit": 1}).json()
+    assert p1["next"] and "offset=1" in p1["next"] and p1["total"] == whole["total"]
+    p2 = client.get(p1["next"]).json()
+    assert p1["items"] + p2["items"] == whole["items"][:2] and p1["items"] != p2["items"]
+    r = client.get(p1["next"] + "&format=csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 1 and set(rows[0]) == set(p2["items"][0])
+    for key, value in p2["items"][0].items():
+        if isinstance(value, str):
+            assert rows[0][key] == value
+        elif isinstance(value, list | dict):
+            assert json.loads(rows[0][key]) == value
+
+
+def test_dependencies_and_scenarios_are_pages(client: TestClient) -> None:
+    _pages(client, "/api/outlook/dependencies")
+    _pages(client, "/api/outlook/scenarios", runs=1000, seed=3)
 
 
 def test_cases_are_names_not_paths(client: TestClient) -> None:

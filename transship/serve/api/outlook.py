@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from transship.outlook import ach, dependencies, scenario
-from transship.serve.api.claims import CaseParam, case_dir
-from transship.serve.deps import Server
-from transship.serve.models import READ_RESPONSES
-from transship.serve.responses import attachment
+from transship.serve.api.claims import CaseParam, case_dir, columns_of
+from transship.serve.deps import Format, Offset, Server, limit_param
+from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page
+from transship.serve.responses import attachment, sliced_page
 
 router = APIRouter(tags=["outlook"])
 MAX_RUNS = 200_000
@@ -53,27 +53,91 @@ async def dependency_report(server: Any, case: str) -> dependencies.Dependencies
     return result
 
 
+def _paged(
+    request: Request,
+    report: dict[str, Any],
+    part: str,
+    *,
+    limit: int,
+    offset: int,
+    fmt: str,
+    filename: str,
+) -> Response:
+    """The report's list ``part`` as pages (``items``; nested values as JSON text in CSV),
+    the rest of the report beside the page."""
+    every = report.pop(part)
+    return sliced_page(
+        request.url,
+        every,
+        limit=limit,
+        offset=offset,
+        fmt=fmt,
+        filename=filename,
+        extra=report,
+        columns=columns_of(every),
+    )
+
+
 @router.get(
     "/api/outlook/dependencies",
     summary="A case's dependencies, each value graded",
-    responses=READ_RESPONSES,
+    response_model=Page[dict[str, Any]],
+    responses=PAGE_RESPONSES,
 )
-async def get_dependencies(server: Server, case: CaseParam = "serbia-2025") -> dict[str, Any]:
-    """The target's dependencies on suppliers (table and graph), each value a graded claim or
-    a row of the served store. Same as `transship outlook dependencies CASE --json`."""
-    return (await dependency_report(server, case)).to_dict()
+async def get_dependencies(
+    request: Request,
+    server: Server,
+    case: CaseParam = "serbia-2025",
+    offset: Offset = 0,
+    fmt: Format = "json",
+    limit: int = limit_param(100, "Dependencies per page"),
+) -> Response:
+    """The target's dependencies on suppliers as pages (`items`; `next` link; `format=csv`),
+    each value a graded claim or a row of the served store; beside the page, the target and
+    the graph of every dependency. Same as `transship outlook dependencies CASE --json`, its
+    `dependencies` list paged."""
+    report = (await dependency_report(server, case)).to_dict()
+    return _paged(
+        request,
+        report,
+        "dependencies",
+        limit=limit,
+        offset=offset,
+        fmt=fmt,
+        filename=f"dependencies-{case}",
+    )
 
 
 @router.get(
-    "/api/outlook/scenarios", summary="Leverage scenarios (Monte Carlo)", responses=READ_RESPONSES
+    "/api/outlook/scenarios",
+    summary="Leverage scenarios (Monte Carlo)",
+    response_model=Page[dict[str, Any]],
+    responses=PAGE_RESPONSES,
 )
 async def get_scenarios(
-    server: Server, case: CaseParam = "serbia-2025", runs: Runs = 10_000, seed: Seed = None
-) -> dict[str, Any]:
+    request: Request,
+    server: Server,
+    case: CaseParam = "serbia-2025",
+    runs: Runs = 10_000,
+    seed: Seed = None,
+    offset: Offset = 0,
+    fmt: Format = "json",
+    limit: int = limit_param(100, "Scenarios per page"),
+) -> Response:
     """Each scenario's impacts (median, 5-95 %, mean, histogram), the sensitivity of the cost to
-    the target to each parameter, claims compared, and every parameter's basis. Same as
-    `transship outlook scenario CASE --json`."""
-    return (await scenario_report(server, case, runs, seed)).to_dict()
+    the target to each parameter, claims compared, and every parameter's basis, as pages
+    (`items`; `next` link; `format=csv`, nested values as JSON text). Same as `transship
+    outlook scenario CASE --json`, its `scenarios` list paged."""
+    report = (await scenario_report(server, case, runs, seed)).to_dict()
+    return _paged(
+        request,
+        report,
+        "scenarios",
+        limit=limit,
+        offset=offset,
+        fmt=fmt,
+        filename=f"scenarios-{case}",
+    )
 
 
 @router.get(
