@@ -80,6 +80,12 @@ INDICATOR_HELP = {
         "that the consignee, end user, broker or their countries diverted or re-exported "
         "arms; each weighed by its Admiralty grade and counted once per independent origin."
     ),
+    "request_size": (
+        "The request's size against the end user's plausible need: the quantity over what "
+        "the forces' SIPRI-recorded fleet could fire in the certificate's validity, and the "
+        "value over the country's usual earlier licences from the same authority; the "
+        "larger counts."
+    ),
 }
 #: Licence requests listed on the assessment page.
 LIST_LIMIT = 500
