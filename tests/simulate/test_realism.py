@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from transship.simulate import run
-from transship.simulate.realism import MirrorStats, real_stats, simulated_stats
+from transship.simulate.realism import (
+    MirrorStats,
+    real_side_moved,
+    real_stats,
+    simulated_side_moved,
+    simulated_stats,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "cases" / "serbia-2025"
@@ -63,3 +69,20 @@ def test_zero_quantities(real: MirrorStats, simulated: MirrorStats) -> None:
     # HS6 lines, which miss a quantity at the rate the case sets (qty_missing 0.08, jittered).
     assert real.zero_qty_share == 1.0
     assert 0.04 < simulated.zero_qty_share < 0.15
+
+
+def test_the_low_side_of_a_wide_gap_is_the_one_that_moved(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """docs/simulation.md, "Which side moved": in the real sample the high side of a gap over
+    twenty times sits near its own usual level and the low side has dropped (wide gaps are
+    mostly under-reports); the simulation must agree. A symmetric tail (the simulator before
+    2026-12-07) fails: its high side sat +2.0 above its usual level."""
+    real = real_side_moved(shared_data / "comtrade-hs2-oil-wood-sample")
+    assert real.pair_years > 3000
+    assert real.low_median < -0.3 and abs(real.high_median) < 0.3
+    out = tmp_path_factory.mktemp("side") / "sim"
+    run(CASE, out, seed=11, scale=0.5, years="2019-2024")
+    sim = simulated_side_moved(out)
+    assert sim.pair_years > 200
+    assert sim.low_median < -0.3 and abs(sim.high_median) < 0.3

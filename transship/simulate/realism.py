@@ -11,12 +11,15 @@ test_realism.py keeps them within the bands justified there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from transship.exc import NotFound
 from transship.store import Store, connect
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,44 @@ SELECT count(*) AS flows,
 FROM both_report
 """
 
+#: Where a pair is reported by both sides in at least four years, each year with a gap over
+#: twenty times (|ln(M / X)| > 3) set against each side's own median over the pair's years:
+#: the side that moved is the side that erred (docs/simulation.md, "Which side moved").
+_SIDE_SQL = (
+    _STATS_SQL.split("SELECT count(*) AS flows")[0]
+    + """, b AS (SELECT * FROM both_report WHERE xv > 0 AND mv > 0),
+     med AS (SELECT k, i, j, median(ln(xv)) AS mx, median(ln(mv)) AS mm FROM b
+             GROUP BY ALL HAVING count(*) >= 4),
+     big AS (SELECT CASE WHEN ln(mv / xv) > 0 THEN ln(xv) - mx ELSE ln(mv) - mm END AS lo,
+                    CASE WHEN ln(mv / xv) > 0 THEN ln(mv) - mm ELSE ln(xv) - mx END AS hi
+             FROM b JOIN med USING (k, i, j) WHERE abs(ln(mv / xv)) > 3)
+SELECT count(*) AS n, median(lo) AS low_median, avg(lo) AS low_mean,
+       median(hi) AS high_median, avg(hi) AS high_mean FROM big
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SideMoved:
+    """Wide mirror gaps: how far each side sits from its own usual level (log)."""
+
+    pair_years: int
+    low_median: float
+    low_mean: float
+    high_median: float
+    high_mean: float
+
+
+def _side_moved(store: Store, _zero_qty_sql: str) -> SideMoved:
+    row = store.query(_SIDE_SQL).to_pylist()[0]
+    return SideMoved(
+        pair_years=int(row["n"]),
+        low_median=float(row["low_median"]),
+        low_mean=float(row["low_mean"]),
+        high_median=float(row["high_median"]),
+        high_mean=float(row["high_mean"]),
+    )
+
 
 def _stats(store: Store, zero_qty_sql: str) -> MirrorStats:
     row = store.query(_STATS_SQL).to_pylist()[0]
@@ -96,6 +137,21 @@ def _sql_list(files: list[str]) -> str:
 def real_stats(folder: str | Path) -> MirrorStats:
     """Mirror statistics of legacy Comtrade bulk CSVs (imports M=1, exports X=2; partner 0 and
     the non-country areas left out, as they are never one side of a bilateral flow)."""
+    return _real(folder, _stats)
+
+
+def real_side_moved(folder: str | Path) -> SideMoved:
+    """Which side of a wide real mirror gap moved (:data:`_SIDE_SQL`)."""
+    return _real(folder, _side_moved)
+
+
+def simulated_side_moved(sim_dir: str | Path) -> SideMoved:
+    """Which side of a wide simulated mirror gap moved (:data:`_SIDE_SQL`)."""
+    return _simulated(sim_dir, _side_moved)
+
+
+def _real(folder: str | Path, measure: Callable[[Store, str], T]) -> T:
+    """``measure`` over the rows of legacy Comtrade bulk CSVs (view ``rows_``)."""
     files = _sql_list(_glob(Path(folder), "*.csv"))
     with _memory() as store:
         store.execute(
@@ -111,13 +167,18 @@ def real_stats(folder: str | Path) -> MirrorStats:
                  AND "Partner Code" NOT IN
                      ('0', '490', '568', '636', '637', '837', '838', '839', '899')"""
         )
-        return _stats(
+        return measure(
             store, "SELECT avg(CASE WHEN coalesce(qty, 0) = 0 THEN 1 ELSE 0 END) AS z FROM rows_"
         )
 
 
 def simulated_stats(sim_dir: str | Path) -> MirrorStats:
     """Mirror statistics of a simulation's Comtrade+ CSVs (X and M; RX counted as X)."""
+    return _simulated(sim_dir, _stats)
+
+
+def _simulated(sim_dir: str | Path, measure: Callable[[Store, str], T]) -> T:
+    """``measure`` over the rows of a simulation's Comtrade+ CSVs (view ``rows_``)."""
     files = _sql_list(_glob(Path(sim_dir) / "data" / "comtrade", "*.csv"))
     with _memory() as store:
         store.execute(
@@ -130,6 +191,6 @@ def simulated_stats(sim_dir: str | Path) -> MirrorStats:
                    try_cast("primaryValue" AS DOUBLE) AS v, try_cast("qty" AS DOUBLE) AS qty
                FROM raw_ WHERE "flowCode" IN ('X', 'M', 'RX') AND "partnerCode" <> '899'"""
         )
-        return _stats(
+        return measure(
             store, "SELECT avg(CASE WHEN coalesce(qty, 0) = 0 THEN 1 ELSE 0 END) AS z FROM rows_"
         )
