@@ -225,10 +225,14 @@ def screen_parallel(
     """Scores only (list index, score) for many queries on ``workers`` forked processes.
 
     The list and its index are shared with the workers by ``fork`` (nothing is pickled but
-    the results); used by the benchmark and for large batches on POSIX systems.
+    the results); used by the benchmark and for large batches on POSIX systems. The
+    identifier map (a loop over the whole list) is built once before the fork, not by
+    every worker.
     """
     global _SHARED
     _SHARED = (screener, queries)
+    if screener._by_identifier is None:
+        screener._build_identifier_map()
     tasks = [
         (s, min(s + chunk, len(queries)), min_score, limit) for s in range(0, len(queries), chunk)
     ]
