@@ -225,17 +225,9 @@ def test_refused_and_timeout(closed_port: int) -> None:
         fake.close()
 
 
-def test_cli_screen_remote(
-    yente: FakeYente, closed_port: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The table's width is the terminal's (rich reads COLUMNS when the console is made,
-    # else the size of the terminal pytest runs in): below about 80 columns the caption
-    # column wraps "ZALA AERO" onto two lines and the check below failed in a narrow
-    # terminal (COLUMNS=60 reproduces it). A wide console makes the check about the
-    # content, not the terminal.
-    from transship.cli.common import out_console
-
-    monkeypatch.setattr(out_console, "_width", 200)
+def test_cli_screen_remote(yente: FakeYente, closed_port: int) -> None:
+    # the tables are 250 columns wide (conftest.py: they wrapped "ZALA AERO" in a narrow
+    # terminal, the one failure seen)
     runner = CliRunner()
     result = runner.invoke(
         cli_app, ["screen", "Zala Aero", "--remote", yente.url, "--country", "ru", "--json"]
