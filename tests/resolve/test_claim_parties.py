@@ -12,7 +12,7 @@ import pytest
 
 from transship.ingest.pipeline import ingest_file
 from transship.resolve.actors import resolve_parties
-from transship.resolve.claim_parties import ROLE, claim_mentions
+from transship.resolve.claim_parties import ROLE, claim_mentions, looks_like_party
 from transship.resolve.party_view import show_party
 from transship.store import Store, connect
 
@@ -85,3 +85,29 @@ def test_credited_sources_dates_and_places_are_not_parties() -> None:
     names = [m[2] for m in claim_mentions(text)]
     assert "Krusik" in names and "Sloboda" in names
     assert not {"Sputnik", "Ukraine", "Russia", "2024"} & set(names)
+
+
+@pytest.mark.parametrize("name", ["Soviet-era", "NATO-standard", "Third-party", "Bulgaria-Ukraine"])
+def test_hyphenated_compounds_the_finder_returns_are_not_parties(name: str) -> None:
+    """The claims stage's capitalised-name finder returns these from the Serbia case and the
+    press claims; unknown to the store, they are not party records."""
+    assert not looks_like_party(name, None)
+
+
+@pytest.mark.parametrize("name", ["SVR", "Zenitprom", "National Security Council", "Former Kintex"])
+def test_single_words_acronyms_and_longer_names_are_kept(name: str) -> None:
+    assert looks_like_party(name, None)
+
+
+def test_a_name_the_store_knows_is_kept_whatever_its_form() -> None:
+    assert looks_like_party("Soviet-era", "party-1")
+
+
+def test_a_mention_leaves_the_sentence_punctuation_behind(resolved: Store) -> None:
+    """A name the store knows is matched up to the sentence's full stop; the record's name
+    and span stop before it."""
+    from transship.claims.entities import PartyIndex
+
+    text = "Shells were sold to the Polish Government Strategic Reserves Agency."
+    [(start, end, name, linked)] = claim_mentions(text, PartyIndex.from_store(resolved))
+    assert linked and name == "Polish Government Strategic Reserves Agency" == text[start:end]

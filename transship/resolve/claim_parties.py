@@ -40,6 +40,32 @@ ROLE = "named_in_claim"
 #: Mentions shorter than this are not records ("EU", "UN": abbreviations the claims stage
 #: keeps as mentions but that name no firm on their own).
 MIN_CHARS = 3
+#: Trailing punctuation a sentence leaves on a name ("... Reserves Agency.").
+_TRAILING = ".,;:!?)\"'’”"
+
+
+def looks_like_party(name: str, linked: str | None) -> bool:
+    """Whether a mention the claims stage calls a party is one a resolution should keep.
+
+    A name the store already knows (``linked``) is kept, and so is any other name of words
+    without hyphens: a single unknown word may be a firm ("Zenitprom", "Krusik" before the
+    store knows them). A hyphenated single word is not: the claims stage's capitalised-name
+    finder returns compounds that name no firm or person ("Soviet-era", "NATO-standard",
+    "Third-party", "Bulgaria-Ukraine"). Not caught, and left as actors of their own:
+    capitalised adjectives and common nouns ("African", "European", "Treasury",
+    "Defence") and places ("Valjevo", "Rzeszow"), which would need a dictionary or a
+    gazetteer of towns (docs/resolve.md)."""
+    name = name.strip()
+    if linked:
+        return True
+    words = name.split()
+    return len(words) >= 2 or (len(words) == 1 and "-" not in words[0])
+
+
+def _clean(start: int, end: int, name: str) -> tuple[int, int, str]:
+    """The mention without trailing punctuation, its end moved to match."""
+    stripped = name.rstrip().rstrip(_TRAILING).rstrip()
+    return start, end - (len(name) - len(stripped)), stripped
 
 
 def _tables(store: Store) -> set[str]:
@@ -60,8 +86,12 @@ def claim_mentions(text: str, parties: Any = None) -> list[tuple[int, int, str, 
     exclude += [(m.start, m.end) for m in find_territories(text) + find_products(text)]
     out = []
     for m in find_parties(text, 0, parties, exclude):
-        if m.ref.kind == "party" and len(m.ref.text.strip()) >= MIN_CHARS:
-            out.append((m.start, m.end, m.ref.text, m.ref.id))
+        if m.ref.kind != "party" or len(m.ref.text.strip()) < MIN_CHARS:
+            continue
+        if not looks_like_party(m.ref.text, m.ref.id):
+            continue
+        start, end, name = _clean(m.start, m.end, text[m.start : m.end])
+        out.append((start, end, name, m.ref.id))
     return out
 
 
@@ -144,12 +174,16 @@ def _document_records(store: Store) -> list[dict[str, Any]]:
             for ref in claim.subject:
                 if ref.kind != "party" or len(ref.text.strip()) < MIN_CHARS:
                     continue
+                if not looks_like_party(ref.text, ref.id):
+                    continue
                 at = claim.text.find(ref.text)
                 if at < 0:
                     continue
-                s, e = claim.span[0] + at, claim.span[0] + at + len(ref.text)
+                s, e, name = _clean(
+                    claim.span[0] + at, claim.span[0] + at + len(ref.text), ref.text
+                )
                 pid = f"documents:{r['document_id']}:{claim.claim_id}:{s}-{e}"
                 if pid not in seen:
                     seen.add(pid)
-                    out.append(_record(pid, "documents", r["document_id"], ref.text, r))
+                    out.append(_record(pid, "documents", r["document_id"], name, r))
     return out
