@@ -21,15 +21,21 @@ def test_treaty_table() -> None:
     for code, r in rows.items():
         assert from_iso(code).is_country, code
         assert r["att"] in ("party", "signatory", "none", "")
-        if r["att"]:
-            assert r["att_assumption"] == "true"  # recalled, said so
+        if r["att"] and r["att_assumption"] == "true":  # recalled, said so
             assert "ATT: UN Treaty Collection" in r["source"] and "not re-checked" in r["source"]
+        elif r["att"]:  # checked: the row names the list it was checked against and the status
+            assert r["att_assumption"] == "false", code
+            assert r["source"].startswith(f"ATT: {r['att']}, "), code
+            assert "Wikipedia 'Arms Trade Treaty' oldid 1354069387" in r["source"], code
         # every row names the list each of its statuses comes from
         assert "Wassenaar: wassenaar.org" in r["source"], code
         if r["eu_common_position"] == "member":
             assert "EU membership" in r["source"], code
         elif r["eu_common_position"]:
             assert "alignment" in r["source"] and r["eu_cp_assumption"] == "true", code
+    # 107 ATT statuses checked against the lists; the United States stays recalled (counted
+    # none by choice, though the lists still show its 2013 signature)
+    assert {c for c, r in rows.items() if r["att_assumption"] == "true"} == {"us"}
 
 
 def test_governance_table() -> None:
@@ -47,7 +53,11 @@ def test_country_indicators_explain_themselves() -> None:
     assert ke.checked and 0.7 < ke.value < 0.8 and "WGI" in ke.explanation
     assert ke.evidence[0].startswith("governance.csv:")
     assert not governance_indicator("zw", 0.1).checked  # not in the partial table: said
-    bg, ke_t, sa = (treaty_indicator(c, 0.05) for c in ("bg", "ke", "sa"))
-    assert bg.value < ke_t.value < sa.value == 1.0
-    assert "not a Wassenaar participant" in ke_t.explanation
+    bg, th, sa = (treaty_indicator(c, 0.05) for c in ("bg", "th", "sa"))
+    assert bg.value < th.value < sa.value == 1.0  # party and member < signatory < neither
+    assert "ATT: signatory" in th.explanation and "not a Wassenaar participant" in th.explanation
+    # Kenya never signed the ATT (not among the 116 parties or 26 signatories; signature closed
+    # on entry into force, 24 Dec 2014): it scores as a non-party, like Saudi Arabia
+    ke_t = treaty_indicator("ke", 0.05)
+    assert "ATT: none" in ke_t.explanation and ke_t.value == sa.value
     assert not treaty_indicator(None, 0.05).checked
