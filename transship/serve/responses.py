@@ -267,3 +267,29 @@ def csv_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None =
 def arrow_csv(table: pa.Table) -> bytes:
     """An Arrow table as CSV (nested columns as JSON text), neutralised like :func:`csv_bytes`."""
     return csv_bytes(table.to_pylist(), table.schema.names)
+
+
+def report_page(
+    url: URL,
+    report: dict[str, Any],
+    part: str,
+    *,
+    limit: int,
+    offset: int,
+    fmt: str,
+    filename: str,
+) -> Response:
+    """A report's list ``part`` as pages (``items``; CSV header: every key of the list in
+    first-seen order, so an empty page past the end keeps it); the rest of the report
+    beside the page. ``report`` loses ``part``."""
+    every = report.pop(part)
+    return sliced_page(
+        url,
+        every,
+        limit=limit,
+        offset=offset,
+        fmt=fmt,
+        filename=filename,
+        extra=report,
+        columns=list(dict.fromkeys(k for row in every for k in row)),
+    )

@@ -18,7 +18,7 @@ from transship.claims.check import ClaimReport
 from transship.exc import InvalidInput, NotFound
 from transship.serve.deps import Format, Offset, Server, limit_param
 from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page, page_responses
-from transship.serve.responses import sliced_page
+from transship.serve.responses import report_page
 from transship.store import Store
 
 router = APIRouter(tags=["claims"])
@@ -66,12 +66,6 @@ async def cached_report(server: Any, case: str, docs: list[str] | None) -> Claim
     return report
 
 
-def columns_of(rows: list[dict[str, Any]]) -> list[str]:
-    """Every key of ``rows`` in first-seen order: the CSV header of each page of the list
-    (an empty page past the end keeps it)."""
-    return list(dict.fromkeys(k for row in rows for k in row))
-
-
 @router.get(
     "/api/claims",
     summary="Claims graded and checked",
@@ -97,16 +91,14 @@ async def claims(
 
     async def build() -> Response:
         report = (await cached_report(server, case, doc)).to_dict()
-        every = report.pop("claims")
-        return sliced_page(
+        return report_page(
             request.url,
-            every,
+            report,
+            "claims",
             limit=limit,
             offset=offset,
             fmt=fmt,
             filename=f"claims-{case}",
-            extra=report,
-            columns=columns_of(every),
         )
 
     return await server.respond_cached(request, build)
@@ -130,16 +122,14 @@ async def sources(
     from transship.claims.sources import default_registry
 
     registry = default_registry().to_dict()
-    every = registry.pop("sources")
-    return sliced_page(
+    return report_page(
         request.url,
-        every,
+        registry,
+        "sources",
         limit=limit,
         offset=offset,
         fmt=fmt,
         filename="claim-sources",
-        extra=registry,
-        columns=columns_of(every),
     )
 
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from transship.outlook import ach, dependencies, scenario
-from transship.serve.api.claims import CaseParam, case_dir, columns_of
+from transship.serve.api.claims import CaseParam, case_dir
 from transship.serve.deps import Format, Offset, Server, limit_param
 from transship.serve.models import PAGE_RESPONSES, READ_RESPONSES, Page
-from transship.serve.responses import attachment, sliced_page
+from transship.serve.responses import attachment, report_page
 
 router = APIRouter(tags=["outlook"])
 MAX_RUNS = 200_000
@@ -53,31 +53,6 @@ async def dependency_report(server: Any, case: str) -> dependencies.Dependencies
     return result
 
 
-def _paged(
-    request: Request,
-    report: dict[str, Any],
-    part: str,
-    *,
-    limit: int,
-    offset: int,
-    fmt: str,
-    filename: str,
-) -> Response:
-    """The report's list ``part`` as pages (``items``; nested values as JSON text in CSV),
-    the rest of the report beside the page."""
-    every = report.pop(part)
-    return sliced_page(
-        request.url,
-        every,
-        limit=limit,
-        offset=offset,
-        fmt=fmt,
-        filename=filename,
-        extra=report,
-        columns=columns_of(every),
-    )
-
-
 @router.get(
     "/api/outlook/dependencies",
     summary="A case's dependencies, each value graded",
@@ -97,8 +72,8 @@ async def get_dependencies(
     the graph of every dependency. Same as `transship outlook dependencies CASE --json`, its
     `dependencies` list paged."""
     report = (await dependency_report(server, case)).to_dict()
-    return _paged(
-        request,
+    return report_page(
+        request.url,
         report,
         "dependencies",
         limit=limit,
@@ -129,8 +104,8 @@ async def get_scenarios(
     (`items`; `next` link; `format=csv`, nested values as JSON text). Same as `transship
     outlook scenario CASE --json`, its `scenarios` list paged."""
     report = (await scenario_report(server, case, runs, seed)).to_dict()
-    return _paged(
-        request,
+    return report_page(
+        request.url,
         report,
         "scenarios",
         limit=limit,
