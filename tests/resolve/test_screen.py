@@ -92,6 +92,40 @@ def test_blocking_finds_what_all_pairs_scoring_finds(shared_data: Path) -> None:
     assert sum(r.compared for r in blocked) < sum(r.compared for r in full) / 20
 
 
+def test_parallel_screening_matches_the_serial_one(shared_data: Path) -> None:
+    """screen_parallel (forked workers, the benchmark's and ``--file``'s path) returns the
+    same entries and scores as Screener.screen, and the index's vocabulary read from its
+    one-string copy (what the workers use) is the vocabulary itself."""
+    import numpy as np
+
+    from transship.resolve.screen import screen_parallel
+
+    lst = read_ftm_file(shared_data / ZALA)
+    lst.extend(read_ftm_file(shared_data / T1))
+    screener = Screener(lst.parties, exhaustive=False)
+    assert screener.index is not None
+    words = list(screener.index.vocab)
+    assert screener.index._words_at(np.arange(len(words))) == words
+    assert screener.index._words_at(np.array([len(words) - 1, 0])) == [words[-1], words[0]]
+    queries = [
+        query_party(f"q{i}", n, "Company" if i % 2 else "Person")
+        for i, n in enumerate(
+            [
+                "Izhmash OJSC",
+                "Концерн Калашников",
+                "Захаров Александр Вячеславович",
+                "Inter Tobacco LLC",
+                "Kalashnikov Concern",
+                "Zaharov Aleksandr",
+                "Sloboda Trgovina d.o.o.",
+            ]
+        )
+    ]
+    serial = [[(s.index, s.result.score) for s in r.results] for r in screener.screen(queries)]
+    assert any(serial)
+    assert screen_parallel(screener, queries, workers=2, chunk=3) == serial
+
+
 def test_identifiers_find_entries_the_names_miss(zala: Screener) -> None:
     q = query_party(
         "q", "Totally Renamed Ltd", "Company", identifiers={"ogrnCode": "1111832003018"}

@@ -489,10 +489,9 @@ class TokenIndex:
         # is one edit): kept within the matcher's budget, or two edits across a digraph
         # (``Lakahl``/``Lakhal``: skeletons ``lacahl``/``lahal``); a transposition keeps the
         # length and is allowed from three letters
-        words = self._words()
         d = process.cpdist(
             [skeletons[a] for a in qt.tolist()],
-            [words[b] for b in tok.tolist()],
+            self._words_at(tok),
             scorer=OSA.distance,
             dtype=np.int32,
         )
@@ -504,7 +503,7 @@ class TokenIndex:
             # Yong/Song) from three letters
             lev = process.cpdist(
                 [skeletons[a] for a in qt[swap].tolist()],
-                [words[b] for b in tok[swap].tolist()],
+                self._words_at(tok[swap]),
                 scorer=Levenshtein.distance,
                 dtype=np.int32,
             )
@@ -519,6 +518,28 @@ class TokenIndex:
         if self._word_list is None:
             self._word_list = list(self.vocab)
         return self._word_list
+
+    _word_blob: str = ""
+    _word_start: np.ndarray | None = None
+
+    def _words_at(self, tok: np.ndarray) -> list[str]:
+        """The vocabulary tokens numbered ``tok``, as new strings sliced from one string
+        of the whole vocabulary. Reading them from the vocabulary's own string objects
+        writes each one's reference count: in a worker forked from the process that built
+        the index (:func:`~transship.resolve.screen.screen_parallel`), every such write
+        copies the page holding it (copy-on-write), and the neighbours of a query token the
+        list does not hold are spread over the whole heap (at 200,000 entries, 8,000 page
+        copies per 500 queries, a third of a worker's page faults)."""
+        if self._word_start is None:
+            words = self._words()
+            self._word_blob = "".join(words)
+            self._word_start = np.concatenate([[0], np.cumsum(self.tok_len[: len(words)])]).astype(
+                np.int64
+            )
+        blob, start = self._word_blob, self._word_start
+        return [
+            blob[a:b] for a, b in zip(start[tok].tolist(), start[tok + 1].tolist(), strict=True)
+        ]
 
     def block(self, forms: Sequence[NameForm], min_score: float = 0.7) -> Bounded:
         """Candidate list names for each query name: those whose bound reaches
