@@ -388,6 +388,7 @@ class TokenIndex:
         self.nb_sim = np.zeros(0, dtype=np.float32)
         if precompute:
             self._precompute()
+        self._blob()
 
     def _precompute(self, chunk: int = 20_000) -> None:
         """The neighbours of every vocabulary token (a CSR graph): a query token the list
@@ -398,7 +399,7 @@ class TokenIndex:
         counts = np.zeros(len(words), dtype=np.int64)
         for start in range(0, len(words), chunk):
             part = words[start : start + chunk]
-            qt, tok, sim = self._neighbours(part)
+            qt, tok, sim = self._neighbours(part, sliced=False)
             counts[start : start + len(part)] = np.bincount(qt, minlength=len(part))
             toks.append(tok)
             sims.append(sim)
@@ -452,7 +453,13 @@ class TokenIndex:
             return owner, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         return owner, np.concatenate(toks), np.concatenate(sims)
 
-    def _neighbours(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _neighbours(
+        self, skeletons: Sequence[str], sliced: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """See :meth:`neighbours`; ``sliced`` reads the vocabulary words by
+        :meth:`_words_at` (at query time), else from the vocabulary's own strings (the
+        precomputation, in the process that owns them: no new string per pair)."""
+        at = self._words_at if sliced else self._words_own
         keys: list[str] = []
         owner: list[int] = []
         for k, s in enumerate(skeletons):
@@ -491,7 +498,7 @@ class TokenIndex:
         # length and is allowed from three letters
         d = process.cpdist(
             [skeletons[a] for a in qt.tolist()],
-            self._words_at(tok),
+            at(tok),
             scorer=OSA.distance,
             dtype=np.int32,
         )
@@ -503,7 +510,7 @@ class TokenIndex:
             # Yong/Song) from three letters
             lev = process.cpdist(
                 [skeletons[a] for a in qt[swap].tolist()],
-                self._words_at(tok[swap]),
+                at(tok[swap]),
                 scorer=Levenshtein.distance,
                 dtype=np.int32,
             )
@@ -519,8 +526,23 @@ class TokenIndex:
             self._word_list = list(self.vocab)
         return self._word_list
 
+    def _words_own(self, tok: np.ndarray) -> list[str]:
+        words = self._words()
+        return [words[b] for b in tok.tolist()]
+
     _word_blob: str = ""
     _word_start: np.ndarray | None = None
+
+    def _blob(self) -> tuple[str, np.ndarray]:
+        """The vocabulary as one string, and where each word starts in it (built with the
+        index, before any fork)."""
+        if self._word_start is None:
+            words = self._words()
+            self._word_blob = "".join(words)
+            self._word_start = np.concatenate([[0], np.cumsum(self.tok_len[: len(words)])]).astype(
+                np.int64
+            )
+        return self._word_blob, self._word_start
 
     def _words_at(self, tok: np.ndarray) -> list[str]:
         """The vocabulary tokens numbered ``tok``, as new strings sliced from one string
@@ -530,13 +552,7 @@ class TokenIndex:
         copies the page holding it (copy-on-write), and the neighbours of a query token the
         list does not hold are spread over the whole heap (at 200,000 entries, 8,000 page
         copies per 500 queries, a third of a worker's page faults)."""
-        if self._word_start is None:
-            words = self._words()
-            self._word_blob = "".join(words)
-            self._word_start = np.concatenate([[0], np.cumsum(self.tok_len[: len(words)])]).astype(
-                np.int64
-            )
-        blob, start = self._word_blob, self._word_start
+        blob, start = self._blob()
         return [
             blob[a:b] for a, b in zip(start[tok].tolist(), start[tok + 1].tolist(), strict=True)
         ]
