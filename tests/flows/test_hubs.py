@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,7 +227,8 @@ def test_entrepot_score_picks_the_entrepot(tmp_path: Path) -> None:
     assert ind["foreign_origin"].value == pytest.approx(1.0)  # 'us' attributes none to hk
     assert ind["mirror_gap"].value == pytest.approx(1.0)
     assert ind["no_output"].value == pytest.approx(1.0)
-    assert ind["import_cover"].value == pytest.approx(1.0 / 1.9, rel=0.01)
+    # imports 1.0, exports 0.9 of the unit: 0.5 + log10(1 / 0.9) / 8
+    assert ind["import_cover"].value == pytest.approx(0.5 + math.log10(1.0 / 0.9) / 8, rel=0.01)
     assert "reported exports to partners that report imports" in ind["foreign_origin"].detail
     cc_ind = {i.name: i for i in cc.indicators}
     assert cc_ind["foreign_origin"].value == pytest.approx(0.0, abs=1e-9)

@@ -125,18 +125,33 @@ def reexport_share(break_year: int | None) -> tuple[str, str]:
 
 
 # -- entrepot --------------------------------------------------------------------------------
+#: Decades of imports / exports either side of balance that :func:`import_cover` spreads
+#: over [0, 1].
+IMPORT_COVER_DECADES = 4
+#: USD of compared exports at which a mirror indicator carries half its weight
+#: (:data:`EVIDENCE_WEIGHT`).
+MIRROR_EVIDENCE_USD = 100_000.0
+
+
 def import_cover(break_year: int | None) -> tuple[str, str]:
-    """Imports' share of the territory's two-way trade in the product: inflow / (inflow +
-    outflow). 0.5 = it imports what it exports; 0.9 = nine times as much.
+    """Imports against exports on a log scale: ``0.5 + log10(inflow / outflow) / 8``, held
+    to [0, 1]. 0.5 = it imports what it exports; 0.625 ten times as much, 0.75 a hundred
+    times, 1 ten thousand times or more; a territory that imports nothing scores 0.
 
     A territory that makes nothing of a product can only export what it imported, so its
     imports are at least its exports; the more it imports per unit exported, the less room
     there is for output of its own in what it ships. A producer exporting its output scores
-    near 0. The share rather than the ratio keeps the indicator in [0, 1] with the ratio's
-    order (it ranks like imports / exports); consumers that import a lot and export a
-    little also score high here, which is why the entrepot score does not rest on it
-    alone."""
-    return "in_v / (in_v + out_v)", "out_v > 0"
+    low. It ranks like imports / exports; the log scale is the one trade ratios vary on
+    (they span five decades in the Comtrade sample), and it keeps the ratio's order visible
+    among importers in the weighted mean (as a share, in / (in + out), ratios of 25 and 95
+    came out 0.96 and 0.99; chosen on the 2013-2014 product-years, docs/validation.md,
+    "Flows on real data"). Consumers that import a lot and export a little also score high
+    here, which is why the entrepot score does not rest on it alone."""
+    value = (
+        "CASE WHEN in_v > 0 THEN least(1.0, greatest(0.0, "
+        f"0.5 + log10(in_v / out_v) / {2 * IMPORT_COVER_DECADES:.1f})) ELSE 0.0 END"
+    )
+    return value, "out_v > 0"
 
 
 def foreign_origin(break_year: int | None) -> tuple[str, str]:
@@ -233,6 +248,18 @@ for _kind in KINDS.values():
 #: report its exports by partner, or whose partners report no imports, has nothing to
 #: compare, which says nothing about its goods.
 SILENCE_IS_NOT_EVIDENCE = frozenset({"reexport_share", "foreign_origin", "mirror_gap"})
+
+#: Indicators whose weight grows with the evidence behind them (name -> SQL factor in
+#: [0, 1) applied to the weight). The partners' records of a territory's exports compared
+#: over USD 50 thousand say little (one consignment booked in another year or chapter
+#: moves them end to end); over USD 50 million a lot. So each mirror indicator carries its
+#: weight times X / (X + USD 100 thousand), X the exports compared: half its weight at
+#: USD 100 thousand, 0.99 of it at USD 10 million; the other indicators decide small flows.
+#: Chosen with :func:`import_cover`'s log scale on the 2013-2014 product-years
+#: (docs/validation.md, "Flows on real data").
+EVIDENCE_WEIGHT: dict[str, str] = {
+    name: f"mx_v / (mx_v + {MIRROR_EVIDENCE_USD})" for name in ("foreign_origin", "mirror_gap")
+}
 
 #: Which evidence each indicator cites: rows of this year, or of every year of the series.
 EVIDENCE: dict[str, tuple[str, ...]] = {

@@ -53,8 +53,10 @@ from transship.flows.hub_indicators import (
     ALL,
     CONDUIT,
     EVIDENCE,
+    EVIDENCE_WEIGHT,
     KINDS,
     MIRROR_CIF_FACTOR,
+    MIRROR_EVIDENCE_USD,
     SILENCE_IS_NOT_EVIDENCE,
 )
 from transship.flows.merge import merge_batches
@@ -391,8 +393,9 @@ def _hub_sql(
     for name, (fn, weight) in ALL.items():
         value, avail = fn(break_year)
         parts.append(f"CASE WHEN {avail} THEN {value} END AS {name}")
+        scaled = f"{weight} * {EVIDENCE_WEIGHT[name]}" if name in EVIDENCE_WEIGHT else weight
         if name in SILENCE_IS_NOT_EVIDENCE:
-            parts.append(f"CASE WHEN {avail} THEN {weight} ELSE 0.0 END AS {name}_w")
+            parts.append(f"CASE WHEN {avail} THEN {scaled} ELSE 0.0 END AS {name}_w")
         else:
             parts.append(f"CAST({weight} AS DOUBLE) AS {name}_w")
     ind = f"SELECT j.*, {', '.join(parts)} FROM ({joined}) j"
@@ -550,8 +553,11 @@ def _detail(name: str, row: dict[str, Any], computed: bool, break_year: int | No
         return _NOT_COMPUTED.get(name, "not computed; counts as 0")
     inflow, outflow = row["inflow_usd"] or 0.0, row["outflow_usd"] or 0.0
     mx, mm = row.get("mirror_x_usd") or 0.0, row.get("mirror_m_usd") or 0.0
-    if name in ("pass_through", "import_cover"):
+    if name == "pass_through":
         return f"inflow {inflow:,.0f} USD, outflow {outflow:,.0f} USD"
+    if name == "import_cover":
+        ratio = f"{inflow / outflow:,.3g}" if outflow else "-"
+        return f"inflow {inflow:,.0f} USD, outflow {outflow:,.0f} USD (imports / exports {ratio})"
     if name == "excess_exports":
         return (
             f"outflow {outflow:,.0f} USD, inflow {inflow:,.0f} USD, own output "
@@ -571,7 +577,8 @@ def _detail(name: str, row: dict[str, Any], computed: bool, break_year: int | No
     if name in ("foreign_origin", "mirror_gap"):
         return (
             f"reported exports to partners that report imports {mx:,.0f} USD; those partners "
-            f"report {mm:,.0f} USD from it (at FOB)"
+            f"report {mm:,.0f} USD from it (at FOB); weight x {mx / (mx + MIRROR_EVIDENCE_USD):.2f} "
+            "for the size of the comparison"
         )
     if name == "no_output":
         return (
