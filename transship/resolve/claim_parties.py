@@ -24,10 +24,19 @@ claim's text) or ``documents:<document id>:<claim id>:<start>-<end>`` (character
 document's text), ``record_id`` the claim id (or the document id), with the row's file
 (``source_sha256``) and line. Credited sources ("Sputnik", "the seed report") are not party
 records: the claims stage keeps them apart as attributions.
+
+A name the store does not know is dropped when it is noise (:func:`noise_reason`): a piece
+of a word, a place (territories, regions, towns), or a single common word written with a
+capital ("Exports", "Tuesday", "European"). Measured on hand labels of the finder's output
+(tests/resolve/data/claim_party_labels.csv, tests/resolve/test_claim_parties.py).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -62,6 +71,99 @@ def looks_like_party(name: str, linked: str | None) -> bool:
     return len(words) >= 2 or (len(words) == 1 and "-" not in words[0])
 
 
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+def lower_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case: the evidence that a capitalised word of the
+    same text is a common word capitalised by its place in a sentence ("Exports strain
+    relations ..." where the text also says "ammunition exports")."""
+    return frozenset(w for w in _WORD.findall(text) if w == w.lower())
+
+
+def _fold(word: str) -> str:
+    """Accents off, case kept ("Rzeszów" -> "Rzeszow", "NIS" stays "NIS")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@cache
+def _places() -> frozenset[str]:
+    """Names of places, accents folded, case kept: rigour's territories (names in many
+    languages) with their regions and subregions ("Europe", "Western Asia") and the place
+    words rigour lists as no nationality ("Africa", "African"), and the towns and districts
+    of the phone-number area table that ``phonenumbers`` ships (libphonenumber's geocoding
+    data: "Valjevo", "Rzeszów", "Čačak"; about 42,000 names in several languages)."""
+    import json
+
+    from phonenumbers.geodata import GEOCODE_DATA
+    from rigour._core import nullplaces_list, territories_jsonl
+
+    out: set[str] = set(nullplaces_list())
+    for line in territories_jsonl().splitlines():
+        t = json.loads(line)
+        out.update(n for n in (t.get("name"), t.get("region"), t.get("subregion")) if n)
+        out.update(t.get("names_strong") or [])
+        out.update(t.get("names_weak") or [])
+    for by_lang in GEOCODE_DATA.values():
+        for desc in by_lang.values():
+            out.update(part.strip() for part in desc.split(","))
+    return frozenset(_fold(n) for n in out if n)
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    """Lower-case common words of many languages: jusText's stop lists (the most frequent
+    words of each language's Wikipedia, about 100 languages: "about", "instead",
+    "европски", "през") and dateparser's names of the days of the week."""
+    import importlib
+    import pkgutil
+
+    import dateparser.data.date_translation_data as dates  # type: ignore[import-untyped]
+    import justext  # type: ignore[import-untyped]
+
+    folder = Path(justext.__file__).parent / "stoplists"
+    out: set[str] = set()
+    for path in folder.glob("*.txt"):
+        out.update(w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    for mod in pkgutil.iter_modules(dates.__path__):
+        info = importlib.import_module(f"{dates.__name__}.{mod.name}").info
+        for day in days:
+            out.update(w.lower() for w in info.get(day, []))
+    out.discard("")
+    return frozenset(out)
+
+
+def noise_reason(
+    text: str, start: int, name: str, lower: frozenset[str] | None = None
+) -> str | None:
+    """Why a name the store does not know, found at ``start`` in ``text``, names no firm,
+    agency or person; None when nothing says so.
+
+    * ``fragment``: the name starts inside a word ("ćih" of "trećih": the claims stage's
+      capital-letter class also holds lower-case letters of Latin Extended-A);
+    * ``place``: the name is a territory, region or town (:func:`_places`; "Valjevo",
+      "Europe", "African");
+    * ``common word``: a single word that is a common word of some language (stop lists,
+      days of the week) or that ``lower`` (the words the same text writes in lower case;
+      by default ``text``'s) holds ("Exports", "Defence").
+
+    Several words together are only a place or a fragment: institutions are named with
+    common words ("National Security Council")."""
+    if not name or not name[0].isupper() or (start > 0 and text[start - 1].isalnum()):
+        return "fragment"
+    if _fold(name) in _places():
+        return "place"
+    words = name.split()
+    if len(words) == 1:
+        key = name.lower().rstrip("’'")
+        if key in _common_words():
+            return "common word"
+        if key in (lower_words(text) if lower is None else lower):
+            return "common word"
+    return None
+
+
 def _clean(start: int, end: int, name: str) -> tuple[int, int, str]:
     """The mention without trailing punctuation, its end moved to match."""
     stripped = name.rstrip().rstrip(_TRAILING).rstrip()
@@ -72,10 +174,17 @@ def _tables(store: Store) -> set[str]:
     return set(store.tables())
 
 
-def claim_mentions(text: str, parties: Any = None) -> list[tuple[int, int, str, str | None]]:
+def claim_mentions(
+    text: str,
+    parties: Any = None,
+    lower: frozenset[str] | None = None,
+    drop_noise: bool = True,
+) -> list[tuple[int, int, str, str | None]]:
     """(start, end, name, linked store id) of each party a claim's text names, as the claims
     stage finds them in a sentence: credits, dates, territories and products taken out
-    first."""
+    first. Unless ``drop_noise`` is false, names the store does not know are dropped when
+    :func:`noise_reason` gives a reason (``lower``: the words the claim's source writes in
+    lower case; by default the claim's own)."""
     from transship.claims.attribution import find_credits
     from transship.claims.dates import find_dates
     from transship.claims.entities import find_parties, find_products, find_territories
@@ -91,6 +200,8 @@ def claim_mentions(text: str, parties: Any = None) -> list[tuple[int, int, str, 
         if not looks_like_party(m.ref.text, m.ref.id):
             continue
         start, end, name = _clean(m.start, m.end, text[m.start : m.end])
+        if drop_noise and not m.ref.id and noise_reason(text, start, name, lower):
+            continue
         out.append((start, end, name, m.ref.id))
     return out
 
@@ -106,11 +217,18 @@ def claim_records(store: Store, schema: pa.Schema) -> pa.Table:
 
     parties = PartyIndex.from_store(store)
     if "claims" in tables:
-        for r in store.query(
+        claims = store.query(
             "SELECT claim_id, record_id, dataset, text, source_sha256, line, simulated "
             "FROM claims ORDER BY claim_id, record_id"
-        ).to_pylist():
-            for start, end, name, _linked in claim_mentions(r["text"] or "", parties):
+        ).to_pylist()
+        # the words each claims file writes in lower case, all its claims together
+        texts: dict[Any, list[str]] = {}
+        for r in claims:
+            texts.setdefault(r["source_sha256"], []).append(r["text"] or "")
+        lower = {k: lower_words("\n".join(v)) for k, v in texts.items()}
+        for r in claims:
+            found = claim_mentions(r["text"] or "", parties, lower[r["source_sha256"]])
+            for start, end, name, _linked in found:
                 rows.append(
                     _record(
                         f"claims:{r['claim_id']}:{start}-{end}",
@@ -147,12 +265,41 @@ def _record(
     }
 
 
-def _document_records(store: Store) -> list[dict[str, Any]]:
+def document_mentions(
+    doc: Any, store: Store | None = None, drop_noise: bool = True
+) -> list[tuple[str, int, int, str, str | None]]:
+    """(claim id, start, end, name, linked store id) of each party the claims stage's
+    extractor gives as a subject of one of ``doc``'s claims (a
+    :class:`transship.claims.model.DocumentText`), characters counted in the document's
+    text; names the store does not know dropped as :func:`claim_mentions` drops them (the
+    lower-case words are the document's)."""
     from transship.claims.extract import extract
+
+    lower = lower_words(doc.text) if drop_noise else frozenset()
+    out: list[tuple[str, int, int, str, str | None]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for claim in extract(doc, store):
+        for ref in claim.subject:
+            if ref.kind != "party" or len(ref.text.strip()) < MIN_CHARS:
+                continue
+            if not looks_like_party(ref.text, ref.id):
+                continue
+            at = claim.text.find(ref.text)
+            if at < 0:
+                continue
+            s, e, name = _clean(claim.span[0] + at, claim.span[0] + at + len(ref.text), ref.text)
+            if drop_noise and not ref.id and noise_reason(doc.text, s, name, lower):
+                continue
+            if (claim.claim_id, s, e) not in seen:
+                seen.add((claim.claim_id, s, e))
+                out.append((claim.claim_id, s, e, name, ref.id))
+    return out
+
+
+def _document_records(store: Store) -> list[dict[str, Any]]:
     from transship.claims.model import DocumentText
 
     out: list[dict[str, Any]] = []
-    seen: set[str] = set()
     for r in store.query(
         "SELECT document_id, record_id, dataset, title, publisher, published, url, text, "
         "source_sha256, line, simulated FROM documents ORDER BY document_id, record_id"
@@ -170,20 +317,7 @@ def _document_records(store: Store) -> list[dict[str, Any]]:
             path=None,
             text=r["text"],
         )
-        for claim in extract(doc, store):
-            for ref in claim.subject:
-                if ref.kind != "party" or len(ref.text.strip()) < MIN_CHARS:
-                    continue
-                if not looks_like_party(ref.text, ref.id):
-                    continue
-                at = claim.text.find(ref.text)
-                if at < 0:
-                    continue
-                s, e, name = _clean(
-                    claim.span[0] + at, claim.span[0] + at + len(ref.text), ref.text
-                )
-                pid = f"documents:{r['document_id']}:{claim.claim_id}:{s}-{e}"
-                if pid not in seen:
-                    seen.add(pid)
-                    out.append(_record(pid, "documents", r["document_id"], name, r))
+        for claim_id, s, e, name, _linked in document_mentions(doc, store):
+            pid = f"documents:{r['document_id']}:{claim_id}:{s}-{e}"
+            out.append(_record(pid, "documents", r["document_id"], name, r))
     return out
