@@ -60,10 +60,9 @@ def looks_like_party(name: str, linked: str | None) -> bool:
     without hyphens: a single unknown word may be a firm ("Zenitprom", "Krusik" before the
     store knows them). A hyphenated single word is not: the claims stage's capitalised-name
     finder returns compounds that name no firm or person ("Soviet-era", "NATO-standard",
-    "Third-party", "Bulgaria-Ukraine"). Not caught, and left as actors of their own:
-    capitalised adjectives and common nouns ("African", "European", "Treasury",
-    "Defence") and places ("Valjevo", "Rzeszow"), which would need a dictionary or a
-    gazetteer of towns (docs/resolve.md)."""
+    "Third-party", "Bulgaria-Ukraine"). Capitalised common words, adjectives and places
+    ("Exports", "European", "Valjevo") are told apart where the text is at hand
+    (:func:`noise_reason`)."""
     name = name.strip()
     if linked:
         return True
