@@ -93,3 +93,19 @@ def test_the_bound_is_not_below_the_score(shared_data: Path) -> None:
                 missed += 1
     assert checked >= 200
     assert missed <= checked * 0.02
+
+
+def test_every_candidate_reaching_the_threshold_is_kept() -> None:
+    """A common name matches many entries: each one whose bound reaches the threshold is a
+    candidate, not only the first few (a cap of 20 kept 20 of 181 matches of ``Taizullah
+    Saiodova`` in the benchmark's list)."""
+    extras = [f"Zorvak{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(40)]
+    names = [f"Ivan Petrov {x}" for x in extras] + ["Oleg Sidorov"]
+    index = _index(names, "PER")
+    query = analyse("Ivan Petrov", "PER")
+    found = {names[r] for r in index.block([query], 0.7).rows[0].tolist()}
+    assert all(compare_names(query, analyse(n, "PER")).score >= 0.7 for n in names[:40])
+    assert found == set(names[:40])
+    # a cap, when asked for, still caps
+    capped = _index(names, "PER", top_k=20).block([query], 0.7)
+    assert len(capped.rows[0]) == 20
