@@ -9,22 +9,31 @@ scale mixture of normals,
 
     eps ~ (1 - p) N(0, c^2) + p N(0, (c K)^2)
 
-(a core of width ``c`` and, with probability ``p``, a tail ``K`` times wider). The relative
+(a core of width ``c`` and, with probability ``p``, a tail ``K`` times wider). The tail has a
+direction: a share ``down`` of its errors lowers a report (``-|w|``), the rest raises it
+(``+|w|``), ``w ~ N(0, (c K)^2)``; ``down = 0.5`` is the symmetric tail. Real wide mirror gaps
+are mostly under-reports (docs/simulation.md, "Which side moved"), so ``down`` is fitted, not
+assumed: where two reports disagree widely, the side that moved is the one further from its
+own usual level in the pair's other years (:func:`fit_direction`, the rule of
+``transship.simulate.realism.real_side_moved``). The relative
 scales come from ``transship.flows.reconcile`` (the fitted dispersions ``sigma_x[E]``,
 ``sigma_m[I]``, each side taken as ``sigma / sqrt(2)``: exporters and importers assumed
 equally careful on average, the split the data cannot identify); ``p``, ``K`` and ``c``
 are fitted by maximum likelihood on the observed mirror residuals ``d = ln m_fob - ln x``
-of the scope, whose law under the model is a mixture of four normals (each side core or
-tail). Nothing here reads a true value.
+of the scope, whose law under the model is a mixture of normals (each side core or tail; a
+one-sided tail is drawn as :data:`TAIL_SLICES` normals, one per equal-probability slice of
+the half-normal, each with its slice's mean and variance, so that every law stays a mixture
+of normals). Nothing here reads a true value.
 
 Given a cell's reports, the true value's law follows (:func:`report_law`):
 
-* both sides: a mixture of the four (core/tail x core/tail) precision-weighted means, each
+* both sides: a mixture of the (core/tail x core/tail) precision-weighted means, each
   weighted by how well it explains the observed gap ``d``. Two reports that agree give a
   narrow law near both; two that disagree by far more than their cores allow give a
   two-humped law near each report (one of them erred), however the point estimate
   (``reconcile``'s weighted log mean) split the difference;
-* one side only: that report times ``exp(-s * eps)``;
+* one side only: that report times ``exp(-s * eps)`` (under a downward tail, a report
+  that erred lies below the truth, so the law reaches up from it);
 * a value reconciled elsewhere (BACI): a normal law of its ``log_sd``.
 
 Trade between two territories is persistent, so the pair's reports in the other years of
@@ -45,7 +54,8 @@ the percentiles of the chain's attribution over the draws.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
@@ -61,6 +71,33 @@ GRID_P = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 GRID_K = (2.0, 3.0, 4.0, 6.0, 8.0, 11.0, 16.0)
 GRID_C = tuple(float(v) for v in np.exp(np.linspace(math.log(0.25), math.log(2.5), 21)))
 _LOG_2PI = math.log(2.0 * math.pi)
+#: Normals a one-sided tail is drawn as (equal-probability slices of the half-normal).
+TAIL_SLICES = 4
+#: A gap is wide when the fitted symmetric model gives its two reports less than this
+#: chance of both being in their core.
+WIDE_CORE = 0.1
+
+
+def _half_normal_slices(j: int) -> tuple[tuple[float, float, float], ...]:
+    """(weight, mean, sd) of ``j`` normals standing for ``|Z|``, ``Z ~ N(0, 1)``: one per
+    slice of equal probability, with the slice's own mean and variance (so the mixture's
+    mean and variance are the half-normal's)."""
+    nd = NormalDist()
+    out = []
+    for i in range(j):
+        a = nd.inv_cdf(0.5 + 0.5 * i / j)
+        b = nd.inv_cdf(0.5 + 0.5 * (i + 1) / j) if i + 1 < j else math.inf
+        mass = nd.cdf(b) - nd.cdf(a)
+        pa, pb = nd.pdf(a), (nd.pdf(b) if math.isfinite(b) else 0.0)
+        mean = (pa - pb) / mass
+        bpb = b * pb if math.isfinite(b) else 0.0
+        var = 1.0 + (a * pa - bpb) / mass - mean * mean
+        out.append((1.0 / j, mean, math.sqrt(var)))
+    return tuple(out)
+
+
+#: ``|Z|`` as (weight, mean, sd) normals, the shape of a one-sided tail.
+HALF_NORMAL = _half_normal_slices(TAIL_SLICES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +110,49 @@ class ErrorModel:
     residuals: int  # mirror residuals fitted on
     log_lik: float  # per residual, at the fit
     log_lik_normal: float  # per residual, best normal law (p = 0): what the tail buys
+    down: float = 0.5  # share of tail errors that lower a report (0.5: symmetric tail)
+    wide: int = -1  # wide gaps ``down`` was read from (-1: direction not fitted)
+    wide_down: int = 0  # of which the low side moved
 
     @property
     def fitted(self) -> bool:
         return self.residuals >= MIN_RESIDUALS
 
+    @property
+    def directed(self) -> bool:
+        """Whether :func:`fit_direction` has been run (whatever it found)."""
+        return self.wide >= 0
+
+    def side(self) -> list[tuple[float, float, float]]:
+        """One side's error law as (weight, mean, sd) normals, in units of the side's scale:
+        the core, then the tail (one normal when symmetric, else :data:`TAIL_SLICES` below
+        the report and as many above, weighted by ``down``)."""
+        out = [(1.0 - self.p, 0.0, self.c)] if self.p < 1 else []
+        if self.p <= 0:
+            return out
+        width = self.c * self.k
+        if self.down == 0.5:
+            return [*out, (self.p, 0.0, width)]
+        for share, sign in ((self.down, -1.0), (1.0 - self.down, 1.0)):
+            if share > 0:
+                out += [
+                    (self.p * share * w, sign * m * width, s * width) for w, m, s in HALF_NORMAL
+                ]
+        return out
+
     def describe(self) -> str:
         if not self.fitted:
             return f"normal law (only {self.residuals} pairs with both reports)"
+        if not self.directed:
+            way = "either way"
+        else:
+            way = (
+                f"{self.down:.0%} of it lowering a report (the low side moved in "
+                f"{self.wide_down} of {self.wide} wide gaps)"
+            )
         return (
-            f"core {self.c:.2f} x sigma/sqrt2, tail share {self.p:.2f} x{self.k:g} wider "
-            f"(fitted on {self.residuals:,} mirror residuals; log-likelihood per pair "
+            f"core {self.c:.2f} x sigma/sqrt2, tail share {self.p:.2f} x{self.k:g} wider, "
+            f"{way} (fitted on {self.residuals:,} mirror residuals; log-likelihood per pair "
             f"{self.log_lik:+.3f} against {self.log_lik_normal:+.3f} for a normal law)"
         )
 
@@ -113,9 +182,13 @@ def _mean_log(density: FloatArray) -> FloatArray:
 _P = np.asarray(GRID_P, dtype=np.float64)
 
 
-def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> ErrorModel:
+def fit_error_model(
+    d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray, down: float = 0.5
+) -> ErrorModel:
     """Maximum-likelihood ``p``, ``K``, ``c`` on the grid for the gaps ``d`` of pairs both
-    sides report, with their fitted dispersions (see the module docstring)."""
+    sides report, with their fitted dispersions (see the module docstring), the tail's
+    direction ``down`` given (the gaps alone hardly tell it: one side's report too low and
+    the other's too high make the same gap; :func:`fit_direction` reads it)."""
     ok = np.isfinite(d) & np.isfinite(sigma_x) & np.isfinite(sigma_m) & (sigma_x > 0)
     ok &= sigma_m > 0
     d, sigma_x, sigma_m = d[ok], sigma_x[ok], sigma_m[ok]
@@ -137,9 +210,7 @@ def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> 
         if normal > best[0]:
             best = (normal, 0.0, 1.0, c)
         for k in GRID_K:
-            k2 = k * k
-            one = _normal_density(d, vx * k2 + vm) + _normal_density(d, vx + vm * k2)
-            two = _normal_density(d, (vx + vm) * k2)
+            one, two = _tail_densities(d, c * sx, c * sm, k, down)
             # each column one tail share p: (1-p)^2 core + p(1-p) one tail + p^2 both
             mix = core[:, None] * q * q + one[:, None] * _P * q + two[:, None] * _P * _P
             lls = _mean_log(mix)
@@ -147,13 +218,87 @@ def fit_error_model(d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray) -> 
             if lls[j] > best[0]:
                 best = (float(lls[j]), float(_P[j]), k, c)
     ll, p, k, c = best
-    return ErrorModel(p, k, c, n, ll, best_normal)
+    return ErrorModel(p, k, c, n, ll, best_normal, down=down)
 
 
-def _components(model: ErrorModel) -> list[tuple[float, float, float]]:
-    """(weight, x-width, m-width) of the four core/tail combinations."""
-    sides = ((1.0 - model.p, model.c), (model.p, model.c * model.k))
-    return [(wa * wb, ka, kb) for wa, ka in sides for wb, kb in sides if wa * wb > 0]
+def _tail_densities(
+    d: FloatArray, sx: FloatArray, sm: FloatArray, k: float, down: float
+) -> tuple[FloatArray, FloatArray]:
+    """Densities of the gap ``d = e_m - e_x`` when one side's error is in the tail (either
+    side, summed) and when both are, for cores of widths ``sx``, ``sm`` and a tail ``k``
+    times wider whose errors lower a report with probability ``down``."""
+    vx, vm = sx * sx, sm * sm
+    if down == 0.5:
+        k2 = k * k
+        one = _normal_density(d, vx * k2 + vm) + _normal_density(d, vx + vm * k2)
+        return one, _normal_density(d, (vx + vm) * k2)
+    tail = [
+        (w * share, sign * mu * k, sd * k)
+        for share, sign in ((down, -1.0), (1.0 - down, 1.0))
+        if share > 0
+        for w, mu, sd in HALF_NORMAL
+    ]
+    one = np.zeros_like(d)
+    two = np.zeros_like(d)
+    for w, mu, sd in tail:
+        # the importer's tail moves d by +e_m, the exporter's by -e_x
+        one += w * _normal_density(d - mu * sm, vx + (sd * sm) ** 2)
+        one += w * _normal_density(d + mu * sx, (sd * sx) ** 2 + vm)
+        for w2, mu2, sd2 in tail:
+            two += (
+                w * w2 * _normal_density(d - mu2 * sm + mu * sx, (sd * sx) ** 2 + (sd2 * sm) ** 2)
+            )
+    return one, two
+
+
+def fit_direction(
+    model: ErrorModel,
+    d: FloatArray,
+    sigma_x: FloatArray,
+    sigma_m: FloatArray,
+    moved_x: FloatArray,
+    moved_m: FloatArray,
+) -> ErrorModel:
+    """Which way the tail goes, read from the data, then ``p``, ``K``, ``c`` refitted with it.
+
+    For each gap ``d = ln m_fob - ln x`` of a pair both sides report, ``moved_x`` and
+    ``moved_m`` are how far each side's report sits from that side's own usual level (the
+    median of its reports of the same pair in the scope's other years; NaN where it has
+    fewer than two). A gap is wide when ``model`` (fitted with a symmetric tail) gives its
+    reports less than :data:`WIDE_CORE` chance of both being in their core; of the wide gaps
+    with both usual levels known, the side further from its usual level is the side that
+    erred, and ``down`` is the share where that is the low side, estimated as
+    ``(low + 1) / (wide + 2)`` (a uniform prior: no gaps, a symmetric tail; a few, pulled
+    toward it). Nothing here reads a true value; a pair whose trade really jumped in a year
+    moves both sides alike and leaves the comparison to the reporting error."""
+    ok = np.isfinite(d) & np.isfinite(sigma_x) & np.isfinite(sigma_m) & (sigma_x > 0)
+    ok &= sigma_m > 0
+    d, sigma_x, sigma_m, moved_x, moved_m = (a[ok] for a in (d, sigma_x, sigma_m, moved_x, moved_m))
+    if not model.fitted or model.p <= 0:
+        return replace(model, wide=0, wide_down=0)
+    sym = replace(model, down=0.5)
+    sx, sm = _scales(sigma_x), _scales(sigma_m)
+    q = 1.0 - sym.p
+    core = q * q * _normal_density(d, (sym.c * sx) ** 2 + (sym.c * sm) ** 2)
+    one, two = _tail_densities(d, sym.c * sx, sym.c * sm, sym.k, 0.5)
+    total = core + sym.p * q * one + sym.p * sym.p * two
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wide = (core < WIDE_CORE * total) & np.isfinite(moved_x) & np.isfinite(moved_m)
+    low_x = d[wide] > 0  # the importer's figure is the larger: the exporter's is low
+    far_x = np.abs(moved_x[wide]) > np.abs(moved_m[wide])
+    n_wide = int(wide.sum())
+    n_down = int((low_x == far_x).sum())
+    down = (n_down + 1.0) / (n_wide + 2.0)
+    refit = fit_error_model(d, sigma_x, sigma_m, down)
+    return replace(refit, wide=n_wide, wide_down=n_down)
+
+
+def _components(
+    model: ErrorModel,
+) -> list[tuple[float, tuple[float, float], tuple[float, float]]]:
+    """(weight, x (mean, sd), m (mean, sd)) of every pair of the two sides' components."""
+    sides = model.side()
+    return [(wa * wb, (ma, ka), (mb, kb)) for wa, ma, ka in sides for wb, mb, kb in sides]
 
 
 def _log_normal_pdf(d: FloatArray, var: FloatArray) -> FloatArray:
@@ -174,34 +319,39 @@ def report_law(
     model: ErrorModel,
 ) -> Law:
     """The law of ``ln T`` the reports alone give (a flat prior), per cell (1-d arrays): a
-    mixture of normals as (log weight, mean, variance), each (cells, 4), unused components
-    with weight -inf. ``basis`` codes as ``route_data.BASIS``: 1 both, 2 exporter only,
-    3 importer only; anything else (or a side without a dispersion) a value reconciled
-    elsewhere, normal with its ``log_sd``."""
+    mixture of normals as (log weight, mean, variance), each (cells, components), unused
+    components with weight -inf; the first component is both reports in their core.
+    ``basis`` codes as ``route_data.BASIS``: 1 both, 2 exporter only, 3 importer only;
+    anything else (or a side without a dispersion) a value reconciled elsewhere, normal with
+    its ``log_sd``. A report ``r`` with error component (mean ``mu``, sd) says
+    ``ln T ~ N(ln r - mu s, (sd s)^2)``: under a downward tail it reaches up from ``r``."""
     n = value.size
-    logw = np.full((n, 4), -np.inf)
-    mean = np.zeros((n, 4))
-    var = np.ones((n, 4))
+    pairs = [c for c in _components(model) if c[0] > 0]
+    width = max(len(pairs), 1)
+    logw = np.full((n, width), -np.inf)
+    mean = np.zeros((n, width))
+    var = np.ones((n, width))
     sx, sm = _scales(sigma_x), _scales(sigma_m)
     both = (basis == 1) & np.isfinite(sx) & np.isfinite(sm)
     if both.any():
         lx, lm = np.log(x[both]), np.log(m_fob[both])
-        for k, (w, kx, km) in enumerate(_components(model)):
+        for k, (w, (mx, kx), (mm, km)) in enumerate(pairs):
+            ex, em = lx - mx * sx[both], lm - mm * sm[both]  # each report, its error removed
             vx, vm = (kx * sx[both]) ** 2, (km * sm[both]) ** 2
-            logw[both, k] = math.log(w) + _log_normal_pdf(lm - lx, vx + vm)
+            logw[both, k] = math.log(w) + _log_normal_pdf(em - ex, vx + vm)
             var[both, k] = 1.0 / (1.0 / vx + 1.0 / vm)
-            mean[both, k] = var[both, k] * (lx / vx + lm / vm)
+            mean[both, k] = var[both, k] * (ex / vx + em / vm)
     done = both.copy()
-    sides = ((1.0 - model.p, model.c), (model.p, model.c * model.k))
+    sides = [s for s in model.side() if s[0] > 0]
     for code, report, scale in ((2, x, sx), (3, m_fob, sm)):
         one = (basis == code) & np.isfinite(scale)
         done |= one
-        for k, (w, width) in enumerate(sides):
-            if w <= 0 or not one.any():
-                continue
+        if not one.any():
+            continue
+        for k, (w, mu, sd) in enumerate(sides):
             logw[one, k] = math.log(w)
-            mean[one, k] = np.log(report[one])
-            var[one, k] = (width * scale[one]) ** 2
+            mean[one, k] = np.log(report[one]) - mu * scale[one]
+            var[one, k] = (sd * scale[one]) ** 2
     rest = ~done
     if rest.any():
         logw[rest, 0] = 0.0

@@ -11,7 +11,9 @@ interval, and then the interval is what to read.
 What each draw takes, per year (``transship.flows.route_errors`` has the laws and fits):
 
 * a cell someone reported: its true value drawn from the reports under the fitted
-  reporting-error model (a fat-tailed mixture fitted on the scope's mirror residuals), with
+  reporting-error model (a fat-tailed mixture fitted on the scope's mirror residuals, its
+  tail's direction read from which side of a wide gap left its usual level: see
+  :func:`directed_errors`), with
   the pair's reports in the other years as a prior, so that a year far from the pair's usual
   level, reported by one side or by two that disagree, is read as the likely error it is;
 * a one-sided report of a pair seen in no other year: empty with the fitted chance that
@@ -29,6 +31,7 @@ for every reporter.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +39,12 @@ import numpy.typing as npt
 
 from transship.flows import attribution as att
 from transship.flows.route_data import ProductData, isolated
-from transship.flows.route_errors import Law, draw_law
+from transship.flows.route_errors import (
+    ErrorModel,
+    Law,
+    draw_law,
+    fit_direction,
+)
 
 FloatArray = npt.NDArray[np.float64]
 Cells = tuple[npt.NDArray[np.intp], ...]
@@ -48,7 +56,8 @@ BASELINE_NOISE = 0.10
 #: How the intervals were drawn, as the routes state it (``interval_model`` in JSON).
 FITTED_MODEL = (
     "fitted: each flow drawn from its reports under the fitted fat-tailed reporting-error "
-    "model, the pair's other years as prior; silent years and lone reports as fitted"
+    "model (its tail's direction fitted), the pair's other years as prior; silent years and "
+    "lone reports as fitted"
 )
 
 
@@ -59,8 +68,55 @@ def baseline_model(noise: float) -> str:
     )
 
 
+def side_levels(pd: ProductData) -> tuple[FloatArray, ...]:
+    """For every cell both sides report, in every year: the gap ``ln m_fob - ln x``, the two
+    sides' dispersions, and how far each side's report sits from its own usual level (the
+    median of the same side's reports of the pair in the other years; NaN with fewer than
+    two): the inputs of ``route_errors.fit_direction``."""
+    logs = {
+        side: np.stack(
+            [np.log(np.where(np.isfinite(v[y]) & (v[y] > 0), v[y], np.nan)) for y in pd.years]
+        )
+        for side, v in (("x", pd.x), ("m", pd.m))
+    }
+    out: list[list[FloatArray]] = [[] for _ in range(5)]
+    for t, y in enumerate(pd.years):
+        cells = np.nonzero(
+            (pd.basis[y] == 1) & np.isfinite(logs["x"][t]) & np.isfinite(logs["m"][t])
+        )
+        if not cells[0].size:
+            continue
+        moved = []
+        for side in ("x", "m"):
+            other = np.delete(logs[side][:, cells[0], cells[1]], t, axis=0)
+            enough = np.isfinite(other).sum(axis=0) >= 2
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                usual = (
+                    np.nanmedian(other, axis=0) if other.shape[0] else np.full(enough.shape, np.nan)
+                )
+            moved.append(np.where(enough, logs[side][t][cells] - usual, np.nan))
+        out[0].append(logs["m"][t][cells] - logs["x"][t][cells])
+        out[1].append(pd.sigma_x[y][cells])
+        out[2].append(pd.sigma_m[y][cells])
+        out[3].append(moved[0])
+        out[4].append(moved[1])
+    return tuple(np.concatenate(a) if a else np.zeros(0) for a in out)
+
+
+def directed_errors(pd: ProductData) -> ErrorModel:
+    """The product's reporting-error model with its tail's direction fitted
+    (``route_errors.fit_direction`` on :func:`side_levels`), stored back on ``pd`` so that
+    it is fitted once per loaded scope. (Where the data are loaded, ``route_data``, is the
+    natural place for this step; until it does it there, the intervals do it on first use.)"""
+    if not pd.errors.directed:
+        pd.errors = fit_direction(pd.errors, *side_levels(pd))
+    return pd.errors
+
+
 def model_detail(pd: ProductData) -> str:
     """The fitted parameters behind a product's intervals, in words."""
+    directed_errors(pd)
     return (
         f"errors: {pd.errors.describe()}; prior: {pd.prior.describe()}; "
         f"presence: {pd.presence.describe()}"
@@ -80,6 +136,7 @@ class YearLaw:
 
     @classmethod
     def of(cls, pd: ProductData, year: int) -> YearLaw:
+        directed_errors(pd)  # truth_law reads pd.errors
         cells, law = pd.truth_law(year)
         lone = np.isin(pd.basis[year][cells], (2, 3)) & isolated(pd, year)[cells]
         silent, prior = pd.silent_law(year)
