@@ -411,11 +411,9 @@ class TokenIndex:
         g_local: list[int] = []
         g_w: list[float] = []
         g_xw: list[float] = []
-        width = 1
         for r, f in enumerate(forms):
             xf = _XF_QUERY.get(f.kind, 0.6)
             per = f.kind == "PER"
-            width = max(width, len(f.tokens))
             for k, (tk, sk, w) in enumerate(zip(f.tokens, f.skeletons, f.weights, strict=True)):
                 skels.append(sk)
                 g_row.append(r)
@@ -514,31 +512,22 @@ class TokenIndex:
         # arrays as wide as the candidate's query has tokens (one long query name does not
         # widen every candidate's)
         elem, at = _expand(lo, hi)
+        # one element per (candidate, token of its query), in flat arrays: each candidate
+        # as wide as its own query (no loop over widths, no padding)
         q_len = np.bincount(grow, minlength=nq)
+        q_start = np.cumsum(q_len) - q_len
         c_len = q_len[cand_r]
-        e_ci, e_g, e_sim = ci_h[elem], glocal[nbg[at]], nbsim[at]
-        qw = np.zeros((nq, width), dtype=np.float32)
-        qx = np.zeros((nq, width), dtype=np.float32)
-        qw[grow, glocal] = gw
-        qx[grow, glocal] = gxw
-        mq = np.zeros(nc, dtype=np.float64)
-        mqw = np.zeros(nc, dtype=np.float64)
-        uq = np.zeros(nc, dtype=np.float64)
-        uxq = np.zeros(nc, dtype=np.float64)
-        e_len = c_len[e_ci]
-        for w in np.unique(c_len).tolist():
-            sel = np.flatnonzero(c_len == w)
-            local = np.full(nc, -1, dtype=np.int64)
-            local[sel] = np.arange(len(sel))
-            ew = e_len == w
-            best = np.zeros((len(sel), w), dtype=np.float32)
-            np.maximum.at(best, (local[e_ci[ew]], e_g[ew]), e_sim[ew])
-            qwc, qxc = qw[cand_r[sel], :w], qx[cand_r[sel], :w]
-            paired = best > 0
-            mq[sel] = (best * qwc).sum(axis=1)
-            mqw[sel] = (qwc * paired).sum(axis=1)
-            uq[sel] = qwc.sum(axis=1) - mqw[sel]
-            uxq[sel] = (qxc * ~paired).sum(axis=1)
+        owner, gpos = _expand(q_start[cand_r], q_start[cand_r] + c_len)
+        off = np.cumsum(c_len) - c_len
+        e_ci = ci_h[elem]
+        best = np.zeros(len(owner), dtype=np.float32)
+        np.maximum.at(best, off[e_ci] + glocal[nbg[at]], nbsim[at])
+        wq = gw[gpos]
+        paired = best > 0
+        mq = np.bincount(owner, weights=best * wq, minlength=nc)
+        mqw = np.bincount(owner, weights=np.where(paired, wq, 0.0), minlength=nc)
+        uq = np.bincount(owner, weights=wq, minlength=nc) - mqw
+        uxq = np.bincount(owner, weights=np.where(paired, 0.0, gxw[gpos]), minlength=nc)
         uc = self.row_total[cand_n] - mc
         uxc = self.row_xtotal[cand_n] - mxc
         two = (uq > 1e-6) & (uc > 1e-6)
