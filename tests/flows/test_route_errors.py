@@ -5,6 +5,7 @@ under a downward tail, and the fit on the real Comtrade wood sample."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,12 @@ from transship.flows.route_errors import (
     fit_error_model,
     report_law,
 )
-from transship.flows.route_intervals import directed_errors
+from transship.flows.route_intervals import directed_errors, usual_level
 from transship.ingest.pipeline import ingest_file
 from transship.store import connect
 from transship.store.engine import DuckDBEngine
+
+from .flowdata import generated_store
 
 
 def test_half_normal_slices_keep_its_mean_and_variance() -> None:
@@ -132,4 +135,39 @@ def test_real_wood_tail_is_mostly_downward(shared_data: Path, tmp_path: Path) ->
     assert model.wide >= 500
     assert model.down > 0.55, model.describe()
     assert 0.05 <= model.p <= 0.5
+    store.close()
+
+
+def test_error_median() -> None:
+    """A symmetric law's median is 0; a tail that lowers reports puts it below 0, by less
+    than the core's width (most reports are in the core)."""
+    base = {"p": 0.3, "k": 8.0, "c": 1.0, "residuals": 1000, "log_lik": 0.0}
+    assert ErrorModel(**base, log_lik_normal=0.0).median() == 0.0
+    low = ErrorModel(**base, log_lik_normal=0.0, down=1.0, wide=100).median()
+    rng = np.random.default_rng(1)
+    e = rng.standard_normal(400_000)
+    e = np.where(rng.random(e.size) < 0.3, -np.abs(e) * 8.0, e)
+    assert low == pytest.approx(float(np.median(e)), abs=0.02)
+    assert -1.0 < low < 0.0
+
+
+def test_usual_level_is_the_pair_centre_corrected_by_the_error_median(tmp_path: Path) -> None:
+    """Each report in the pair's other years moved up by its side's error median times its
+    scale before the median is taken: with the symmetric law the pair centre itself."""
+    store = generated_store(tmp_path / "g.duckdb")
+    pd = load_flows(DuckDBEngine(store), "930610")["930610"]
+    y = pd.years[-1]
+    plain = pd.pair_centre(y)
+    pd.errors = replace(pd.errors, down=0.5, wide=0)
+    assert np.array_equal(usual_level(pd, y), plain, equal_nan=True)
+    pd.errors = replace(pd.errors, p=0.3, k=8.0, down=1.0, wide=100)
+    shift = pd.errors.median()
+    moved = usual_level(pd, y)
+    assert np.array_equal(np.isfinite(moved), np.isfinite(plain))
+    has = np.isfinite(plain)
+    assert has.sum() > 10
+    # the shift is at most the largest scale times |median|, and always upward
+    top = max(float(np.nanmax(pd.sigma_x[v])) for v in pd.years) / math.sqrt(2)
+    gap = moved[has] - plain[has]
+    assert (gap >= -1e-9).all() and (gap <= -shift * top + 1e-9).all() and gap.max() > 0
     store.close()

@@ -38,12 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from transship.flows import attribution as att
-from transship.flows.route_data import ProductData, isolated
+from transship.flows.route_data import BASIS, ProductData, isolated
 from transship.flows.route_errors import (
     ErrorModel,
     Law,
     draw_law,
     fit_direction,
+    prior_law,
+    with_prior,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,6 +116,42 @@ def directed_errors(pd: ProductData) -> ErrorModel:
     return pd.errors
 
 
+def usual_level(pd: ProductData, year: int) -> FloatArray:
+    """The centre of the pair prior for ``year``: as ``ProductData.pair_centre`` (the median
+    of the pair's reports in the other years, where it traded in at least two of them; NaN
+    elsewhere), each report first corrected by its side's error median under the directed
+    error model (``ErrorModel.median`` times the side's scale). Under a tail that mostly
+    lowers reports the median report sits below the true value, and the plain median of
+    reports with it; with a symmetric law the correction is 0 and this is ``pair_centre``.
+    (The natural home of this is ``pair_centre`` itself, given the error model.)"""
+    model = directed_errors(pd)
+    shift = model.median()
+    if shift == 0.0:
+        return pd.pair_centre(year)
+    centre = np.full((pd.n, pd.n), np.nan)
+    others = [y for y in pd.years if y != year]
+    if len(others) < 2:
+        return centre
+    traded = np.stack([pd.value[y] > 0 for y in others]).sum(axis=0) >= 2
+    cells = np.nonzero(traded)
+    elsewhere = BASIS.index("reconciled")
+    logs: list[FloatArray] = []
+    for y in others:
+        for report, sigma in ((pd.x[y], pd.sigma_x[y]), (pd.m[y], pd.sigma_m[y])):
+            r, s = report[cells], sigma[cells]
+            ok = np.isfinite(r) & (r > 0)
+            scale = np.where(np.isfinite(s), s, 0.0) / np.sqrt(2.0)
+            logs.append(np.where(ok, np.log(np.where(ok, r, 1.0)) - shift * scale, np.nan))
+        v = pd.value[y][cells]
+        logs.append(
+            np.where(pd.basis[y][cells] == elsewhere, np.log(np.maximum(v, 1e-300)), np.nan)
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre[cells] = np.nanmedian(np.stack(logs), axis=0)
+    return centre
+
+
 def model_detail(pd: ProductData) -> str:
     """The fitted parameters behind a product's intervals, in words."""
     directed_errors(pd)
@@ -136,11 +174,14 @@ class YearLaw:
 
     @classmethod
     def of(cls, pd: ProductData, year: int) -> YearLaw:
-        directed_errors(pd)  # truth_law reads pd.errors
-        cells, law = pd.truth_law(year)
+        # pd.truth_law and pd.silent_law, centred on the usual level under the directed model
+        directed_errors(pd)  # report_law reads pd.errors
+        cells, law = pd.report_law(year)
+        centre = usual_level(pd, year)
+        law = with_prior(law, centre[cells], pd.prior)
         lone = np.isin(pd.basis[year][cells], (2, 3)) & isolated(pd, year)[cells]
-        silent, prior = pd.silent_law(year)
-        return cls(cells, law, lone, silent, prior)
+        silent = np.nonzero((pd.value[year] <= 0) & np.isfinite(centre))
+        return cls(cells, law, lone, silent, prior_law(centre[silent], pd.prior))
 
     def draw(self, pd: ProductData, rng: np.random.Generator, resamples: int) -> FloatArray:
         """``resamples`` flow matrices (S, n, n)."""
