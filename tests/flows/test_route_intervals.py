@@ -101,26 +101,40 @@ def test_real_wood_intervals_are_not_forced_around_the_point(
     store.close()
 
 
-@pytest.fixture(scope="module")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
-    """The Serbia case at the calibrated (medium) noise, seed 11 (the interval model was
-    developed on seed 5), reported Comtrade-style and ingested."""
-    base = tmp_path_factory.mktemp("coverage")
+def _simulate(base: Path, noise: str) -> tuple[Store, Path]:
+    """The Serbia case at ``noise``, seed 11 (the interval model was developed on seed 5),
+    reported Comtrade-style and ingested."""
     sim = base / "sim"
-    run(CASE, sim, seed=11, scale=0.3, years="2020-2024", noise="medium")
+    run(CASE, sim, seed=11, scale=0.3, years="2020-2024", noise=noise)
     store = connect(base / "sim.duckdb")
     for f in sorted((sim / "data" / "comtrade").glob("*.csv")):
         ingest_file(store, f)
     return store, sim
 
 
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
+    """The Serbia case at the calibrated (medium) noise."""
+    return _simulate(tmp_path_factory.mktemp("coverage"), "medium")
+
+
+@pytest.fixture(scope="module")
+def simulated_low(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
+    """The Serbia case at low noise (half the calibrated): where coverage was lowest
+    (0.74 over every product before the error tail had a direction)."""
+    return _simulate(tmp_path_factory.mktemp("coverage_low"), "low")
+
+
 @pytest.mark.slow
-def test_coverage_of_the_stated_level(simulated: tuple[Store, Path]) -> None:
+@pytest.mark.parametrize("case", ["simulated", "simulated_low"])
+def test_coverage_of_the_stated_level(case: str, request: pytest.FixtureRequest) -> None:
     """Share of routes whose true value (the chain's attribution on the true flows) lies in
     the stated 90 % interval: in 0.75-0.98 for the fitted model, and above the earlier
-    fixed-sigma model's on the same routes. Every third product, to keep the test short
-    (docs/validation.md has every product and three noise levels)."""
-    store, sim = simulated
+    fixed-sigma model's on the same routes, at medium and low noise. Every third product,
+    to keep the test short (docs/validation.md has every product and three noise levels;
+    on these products, seed 11, the model before the tail's direction covered 0.73 at low
+    noise and 0.79 at medium)."""
+    store, sim = request.getfixturevalue(case)
     truth = read_true_flows(sim)
     eng = DuckDBEngine(store)
     planted = {
