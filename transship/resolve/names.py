@@ -36,15 +36,57 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 from rigour.names import Name
 
 #: The kinds of names: persons, organisations (firms, bodies), objects (vessels) and
 #: unknown (``LegalEntity``, ``Thing``: either of the first two).
 Kind = Literal["PER", "ORG", "OBJ", "ENT"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _memo(maxsize: int) -> Callable[[Callable[[_K], _V]], Callable[[_K], _V]]:
+    """A cache of a one-argument function in a plain dictionary that keeps its first
+    ``maxsize`` answers and computes the rest without storing them.
+
+    Not ``functools.lru_cache``: a hit on an LRU cache relinks its list nodes and a miss on
+    a full one evicts the oldest answer, both writes to objects the process that analysed
+    the screening list made. In a worker forked from it
+    (:func:`~transship.resolve.screen.screen_parallel`) each such write copies a page of
+    the parent's heap (copy-on-write: 4,400 page copies per 500 queries for the analysis
+    at 200,000 entries, docs/performance.md); a dictionary hit writes only the answer's
+    reference count and a full dictionary is never written. The sizes hold the words of a
+    million-entry list (257,721 vocabulary tokens), which a 200,000-entry LRU evicted."""
+
+    def wrap(fn: Callable[[_K], _V]) -> Callable[[_K], _V]:
+        cache: dict[_K, _V] = {}
+        get = cache.get
+
+        def cached(arg: _K) -> _V:
+            out = get(arg)
+            if out is None:
+                out = fn(arg)
+                if len(cache) < maxsize:
+                    cache[arg] = out
+            return out
+
+        cached.__doc__ = fn.__doc__
+        cached.__name__ = fn.__name__
+        cached.__wrapped__ = fn  # type: ignore[attr-defined]
+        return cached
+
+    return wrap
+
+
+#: Distinct words (and tokens) kept by the analysis caches.
+WORD_CACHE = 1_000_000
+#: Distinct (name, kind) analyses kept.
+NAME_CACHE = 1_000_000
 
 # -- skeletons -------------------------------------------------------------------------------
 
@@ -84,7 +126,7 @@ _DIGRAPH_MAP = dict(_DIGRAPHS)
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=200_000)
+@_memo(WORD_CACHE)
 def respell(token: str) -> str:
     """:func:`skeleton` before doubled letters collapse (``gajic`` -> ``gaiic``): position by
     position comparable with another respelled token of the same length."""
@@ -98,7 +140,7 @@ def respell(token: str) -> str:
     return respelled[:1] + respelled[1:].replace("io", "e")
 
 
-@lru_cache(maxsize=200_000)
+@_memo(WORD_CACHE)
 def skeleton(token: str) -> str:
     """A key for ``token`` (ASCII, lower case) that is the same in every romanisation.
 
@@ -432,7 +474,7 @@ def _name_tokens(text: str) -> list[str]:
     return [p.ascii or p.form for p in Name(text, phonetics=False).parts if p.form]
 
 
-@lru_cache(maxsize=200_000)
+@_memo(WORD_CACHE)
 def _word_tokens(word: str) -> tuple[str, ...]:
     low = word.lower()
     if _CYRILLIC.issuperset(low) and not low.endswith(_CYRILLIC_ENDINGS):
@@ -547,7 +589,6 @@ def _role_weight(token: str, skel: str, kind: Kind) -> float:
     return 1.0
 
 
-@lru_cache(maxsize=500_000)
 def analyse(text: str, kind: Kind = "ENT") -> NameForm:
     """Analyse one name: tokens, skeletons, weights and legal forms (cached).
 
@@ -556,6 +597,12 @@ def analyse(text: str, kind: Kind = "ENT") -> NameForm:
     legal form keeps its tokens. A person's name written ``FAMILY, Given`` is put in its
     own order (``Given FAMILY``).
     """
+    return _analysed((text, kind))
+
+
+@_memo(NAME_CACHE)
+def _analysed(key: tuple[str, Kind]) -> NameForm:
+    text, kind = key
     written = text
     text = iso9_readings(text)
     if kind == "PER" and text.count(",") == 1:
