@@ -73,6 +73,9 @@ GRID_C = tuple(float(v) for v in np.exp(np.linspace(math.log(0.25), math.log(2.5
 _LOG_2PI = math.log(2.0 * math.pi)
 #: Normals a one-sided tail is drawn as (equal-probability slices of the half-normal).
 TAIL_SLICES = 4
+#: Grid steps (of ``c``, of ``K``) the refit with the tail's direction searches around the
+#: symmetric fit (in development the full grid moved them at most two steps and one).
+NEAR_STEPS = (3, 2)
 #: A gap is wide when the fitted symmetric model gives its two reports less than this
 #: chance of both being in their core.
 WIDE_CORE = 0.1
@@ -197,12 +200,18 @@ _P = np.asarray(GRID_P, dtype=np.float64)
 
 
 def fit_error_model(
-    d: FloatArray, sigma_x: FloatArray, sigma_m: FloatArray, down: float = 0.5
+    d: FloatArray,
+    sigma_x: FloatArray,
+    sigma_m: FloatArray,
+    down: float = 0.5,
+    near: ErrorModel | None = None,
 ) -> ErrorModel:
     """Maximum-likelihood ``p``, ``K``, ``c`` on the grid for the gaps ``d`` of pairs both
     sides report, with their fitted dispersions (see the module docstring), the tail's
     direction ``down`` given (the gaps alone hardly tell it: one side's report too low and
-    the other's too high make the same gap; :func:`fit_direction` reads it)."""
+    the other's too high make the same gap; :func:`fit_direction` reads it). ``near``: search
+    only the grid points within :data:`NEAR_STEPS` of its ``c`` and ``K`` (a refit that
+    changes the tail's shape, not its size, stays near the first fit)."""
     ok = np.isfinite(d) & np.isfinite(sigma_x) & np.isfinite(sigma_m) & (sigma_x > 0)
     ok &= sigma_m > 0
     d, sigma_x, sigma_m = d[ok], sigma_x[ok], sigma_m[ok]
@@ -216,6 +225,10 @@ def fit_error_model(
     best = (-math.inf, 0.0, 1.0, 1.0)
     best_normal = -math.inf
     q = 1.0 - _P
+    grid_c: tuple[float, ...] = GRID_C
+    grid_k: tuple[float, ...] = GRID_K
+    if near is not None:
+        grid_c, grid_k = _near(GRID_C, near.c, NEAR_STEPS[0]), _near(GRID_K, near.k, NEAR_STEPS[1])
     for c in GRID_C:
         vx, vm = (c * sx) ** 2, (c * sm) ** 2
         core = _normal_density(d, vx + vm)
@@ -223,7 +236,9 @@ def fit_error_model(
         best_normal = max(best_normal, normal)
         if normal > best[0]:
             best = (normal, 0.0, 1.0, c)
-        for k in GRID_K:
+        if c not in grid_c:
+            continue
+        for k in grid_k:
             one, two = _tail_densities(d, c * sx, c * sm, k, down)
             # each column one tail share p: (1-p)^2 core + p(1-p) one tail + p^2 both
             mix = core[:, None] * q * q + one[:, None] * _P * q + two[:, None] * _P * _P
@@ -233,6 +248,12 @@ def fit_error_model(
                 best = (float(lls[j]), float(_P[j]), k, c)
     ll, p, k, c = best
     return ErrorModel(p, k, c, n, ll, best_normal, down=down)
+
+
+def _near(grid: tuple[float, ...], value: float, steps: int) -> tuple[float, ...]:
+    """The grid points within ``steps`` of the one nearest ``value``."""
+    i = int(np.argmin(np.abs(np.log(np.asarray(grid)) - math.log(value))))
+    return grid[max(0, i - steps) : i + steps + 1]
 
 
 def _tail_densities(
@@ -303,7 +324,7 @@ def fit_direction(
     n_wide = int(wide.sum())
     n_down = int((low_x == far_x).sum())
     down = (n_down + 1.0) / (n_wide + 2.0)
-    refit = fit_error_model(d, sigma_x, sigma_m, down)
+    refit = fit_error_model(d, sigma_x, sigma_m, down, near=model)
     return replace(refit, wide=n_wide, wide_down=n_down)
 
 
