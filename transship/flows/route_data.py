@@ -14,6 +14,7 @@ from (``transship.flows.route_errors``). The SQL beside the reconciled pairs is
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from transship.flows.route_errors import (
     Law,
     PairPrior,
     Presence,
+    fit_direction,
     fit_error_model,
     fit_pair_prior,
     presence,
@@ -470,9 +472,47 @@ def _to_matrices(
             sigma_m=sigma_m,
             errors=errors,
         )
+        # the tail's direction, from which side of each wide gap left its usual level
+        out[prod].errors = fit_direction(errors, *side_levels(out[prod]))
         out[prod].prior = _fit_prior(out[prod])
         out[prod].presence = _presence(out[prod])
     return out
+
+
+def side_levels(pd: ProductData) -> tuple[FloatArray, ...]:
+    """For every cell both sides report, in every year: the gap ``ln m_fob - ln x``, the two
+    sides' dispersions, and how far each side's report sits from its own usual level (the
+    median of the same side's reports of the pair in the other years; NaN with fewer than
+    two): the inputs of ``route_errors.fit_direction``."""
+    logs = {
+        side: np.stack(
+            [np.log(np.where(np.isfinite(v[y]) & (v[y] > 0), v[y], np.nan)) for y in pd.years]
+        )
+        for side, v in (("x", pd.x), ("m", pd.m))
+    }
+    out: list[list[FloatArray]] = [[] for _ in range(5)]
+    for t, y in enumerate(pd.years):
+        cells = np.nonzero(
+            (pd.basis[y] == 1) & np.isfinite(logs["x"][t]) & np.isfinite(logs["m"][t])
+        )
+        if not cells[0].size:
+            continue
+        moved = []
+        for side in ("x", "m"):
+            other = np.delete(logs[side][:, cells[0], cells[1]], t, axis=0)
+            enough = np.isfinite(other).sum(axis=0) >= 2
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                usual = (
+                    np.nanmedian(other, axis=0) if other.shape[0] else np.full(enough.shape, np.nan)
+                )
+            moved.append(np.where(enough, logs[side][t][cells] - usual, np.nan))
+        out[0].append(logs["m"][t][cells] - logs["x"][t][cells])
+        out[1].append(pd.sigma_x[y][cells])
+        out[2].append(pd.sigma_m[y][cells])
+        out[3].append(moved[0])
+        out[4].append(moved[1])
+    return tuple(np.concatenate(a) if a else np.zeros(0) for a in out)
 
 
 def isolated(pd: ProductData, year: int) -> npt.NDArray[np.bool_]:

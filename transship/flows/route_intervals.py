@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from transship.flows import attribution as att
-from transship.flows.route_data import BASIS, ProductData, isolated
+from transship.flows.route_data import BASIS, ProductData, isolated, side_levels
 from transship.flows.route_errors import (
     ErrorModel,
     Law,
@@ -70,47 +70,11 @@ def baseline_model(noise: float) -> str:
     )
 
 
-def side_levels(pd: ProductData) -> tuple[FloatArray, ...]:
-    """For every cell both sides report, in every year: the gap ``ln m_fob - ln x``, the two
-    sides' dispersions, and how far each side's report sits from its own usual level (the
-    median of the same side's reports of the pair in the other years; NaN with fewer than
-    two): the inputs of ``route_errors.fit_direction``."""
-    logs = {
-        side: np.stack(
-            [np.log(np.where(np.isfinite(v[y]) & (v[y] > 0), v[y], np.nan)) for y in pd.years]
-        )
-        for side, v in (("x", pd.x), ("m", pd.m))
-    }
-    out: list[list[FloatArray]] = [[] for _ in range(5)]
-    for t, y in enumerate(pd.years):
-        cells = np.nonzero(
-            (pd.basis[y] == 1) & np.isfinite(logs["x"][t]) & np.isfinite(logs["m"][t])
-        )
-        if not cells[0].size:
-            continue
-        moved = []
-        for side in ("x", "m"):
-            other = np.delete(logs[side][:, cells[0], cells[1]], t, axis=0)
-            enough = np.isfinite(other).sum(axis=0) >= 2
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                usual = (
-                    np.nanmedian(other, axis=0) if other.shape[0] else np.full(enough.shape, np.nan)
-                )
-            moved.append(np.where(enough, logs[side][t][cells] - usual, np.nan))
-        out[0].append(logs["m"][t][cells] - logs["x"][t][cells])
-        out[1].append(pd.sigma_x[y][cells])
-        out[2].append(pd.sigma_m[y][cells])
-        out[3].append(moved[0])
-        out[4].append(moved[1])
-    return tuple(np.concatenate(a) if a else np.zeros(0) for a in out)
-
-
 def directed_errors(pd: ProductData) -> ErrorModel:
     """The product's reporting-error model with its tail's direction fitted
     (``route_errors.fit_direction`` on :func:`side_levels`), stored back on ``pd`` so that
-    it is fitted once per loaded scope. (Where the data are loaded, ``route_data``, is the
-    natural place for this step; until it does it there, the intervals do it on first use.)"""
+    it is fitted once per loaded scope. ``route_data.load_flows`` fits it when it loads the
+    data; a ``ProductData`` built otherwise gets it here on first use."""
     if not pd.errors.directed:
         pd.errors = fit_direction(pd.errors, *side_levels(pd))
     return pd.errors
