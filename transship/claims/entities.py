@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -123,9 +124,31 @@ _PRODUCT_WORDS: dict[str, Sequence[str]] = {
     "air defence systems": ("air defense systems", "air defence systems", "air defense"),
     "jets": ("jets", "fighter jets"),
 }
+
+
+def _capitals() -> str:
+    """A character class of every upper- and title-case letter of the Basic Multilingual
+    Plane (Unicode categories Lu, Lt): Latin with its diacritics (Š, Ž, Č, Ć, Đ), Cyrillic
+    (Ђ, Ћ, Ж, Ї, Ґ), Greek. A hand-written range such as ``Ā-Ž`` would take in the lower-case
+    letters that alternate with the capitals there (ā, ć, š, ž)."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x10000):
+        if unicodedata.category(chr(cp)) in ("Lu", "Lt"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    parts = (re.escape(chr(a)) + ("" if a == b else "-" + re.escape(chr(b))) for a, b in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+#: A name: words that each start at a word boundary with a capital ("Krušik", "Šabac",
+#: "Прва Петолетка"), joined by spaces or a linking word ("Bank of Serbia"). The look-behind
+#: keeps a match from starting inside a word ("trećih" gives no "ćih").
+_CAP = _capitals()
 _ORG = re.compile(
-    r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁЂЈЉЊЋЏІЇЄҐ][\w’'&.-]*)(?:\s+(?:of|for|the|and|de|za|i|&)?\s*"
-    r"[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁЂЈЉЊЋЏІЇЄҐ][\w’'&.-]*)*"
+    rf"(?<!\w){_CAP}[\w’'&.-]*"
+    rf"(?:\s+(?:(?:of|for|the|and|de|za|i)\s+|&\s*)?(?<!\w){_CAP}[\w’'&.-]*)*"
 )
 _COMMON_CAPS = frozenset(
     (

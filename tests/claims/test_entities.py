@@ -1,0 +1,42 @@
+"""The capitalised-name finder of :mod:`transship.claims.entities` on the region's scripts.
+
+Its capital class once spelled Latin Extended-A as the range ``Ā-Ž``, which holds the
+lower-case letters between the capitals (ā, ć, š, ž), and nothing kept a name from starting
+inside a word: "trećih" gave the party "ćih", "godišnje" gave "šnje", and "Krušik šalje"
+ran on into the next word."""
+
+from __future__ import annotations
+
+import pytest
+
+from transship.claims.entities import find_parties
+
+SERBIAN = (
+    "Krušik iz Valjeva i fabrika u Šapcu izvezli su municiju preko trećih zemalja, "
+    "godišnje oko 5 miliona evra, a Ђуро Ђаковић šalje granate."
+)
+
+
+def test_no_party_starts_inside_a_word() -> None:
+    names = [m.ref.text for m in find_parties(SERBIAN)]
+    for word in SERBIAN.split():
+        if word[0].islower():
+            # no name is a piece of a lower-case word ("ćih", "šnje", "šalje")
+            assert not [n for n in names if n in word], (word, names)
+    assert names == ["Krušik", "Valjeva", "Šapcu", "Ђуро Ђаковић"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Krušik šalje granate.", "Krušik"),  # the name stops before a lower-case š-word
+        ("Ugovor potpisuje Šabac Trade.", "Šabac Trade"),
+        ("Ugovor potpisuje Čačak Promet d.o.o.", "Čačak Promet"),
+        ("Isporuku je dogovorio Đorđe Žarković.", "Đorđe Žarković"),
+        ("Снаряды поставлял Укроборонпром.", "Укроборонпром"),
+        ("Гранате је продао Ћирић из Јумка.", "Ћирић"),
+        ("Патроны выпускал Ґрунт.", "Ґрунт"),
+    ],
+)
+def test_capitals_of_serbian_and_cyrillic_names_are_found(text: str, name: str) -> None:
+    assert name in [m.ref.text for m in find_parties(text)]
