@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from transship.resolve.compare import compare_names
@@ -109,3 +110,28 @@ def test_every_candidate_reaching_the_threshold_is_kept() -> None:
     # a cap, when asked for, still caps
     capped = _index(names, "PER", top_k=20).block([query], 0.7)
     assert len(capped.rows[0]) == 20
+
+
+def test_key_table_finds_every_stored_key_and_no_other() -> None:
+    # the bucketed search against a plain one over the sorted keys, with hashes at both
+    # ends of the 64-bit range (the buckets follow the signed order) and absent ones
+    names = [f"{a} {b}" for a in ("Krusik", "Yugoimport", "Sloboda") for b in ("Ltd", "Arsenal")]
+    index = _index(names * 3 + ["Kalashnikov Concern", "Degtyarev Plant"])
+    keys = index.key_hash
+    rng = np.random.default_rng(5)
+    info = np.iinfo(np.int64)
+    absent = np.concatenate(
+        [rng.integers(info.min, info.max, 2000, dtype=np.int64), [info.min, info.max, 0, -1]]
+    )
+    absent = absent[~np.isin(absent, keys)]
+    needles = np.concatenate([keys, absent, keys[::-1]])
+    assert index.key_steps >= 1
+    expected = np.searchsorted(keys, needles)
+    expected = np.where(
+        (expected < len(keys)) & (keys[np.minimum(expected, len(keys) - 1)] == needles),
+        expected,
+        -1,
+    )
+    assert index._find_hashes(needles).tolist() == expected.tolist()
+    assert (index._find_hashes(keys) == np.arange(len(keys))).all()
+    assert (index._find_hashes(absent) == -1).all()
