@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from transship.claims.dates import DateMention, find_dates
+from transship.claims.entities import CAPITAL
 from transship.claims.model import Attribution
 
-_UP = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁЂЃЄЅІЇЈЉЊЋЌЎЏҐ"
-_CAP = rf"(?:[{_UP}][\w’'.&/-]*|\d+[A-Za-z]?\b(?=\s+[{_UP}]))"
+_CAP = rf"(?:{CAPITAL}[\w’'.&/-]*|\d+[A-Za-z]?\b(?=\s+{CAPITAL}))"
 _CONNECT = r"(?:of|for|the|and|on|de|du|der|für|za|i|и|за|na|w|dla|in|&)"
 _NAME = rf"(?:the\s+)?(?:[\w-]+-based\s+)?{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP}|\s*\([A-Z][A-Za-z0-9]{{1,8}}\))*"
 _PUBLICATION = (
@@ -189,7 +189,7 @@ def _name_at(text: str, pos: int, dates: list[DateMention]) -> tuple[str, int, i
             i += m.end() if m else 0
             continue
         m = re.match(rf"\s*(?:[\w-]+\s+){{0,2}}{_PUBLICATION}\s+(?:by|from|of)\s+", text[i:], re.I)
-        if m and not re.match(rf"\s*[{_UP}]", text[i:]):
+        if m and not re.match(rf"\s*{CAPITAL}", text[i:]):
             i += m.end()
             continue
         break
@@ -367,7 +367,7 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         taken.append((start, end))
     # "a 2024 Demostat poll", "a March 2025 UN Security Council briefing"
     named = re.compile(
-        rf"(?<![\w])(?:[Aa]|[Aa]n|[Tt]he)\s+((?:[{_UP}][a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?\d{{4}},?\s+)?"
+        rf"(?<![\w])(?:[Aa]|[Aa]n|[Tt]he)\s+((?:{CAPITAL}[a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?\d{{4}},?\s+)?"
         rf"({_NAME})\s+{_PUBLICATION}(?![\w])"
     )
     for m in named.finditer(text):

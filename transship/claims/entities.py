@@ -142,10 +142,13 @@ def _capitals() -> str:
     return "[" + "".join(parts) + "]"
 
 
+#: Every upper- and title-case letter, as one character class (the sentence splitter and
+#: attribution read it too).
+CAPITAL = _capitals()
 #: A name: words that each start at a word boundary with a capital ("Krušik", "Šabac",
 #: "Прва Петолетка"), joined by spaces or a linking word ("Bank of Serbia"). The look-behind
 #: keeps a match from starting inside a word ("trećih" gives no "ćih").
-_CAP = _capitals()
+_CAP = CAPITAL
 _ORG = re.compile(
     rf"(?<!\w){_CAP}[\w’'&.-]*"
     rf"(?:\s+(?:(?:of|for|the|and|de|za|i)\s+|&\s*)?(?<!\w){_CAP}[\w’'&.-]*)*"

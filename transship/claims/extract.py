@@ -35,6 +35,7 @@ from transship.claims.attribution import (
 )
 from transship.claims.dates import DateMention, date_like_spans, find_dates, period_of
 from transship.claims.entities import (
+    CAPITAL,
     Mention,
     PartyIndex,
     find_parties,
@@ -118,7 +119,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     out: list[tuple[int, int]] = []
     s = start
     boundary = re.compile(
-        r"(?:[.!?…]+[\"”’»)]*\s+(?=[\"“‘«(\[]?[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁЂЈЉЊЋЏІЇЄҐ0-9])"
+        rf"(?:[.!?…]+[\"”’»)]*\s+(?=[\"“‘«(\[]?(?:{CAPITAL}|[0-9]))"
         r"|(?<=[a-z)\]])\.(?=[A-Z][a-z])|\n+)"
     )
     for m in boundary.finditer(text, start, end):

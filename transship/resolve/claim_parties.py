@@ -139,8 +139,8 @@ def noise_reason(
     """Why a name the store does not know, found at ``start`` in ``text``, names no firm,
     agency or person; None when nothing says so.
 
-    * ``fragment``: the name starts inside a word ("ćih" of "trećih": the claims stage's
-      capital-letter class also holds lower-case letters of Latin Extended-A);
+    * ``fragment``: the name starts inside a word ("ćih" of "trećih"; the claims stage's
+      finder no longer returns these since 60b4e2d, the check stays for other callers);
     * ``place``: the name is a territory, region or town (:func:`_places`; "Valjevo",
       "Europe", "African");
     * ``common word``: a single word that is a common word of some language (stop lists,
