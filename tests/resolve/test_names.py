@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transship.resolve.names import WEIGHT_PLACE, analyse, skeleton
+from transship.resolve.names import WEIGHT_PLACE, analyse
+from transship.resolve.spelling import skeleton
 
 
 @pytest.mark.parametrize(

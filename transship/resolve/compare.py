@@ -4,7 +4,7 @@ The score is a weighted share of the two names that the alignment explains:
 
 * tokens are paired one to one, best pairs first (word order never matters: ``PUTIN,
   Vladimir`` = ``Vladimir Putin``); a pair scores 1.0 when literally equal, 0.95 when only
-  the romanisation differs (equal :func:`~transship.resolve.names.skeleton`), 0.9 for an
+  the romanisation differs (equal :func:`~transship.resolve.spelling.skeleton`), 0.9 for an
   initial against a name it starts (``J`` / ``John``), and ``0.95 * (1 - d/len)`` for a
   typo within an edit budget that grows with the token's length (none up to three letters,
   one up to six, two up to nine, three beyond; one less when the first letters differ; an
@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 from rigour._core import raw_levenshtein
 
-from transship.resolve.names import CONCEPTS, NameForm, respell
+from transship.resolve.names import CONCEPTS, NameForm
+from transship.resolve.spelling import respell
 
 #: Score of a token pair that differs only by romanisation (equal skeletons).
 SIM_TRANSLIT = 0.95

@@ -36,247 +36,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
 from rigour.names import Name
+
+from transship.resolve.legal_forms import (
+    AMBIGUOUS_FORMS,
+    FORM_STARTS,
+    LEGAL_BY_SKELETON,
+    LEGAL_FORMS,
+    MAX_FORM_TOKENS,
+)
+from transship.resolve.spelling import NAME_CACHE, WORD_CACHE, memo, skeleton
 
 #: The kinds of names: persons, organisations (firms, bodies), objects (vessels) and
 #: unknown (``LegalEntity``, ``Thing``: either of the first two).
 Kind = Literal["PER", "ORG", "OBJ", "ENT"]
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-def _memo(maxsize: int) -> Callable[[Callable[[_K], _V]], Callable[[_K], _V]]:
-    """A cache of a one-argument function in a plain dictionary that keeps its first
-    ``maxsize`` answers and computes the rest without storing them.
-
-    Not ``functools.lru_cache``: a hit on an LRU cache relinks its list nodes and a miss on
-    a full one evicts the oldest answer, both writes to objects the process that analysed
-    the screening list made. In a worker forked from it
-    (:func:`~transship.resolve.screen.screen_parallel`) each such write copies a page of
-    the parent's heap (copy-on-write: 4,400 page copies per 500 queries for the analysis
-    at 200,000 entries, docs/performance.md); a dictionary hit writes only the answer's
-    reference count and a full dictionary is never written. The sizes hold the words of a
-    million-entry list (257,721 vocabulary tokens), which a 200,000-entry LRU evicted."""
-
-    def wrap(fn: Callable[[_K], _V]) -> Callable[[_K], _V]:
-        cache: dict[_K, _V] = {}
-        get = cache.get
-
-        def cached(arg: _K) -> _V:
-            out = get(arg)
-            if out is None:
-                out = fn(arg)
-                if len(cache) < maxsize:
-                    cache[arg] = out
-            return out
-
-        cached.__doc__ = fn.__doc__
-        cached.__name__ = fn.__name__
-        cached.__wrapped__ = fn  # type: ignore[attr-defined]
-        return cached
-
-    return wrap
-
-
-#: Distinct words (and tokens) kept by the analysis caches.
-WORD_CACHE = 1_000_000
-#: Distinct (name, kind) analyses kept.
-NAME_CACHE = 1_000_000
-
-# -- skeletons -------------------------------------------------------------------------------
-
-#: Multi-letter spellings of one sound, longest first; each becomes one skeleton letter.
-_DIGRAPHS: tuple[tuple[str, str], ...] = (
-    ("shch", "s"),  # Russian щ (BGN/PCGN, passport)
-    ("szcz", "s"),  # Polish szcz
-    ("sch", "s"),  # German sch, Russian щ (some systems)
-    ("sc", "s"),  # šč (Serbian, Croatian, Slovene for щ) after diacritics go
-    ("sht", "s"),  # Bulgarian щ
-    ("tch", "c"),  # French-style ч
-    ("dzh", "dz"),  # Russian дж
-    ("dž", "dz"),
-    ("zh", "z"),  # ж
-    ("rz", "z"),  # Polish rz = ż
-    ("kh", "h"),  # х (BGN/PCGN) against h (rigour, Ukrainian, ISO)
-    ("ch", "c"),  # ч
-    ("cz", "c"),  # Polish cz
-    ("ts", "c"),  # ц (BGN/PCGN) against c (ISO 9, Serbian Latin)
-    ("tz", "c"),
-    ("sh", "s"),  # ш
-    ("sz", "s"),  # Polish sz
-    ("dj", "d"),  # Serbian ђ written dj against đ -> d
-    ("ph", "f"),
-    ("ck", "c"),
-    ("ou", "u"),  # French-style у (Boutros, Oustinov)
-    ("q", "c"),
-    ("x", "cs"),
-    ("k", "c"),  # Viktor/Victor, Arkus/Arcus
-    ("g", "h"),  # Ukrainian г = h against Russian г = g (Husiev/Gusev, Serhii/Sergei)
-    ("w", "v"),
-    ("y", "i"),  # й, ы, я/ю/ё onsets
-    ("j", "i"),  # Serbian/Czech/Polish j, German-style й
-)
-_DIGRAPH_RE = re.compile("|".join(re.escape(a) for a, _ in _DIGRAPHS))
-_DIGRAPH_MAP = dict(_DIGRAPHS)
-_DOUBLE_RE = re.compile(r"(.)\1+")
-
-
-@_memo(WORD_CACHE)
-def respell(token: str) -> str:
-    """:func:`skeleton` before doubled letters collapse (``gajic`` -> ``gaiic``): position by
-    position comparable with another respelled token of the same length."""
-    if token.isdigit():
-        return token
-    # then є/ye/ie (Ukrainian) = e: Husiev, Husyev, Husev; and ё written yo/io/jo (BGN/PCGN,
-    # rigour) = e (the passport's ICAO 9303, ISO 9 without its diaeresis, Russian print):
-    # Artyom, Artiom, Artem, Артём; Solovyov, Solov'ev, Соловьёв. Not at a token's start,
-    # where jo/yo is mostly a name's own (John, Jong, Yoshida), not ё.
-    respelled = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group()], token).replace("ie", "e")
-    return respelled[:1] + respelled[1:].replace("io", "e")
-
-
-@_memo(WORD_CACHE)
-def skeleton(token: str) -> str:
-    """A key for ``token`` (ASCII, lower case) that is the same in every romanisation.
-
-    ``skeleton("krushik") == skeleton("krusik") == "krusik"``;
-    ``skeleton("zhukov") == skeleton("zukov")``; ``skeleton("yugoimport") ==
-    skeleton("jugoimport")``; ``skeleton("tsvetan") == skeleton("cvetan")``.
-    Digits are kept as they are (``zavod 9`` is not ``zavod 12``).
-    """
-    if token.isdigit():
-        return token
-    return _DOUBLE_RE.sub(r"\1", respell(token))
-
-
-# -- legal forms -----------------------------------------------------------------------------
-
-#: Legal forms (as ASCII token sequences) -> class. Classes group forms that the same firm
-#: may be listed under in different languages or after a re-registration (a Russian OAO
-#: became a PAO or an AO in 2014; the English lists write OJSC or JSC).
-LEGAL_FORMS: dict[tuple[str, ...], str] = {}
-
-
-def _forms(cls: str, *spellings: str) -> None:
-    for spelling in spellings:
-        LEGAL_FORMS[tuple(spelling.split())] = cls
-
-
-_forms(
-    "JSC",
-    # Serbian, Croatian, Bosnian, Montenegrin, Macedonian, Bulgarian, Slovenian
-    "ad",
-    "akcionarsko drustvo",
-    "akcionarsko drushtvo",
-    "dionicko drustvo",
-    "dd",
-    "ead",
-    "aktsionerno druzhestvo",
-    # Russian (ОАО, ЗАО, ПАО, АО, НАО) and their English renderings
-    "ao",
-    "oao",
-    "zao",
-    "pao",
-    "nao",
-    "jsc",
-    "ojsc",
-    "cjsc",
-    "jsco",
-    "pjsc",
-    "ajsc",
-    "joint stock company",
-    "open joint stock company",
-    "closed joint stock company",
-    "public joint stock company",
-    "joint-stock company",
-    "aktsionernoe obshchestvo",
-    "otkrytoe aktsionernoe obshchestvo",
-    "zakrytoe aktsionernoe obshchestvo",
-    "publichnoe aktsionernoe obshchestvo",
-    # Ukrainian (АТ, ПАТ, ПрАТ, ВАТ)
-    "at",
-    "pat",
-    "prat",
-    "vat",
-    "pao",
-    # Czech, Slovak (a.s.), Polish (S.A.), German (AG), Romance
-    "as",
-    "akciova spolecnost",
-    "akciova spolocnost",
-    "sa",
-    "spolka akcyjna",
-    "ag",
-    "aktiengesellschaft",
-    "spa",
-    "nv",
-    "plc",
-)
-_forms(
-    "LLC",
-    "doo",
-    "drustvo sa ogranicenom odgovornoscu",
-    "drustvo s ogranicenom odgovornoscu",
-    "dooel",
-    "eood",
-    "ood",
-    "ooo",
-    "llc",
-    "ltd",
-    "limited",
-    "limited liability company",
-    "obshchestvo s ogranichennoi otvetstvennostiu",
-    "obshchestvo s ogranichennoy otvetstvennostyu",
-    "tov",
-    "sro",
-    "spol sro",
-    "spol s ro",
-    "sp z oo",
-    "spolka z ograniczona odpowiedzialnoscia",
-    "gmbh",
-    "srl",
-    "bv",
-    "kft",
-)
-_forms(
-    "STATE",
-    "jp",
-    "javno preduzece",
-    "javno poduzece",
-    "dp",  # Ukrainian державне підприємство
-    "fgup",
-    "gup",
-    "fkp",
-    "fgbu",
-    "state unitary enterprise",
-    "federal state unitary enterprise",
-    "state enterprise",
-    "drzhavno predpriyatie",
-)
-_forms("CORP", "inc", "incorporated", "corp", "corporation", "co", "company", "cie")
-_forms("PARTNERSHIP", "kd", "od", "lp", "llp", "kg", "ohg", "sp k", "snc")
-
-#: Forms that are also ordinary words or initials somewhere: legal only at a name's start
-#: or end (``Arsenal AD``, ``AO Izhmash``), never in the middle (``Ko Tae Hun``).
-_AMBIGUOUS_FORMS = frozenset(
-    {"as", "at", "ad", "ao", "sa", "co", "od", "dd", "dp", "kd", "ag", "nv", "company", "vat"}
-)
-#: Multi-word forms also by skeleton, so every romanisation of ``акционерное общество``
-#: is found; one-word forms only as written (``ood`` and ``od`` share a skeleton but are
-#: a Bulgarian LLC and a Serbian partnership).
-_LEGAL_BY_SKELETON: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
-    tuple(skeleton(t) for t in form): (cls, form)
-    for form, cls in LEGAL_FORMS.items()
-    if len(form) > 1
-}
-_MAX_FORM_TOKENS = max(len(f) for f in LEGAL_FORMS)
-#: Tokens (as written, or as skeletons) that can start a legal form: a name holding none
-#: of them has no legal form, and most names hold none.
-_FORM_STARTS = frozenset(f[0] for f in LEGAL_FORMS) | frozenset(f[0] for f in _LEGAL_BY_SKELETON)
 
 # -- token weights ---------------------------------------------------------------------------
 
@@ -474,7 +250,7 @@ def _name_tokens(text: str) -> list[str]:
     return [p.ascii or p.form for p in Name(text, phonetics=False).parts if p.form]
 
 
-@_memo(WORD_CACHE)
+@memo(WORD_CACHE)
 def _word_tokens(word: str) -> tuple[str, ...]:
     low = word.lower()
     if _CYRILLIC.issuperset(low) and not low.endswith(_CYRILLIC_ENDINGS):
@@ -533,19 +309,19 @@ def _strip_legal(
     i = 0
     while i < n:
         found = False
-        for size in range(min(_MAX_FORM_TOKENS, n - i), 0, -1):
+        for size in range(min(MAX_FORM_TOKENS, n - i), 0, -1):
             exact = tuple(tokens[i : i + size])
             cls_exact = LEGAL_FORMS.get(exact)
             hit = (
                 (cls_exact, exact)
                 if cls_exact is not None
-                else _LEGAL_BY_SKELETON.get(tuple(skels[i : i + size]))
+                else LEGAL_BY_SKELETON.get(tuple(skels[i : i + size]))
             )
             if hit is None:
                 continue
             cls, form = hit
             at_edge = i == 0 or i + size == n
-            if size == 1 and form[0] in _AMBIGUOUS_FORMS and not at_edge:
+            if size == 1 and form[0] in AMBIGUOUS_FORMS and not at_edge:
                 places_after = all(s in PLACE_WORDS for s in skels[i + size :])
                 if form[0] not in dotted and not places_after:
                     continue
@@ -600,7 +376,7 @@ def analyse(text: str, kind: Kind = "ENT") -> NameForm:
     return _analysed((text, kind))
 
 
-@_memo(NAME_CACHE)
+@memo(NAME_CACHE)
 def _analysed(key: tuple[str, Kind]) -> NameForm:
     text, kind = key
     written = text
@@ -616,7 +392,7 @@ def _analysed(key: tuple[str, Kind]) -> NameForm:
     skels = [skeleton(t) for t in tokens]
     classes: list[str] = []
     texts: list[str] = []
-    if kind in ("ORG", "ENT") and len(tokens) > 1 and not _FORM_STARTS.isdisjoint(tokens + skels):
+    if kind in ("ORG", "ENT") and len(tokens) > 1 and not FORM_STARTS.isdisjoint(tokens + skels):
         taken, classes, texts = _strip_legal(tokens, skels, _dotted(text))
         if taken:
             drop = set(taken)

@@ -154,7 +154,8 @@ def _code(value: object) -> str | None:
 
 
 def _skeletons(text: str) -> tuple[str, ...]:
-    from transship.resolve.names import ascii_tokens, skeleton
+    from transship.resolve.names import ascii_tokens
+    from transship.resolve.spelling import skeleton
 
     return tuple(skeleton(t) for t in ascii_tokens(text))
 
