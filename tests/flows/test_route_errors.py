@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from transship.flows.route_data import load_flows
+from transship.flows.route_data import BASIS, load_flows
 from transship.flows.route_errors import (
     HALF_NORMAL,
     ErrorModel,
@@ -151,23 +151,36 @@ def test_error_median() -> None:
     assert -1.0 < low < 0.0
 
 
-def test_usual_level_is_the_pair_centre_corrected_by_the_error_median(tmp_path: Path) -> None:
-    """Each report in the pair's other years moved up by its side's error median times its
-    scale before the median is taken: with the symmetric law the pair centre itself."""
+def test_usual_level_takes_each_years_report_the_tails_direction_favours(tmp_path: Path) -> None:
+    """Per other year, the higher of two reports under a tail that lowers reports, the lower
+    under one that raises them, their log mean when the tail is symmetric; then the median
+    over the years. Same cells as the pair centre (pairs trading in two other years)."""
     store = generated_store(tmp_path / "g.duckdb")
     pd = load_flows(DuckDBEngine(store), "930610")["930610"]
     y = pd.years[-1]
     plain = pd.pair_centre(y)
     pd.errors = replace(pd.errors, down=0.5, wide=0)
-    assert np.array_equal(usual_level(pd, y), plain, equal_nan=True)
+    mean = usual_level(pd, y)
     pd.errors = replace(pd.errors, p=0.3, k=8.0, down=1.0, wide=100)
-    shift = pd.errors.median()
-    moved = usual_level(pd, y)
-    assert np.array_equal(np.isfinite(moved), np.isfinite(plain))
+    high = usual_level(pd, y)
+    pd.errors = replace(pd.errors, down=0.0)
+    low = usual_level(pd, y)
     has = np.isfinite(plain)
     assert has.sum() > 10
-    # the shift is at most the largest scale times |median|, and always upward
-    top = max(float(np.nanmax(pd.sigma_x[v])) for v in pd.years) / math.sqrt(2)
-    gap = moved[has] - plain[has]
-    assert (gap >= -1e-9).all() and (gap <= -shift * top + 1e-9).all() and gap.max() > 0
+    for c in (mean, high, low):
+        assert np.array_equal(np.isfinite(c), has)
+    assert (high[has] >= mean[has] - 1e-9).all() and (high[has] > mean[has] + 1e-6).any()
+    assert (low[has] <= mean[has] + 1e-9).all() and (low[has] < mean[has] - 1e-6).any()
+    # one cell by hand: the median over the other years of the larger log report
+    i, j = map(int, np.argwhere(has & (np.abs(high - mean) > 1e-6))[0])
+    per_year = []
+    for v in pd.years:
+        if v == y:
+            continue
+        reports = [r for r in (pd.x[v][i, j], pd.m[v][i, j]) if np.isfinite(r) and r > 0]
+        if reports:
+            per_year.append(math.log(max(reports)))
+        elif pd.basis[v][i, j] == BASIS.index("reconciled"):
+            per_year.append(math.log(pd.value[v][i, j]))
+    assert high[i, j] == pytest.approx(float(np.median(per_year)))
     store.close()
