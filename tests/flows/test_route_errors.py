@@ -138,19 +138,6 @@ def test_real_wood_tail_is_mostly_downward(shared_data: Path, tmp_path: Path) ->
     store.close()
 
 
-def test_error_median() -> None:
-    """A symmetric law's median is 0; a tail that lowers reports puts it below 0, by less
-    than the core's width (most reports are in the core)."""
-    base = {"p": 0.3, "k": 8.0, "c": 1.0, "residuals": 1000, "log_lik": 0.0}
-    assert ErrorModel(**base, log_lik_normal=0.0).median() == 0.0
-    low = ErrorModel(**base, log_lik_normal=0.0, down=1.0, wide=100).median()
-    rng = np.random.default_rng(1)
-    e = rng.standard_normal(400_000)
-    e = np.where(rng.random(e.size) < 0.3, -np.abs(e) * 8.0, e)
-    assert low == pytest.approx(float(np.median(e)), abs=0.02)
-    assert -1.0 < low < 0.0
-
-
 def test_usual_level_takes_each_years_report_the_tails_direction_favours(tmp_path: Path) -> None:
     """Per other year, the higher of two reports under a tail that lowers reports, the lower
     under one that raises them, their log mean when the tail is symmetric; then the median

@@ -143,20 +143,6 @@ class ErrorModel:
                 ]
         return out
 
-    def median(self) -> float:
-        """The median of one side's error, in units of its scale: 0 for a symmetric law,
-        below 0 when the tail mostly lowers reports (the median report then sits below the
-        true value)."""
-        comps = self.side()
-        if self.down == 0.5 or not comps:
-            return 0.0
-        lo, hi = -50.0 * self.c * self.k, 50.0 * self.c * self.k
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            cdf = sum(w * NormalDist(mu, sd).cdf(mid) for w, mu, sd in comps)
-            lo, hi = (mid, hi) if cdf < 0.5 else (lo, mid)
-        return 0.5 * (lo + hi)
-
     def describe(self) -> str:
         if not self.fitted:
             return f"normal law (only {self.residuals} pairs with both reports)"
