@@ -42,9 +42,7 @@ from transship.flows.route_errors import (
     fit_error_model,
     fit_pair_prior,
     presence,
-    prior_law,
     report_law,
-    with_prior,
 )
 from transship.flows.route_sql import (
     monthly_sql,
@@ -259,20 +257,6 @@ class ProductData:
             self.errors,
         )
         return cells, law
-
-    def truth_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
-        """As :meth:`report_law`, times the pair prior where the pair traded in other years:
-        what route intervals draw from."""
-        cells, law = self.report_law(year)
-        return cells, with_prior(law, self.pair_centre(year)[cells], self.prior)
-
-    def silent_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
-        """Cells no one reported in ``year`` whose pair traded in at least two other years,
-        and the law of the value each would have had (the pair prior): drawn, in route
-        intervals, with probability ``silence.hidden``."""
-        centre = self.pair_centre(year)
-        cells = np.nonzero((self.value[year] <= 0) & np.isfinite(centre))
-        return cells, prior_law(centre[cells], self.prior)
 
     def production_vector(self, production: dict[str, float] | None) -> FloatArray | None:
         """Known production per territory (user codes or names) as a vector, NaN = unknown."""

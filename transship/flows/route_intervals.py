@@ -145,7 +145,8 @@ class YearLaw:
 
     @classmethod
     def of(cls, pd: ProductData, year: int) -> YearLaw:
-        # pd.truth_law and pd.silent_law, centred on the usual level under the directed model
+        # the reports' law times the pair prior, centred on the usual level under the
+        # directed model; silent cells of pairs with a usual level drawn from the prior
         directed_errors(pd)  # report_law reads pd.errors
         cells, law = pd.report_law(year)
         centre = usual_level(pd, year)
