@@ -40,3 +40,32 @@ def test_no_party_starts_inside_a_word() -> None:
 )
 def test_capitals_of_serbian_and_cyrillic_names_are_found(text: str, name: str) -> None:
     assert name in [m.ref.text for m in find_parties(text)]
+
+
+def _parties_outside_products_dates_and_places(text: str) -> list[str]:
+    from transship.claims.dates import find_dates
+    from transship.claims.entities import find_products, find_territories
+
+    taken = [(d.start, d.end) for d in find_dates(text)]
+    taken += [(m.start, m.end) for m in find_territories(text) + find_products(text)]
+    return [m.ref.text for m in find_parties(text, 0, None, taken)]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a product or a date ends the name: the part before it is the party
+        (
+            "a $335 million deal with Israel’s Elbit Systems for PULS rocket artillery",
+            ["Elbit Systems"],
+        ),
+        ("Kremlin spokesperson Dmitry Peskov’s February 25, 2025, acceptance", ["Dmitry Peskov"]),
+        # the part after a territory, as before
+        ("Bulgaria’s VMZ Sopot handles Serbian rockets", ["VMZ Sopot"]),
+        # a territory, or what follows "of", belongs to the name: no piece of it is a party
+        ("following the Novi Sad railway collapse", []),
+        ("the National Bank of Serbia said", []),
+    ],
+)
+def test_a_name_cut_by_a_product_date_or_territory(text: str, names: list[str]) -> None:
+    assert _parties_outside_products_dates_and_places(text) == names

@@ -348,6 +348,47 @@ def _norm(name: str) -> str:
     return re.sub(r"[^\w]+", " ", name.lower()).strip()
 
 
+_LINK_TAIL = re.compile(r"(?:\s+(?:of|for|the|and|de|za|i|&))*\s*$")
+
+
+def _outside(
+    text: str, offset: int, s: int, e: int, taken: list[tuple[int, int]]
+) -> tuple[int, str] | None:
+    """The last piece of the name ``text[s:e]`` (offsets with ``offset``) that no taken span
+    covers: "Romania’s Romarm", "Bulgaria’s VMZ Sopot" give the name after the excluded
+    part; "Elbit Systems for PULS" (a product or a date at the end) the name before it,
+    without the linking word, but "National Bank of Serbia" and "Novi Sad" give nothing (a
+    territory or what follows "of" belongs to the name). None when no piece starts with a
+    capital."""
+    cuts = sorted((max(a, s), min(b, e)) for a, b in taken if a < e and s < b)
+    pieces: list[tuple[int, int]] = []
+    at = s
+    for a, b in cuts:
+        if a > at:
+            pieces.append((at, a))
+        at = max(at, b)
+    if at < e:
+        pieces.append((at, e))
+    for a, b in reversed(pieces):
+        piece = text[a - offset : b - offset]
+        lead = len(piece) - len(re.sub(r"^(?:[’']s)?\s*", "", piece))
+        piece = piece[lead:]
+        if b < e:
+            # a taken span follows: a product or a date ends the name ("Elbit Systems for
+            # PULS", "Dmitry Peskov’s February 25"); a territory is part of it ("Novi Sad",
+            # "Naftna Industrija Srbije"), and so is anything after "of" ("Bank of ...")
+            after = next(text[x - offset : y - offset] for x, y in cuts if x == b)
+            tail = _LINK_TAIL.search(piece)
+            if territory_of(after) is not None or (
+                tail and re.search(r"\b(?:of|de)\b", tail.group(0))
+            ):
+                continue
+            piece = piece[: tail.start()] if tail else piece
+        if piece and piece[0].isupper():
+            return a + lead, piece
+    return None
+
+
 def find_parties(
     text: str,
     offset: int = 0,
@@ -363,18 +404,11 @@ def find_parties(
     for m in _ORG.finditer(text):
         s, e = offset + m.start(), offset + m.end()
         raw = m.group(0)
-        overlapping = [b for a, b in taken if a < e and s < b]
-        if overlapping:
-            # "Romania’s Romarm", "Bulgaria’s VMZ Sopot": the name after the excluded part
-            cut = max(overlapping)
-            if cut >= e:
+        if any(a < e and s < b for a, b in taken):
+            piece = _outside(text, offset, s, e, taken)
+            if piece is None:
                 continue
-            rest = text[cut - offset : m.end()]
-            lead = len(rest) - len(re.sub(r"^(?:[’']s)?\s+", "", rest))
-            s = cut + lead
-            raw = text[s - offset : m.end()]
-            if not raw or not raw[0].isupper() or any(a < e and s < b for a, b in taken):
-                continue
+            s, raw = piece
         name = re.sub(r"[’']s$", "", raw).strip(" .")
         words = name.split()
         while words and (words[0].lower() in _COMMON_CAPS or words[0].lower() in month_names()):
