@@ -54,6 +54,12 @@ from transship.store import Store
 from transship.store.engine import DuckDBEngine, Engine, temp_name
 
 FloatArray = npt.NDArray[np.float64]
+Cells = tuple[npt.NDArray[np.intp], ...]
+
+
+def log_reports(v: FloatArray) -> FloatArray:
+    """The log of each report, NaN where there is none (NaN, zero or negative)."""
+    return np.log(np.where(np.isfinite(v) & (v > 0), v, np.nan))
 
 
 # -- arguments -----------------------------------------------------------------------------
@@ -223,10 +229,8 @@ class ProductData:
         if year in self._centres:
             return self._centres[year]
         centre = np.full((self.n, self.n), np.nan)
-        others = [y for y in self.years if y != year]
-        if len(others) >= 2:
-            traded = np.stack([self.value[y] > 0 for y in others]).sum(axis=0) >= 2
-            cells = np.nonzero(traded)
+        if (prior := self.prior_cells(year)) is not None:
+            others, cells = prior
             elsewhere = _BASIS_CODE["reconciled"]
             reports = np.stack(
                 [self.x[y][cells] for y in others]
@@ -236,13 +240,22 @@ class ProductData:
                     for y in others
                 ]
             )
-            logs = np.log(np.where(np.isfinite(reports) & (reports > 0), reports, np.nan))
             # every traded year has a report or a value reconciled elsewhere: no empty slice
-            centre[cells] = np.nanmedian(logs, axis=0)
+            centre[cells] = np.nanmedian(log_reports(reports), axis=0)
         self._centres[year] = centre
         return centre
 
-    def report_law(self, year: int) -> tuple[tuple[npt.NDArray[np.intp], ...], Law]:
+    def prior_cells(self, year: int) -> tuple[list[int], Cells] | None:
+        """The other years and the cells whose pair traded (value > 0) in two or more of
+        them: where the pair prior has a centre for ``year`` (:meth:`pair_centre`,
+        ``route_intervals.usual_level``); None with fewer than two other years."""
+        others = [y for y in self.years if y != year]
+        if len(others) < 2:
+            return None
+        traded = np.stack([self.value[y] > 0 for y in others]).sum(axis=0) >= 2
+        return others, np.nonzero(traded)
+
+    def report_law(self, year: int) -> tuple[Cells, Law]:
         """The cells with a value in ``year`` and the law of their true log value given
         the reports alone (``route_errors.report_law``)."""
         cells = np.nonzero(self.value[year] > 0)
@@ -469,9 +482,7 @@ def side_levels(pd: ProductData) -> tuple[FloatArray, ...]:
     median of the same side's reports of the pair in the other years; NaN with fewer than
     two): the inputs of ``route_errors.fit_direction``."""
     logs = {
-        side: np.stack(
-            [np.log(np.where(np.isfinite(v[y]) & (v[y] > 0), v[y], np.nan)) for y in pd.years]
-        )
+        side: np.stack([log_reports(v[y]) for y in pd.years])
         for side, v in (("x", pd.x), ("m", pd.m))
     }
     out: list[list[FloatArray]] = [[] for _ in range(5)]

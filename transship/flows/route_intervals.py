@@ -38,7 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from transship.flows import attribution as att
-from transship.flows.route_data import BASIS, ProductData, isolated, side_levels
+from transship.flows.route_data import (
+    BASIS,
+    Cells,
+    ProductData,
+    isolated,
+    log_reports,
+    side_levels,
+)
 from transship.flows.route_errors import (
     ErrorModel,
     Law,
@@ -49,7 +56,6 @@ from transship.flows.route_errors import (
 )
 
 FloatArray = npt.NDArray[np.float64]
-Cells = tuple[npt.NDArray[np.intp], ...]
 
 #: The central probability of every route interval (5th to 95th percentile).
 INTERVAL_LEVEL = 0.9
@@ -97,19 +103,16 @@ def usual_level(pd: ProductData, year: int) -> FloatArray:
     coverage rose at unchanged width (docs/validation.md, "Route intervals: coverage")."""
     model = directed_errors(pd)
     centre = np.full((pd.n, pd.n), np.nan)
-    others = [y for y in pd.years if y != year]
-    if len(others) < 2:
+    prior = pd.prior_cells(year)
+    if prior is None:
         return centre
-    traded = np.stack([pd.value[y] > 0 for y in others]).sum(axis=0) >= 2
-    cells = np.nonzero(traded)
+    others, cells = prior
     elsewhere = BASIS.index("reconciled")
     logs: list[FloatArray] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for y in others:
-            x, m = pd.x[y][cells], pd.m[y][cells]
-            lx = np.log(np.where(np.isfinite(x) & (x > 0), x, np.nan))
-            lm = np.log(np.where(np.isfinite(m) & (m > 0), m, np.nan))
+            lx, lm = log_reports(pd.x[y][cells]), log_reports(pd.m[y][cells])
             if model.down > 0.5:
                 both = np.fmax(lx, lm)
             elif model.down < 0.5:
