@@ -15,7 +15,13 @@ import pytest
 
 from transship.ingest.pipeline import ingest_file
 from transship.resolve.actors import resolve_parties
-from transship.resolve.claim_parties import ROLE, claim_mentions, looks_like_party, noise_reason
+from transship.resolve.claim_parties import (
+    ROLE,
+    claim_mentions,
+    language_family_adjectives,
+    looks_like_party,
+    noise_reason,
+)
 from transship.resolve.party_view import show_party
 from transship.store import Store, connect
 
@@ -294,6 +300,12 @@ def test_noise_rule_raises_precision_and_loses_no_party_read_in_full(
         ("told reporters on Tuesday.", "Tuesday", "common word"),
         ("stigla preko trećih zemalja", "ćih", "fragment"),
         ("Exports strain relations; arms exports rose", "Exports", "common word"),
+        # regions and peoples: transship/data/regions.csv, ISO 639-5 family adjectives
+        ("disinformation campaigns in the Balkans", "Balkans", "place"),
+        ("accusing Belgrade of undermining Slavic unity", "Slavic", "place"),
+        ("Руске кампање на Западни Балкан", "Западни Балкан", "place"),
+        ("instability in the Caucasus", "Caucasus", "place"),
+        ("Turkic states", "Turkic", "place"),
     ],
 )
 def test_noise_reasons(text: str, name: str, reason: str) -> None:
@@ -311,3 +323,12 @@ def test_noise_reasons(text: str, name: str, reason: str) -> None:
 )
 def test_parties_are_not_noise(text: str, name: str) -> None:
     assert noise_reason(text, text.index(name), name) is None
+
+
+def test_only_family_names_that_are_adjectives_are_read_as_peoples() -> None:
+    """ISO 639-5's family names less "languages" are adjectives of peoples when they end in
+    -ic or -an ("Slavic", "Caucasian"); families named like people ("Karen", "Banda", "Sami")
+    are not taken, so a person of that name is not dropped as a people."""
+    words = language_family_adjectives()
+    assert {"Slavic", "South Slavic", "Baltic", "Turkic", "Caucasian", "Semitic"} <= words
+    assert not {"Karen", "Banda", "Sami", "Tai", "Kru", "Mande"} & words

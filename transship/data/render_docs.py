@@ -81,6 +81,16 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "says `assumption` are unverified.",
         ("calibre", "ammunition", "weapon_system", "operators", "note"),
     ),
+    (
+        "regions.csv",
+        "Regions and peoples that are not territories",
+        "Names of regions that no territory list holds, and adjectives and names of regions "
+        "and peoples, in English and in the region's languages. A claim's capitalised name that "
+        "is one of these names no party (`transship/resolve/claim_parties.py`, `noise_reason`); "
+        "the adjectives of language families (ISO 639-5, from pycountry: `Slavic`, `Turkic`) "
+        "are read there too. Compiled by transship from usage, not from a gazetteer.",
+        ("name", "kind", "region", "languages"),
+    ),
 )
 
 

@@ -26,7 +26,7 @@ document's text), ``record_id`` the claim id (or the document id), with the row'
 records: the claims stage keeps them apart as attributions.
 
 A name the store does not know is dropped when it is noise (:func:`noise_reason`): a piece
-of a word, a place (territories, regions, towns), or a single common word written with a
+of a word, a place (territories, regions and peoples, towns), or a single common word written with a
 capital ("Exports", "Tuesday", "European"). Measured on hand labels of the finder's output
 (tests/resolve/data/claim_party_labels.csv, tests/resolve/test_claim_parties.py).
 """
@@ -85,19 +85,52 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+#: English adjective endings: a language family's name is an adjective of its peoples
+#: ("Slavic", "Baltic", "Caucasian", "Turkic") when it ends so; "Karen", "Banda", "Sami"
+#: (families that are also given names or surnames) do not.
+_ADJECTIVE = re.compile(r"(?:ic|an)$")
+
+
+def language_family_adjectives() -> frozenset[str]:
+    """Adjectives of peoples from ISO 639-5 (pycountry's language families): each family's
+    name less "languages" when it is an adjective ("Slavic languages" -> "Slavic", "East
+    Slavic", "North Caucasian", "Turkic", "Semitic")."""
+    import pycountry
+
+    out = set()
+    for family in pycountry.language_families:
+        name = str(family.name)
+        if name.endswith(" languages"):
+            name = name.removesuffix(" languages")
+            if _ADJECTIVE.search(name):
+                out.add(name)
+    return frozenset(out)
+
+
+def region_words() -> frozenset[str]:
+    """Regions that are not territories and the adjectives and names of regions and peoples:
+    ``transship/data/regions.csv`` ("Balkans", "Западни Балкан", "Caucasian", "Slavs") and
+    :func:`language_family_adjectives` ("Slavic")."""
+    from transship.normalise._tables import read_table
+
+    names = {r["name"] for r in read_table("regions.csv") if r["name"]}
+    return frozenset(names | language_family_adjectives())
+
+
 @cache
 def _places() -> frozenset[str]:
     """Names of places, accents folded, case kept: rigour's territories (names in many
     languages) with their regions and subregions ("Europe", "Western Asia") and the place
-    words rigour lists as no nationality ("Africa", "African"), and the towns and districts
+    words rigour lists as no nationality ("Africa", "African"), the towns and districts
     of the phone-number area table that ``phonenumbers`` ships (libphonenumber's geocoding
-    data: "Valjevo", "Rzeszów", "Čačak"; about 42,000 names in several languages)."""
+    data: "Valjevo", "Rzeszów", "Čačak"; about 42,000 names in several languages), and the
+    regions and peoples of :func:`region_words` ("Balkans", "Slavic")."""
     import json
 
     from phonenumbers.geodata import GEOCODE_DATA
     from rigour._core import nullplaces_list, territories_jsonl
 
-    out: set[str] = set(nullplaces_list())
+    out: set[str] = set(nullplaces_list()) | region_words()
     for line in territories_jsonl().splitlines():
         t = json.loads(line)
         out.update(n for n in (t.get("name"), t.get("region"), t.get("subregion")) if n)
@@ -141,8 +174,8 @@ def noise_reason(
 
     * ``fragment``: the name starts inside a word ("ćih" of "trećih"; the claims stage's
       finder no longer returns these since 60b4e2d, the check stays for other callers);
-    * ``place``: the name is a territory, region or town (:func:`_places`; "Valjevo",
-      "Europe", "African");
+    * ``place``: the name is a territory, region or town, or an adjective of a region or
+      people (:func:`_places`; "Valjevo", "Europe", "African", "Balkans", "Slavic");
     * ``common word``: a single word that is a common word of some language (stop lists,
       days of the week) or that ``lower`` (the words the same text writes in lower case;
       by default ``text``'s) holds ("Exports", "Defence").
