@@ -179,15 +179,15 @@ def capitalised_runs(text: str) -> list[tuple[int, int, str]]:
 
 def _found(shared: Path, drop_noise: bool) -> set[Span]:
     """(source, claim id, start, end) of each name the finder returns on the labelled texts,
-    claims files read as ``claim_records`` reads them (lower-case words of the whole file)."""
+    claims files read as ``claim_records`` reads them (the words of the whole file)."""
     from transship.claims.documents import read_document
-    from transship.resolve.claim_parties import document_mentions, lower_words
+    from transship.resolve.claim_parties import SourceWords, document_mentions
 
     out: set[Span] = set()
     for source, claims in _claims(shared).items():
-        lower = lower_words("\n".join(claims.values()))
+        words = SourceWords.of("\n".join(claims.values()))
         for cid, text in claims.items():
-            for s, e, _n, _l in claim_mentions(text, None, lower, drop_noise):
+            for s, e, _n, _l in claim_mentions(text, None, words, drop_noise):
                 out.add((source, cid, s, e))
     for source in sorted({r["source"] for r in _rows("claim_party_labels.csv")}):
         if source in CLAIM_FILES:
@@ -306,6 +306,15 @@ def test_noise_rule_raises_precision_and_loses_no_party_read_in_full(
         ("Руске кампање на Западни Балкан", "Западни Балкан", "place"),
         ("instability in the Caucasus", "Caucasus", "place"),
         ("Turkic states", "Turkic", "place"),
+        # a place in another case, in a text in a Slavic language
+        (
+            "Fabrika Sloboda u Čačku proizvodi municiju, prema izveštaju, a izvoz je rastao.",
+            "Čačku",
+            "place",
+        ),
+        ("Снаряды отправлялись в Польшу, по данным СВР, и далее на Украину.", "Польшу", "place"),
+        ("Извоз муниције у Чешкој је растао према подацима банке.", "Чешкој", "place"),
+        ("Pociski trafiały przez lotnisko w Rzeszowie, według raportu.", "Rzeszowie", "place"),
     ],
 )
 def test_noise_reasons(text: str, name: str, reason: str) -> None:
@@ -319,6 +328,10 @@ def test_noise_reasons(text: str, name: str, reason: str) -> None:
         ("fabriku Sloboda u Čačku", "Sloboda"),
         ("Gazprom Neft owns 51% of NIS", "NIS"),
         ("Romania's Romarm employs 3,500", "Romarm"),
+        # case endings are read in a Slavic language only: in English "Roberto" is not
+        # "Roberta" (a town of libphonenumber's table) in another case; in a Serbian text it
+        # would be (a cost of the rule, docs/validation.md)
+        ("Roberto Duarte said the shells were sent from the port.", "Roberto"),
     ],
 )
 def test_parties_are_not_noise(text: str, name: str) -> None:

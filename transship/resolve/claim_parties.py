@@ -35,11 +35,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+from transship.claims.inflection import nominatives
 
 if TYPE_CHECKING:
     from transship.store.db import Store
@@ -78,6 +81,28 @@ def lower_words(text: str) -> frozenset[str]:
     same text is a common word capitalised by its place in a sentence ("Exports strain
     relations ..." where the text also says "ammunition exports")."""
     return frozenset(w for w in _WORD.findall(text) if w == w.lower())
+
+
+#: Languages whose nouns take case endings (:mod:`transship.claims.inflection`), as
+#: :func:`transship.claims.documents.detect_language` names them.
+SLAVIC = frozenset(("sr-Latn", "sr-Cyrl", "hr", "bs", "pl", "ru", "uk", "bg"))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWords:
+    """What the whole source of a claim (its claims file, its document) says about its words:
+    ``lower``, the words it writes in lower case (:func:`lower_words`); ``slavic``, whether
+    it is written in a language with case endings (:data:`SLAVIC`), so that a place may be
+    named in another case."""
+
+    lower: frozenset[str]
+    slavic: bool
+
+    @classmethod
+    def of(cls, text: str) -> SourceWords:
+        from transship.claims.documents import detect_language
+
+        return cls(lower_words(text), detect_language(text) in SLAVIC)
 
 
 def _fold(word: str) -> str:
@@ -166,32 +191,38 @@ def _common_words() -> frozenset[str]:
     return frozenset(out)
 
 
-def noise_reason(
-    text: str, start: int, name: str, lower: frozenset[str] | None = None
-) -> str | None:
+def noise_reason(text: str, start: int, name: str, source: SourceWords | None = None) -> str | None:
     """Why a name the store does not know, found at ``start`` in ``text``, names no firm,
     agency or person; None when nothing says so.
 
     * ``fragment``: the name starts inside a word ("ćih" of "trećih"; the claims stage's
       finder no longer returns these since 60b4e2d, the check stays for other callers);
     * ``place``: the name is a territory, region or town, or an adjective of a region or
-      people (:func:`_places`; "Valjevo", "Europe", "African", "Balkans", "Slavic");
+      people (:func:`_places`; "Valjevo", "Europe", "African", "Balkans", "Slavic"), or, in
+      a source written in a Slavic language, a single word that is one of these in another
+      case: one of its nominative forms (:func:`transship.claims.inflection.nominatives`)
+      is a place ("Čačku", "Польшу", "Чешкој");
     * ``common word``: a single word that is a common word of some language (stop lists,
-      days of the week) or that ``lower`` (the words the same text writes in lower case;
-      by default ``text``'s) holds ("Exports", "Defence").
+      days of the week) or that the source writes in lower case (``source``, by default
+      read from ``text``; "Exports", "Defence").
 
     Several words together are only a place or a fragment: institutions are named with
     common words ("National Security Council")."""
     if not name or not name[0].isupper() or (start > 0 and text[start - 1].isalnum()):
         return "fragment"
+    if source is None:
+        source = SourceWords.of(text)
     if _fold(name) in _places():
         return "place"
     words = name.split()
+    if source.slavic and len(words) == 1:
+        if any(_fold(n) in _places() for n in nominatives(name)):
+            return "place"  # a place in another case: "Čačku", "Польшу", "Чешкој"
     if len(words) == 1:
         key = name.lower().rstrip("’'")
         if key in _common_words():
             return "common word"
-        if key in (lower_words(text) if lower is None else lower):
+        if key in source.lower:
             return "common word"
     return None
 
@@ -209,14 +240,14 @@ def _tables(store: Store) -> set[str]:
 def claim_mentions(
     text: str,
     parties: Any = None,
-    lower: frozenset[str] | None = None,
+    source: SourceWords | None = None,
     drop_noise: bool = True,
 ) -> list[tuple[int, int, str, str | None]]:
     """(start, end, name, linked store id) of each party a claim's text names, as the claims
     stage finds them in a sentence: credits, dates, territories and products taken out
     first. Unless ``drop_noise`` is false, names the store does not know are dropped when
-    :func:`noise_reason` gives a reason (``lower``: the words the claim's source writes in
-    lower case; by default the claim's own)."""
+    :func:`noise_reason` gives a reason (``source``: what the claim's source, its claims
+    file, says about its words; by default the claim's own text)."""
     from transship.claims.attribution import find_credits
     from transship.claims.dates import find_dates
     from transship.claims.entities import find_parties, find_products, find_territories
@@ -232,7 +263,7 @@ def claim_mentions(
         if not looks_like_party(m.ref.text, m.ref.id):
             continue
         start, end, name = _clean(m.start, m.end, text[m.start : m.end])
-        if drop_noise and not m.ref.id and noise_reason(text, start, name, lower):
+        if drop_noise and not m.ref.id and noise_reason(text, start, name, source):
             continue
         out.append((start, end, name, m.ref.id))
     return out
@@ -253,13 +284,13 @@ def claim_records(store: Store, schema: pa.Schema) -> pa.Table:
             "SELECT claim_id, record_id, dataset, text, source_sha256, line, simulated "
             "FROM claims ORDER BY claim_id, record_id"
         ).to_pylist()
-        # the words each claims file writes in lower case, all its claims together
+        # what each claims file says about its words, all its claims together
         texts: dict[Any, list[str]] = {}
         for r in claims:
             texts.setdefault(r["source_sha256"], []).append(r["text"] or "")
-        lower = {k: lower_words("\n".join(v)) for k, v in texts.items()}
+        sources = {k: SourceWords.of("\n".join(v)) for k, v in texts.items()}
         for r in claims:
-            found = claim_mentions(r["text"] or "", parties, lower[r["source_sha256"]])
+            found = claim_mentions(r["text"] or "", parties, sources[r["source_sha256"]])
             for start, end, name, _linked in found:
                 rows.append(
                     _record(
@@ -304,10 +335,10 @@ def document_mentions(
     extractor gives as a subject of one of ``doc``'s claims (a
     :class:`transship.claims.model.DocumentText`), characters counted in the document's
     text; names the store does not know dropped as :func:`claim_mentions` drops them (the
-    lower-case words are the document's)."""
+    source's words are the document's)."""
     from transship.claims.extract import extract
 
-    lower = lower_words(doc.text) if drop_noise else frozenset()
+    source = SourceWords.of(doc.text) if drop_noise else None
     out: list[tuple[str, int, int, str, str | None]] = []
     seen: set[tuple[str, int, int]] = set()
     for claim in extract(doc, store):
@@ -320,7 +351,7 @@ def document_mentions(
             if at < 0:
                 continue
             s, e, name = _clean(claim.span[0] + at, claim.span[0] + at + len(ref.text), ref.text)
-            if drop_noise and not ref.id and noise_reason(doc.text, s, name, lower):
+            if drop_noise and not ref.id and noise_reason(doc.text, s, name, source):
                 continue
             if (claim.claim_id, s, e) not in seen:
                 seen.add((claim.claim_id, s, e))
