@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from transship.cli.app import app
 from transship.ingest.base import Reject, Rows
-from transship.ingest.pipeline import _Prefetch
+from transship.ingest.loading import Prefetch
 from transship.store import connect
 
 runner = CliRunner()
@@ -180,15 +180,15 @@ def test_prefetch_keeps_order_raises_in_caller_and_stops_reader() -> None:
         finally:
             closed.append(True)
 
-    with _Prefetch(items(50)) as got:
+    with Prefetch(items(50)) as got:
         lines = [x.line if isinstance(x, Reject) else x.data["line"][0].as_py() for x in got]
     assert lines == list(range(50)) and closed == [True]
 
-    with pytest.raises(ValueError, match="bad at 7"), _Prefetch(items(50, fail_at=7)) as got:
+    with pytest.raises(ValueError, match="bad at 7"), Prefetch(items(50, fail_at=7)) as got:
         assert len(list(got)) == 7
 
     closed.clear()
-    prefetch = _Prefetch(items(10_000))
+    prefetch = Prefetch(items(10_000))
     with prefetch as got:
         next(got)  # leave after one item: the reader must not run on
     assert not prefetch._thread.is_alive() and closed == [True]

@@ -391,7 +391,7 @@ def test_a_failure_after_superseding_leaves_the_store_as_it_was(
         def fail(*args: object, **kwargs: object) -> None:
             raise SourceFormatError(new, "failed on purpose")
 
-        monkeypatch.setattr(pipeline, "_check_share", fail)
+        monkeypatch.setattr(pipeline, "check_share", fail)
         with pytest.raises(SourceFormatError):
             ingest_file(store, new)
         assert store.count("arms_transfers") == 25_024
