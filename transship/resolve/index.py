@@ -177,12 +177,20 @@ class TokenIndex:
         self.vocab = vocab
         self.row_ptr = np.asarray(row_ptr, dtype=np.int64)
         self.row_tok = np.asarray(row_tok, dtype=np.int64)
-        self.row_w = np.asarray(row_w, dtype=np.float32)
-        self.row_xw = np.asarray(row_xw, dtype=np.float32)
         lengths = np.diff(self.row_ptr)
         row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        self.row_total = np.bincount(row_of, weights=self.row_w, minlength=n).astype(np.float32)
-        self.row_xtotal = np.bincount(row_of, weights=self.row_xw, minlength=n).astype(np.float32)
+        # each list token's weight and extra weight side by side, each list name's totals
+        # side by side (the bound reads them together: index_kernel)
+        self.row_wx = np.stack(
+            [np.asarray(row_w, dtype=np.float32), np.asarray(row_xw, dtype=np.float32)], axis=1
+        )
+        self.row_tot = np.stack(
+            [
+                np.bincount(row_of, weights=self.row_wx[:, k], minlength=n).astype(np.float32)
+                for k in (0, 1)
+            ],
+            axis=1,
+        ).astype(np.float64)
         # postings: token -> rows
         order = np.argsort(self.row_tok, kind="stable")
         self.tok_rows = row_of[order]
@@ -242,6 +250,41 @@ class TokenIndex:
         if precompute:
             self._precompute()
         self._blob()
+        self._compile()
+
+    def _compile(self) -> None:
+        """Compiles the blocking's kernel (or loads it from numba's cache) now, with the
+        index's own array types: paid once, while the index is built and before any fork,
+        not by the first query."""
+        from transship.resolve import index_kernel
+
+        mark, inq, head = self._scratch()
+        z = np.zeros(0, dtype=np.int64)
+        f = np.zeros(0, dtype=np.float64)
+        index_kernel.block(
+            np.zeros(1, dtype=np.int64),
+            f,
+            f,
+            f,
+            z,
+            np.zeros(1, dtype=np.int64),
+            z,
+            np.zeros(0, dtype=np.float32),
+            self.tok_ptr,
+            self.tok_rows,
+            self.row_ptr,
+            self.row_tok,
+            self.row_wx,
+            self.row_tot,
+            self.pair_keys,
+            self.pair_rows,
+            float(self.common_df),
+            0.5,
+            mark,
+            inq,
+            head,
+            self._stamp,
+        )
 
     def _precompute(self, chunk: int = 20_000) -> None:
         """The neighbours of every vocabulary token (a CSR graph): a query token the list
@@ -437,36 +480,11 @@ class TokenIndex:
             blob[a:b] for a, b in zip(start[tok].tolist(), start[tok + 1].tolist(), strict=True)
         ]
 
-    @staticmethod
-    def _find_keys(ukey: np.ndarray, rows: np.ndarray, toks: np.ndarray, nv: int) -> np.ndarray:
-        """Where each key ``rows * nv + toks`` is in the sorted distinct keys ``ukey``, or
-        -1. A token that only one key holds (a neighbour of one query name of the batch,
-        most of them) is looked up in a table as long as the vocabulary; the others by
-        binary search. A binary search for every candidate token (550 a query name at
-        1,000,000 entries) was the costliest step of the bound."""
-        out = np.full(len(toks), -1, dtype=np.int64)
-        nuk = len(ukey)
-        if nuk == 0 or len(toks) == 0:
-            return out
-        utok = ukey % nv
-        count = np.bincount(utok, minlength=nv)
-        slot = np.full(nv, -1, dtype=np.int64)
-        slot[utok] = np.arange(nuk, dtype=np.int64)
-        c = count[toks]
-        one = np.flatnonzero(c == 1)
-        s1 = slot[toks[one]]
-        out[one] = np.where(ukey[s1] // nv == rows[one], s1, -1)
-        many = np.flatnonzero(c > 1)
-        if len(many):
-            key = rows[many] * nv + toks[many]
-            at = np.minimum(np.searchsorted(ukey, key), nuk - 1)
-            out[many] = np.where(ukey[at] == key, at, -1)
-        return out
-
     def block(self, forms: Sequence[NameForm], min_score: float = 0.7) -> Bounded:
         """Candidate list names for each query name: those whose bound reaches
         ``min_score`` less :data:`BOUND_MARGIN`, best bound first (at most ``top_k``
         when set)."""
+        from transship.resolve import index_kernel
         from transship.resolve.compare import is_patronymic
 
         nq = len(forms)
@@ -474,146 +492,71 @@ class TokenIndex:
         if nq == 0 or self.size == 0:
             return Bounded([empty for _ in forms], [np.zeros(0) for _ in forms])
         t = max(0.0, min_score - BOUND_MARGIN)
-        nv = max(1, len(self.vocab))
         skels: list[str] = []
         g_row: list[int] = []
-        g_local: list[int] = []
         g_w: list[float] = []
         g_xw: list[float] = []
         for r, f in enumerate(forms):
             xf = _XF_QUERY.get(f.kind, 0.6)
             per = f.kind == "PER"
-            for k, (tk, sk, w) in enumerate(zip(f.tokens, f.skeletons, f.weights, strict=True)):
+            for tk, sk, w in zip(f.tokens, f.skeletons, f.weights, strict=True):
                 skels.append(sk)
                 g_row.append(r)
-                g_local.append(k)
                 g_w.append(w)
                 g_xw.append(w * (_XF_PATRONYMIC if per and is_patronymic(tk) else xf))
         if not skels:
             return Bounded([empty for _ in forms], [np.zeros(0) for _ in forms])
-        grow = np.asarray(g_row, dtype=np.int64)
-        glocal = np.asarray(g_local, dtype=np.int64)
-        gw = np.asarray(g_w, dtype=np.float32)
-        gxw = np.asarray(g_xw, dtype=np.float32)
         ng = len(skels)
         nb_g, nb_tok, nb_sim = self.neighbours(skels)
-        nb_df = np.bincount(nb_g, weights=self.df[nb_tok], minlength=ng)
+        o = np.argsort(nb_g, kind="stable")
+        nb_g, nb_tok, nb_sim = nb_g[o], nb_tok[o], nb_sim[o]
+        nb_ptr = np.concatenate([[0], np.cumsum(np.bincount(nb_g, minlength=ng))])
+        g_df = np.bincount(nb_g, weights=self.df[nb_tok], minlength=ng)
         own_tok = np.fromiter((self.vocab.get(s, -1) for s in skels), dtype=np.int64, count=ng)
-
-        # which query tokens to read (rarest first), and pair keys for the common rest
-        read = np.zeros(ng, dtype=bool)
-        pair_q: list[int] = []
-        pair_key: list[int] = []
-        start = 0
-        df_list = nb_df.tolist()
-        w_list = g_w
-        for r, f in enumerate(forms):
-            n = len(f.tokens)
-            idx = list(range(start, start + n))
-            start += n
-            if not idx:
-                continue
-            idx.sort(key=lambda g: df_list[g])
-            total = sum(w_list[g] for g in idx)
-            unread, extra = total, 0.0
-            common: list[int] = []
-            for g in idx:
-                if unread <= 0 or unread / (unread + extra) < t:
-                    break
-                if df_list[g] > self.common_df:
-                    common.append(g)
-                    continue
-                read[g] = True
-                unread -= w_list[g]
-                extra += g_xw[g]
-            if common and (unread <= 0 or unread / (unread + extra) >= t):
-                toks = sorted({int(own_tok[g]) for g in common if own_tok[g] >= 0})
-                if len(toks) == 1 and n == 1:
-                    pair_q.append(r)
-                    pair_key.append(toks[0] * nv + toks[0])
-                for i in range(len(toks)):
-                    for j in range(i + 1, len(toks)):
-                        pair_q.append(r)
-                        pair_key.append(toks[i] * nv + toks[j])
-
-        # candidates: postings of the read tokens' neighbours, and of the pair keys
-        sel = read[nb_g]
-        st = self.tok_ptr[nb_tok[sel]]
-        en = self.tok_ptr[nb_tok[sel] + 1]
-        which, pos = _expand(st, en)
-        cand_r = grow[nb_g[sel]][which]
-        cand_n = self.tok_rows[pos]
-        if pair_key:
-            pk = np.asarray(pair_key, dtype=np.int64)
-            lo = np.searchsorted(self.pair_keys, pk, side="left")
-            hi = np.searchsorted(self.pair_keys, pk, side="right")
-            which, pos = _expand(lo, hi)
-            cand_r = np.concatenate([cand_r, np.asarray(pair_q, dtype=np.int64)[which]])
-            cand_n = np.concatenate([cand_n, self.pair_rows[pos]])
-        if len(cand_r) == 0:
-            return Bounded([empty for _ in forms], [np.zeros(0) for _ in forms])
-        both = _unique(cand_r * self.size + cand_n)
-        cand_r, cand_n = both // self.size, both % self.size
-
-        # the bound of each candidate's name score: the candidate's list tokens looked up
-        # among its query's token neighbours (one sorted array of (query row, token) keys,
-        # each distinct key once, pointing at its run of neighbours)
-        nbkey = grow[nb_g] * nv + nb_tok
-        o = np.argsort(nbkey)
-        nbkey, nbg, nbsim = nbkey[o], nb_g[o], nb_sim[o]
-        if len(nbkey):
-            starts = np.flatnonzero(np.concatenate([[True], nbkey[1:] != nbkey[:-1]]))
-        else:
-            starts = np.zeros(0, dtype=np.int64)
-        ukey = nbkey[starts]
-        ends = np.append(starts[1:], len(nbkey))
-        ci, pos = _expand(self.row_ptr[cand_n], self.row_ptr[cand_n + 1])
-        at_key = self._find_keys(ukey, cand_r[ci], self.row_tok[pos], nv)
-        hit = at_key >= 0
-        at_key = at_key[hit]
-        lo, hi = starts[at_key], ends[at_key]
-        nc = len(cand_r)
-        ci_h = ci[hit]
-        mc = np.bincount(ci_h, weights=self.row_w[pos[hit]], minlength=nc)
-        mxc = np.bincount(ci_h, weights=self.row_xw[pos[hit]], minlength=nc)
-        # every query token the list token neighbours (a token written twice in the query
-        # is paired twice); the best similarity of each (candidate, query token), in
-        # arrays as wide as the candidate's query has tokens (one long query name does not
-        # widen every candidate's)
-        elem, at = _expand(lo, hi)
-        # one element per (candidate, token of its query), in flat arrays: each candidate
-        # as wide as its own query (no loop over widths, no padding)
-        q_len = np.bincount(grow, minlength=nq)
-        q_start = np.cumsum(q_len) - q_len
-        c_len = q_len[cand_r]
-        owner, gpos = _expand(q_start[cand_r], q_start[cand_r] + c_len)
-        off = np.cumsum(c_len) - c_len
-        e_ci = ci_h[elem]
-        best = np.zeros(len(owner), dtype=np.float32)
-        np.maximum.at(best, off[e_ci] + glocal[nbg[at]], nbsim[at])
-        wq = gw[gpos]
-        paired = best > 0
-        mq = np.bincount(owner, weights=best * wq, minlength=nc)
-        mqw = np.bincount(owner, weights=np.where(paired, wq, 0.0), minlength=nc)
-        uq = np.bincount(owner, weights=wq, minlength=nc) - mqw
-        uxq = np.bincount(owner, weights=np.where(paired, 0.0, gxw[gpos]), minlength=nc)
-        uc = self.row_total[cand_n] - mc
-        uxc = self.row_xtotal[cand_n] - mxc
-        two = (uq > 1e-6) & (uc > 1e-6)
-        num = (mq + mc) / 2
-        den = (mqw + mc) / 2 + np.where(two, uq + uc, uxq + uxc)
-        bound = np.where(den > 0, num / np.maximum(den, 1e-9), 0.0)
-
-        keep = bound >= t
-        cand_r, cand_n, bound = cand_r[keep], cand_n[keep], bound[keep]
-        o = np.lexsort((-bound, cand_r))
-        cand_r, cand_n, bound = cand_r[o], cand_n[o], bound[o]
+        q_ptr = np.concatenate([[0], np.cumsum(np.bincount(g_row, minlength=nq))])
+        mark, inq, head = self._scratch()
+        out_r, out_n, out_b, self._stamp = index_kernel.block(
+            q_ptr.astype(np.int64),
+            np.asarray(g_w, dtype=np.float64),
+            np.asarray(g_xw, dtype=np.float64),
+            g_df,
+            own_tok,
+            nb_ptr.astype(np.int64),
+            nb_tok,
+            nb_sim,
+            self.tok_ptr,
+            self.tok_rows,
+            self.row_ptr,
+            self.row_tok,
+            self.row_wx,
+            self.row_tot,
+            self.pair_keys,
+            self.pair_rows,
+            float(self.common_df),
+            t,
+            mark,
+            inq,
+            head,
+            self._stamp,
+        )
         if self.top_k is not None:
-            counts = np.bincount(cand_r, minlength=nq)
+            counts = np.bincount(out_r, minlength=nq)
             first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            rank = np.arange(len(cand_r)) - first[cand_r]
-            top = rank < self.top_k
-            cand_r, cand_n, bound = cand_r[top], cand_n[top], bound[top]
-        counts = np.bincount(cand_r, minlength=nq)
-        cuts = np.cumsum(counts)[:-1]
-        return Bounded(np.split(cand_n, cuts), np.split(bound, cuts))
+            top = np.arange(len(out_r)) - first[out_r] < self.top_k
+            out_r, out_n, out_b = out_r[top], out_n[top], out_b[top]
+        cuts = np.cumsum(np.bincount(out_r, minlength=nq))[:-1]
+        return Bounded(np.split(out_n, cuts), np.split(out_b, cuts))
+
+    _stamp = 0
+    _marks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kernel's scratch arrays: a stamp per list name, a flag and a head per
+        vocabulary token (allocated on first use, in the process that screens)."""
+        if self._marks is None:
+            self._marks = (
+                np.zeros(self.size, dtype=np.int32),
+                np.zeros(len(self.vocab), dtype=np.uint8),
+                np.zeros(len(self.vocab), dtype=np.int64),
+            )
+        return self._marks
