@@ -345,3 +345,31 @@ def test_only_family_names_that_are_adjectives_are_read_as_peoples() -> None:
     words = language_family_adjectives()
     assert {"Slavic", "South Slavic", "Baltic", "Turkic", "Caucasian", "Semitic"} <= words
     assert not {"Karen", "Banda", "Sami", "Tai", "Kru", "Mande"} & words
+
+
+WAGNER = (
+    "Protests were organized by groups with ties to the Wagner Group, as reported. "
+    "Later, 5,000 people marched, supported by groups linked to Wagner."
+)
+
+
+def test_a_town_the_text_names_as_an_organisation_is_kept() -> None:
+    """ "Wagner" is a town in libphonenumber's table; a text that also writes "the Wagner
+    Group" names it as an organisation (rigour reads "Group" as a company designator), so
+    "Wagner" alone is not dropped as a place there. Without that evidence it is."""
+    alone = WAGNER.rindex("Wagner")
+    assert noise_reason(WAGNER, alone, "Wagner") is None
+    text = "Later, 5,000 people marched, supported by groups linked to Wagner."
+    assert noise_reason(text, text.index("Wagner"), "Wagner") == "place"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # place words rigour also tags ("City", "Republic") do not make an organisation
+        ("Flights left Mexico City daily; Mexico bought more.", "Mexico"),
+        ("Valjevo City Council met; Valjevo's plant grew.", "Valjevo"),
+    ],
+)
+def test_a_place_before_a_place_word_stays_a_place(text: str, name: str) -> None:
+    assert noise_reason(text, text.rindex(name), name) == "place"

@@ -93,16 +93,58 @@ class SourceWords:
     """What the whole source of a claim (its claims file, its document) says about its words:
     ``lower``, the words it writes in lower case (:func:`lower_words`); ``slavic``, whether
     it is written in a language with case endings (:data:`SLAVIC`), so that a place may be
-    named in another case."""
+    named in another case; ``organisations``, the words it names as an organisation
+    (:func:`organisation_heads`: "Wagner" of "the Wagner Group"), accents folded."""
 
     lower: frozenset[str]
     slavic: bool
+    organisations: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, text: str) -> SourceWords:
         from transship.claims.documents import detect_language
 
-        return cls(lower_words(text), detect_language(text) in SLAVIC)
+        slavic = detect_language(text) in SLAVIC
+        return cls(lower_words(text), slavic, organisation_heads(text))
+
+
+#: Company designators among the symbols rigour's analysis of organisation names gives
+#: ("Group", "Grupa", "Группа", "Company", "Corporation", "Holding"). Its other symbols
+#: take in place words ("City", "Republic", "Region"), so that "Mexico City" or "Czech
+#: Republic" would make a place an organisation.
+_COMPANY_SYMBOLS = frozenset(("GRP", "CO", "CORP", "HOLDING"))
+
+
+@cache
+def is_organisation_word(word: str) -> bool:
+    """Whether rigour's analysis of organisation names reads ``word`` as the class of an
+    organisation: a legal form or class (its ``ORGCLS`` symbols: "LLC", "d.o.o.", "AD",
+    "PMC") or a company designator (:data:`_COMPANY_SYMBOLS`)."""
+    from rigour.names import NameTypeTag, analyze_names
+
+    for name in analyze_names(NameTypeTag.ORG, [word]):
+        for span in name.spans:
+            kind = span.symbol.category.value
+            if kind == "ORGCLS" or (kind == "SYMBOL" and span.symbol.id in _COMPANY_SYMBOLS):
+                return True
+    return False
+
+
+_PAIR = re.compile(r"(?<!\w)([^\W\d_][\w’'-]*)[ \t]+(?=([^\W\d_][\w.]*))")
+
+
+def organisation_heads(text: str) -> frozenset[str]:
+    """Capitalised words that ``text`` writes before a capitalised organisation word
+    (:func:`is_organisation_word`): "Wagner" of "the Wagner Group", "Krušik" of "Krušik AD".
+    Accents folded."""
+    out: set[str] = set()
+    for m in _PAIR.finditer(text):
+        head, after = m.group(1), m.group(2)
+        if not (head[0].isupper() and after[0].isupper()):
+            continue
+        if is_organisation_word(after) or is_organisation_word(after.rstrip(".")):
+            out.add(_fold(head))
+    return frozenset(out)
 
 
 def _fold(word: str) -> str:
@@ -201,7 +243,9 @@ def noise_reason(text: str, start: int, name: str, source: SourceWords | None = 
       people (:func:`_places`; "Valjevo", "Europe", "African", "Balkans", "Slavic"), or, in
       a source written in a Slavic language, a single word that is one of these in another
       case: one of its nominative forms (:func:`transship.claims.inflection.nominatives`)
-      is a place ("Čačku", "Польшу", "Чешкој");
+      is a place ("Čačku", "Польшу", "Чешкој"); not when the source names the word as an
+      organisation (``source.organisations``: "Wagner", a town of libphonenumber's table,
+      in a text that writes "the Wagner Group");
     * ``common word``: a single word that is a common word of some language (stop lists,
       days of the week) or that the source writes in lower case (``source``, by default
       read from ``text``; "Exports", "Defence").
@@ -212,10 +256,11 @@ def noise_reason(text: str, start: int, name: str, source: SourceWords | None = 
         return "fragment"
     if source is None:
         source = SourceWords.of(text)
-    if _fold(name) in _places():
-        return "place"
     words = name.split()
-    if source.slavic and len(words) == 1:
+    named_as_organisation = len(words) == 1 and _fold(name) in source.organisations
+    if _fold(name) in _places() and not named_as_organisation:
+        return "place"
+    if source.slavic and len(words) == 1 and not named_as_organisation:
         if any(_fold(n) in _places() for n in nominatives(name)):
             return "place"  # a place in another case: "Čačku", "Польшу", "Чешкој"
     if len(words) == 1:
