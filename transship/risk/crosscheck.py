@@ -4,28 +4,30 @@ the end user's forces.
 Each function returns findings with the store ``record_id`` values they rest on, and says
 what it could not check (no licence in the store, no shipment citing the certificate...), so
 "nothing found" is never confused with "nothing looked at".
+
+What the checks read from the store is ``transship.risk.store_index``; the end user's
+capability (``end_user.*`` findings) is ``transship.risk.end_user``. Both are importable from
+here as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from transship.exc import InvalidInput
-from transship.normalise.military import calibre as canonical_calibre
 from transship.risk.config import Weights
 from transship.risk.elements import before
-from transship.risk.holdings import (
-    SystemRow,
-    any_holdings,
-    arms_by_recipient,
-    fleet_estimate,
-    holdings,
-)
+from transship.risk.end_user import ammunition_word, plausibility_findings
 from transship.risk.model import Finding
+from transship.risk.store_index import (
+    Context,
+    StoreIndex,
+    index_store,
+    load_context,
+    trade_rows,
+)
 from transship.store import Store
 
 #: Quantities on customs records may be rounded: allow this much over.
@@ -40,27 +42,6 @@ TEXT_FIELDS = (
     "issuing_authority",
     "signatory",
 )
-_AMMO_WORDS = ("rocket", "mortar", "cartridge", "howitzer", "shell", "grenade")
-
-
-def ammunition_word(text: str | None) -> str | None:
-    """The ammunition kind a goods description names (``'122 mm Grad rockets'`` ->
-    ``'rocket'``): narrows 122 mm rockets from 122 mm howitzer shells."""
-    low = (text or "").lower()
-    for word in _AMMO_WORDS:
-        if word in low:
-            return word
-    return None
-
-
-@dataclass(slots=True)
-class Context:
-    """The store rows that bear on one certificate."""
-
-    licences: list[dict[str, Any]] = field(default_factory=list)
-    shipments: list[dict[str, Any]] = field(default_factory=list)
-    same_number: list[dict[str, Any]] = field(default_factory=list)
-    others: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
@@ -70,132 +51,6 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
         for r in rows
         if r.get("record_id") or r.get("source")
     ]
-
-
-_SHIP_COLS = (
-    "record_id, shipment_id, date, certificate_id, licence_id, quantity, unit, value, currency, "
-    "value_usd, sender_country, departure_country, destination_country, receiver, "
-    "receiver_country"
-)
-
-
-@dataclass(slots=True)
-class StoreIndex:
-    """The licences, shipments and certificates of a store, read once and indexed, so that
-    checking every certificate (``assess_all``) costs three queries, not three per
-    certificate."""
-
-    licences_by_cert: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    licences_by_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    shipments_by_cert: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    shipments_by_licence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    certs_by_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    certs_by_country: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    certs_by_licence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    #: caches filled on first use: RX/M sums per product, hub evidence per product, SIPRI
-    #: deliveries per recipient
-    trade: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    hubs: dict[str, Any] = field(default_factory=dict)
-    arms: dict[str, list[dict[str, Any]]] | None = None
-
-
-def trade_rows(store: Store, product: str, index: StoreIndex | None) -> list[dict[str, Any]]:
-    """Re-exports (RX) and imports (M) of ``product`` per reporter and year, with the record
-    ids (one query per product, cached in ``index``)."""
-    if index is not None and product in index.trade:
-        return index.trade[product]
-    # one dataset (Comtrade's reports when present, else the largest): datasets that restate
-    # the same trade (a reconciliation, BACI) must not add up; and one level of the HS
-    # hierarchy per reporter, flow and year (the heading itself when reported, else its
-    # subheadings), or a heading and its subheadings would be counted twice
-    found: list[dict[str, Any]] = store.query(
-        "WITH pick AS (SELECT dataset FROM trade_flows GROUP BY dataset "
-        "ORDER BY (dataset = 'comtrade') DESC, count(*) DESC, dataset LIMIT 1) "
-        "SELECT reporter, flow, year, hs_code = ? AS exact, sum(value_usd) AS usd, "
-        "list(record_id) AS ids FROM trade_flows WHERE flow IN ('RX', 'M') AND hs_code LIKE ? "
-        "AND dataset = (SELECT dataset FROM pick) AND partner_is_world IS NOT TRUE "
-        "GROUP BY reporter, flow, year, exact ORDER BY reporter, flow, year",
-        [product, product + "%"],
-    ).to_pylist()
-    exact = {(r["reporter"], r["flow"], r["year"]) for r in found if r["exact"]}
-    rows = [
-        {k: r[k] for k in ("reporter", "flow", "year", "usd", "ids")}
-        for r in found
-        if r["exact"] or (r["reporter"], r["flow"], r["year"]) not in exact
-    ]
-    if index is not None:
-        index.trade[product] = rows
-    return rows
-
-
-def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        if r.get(key):
-            out.setdefault(str(r[key]), []).append(r)
-    return out
-
-
-def index_store(store: Store) -> StoreIndex:
-    """Read the store's licences, shipments and certificates once (see :class:`StoreIndex`)."""
-    lic = store.query("SELECT * FROM licences ORDER BY licence_id, record_id").to_pylist()
-    ships = store.query(
-        f"SELECT {_SHIP_COLS} FROM shipments WHERE certificate_id IS NOT NULL "
-        "OR licence_id IS NOT NULL ORDER BY date, shipment_id"
-    ).to_pylist()
-    certs = store.query("SELECT * FROM certificates ORDER BY certificate_id, record_id").to_pylist()
-    by_country: dict[str, list[dict[str, Any]]] = {}
-    for c in certs:
-        for country in {c.get("end_user_country"), c.get("final_destination")} - {None}:
-            by_country.setdefault(str(country), []).append(c)
-    return StoreIndex(
-        licences_by_cert=_group(lic, "certificate_id"),
-        licences_by_id=_group(lic, "licence_id"),
-        shipments_by_cert=_group(ships, "certificate_id"),
-        shipments_by_licence=_group(ships, "licence_id"),
-        certs_by_id=_group(certs, "certificate_id"),
-        certs_by_country=by_country,
-        certs_by_licence=_group(certs, "licence_id"),
-        arms=arms_by_recipient(store),
-    )
-
-
-def load_context(
-    store: Store,
-    cert: Mapping[str, Any],
-    licences: list[dict[str, Any]] | None = None,
-    index: StoreIndex | None = None,
-) -> Context:
-    """Licences naming the certificate (or named by it), shipments citing either, other
-    certificates with the same number, and certificates for the same end-user country (for
-    the near-identical text check). ``licences`` adds licence rows not in the store."""
-    ix = index if index is not None else index_store(store)
-    cid = str(cert.get("certificate_id") or "")
-    lic_id = cert.get("licence_id")
-    ctx = Context()
-    stored = [*ix.licences_by_cert.get(cid, [])]
-    if lic_id:
-        stored += [r for r in ix.licences_by_id.get(str(lic_id), []) if r not in stored]
-    extra = [
-        r for r in licences or [] if r.get("certificate_id") == cid or r.get("licence_id") == lic_id
-    ]
-    seen = {r.get("licence_id") for r in extra}
-    ctx.licences = extra + [r for r in stored if r.get("licence_id") not in seen]
-    lic_ids = sorted({str(r["licence_id"]) for r in ctx.licences if r.get("licence_id")})
-    ships = {id(s): s for s in ix.shipments_by_cert.get(cid, [])}
-    for lid in lic_ids:
-        ships.update({id(s): s for s in ix.shipments_by_licence.get(lid, [])})
-    ctx.shipments = sorted(
-        ships.values(), key=lambda s: (str(s.get("date") or ""), str(s.get("shipment_id")))
-    )
-    own = cert.get("record_id")
-    ctx.same_number = [r for r in ix.certs_by_id.get(cid, []) if r.get("record_id") != own]
-    country = cert.get("end_user_country") or cert.get("final_destination")
-    if country:
-        ctx.others = [
-            r for r in ix.certs_by_country.get(str(country), []) if r.get("certificate_id") != cid
-        ]
-    return ctx
 
 
 def _norm(name: Any) -> str:
@@ -554,108 +409,6 @@ def reuse_findings(
             )
         )
     return out, []
-
-
-def plausibility_findings(
-    store: Store | None,
-    cert: Mapping[str, Any],
-    evidence: list[str],
-    weights: Weights,
-    rows: list[SystemRow],
-    index: StoreIndex | None = None,
-) -> tuple[list[Finding], list[str]]:
-    """Does the end user's country field a weapon for the calibre, and could it use the
-    quantity in the certificate's period?"""
-    cid = str(cert.get("certificate_id") or "")
-    country = cert.get("end_user_country") or cert.get("final_destination")
-    cal = cert.get("calibre")
-    if not cal:
-        return [], ["end-user plausibility: the certificate gives no calibre"]
-    if not country:
-        return [], ["end-user plausibility: no end-user country"]
-    try:
-        wanted = canonical_calibre(str(cal))
-    except InvalidInput:
-        return [], [f"end-user plausibility: calibre {cal!r} not understood"]
-    word = ammunition_word(cert.get("goods_description"))
-    what = f"{wanted} {word}" if word else wanted
-    if not any_holdings(wanted, word, rows):
-        return [], [f"end-user plausibility: the weapon-system table knows no system for {what}"]
-    found = holdings(str(country), wanted, word, rows)
-    code = str(country).upper()
-    if not found:
-        return [
-            Finding(
-                "end_user.no_weapon_system",
-                "high",
-                f"no weapon system firing {what} is known in {code}'s forces (weapon-system "
-                "table, SIPRI deliveries 1995-2024 and the makers' states): the named end user "
-                "could not use the goods. The table is partial; a missing country means "
-                "'not known', so ask for the systems the ammunition is for",
-                [*evidence, *sorted({r.ref for r in rows if r.calibre == wanted})[:8]],
-                cid,
-            )
-        ], []
-    verified = [h for h in found if h.verified]
-    out: list[Finding] = []
-    not_checked: list[str] = []
-    if not verified:
-        out.append(
-            Finding(
-                "end_user.capability_unverified",
-                "medium",
-                f"only an unverified assumption says {code} fields a weapon for {what} "
-                f"({'; '.join(h.cite() for h in found)}); no SIPRI-recorded delivery and no "
-                "home production supports it: ask for the systems the ammunition is for",
-                [*evidence, *(h.row for h in found)],
-                cid,
-            )
-        )
-    quantity = cert.get("quantity")
-    if store is None:
-        not_checked.append("end-user quantity: no store to read SIPRI deliveries from")
-        return out, not_checked
-    if not quantity:
-        not_checked.append("end-user quantity: the certificate gives no quantity")
-        return out, not_checked
-    fleet = fleet_estimate(store, str(country), found, index.arms if index else None)
-    if fleet is None:
-        not_checked.append(
-            f"end-user quantity: no SIPRI-recorded delivery of {', '.join(h.weapon_system for h in found)} "
-            f"to {code} in the store, so no fleet estimate"
-        )
-        return out, not_checked
-    per = weights.use_per_system.get(word or "default", weights.use_per_system.get("default", 0))
-    years = _years(cert.get("issue_date"), cert.get("valid_until"))
-    ceiling = fleet.count * per * years
-    if ceiling > 0 and float(quantity) > ceiling:
-        systems = ", ".join(f"{n:,.0f} {s}" for s, n in sorted(fleet.by_system.items()))
-        out.append(
-            Finding(
-                "end_user.quantity_beyond_use",
-                "high",
-                f"{float(quantity):,.0f} {word or 'rounds'} is more than {code}'s known fleet "
-                f"({systems}, SIPRI deliveries: a floor) could fire in {years:g} year(s) at a "
-                f"generous {per:,.0f} per weapon a year (an assumption, weights.yaml): "
-                f"{ceiling:,.0f}",
-                [
-                    *evidence,
-                    *fleet.record_ids[:20],
-                    *(f"SIPRI AT deal {d}" for d in fleet.deals[:10]),
-                ],
-                cid,
-            )
-        )
-    return out, not_checked
-
-
-def _years(issued: Any, until: Any) -> float:
-    """Years the certificate runs (at least 1; 1 when either date is missing)."""
-    try:
-        a, b = int(str(issued)[:4]), int(str(until)[:4])
-    except (TypeError, ValueError):
-        return 1.0
-    return float(max(1, b - a))
 
 
 __all__ = [

@@ -34,9 +34,10 @@ from typing import Any
 from transship.exc import InvalidInput
 from transship.normalise.military import calibre as canonical_calibre
 from transship.risk.config import Weights
-from transship.risk.crosscheck import StoreIndex, _years, ammunition_word
+from transship.risk.end_user import ammunition_word, validity_years
 from transship.risk.holdings import SystemRow, fleet_estimate, holdings
 from transship.risk.model import Indicator
+from transship.risk.store_index import StoreIndex
 from transship.store import Store
 
 CODE = "request_size"
@@ -74,7 +75,9 @@ def fleet_ratio(
     if fleet is None or fleet.count <= 0:
         return None
     per = weights.use_per_system.get(word or "default", weights.use_per_system.get("default", 0))
-    years = _years(record.get("issue_date") or record.get("issued_date"), record.get("valid_until"))
+    years = validity_years(
+        record.get("issue_date") or record.get("issued_date"), record.get("valid_until")
+    )
     use = fleet.count * per * years
     if use <= 0:
         return None
