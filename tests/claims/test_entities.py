@@ -69,3 +69,17 @@ def _parties_outside_products_dates_and_places(text: str) -> list[str]:
 )
 def test_a_name_cut_by_a_product_date_or_territory(text: str, names: list[str]) -> None:
     assert _parties_outside_products_dates_and_places(text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hundreds of thousands of MLRS and howitzer shells",
+        "сотни тысяч снарядов для РСЗО",
+        "снаряди для РСЗВ",
+    ],
+)
+def test_the_class_of_rocket_launcher_is_a_product(text: str) -> None:
+    from transship.claims.entities import find_products
+
+    assert "multiple rocket launchers" in [m.ref.id for m in find_products(text)]

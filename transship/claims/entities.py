@@ -122,6 +122,8 @@ _PRODUCT_WORDS: dict[str, Sequence[str]] = {
     "natural gas": ("gas", "gasa", "gaz", "газ", "газа"),
     "oil": ("oil", "nafta", "нафта", "нефть", "ropa"),
     "air defence systems": ("air defense systems", "air defence systems", "air defense"),
+    # the class of launcher, in English and in the Russian and Ukrainian abbreviations
+    "multiple rocket launchers": ("MLRS", "multiple rocket launchers", "РСЗО", "РСЗВ"),
     "jets": ("jets", "fighter jets"),
 }
 
