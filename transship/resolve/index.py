@@ -184,13 +184,18 @@ class TokenIndex:
         self.row_wx = np.stack(
             [np.asarray(row_w, dtype=np.float32), np.asarray(row_xw, dtype=np.float32)], axis=1
         )
-        self.row_tot = np.stack(
+        row_tot = np.stack(
             [
                 np.bincount(row_of, weights=self.row_wx[:, k], minlength=n).astype(np.float32)
                 for k in (0, 1)
             ],
             axis=1,
-        ).astype(np.float64)
+        )
+        # and a list name's count, totals, tokens and weights in one 64-byte slot: the
+        # bound reads one memory line a candidate (index_kernel.block)
+        from transship.resolve import index_kernel
+
+        self.slots = index_kernel.slots(self.row_ptr, self.row_tok, self.row_wx, row_tot)
         # postings: token -> rows
         order = np.argsort(self.row_tok, kind="stable")
         self.tok_rows = row_of[order]
@@ -275,7 +280,8 @@ class TokenIndex:
             self.row_ptr,
             self.row_tok,
             self.row_wx,
-            self.row_tot,
+            self.slots.view(np.int32),
+            self.slots.view(np.float32),
             self.pair_keys,
             self.pair_rows,
             float(self.common_df),
@@ -529,7 +535,8 @@ class TokenIndex:
             self.row_ptr,
             self.row_tok,
             self.row_wx,
-            self.row_tot,
+            self.slots.view(np.int32),
+            self.slots.view(np.float32),
             self.pair_keys,
             self.pair_rows,
             float(self.common_df),

@@ -21,6 +21,33 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: Tokens of a list name held in its slot (64 bytes: count, two totals, 4 x 3 values).
+SLOT_TOKENS = 4
+SLOT_WIDTH = 16
+
+
+def slots(
+    row_ptr: np.ndarray, row_tok: np.ndarray, row_wx: np.ndarray, row_tot: np.ndarray
+) -> np.ndarray:
+    """The list names' slots (see :func:`block`), as 32-bit words: read them with
+    ``.view(np.int32)`` and ``.view(np.float32)``."""
+    n = len(row_ptr) - 1
+    out = np.zeros((n, SLOT_WIDTH), dtype=np.uint32)
+    as_i = out.view(np.int32)
+    as_f = out.view(np.float32)
+    lengths = np.diff(row_ptr)
+    as_i[:, 0] = lengths
+    as_f[:, 1] = row_tot[:, 0]
+    as_f[:, 2] = row_tot[:, 1]
+    short = lengths <= SLOT_TOKENS
+    for j in range(SLOT_TOKENS):
+        rows = np.flatnonzero(short & (lengths > j))
+        p = row_ptr[rows] + j
+        as_i[rows, 3 + 3 * j] = row_tok[p]
+        as_f[rows, 4 + 3 * j] = row_wx[p, 0]
+        as_f[rows, 5 + 3 * j] = row_wx[p, 1]
+    return out
+
 
 @njit(cache=True, nogil=True)
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
@@ -44,7 +71,8 @@ def block(
     row_ptr: np.ndarray,
     row_tok: np.ndarray,
     row_wx: np.ndarray,
-    row_tot: np.ndarray,
+    slot_i: np.ndarray,
+    slot_f: np.ndarray,
     pair_keys: np.ndarray,
     pair_rows: np.ndarray,
     common_df: float,
@@ -61,8 +89,11 @@ def block(
     summed postings of their neighbours ``g_df`` and their own vocabulary token ``g_own``
     (-1 when the list does not hold it); ``nb_*``: token ``g``'s neighbours are
     ``[nb_ptr[g], nb_ptr[g + 1])``. A list name's tokens are ``row_tok[row_ptr[row]:
-    row_ptr[row + 1]]`` with their weight and extra weight in ``row_wx`` (float32 pairs),
-    its totals in ``row_tot``. ``mark`` (a stamp per list name, kept between calls with the
+    row_ptr[row + 1]]`` with their weight and extra weight in ``row_wx`` (float32 pairs);
+    ``slot_i`` / ``slot_f`` (one array of 64-byte rows seen as int32 and float32) hold the
+    same in one memory line a list name: its token count, its two totals, then up to
+    :data:`SLOT_TOKENS` (token, weight, extra weight); longer names are read from
+    ``row_*``. ``mark`` (a stamp per list name, kept between calls with the
     running ``stamp``), ``inq`` (zero, and left zero) and ``head`` (one per vocabulary
     token) are scratch. The arrays are laid out so that a candidate's bound reads few
     memory lines: the step is bound by memory latency (a cache miss per array read at a
@@ -170,12 +201,21 @@ def block(
                 best[i] = 0.0
             mc = 0.0
             mxc = 0.0
-            for p in range(row_ptr[row], row_ptr[row + 1]):
-                tok = row_tok[p]
+            m = slot_i[row, 0]
+            for j in range(m):
+                if m <= SLOT_TOKENS:
+                    tok = slot_i[row, 3 + 3 * j]
+                    w = slot_f[row, 4 + 3 * j]
+                    xw = slot_f[row, 5 + 3 * j]
+                else:
+                    p = row_ptr[row] + j
+                    tok = row_tok[p]
+                    w = row_wx[p, 0]
+                    xw = row_wx[p, 1]
                 if inq[tok] == 0:
                     continue
-                mc += row_wx[p, 0]
-                mxc += row_wx[p, 1]
+                mc += w
+                mxc += xw
                 k = head[tok]
                 while k >= 0:
                     if nb_sim[k] > best[local[k]]:
@@ -194,8 +234,8 @@ def block(
                 else:
                     uxq += float(np.float32(g_xw[g0 + i]))
             uq = wsum - mqw
-            uc = row_tot[row, 0] - mc
-            uxc = row_tot[row, 1] - mxc
+            uc = float(slot_f[row, 1]) - mc
+            uxc = float(slot_f[row, 2]) - mxc
             num = (mq + mc) / 2
             if uq > 1e-6 and uc > 1e-6:
                 den = (mqw + mc) / 2 + (uq + uc)
