@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from transship.resolve.compare import compare_names
@@ -112,26 +111,69 @@ def test_every_candidate_reaching_the_threshold_is_kept() -> None:
     assert len(capped.rows[0]) == 20
 
 
-def test_key_table_finds_every_stored_key_and_no_other() -> None:
-    # the bucketed search against a plain one over the sorted keys, with hashes at both
-    # ends of the 64-bit range (the buckets follow the signed order) and absent ones
-    names = [f"{a} {b}" for a in ("Krusik", "Yugoimport", "Sloboda") for b in ("Ltd", "Arsenal")]
-    index = _index(names * 3 + ["Kalashnikov Concern", "Degtyarev Plant"])
-    keys = index.key_hash
-    rng = np.random.default_rng(5)
-    info = np.iinfo(np.int64)
-    absent = np.concatenate(
-        [rng.integers(info.min, info.max, 2000, dtype=np.int64), [info.min, info.max, 0, -1]]
-    )
-    absent = absent[~np.isin(absent, keys)]
-    needles = np.concatenate([keys, absent, keys[::-1]])
-    assert index.key_steps >= 1
-    expected = np.searchsorted(keys, needles)
-    expected = np.where(
-        (expected < len(keys)) & (keys[np.minimum(expected, len(keys) - 1)] == needles),
-        expected,
-        -1,
-    )
-    assert index._find_hashes(needles).tolist() == expected.tolist()
-    assert (index._find_hashes(keys) == np.arange(len(keys))).all()
-    assert (index._find_hashes(absent) == -1).all()
+def _reference_keys(s: str) -> set[str]:
+    """The deletion keys as strings (what neighbour_kernel hashes)."""
+    n = len(s)
+    if n < 3:
+        return {s}
+    keys = {s} | {s[:i] + s[i + 1 :] for i in range(n)}
+    if n >= 7:
+        keys |= {s[:i] + s[i + 1 : j] + s[j + 1 :] for i in range(n) for j in range(i + 1, n)}
+        keys |= {"^" + s[:5], "$" + s[-5:]}
+    return keys
+
+
+def _reference_neighbours(query: str, vocab: list[str]) -> dict[int, float]:
+    """The neighbour rule written plainly: a shared key, then the edit budget by rapidfuzz's
+    distances (the compiled search must give exactly this)."""
+    from rapidfuzz.distance import OSA, Levenshtein
+
+    qk = _reference_keys(query)
+    out: dict[int, float] = {}
+    for v, word in enumerate(vocab):
+        if not qk & _reference_keys(word):
+            continue
+        longer = max(len(query), len(word))
+        budget = 0 if longer <= 3 else 1 if longer <= 6 else 2 if longer <= 9 else 3
+        if (query[:1] or "\0") != (word[:1] or "\0"):
+            budget -= 1
+        diff = abs(len(query) - len(word))
+        if diff > max(budget, 1):
+            continue
+        d = OSA.distance(query, word)
+        ok = d <= budget or (d == 2 and diff == 1 and budget >= 1)
+        if not ok and d == 1 and diff == 0 and longer >= 3:
+            ok = Levenshtein.distance(query, word) == 2
+        if ok:
+            out[v] = 1.0 if d == 0 else 0.95 * (1 - min(d, 2) / longer)
+    return out
+
+
+def test_compiled_neighbour_search_equals_the_plain_rule(shared_data: Path) -> None:
+    """On real names (300 of the UN list's raw names as the list, the other raw names and
+    the treated spellings as queries), the compiled key search and distances give exactly the pairs
+    and similarities of the rule written with strings and rapidfuzz, for the precomputed
+    graph and for searched query tokens alike."""
+    folder = shared_data / "opensanctions-ftm-fixtures"
+    with (folder / "un_sanctions_positives_untreated.csv").open(encoding="utf-8") as fh:
+        raw = [r["full_name"] for r in csv.DictReader(fh)]
+    with (folder / "un_sanctions_positives_treated.csv").open(encoding="utf-8") as fh:
+        treated = [r["full_name"] for r in csv.DictReader(fh)]
+    index = TokenIndex([analyse(n, "PER") for n in raw[:300]])
+    vocab = list(index.vocab)
+    others = treated + raw[300:]
+    queries = sorted({s for n in others for s in analyse(n, "PER").skeletons} - set(vocab))
+    assert len(queries) >= 50 and len(vocab) >= 300
+    qt, toks, sims = index.neighbours(queries)
+    found = 0
+    for k, q in enumerate(queries):
+        got = dict(zip(toks[qt == k].tolist(), sims[qt == k].tolist(), strict=True))
+        want = _reference_neighbours(q, vocab)
+        assert got.keys() == want.keys(), q
+        assert all(abs(got[v] - want[v]) < 1e-6 for v in want), q
+        found += len(want) > 0
+    assert found >= 20
+    for v, word in enumerate(vocab[:150]):
+        assert index.nb_ptr is not None
+        got_v = index.nb_tok[index.nb_ptr[v] : index.nb_ptr[v + 1]].tolist()
+        assert sorted(got_v) == sorted(_reference_neighbours(word, vocab)), word

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA, Levenshtein
 
+from transship.resolve import index_kernel, neighbour_kernel
 from transship.resolve.names import NameForm
 
 # -- token-neighbour index with a bound of the matcher's score --------------------------------
@@ -40,7 +39,7 @@ TOKEN_TOP_K: int | None = None
 #: bound ignores joined tokens and whole-name typos, which can lift a score a little).
 BOUND_MARGIN = 0.05
 #: Distinct deletion keys per bucket of the key table, on average (see
-#: ``TokenIndex._find_hashes``).
+#: ``neighbour_kernel.neighbours``).
 KEYS_PER_BUCKET = 8
 #: Query token skeletons whose neighbours are kept between batches, at most.
 NEIGHBOUR_CACHE = 200_000
@@ -57,38 +56,6 @@ def _unique(x: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
-
-
-def _hash_keys(keys: list[str]) -> np.ndarray:
-    return np.fromiter((hash(k) for k in keys), dtype=np.int64, count=len(keys))
-
-
-#: Skeletons this long also get their two-letter deletions: the matcher allows two edits
-#: from seven letters (three from ten).
-DEL2_MIN = 7
-#: Skeletons this long also get their first and last letters as keys: three edits are
-#: allowed from ten letters, against a token of seven or more.
-AFFIX_LONG = 7
-AFFIX_LONG_KEEP = 5
-
-
-def _deletions(s: str) -> list[str]:
-    """``s`` and its one-letter deletions (SymSpell): two tokens one edit apart (an
-    insertion, a deletion, a substitution or a transposition) share one of them; from
-    :data:`DEL2_MIN` letters also the two-letter deletions (two edits apart)."""
-    n = len(s)
-    if n < 3:
-        return [s]
-    one = [s[:i] + s[i + 1 :] for i in range(n)]
-    if n < DEL2_MIN:
-        return [s, *one]
-    two = {d[:j] + d[j + 1 :] for i, d in enumerate(one) for j in range(i, n - 1)}
-    keys = [s, *dict.fromkeys(one), *two]
-    if n >= AFFIX_LONG:
-        # three edits (ten letters or more) leave the head or the tail mostly intact
-        keys.append("^" + s[:AFFIX_LONG_KEEP])
-        keys.append("$" + s[-AFFIX_LONG_KEEP:])
-    return keys
 
 
 def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -193,43 +160,26 @@ class TokenIndex:
         )
         # and a list name's count, totals, tokens and weights in one 64-byte slot: the
         # bound reads one memory line a candidate (index_kernel.block)
-        from transship.resolve import index_kernel
-
         self.slots = index_kernel.slots(self.row_ptr, self.row_tok, self.row_wx, row_tot)
         # postings: token -> rows
         order = np.argsort(self.row_tok, kind="stable")
         self.tok_rows = row_of[order]
         self.df = np.bincount(self.row_tok, minlength=len(vocab)).astype(np.int64)
         self.tok_ptr = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
-        words = list(vocab)
-        self.tok_len = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-        self.tok_first = np.fromiter(
-            (ord(w[0]) if w else 0 for w in words), dtype=np.int64, count=len(words)
-        )
-        # deletion keys of the vocabulary (hashed, sorted)
-        keys: list[str] = []
-        owners: list[int] = []
-        for v, word in enumerate(words):
-            ks = _deletions(word)
-            keys.extend(ks)
-            owners.extend([v] * len(ks))
-        h = _hash_keys(keys)
-        o = np.argsort(h, kind="stable")
-        h = h[o]
-        self.del_tok = np.asarray(owners, dtype=np.int64)[o]
-        # each distinct key once, pointing at its run of tokens, and a table of where
-        # each bucket of keys (by the top bits of the hash) starts (see _find_hashes)
+        # deletion keys of the vocabulary (neighbour_kernel: hashed, sorted); each
+        # distinct key once, pointing at its run of tokens, and where each bucket of keys
+        # (by the top bits of the hash) starts
+        self.voc_cp, self.voc_ptr = neighbour_kernel.encode(list(vocab))
+        h, self.del_tok = neighbour_kernel.vocabulary_keys(self.voc_cp, self.voc_ptr)
         first = np.flatnonzero(np.concatenate([[True], h[1:] != h[:-1]])) if len(h) else h
         self.key_hash = h[first]
         self.key_ptr = np.append(first, len(h)).astype(np.int64)
         nk = len(self.key_hash)
         self.key_bits = max(1, (max(1, nk // KEYS_PER_BUCKET)).bit_length())
-        bucket = self._bucket(self.key_hash)
+        bucket = (self.key_hash >> np.uint64(64 - self.key_bits)).astype(np.int64)
         self.bucket_ptr = np.concatenate(
             [[0], np.cumsum(np.bincount(bucket, minlength=1 << self.key_bits))]
         ).astype(np.int64)
-        widest = int(np.diff(self.bucket_ptr).max()) if nk else 0
-        self.key_steps = widest.bit_length()
         # pair keys of common tokens
         common = self.df > common_df
         pk: list[int] = []
@@ -252,17 +202,16 @@ class TokenIndex:
         self.nb_ptr: np.ndarray | None = None
         self.nb_tok = np.zeros(0, dtype=np.int64)
         self.nb_sim = np.zeros(0, dtype=np.float32)
+        self._seen = np.full(len(vocab), -1, dtype=np.int64)
         if precompute:
             self._precompute()
-        self._blob()
         self._compile()
 
     def _compile(self) -> None:
-        """Compiles the blocking's kernel (or loads it from numba's cache) now, with the
+        """Compiles the blocking's kernels (or loads them from numba's cache) now, with the
         index's own array types: paid once, while the index is built and before any fork,
         not by the first query."""
-        from transship.resolve import index_kernel
-
+        self._neighbours(["warm"])
         mark, inq, head = self._scratch()
         z = np.zeros(0, dtype=np.int64)
         f = np.zeros(0, dtype=np.float64)
@@ -295,14 +244,14 @@ class TokenIndex:
     def _precompute(self, chunk: int = 20_000) -> None:
         """The neighbours of every vocabulary token (a CSR graph): a query token the list
         already holds reads them instead of searching the deletion keys."""
-        words = self._words()
+        nv = len(self.vocab)
         toks: list[np.ndarray] = []
         sims: list[np.ndarray] = []
-        counts = np.zeros(len(words), dtype=np.int64)
-        for start in range(0, len(words), chunk):
-            part = words[start : start + chunk]
-            qt, tok, sim = self._neighbours(part, sliced=False)
-            counts[start : start + len(part)] = np.bincount(qt, minlength=len(part))
+        counts = np.zeros(nv, dtype=np.int64)
+        for start in range(0, nv, chunk):
+            end = min(start + chunk, nv)
+            qt, tok, sim = self._search(self.voc_cp, self.voc_ptr[start : end + 1])
+            counts[start:end] = np.bincount(qt, minlength=end - start)
             toks.append(tok)
             sims.append(sim)
         self.nb_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -355,142 +304,33 @@ class TokenIndex:
             return owner, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         return owner, np.concatenate(toks), np.concatenate(sims)
 
-    def _neighbours(
-        self, skeletons: Sequence[str], sliced: bool = True
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """See :meth:`neighbours`; ``sliced`` reads the vocabulary words by
-        :meth:`_words_at` (at query time), else from the vocabulary's own strings (the
-        precomputation, in the process that owns them: no new string per pair)."""
-        words_at = self._words_at if sliced else self._words_own
-        keys: list[str] = []
-        owner: list[int] = []
-        for k, s in enumerate(skeletons):
-            ks = _deletions(s)
-            keys.extend(ks)
-            owner.extend([k] * len(ks))
-        if not keys:
+    def _neighbours(self, skeletons: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """See :meth:`neighbours` (searched in the deletion keys)."""
+        cp, ptr = neighbour_kernel.encode(list(skeletons))
+        return self._search(cp, ptr)
+
+    def _search(self, cp: np.ndarray, ptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if len(ptr) <= 1:
             z = np.zeros(0, dtype=np.int64)
             return z, z, np.zeros(0, dtype=np.float32)
-        h = _hash_keys(keys)
-        at = self._find_hashes(h)
-        found = np.flatnonzero(at >= 0)
-        which, pos = _expand(self.key_ptr[at[found]], self.key_ptr[at[found] + 1])
-        qt = np.asarray(owner, dtype=np.int64)[found][which]
-        tok = self.del_tok[pos]
-        nv = max(1, len(self.vocab))
-        pair = _unique(qt * nv + tok)
-        qt, tok = pair // nv, pair % nv
-        qlen = np.fromiter((len(s) for s in skeletons), dtype=np.int64, count=len(skeletons))
-        qfirst = np.fromiter(
-            (ord(s[0]) if s else 0 for s in skeletons), dtype=np.int64, count=len(skeletons)
+        qt, tok, sim = neighbour_kernel.neighbours(
+            cp,
+            ptr,
+            self.voc_cp,
+            self.voc_ptr,
+            self.key_hash,
+            self.key_ptr,
+            self.del_tok,
+            self.bucket_ptr,
+            self.key_bits,
+            self._seen,
         )
-        ql, tl = qlen[qt], self.tok_len[tok]
-        longer = np.maximum(ql, tl)
-        budget = np.where(longer <= 3, 0, np.where(longer <= 6, 1, np.where(longer <= 9, 2, 3)))
-        budget = budget - (qfirst[qt] != self.tok_first[tok])
-        diff_len = np.abs(ql - tl)
-        ok = diff_len <= np.maximum(budget, 1)
-        qt, tok, longer, budget, diff_len = qt[ok], tok[ok], longer[ok], budget[ok], diff_len[ok]
-        # the distance of each pair (rapidfuzz's C, all pairs in one call; a transposition
-        # is one edit): kept within the matcher's budget, or two edits across a digraph
-        # (``Lakahl``/``Lakhal``: skeletons ``lacahl``/``lahal``); a transposition keeps the
-        # length and is allowed from three letters
-        d = process.cpdist(
-            [skeletons[a] for a in qt.tolist()],
-            words_at(tok),
-            scorer=OSA.distance,
-            dtype=np.int32,
-        )
-        d = np.asarray(d, dtype=np.int64)
-        ok = (d <= budget) | ((d == 2) & (diff_len == 1) & (budget >= 1))
-        swap = (d == 1) & (diff_len == 0) & (longer >= 3) & ~ok
-        if swap.any():
-            # one edit the budget does not allow: only a transposition (not a substitution:
-            # Yong/Song) from three letters
-            lev = process.cpdist(
-                [skeletons[a] for a in qt[swap].tolist()],
-                words_at(tok[swap]),
-                scorer=Levenshtein.distance,
-                dtype=np.int32,
-            )
-            ok[np.nonzero(swap)[0]] = np.asarray(lev) == 2
-        qt, tok, longer, d = qt[ok], tok[ok], longer[ok], d[ok]
-        sim = np.where(d == 0, 1.0, 0.95 * (1.0 - np.minimum(d, 2) / np.maximum(longer, 1)))
-        return qt, tok, sim.astype(np.float32)
-
-    def _bucket(self, h: np.ndarray) -> np.ndarray:
-        """The bucket of each hash: its top :attr:`key_bits` bits, in the order of the
-        signed hashes (the sign bit flipped, so that buckets follow the sorted keys)."""
-        u = h.view(np.uint64) ^ np.uint64(1 << 63)
-        return (u >> np.uint64(64 - self.key_bits)).astype(np.int64)
-
-    def _find_hashes(self, h: np.ndarray) -> np.ndarray:
-        """Where each hash ``h`` is among the distinct deletion keys, or -1.
-
-        The keys are sorted and spread evenly by the hash, so the top bits of a hash say
-        which few keys it can be (:data:`KEYS_PER_BUCKET` on average): a binary search
-        among those, all needles at once, touches one or two memory lines per needle,
-        where ``np.searchsorted`` over all the keys (10 million at 1,000,000 entries) read
-        about twenty lines far apart."""
-        keys = self.key_hash
-        nk = len(keys)
-        if nk == 0 or len(h) == 0:
-            return np.full(len(h), -1, dtype=np.int64)
-        b = self._bucket(h)
-        lo = self.bucket_ptr[b]
-        end = self.bucket_ptr[b + 1]
-        hi = end.copy()
-        for _ in range(self.key_steps):
-            mid = (lo + hi) >> 1
-            go = (lo < hi) & (keys[np.minimum(mid, nk - 1)] < h)
-            lo = np.where(go, mid + 1, lo)
-            hi = np.where(go, hi, mid)
-        hit = (lo < end) & (keys[np.minimum(lo, nk - 1)] == h)
-        return np.where(hit, lo, -1)
-
-    _word_list: list[str] | None = None
-
-    def _words(self) -> list[str]:
-        if self._word_list is None:
-            self._word_list = list(self.vocab)
-        return self._word_list
-
-    def _words_own(self, tok: np.ndarray) -> list[str]:
-        words = self._words()
-        return [words[b] for b in tok.tolist()]
-
-    _word_blob: str = ""
-    _word_start: np.ndarray | None = None
-
-    def _blob(self) -> tuple[str, np.ndarray]:
-        """The vocabulary as one string, and where each word starts in it (built with the
-        index, before any fork)."""
-        if self._word_start is None:
-            words = self._words()
-            self._word_blob = "".join(words)
-            self._word_start = np.concatenate([[0], np.cumsum(self.tok_len[: len(words)])]).astype(
-                np.int64
-            )
-        return self._word_blob, self._word_start
-
-    def _words_at(self, tok: np.ndarray) -> list[str]:
-        """The vocabulary tokens numbered ``tok``, as new strings sliced from one string
-        of the whole vocabulary. Reading them from the vocabulary's own string objects
-        writes each one's reference count: in a worker forked from the process that built
-        the index (:func:`~transship.resolve.screen.screen_parallel`), every such write
-        copies the page holding it (copy-on-write), and the neighbours of a query token the
-        list does not hold are spread over the whole heap (at 200,000 entries, 8,000 page
-        copies per 500 queries, a third of a worker's page faults)."""
-        blob, start = self._blob()
-        return [
-            blob[a:b] for a, b in zip(start[tok].tolist(), start[tok + 1].tolist(), strict=True)
-        ]
+        return qt, tok, sim
 
     def block(self, forms: Sequence[NameForm], min_score: float = 0.7) -> Bounded:
         """Candidate list names for each query name: those whose bound reaches
         ``min_score`` less :data:`BOUND_MARGIN`, best bound first (at most ``top_k``
         when set)."""
-        from transship.resolve import index_kernel
         from transship.resolve.compare import is_patronymic
 
         nq = len(forms)
