@@ -171,3 +171,34 @@ def test_usual_level_takes_each_years_report_the_tails_direction_favours(tmp_pat
             per_year.append(math.log(pd.value[v][i, j]))
     assert high[i, j] == pytest.approx(float(np.median(per_year)))
     store.close()
+
+
+def test_usual_level_skips_a_zero_reconciled_elsewhere(tmp_path: Path) -> None:
+    """A year whose value was reconciled elsewhere as zero, with no report, is no level: the
+    centre is the median of the other years, not dragged to log 1e-300."""
+    store = generated_store(tmp_path / "g.duckdb")
+    pd = load_flows(DuckDBEngine(store), "930610")["930610"]
+    pd.errors = replace(pd.errors, p=0.3, k=8.0, down=1.0, wide=100)
+    y = pd.years[-1]
+    others = [v for v in pd.years if v != y]
+    before = usual_level(pd, y)
+    reported = sum(
+        (np.isfinite(pd.x[v]) & (pd.x[v] > 0)) | (np.isfinite(pd.m[v]) & (pd.m[v] > 0))
+        for v in others
+    )
+    i, j = map(int, np.argwhere(np.isfinite(before) & (reported >= 3))[0])
+    v0 = next(v for v in others if pd.x[v][i, j] > 0 or pd.m[v][i, j] > 0)
+    pd.x[v0][i, j] = pd.m[v0][i, j] = np.nan
+    pd.value[v0][i, j] = 0.0
+    pd.basis[v0][i, j] = BASIS.index("reconciled")
+    after = usual_level(pd, y)
+    per_year = []
+    for v in others:
+        reports = [r for r in (pd.x[v][i, j], pd.m[v][i, j]) if np.isfinite(r) and r > 0]
+        if reports:
+            per_year.append(math.log(max(reports)))
+        elif v != v0 and pd.basis[v][i, j] == BASIS.index("reconciled"):
+            per_year.append(math.log(pd.value[v][i, j]))
+    assert len(per_year) >= 2
+    assert after[i, j] == pytest.approx(float(np.median(per_year)))
+    store.close()

@@ -94,7 +94,8 @@ def usual_level(pd: ProductData, year: int) -> FloatArray:
     report far off is an under-report, and the side that stays at its usual level is the
     higher one, as in the real sample's wide gaps, docs/simulation.md "Which side moved"),
     the lower when it mostly raises them, the mean of the two when it is symmetric. A year
-    one side reports counts with that report; a value reconciled elsewhere with itself.
+    one side reports counts with that report; a value reconciled elsewhere with itself
+    (when above zero).
 
     The plain median of all reports sits below the true level under a downward tail (the
     under-reports pull it down): on the simulated case, seed 5 at low noise, the truth sat
@@ -120,7 +121,9 @@ def usual_level(pd: ProductData, year: int) -> FloatArray:
             else:
                 both = np.where(np.isfinite(lx) & np.isfinite(lm), (lx + lm) / 2, np.fmax(lx, lm))
             v = pd.value[y][cells]
-            rec = np.where(pd.basis[y][cells] == elsewhere, np.log(np.maximum(v, 1e-300)), np.nan)
+            # a value reconciled elsewhere counts when there is one (a zero is no level: it
+            # would count as log 1e-300 and drag the median down)
+            rec = np.where(pd.basis[y][cells] == elsewhere, log_reports(v), np.nan)
             logs.append(np.where(np.isfinite(both), both, rec))
         centre[cells] = np.nanmedian(np.stack(logs), axis=0)
     return centre
