@@ -23,6 +23,8 @@ from functools import cache
 from transship.claims.dates import DateMention, find_dates
 from transship.claims.entities import CAPITAL
 from transship.claims.model import Attribution
+from transship.claims.sources_cell import is_sources_header as is_sources_header
+from transship.claims.sources_cell import parse_sources_cell as parse_sources_cell
 
 _CAP = rf"(?:{CAPITAL}[\w’'.&/-]*|\d+[A-Za-z]?\b(?=\s+{CAPITAL}))"
 _CONNECT = r"(?:of|for|the|and|on|de|du|der|für|za|i|и|за|na|w|dla|in|&)"
@@ -93,11 +95,6 @@ _PLURAL_NOUN = re.compile(
     r"(?:states|claims|reports|notes|estimates|finds|projects|highlights|indicates)"
     r"(?:\s*[,.;:)]|\s+(?:and|or|of|in|on|such|like|to|from|which|who|were|are|have|had|"
     r"with|for|as)\b)",
-    re.I,
-)
-_SOURCE_HEADERS = re.compile(
-    r"^(?:sources?|izvori?|извори?|источники|источник|джерела|джерело|източници|źródła|"
-    r"źródło|references?|cited)$",
     re.I,
 )
 _NOT_NAMES = frozenset(
@@ -483,58 +480,6 @@ def find_credits(text: str, ref: str | None = None, offset: int = 0) -> list[Cre
         taken.append(m.span())
     out.sort(key=lambda c: c.start)
     return out
-
-
-def parse_sources_cell(cell: str, offset: int = 0, ref: str | None = None) -> list[Attribution]:
-    """A table's Sources cell ("Financial Times, June 22, 2024; SIPRI ..., March 2024") as
-    credits, each with its date and span."""
-    out: list[Attribution] = []
-    pos = 0
-    for part in re.split(r";", cell):
-        start = pos + (len(part) - len(part.lstrip()))
-        pos += len(part) + 1
-        item = part.strip().rstrip(".")
-        if not item:
-            continue
-        dates = find_dates(item, ref)
-        cut = min([d.start for d in dates] + [len(item)])
-        name = item[:cut].strip(" ,")
-        if not name:
-            continue
-        relay = re.search(r"\s+(?:cited\s+by|via|per)\s+", name)
-        date = dates[0].first if dates else None
-        if relay:
-            origin, relay_name = name[: relay.start()], name[relay.end() :]
-            o_end = start + len(origin)
-            r_start = start + relay.end()
-            out.append(
-                Attribution(origin.strip(), date, (offset + start, offset + o_end), "origin")
-            )
-            out.append(
-                Attribution(
-                    relay_name.strip(),
-                    date,
-                    (offset + r_start, offset + r_start + len(relay_name)),
-                    "relay",
-                )
-            )
-            continue
-        # "Archive of Public Gatherings, Radio Free Europe/Radio Liberty, March 15, 2025"
-        bits = [b.strip() for b in name.split(",") if b.strip()]
-        if len(bits) == 2 and all(b[0].isupper() for b in bits):
-            first_end = start + name.index(bits[1]) - 2
-            out.append(Attribution(bits[0], date, (offset + start, offset + first_end), "origin"))
-            s2 = start + name.index(bits[1])
-            out.append(
-                Attribution(bits[1], date, (offset + s2, offset + s2 + len(bits[1])), "relay")
-            )
-            continue
-        out.append(Attribution(name, date, (offset + start, offset + start + len(name))))
-    return out
-
-
-def is_sources_header(cell: str) -> bool:
-    return bool(_SOURCE_HEADERS.match(cell.strip().strip("*_ ")))
 
 
 def clause_start(text: str, pos: int, protected: list[tuple[int, int]]) -> int:
