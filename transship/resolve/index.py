@@ -212,18 +212,35 @@ class TokenIndex:
         index's own array types: paid once, while the index is built and before any fork,
         not by the first query."""
         self._neighbours(["warm"])
-        mark, inq, head = self._scratch()
         z = np.zeros(0, dtype=np.int64)
         f = np.zeros(0, dtype=np.float64)
-        index_kernel.block(
-            np.zeros(1, dtype=np.int64),
-            f,
-            f,
-            f,
-            z,
-            np.zeros(1, dtype=np.int64),
-            z,
-            np.zeros(0, dtype=np.float32),
+        one = np.zeros(1, dtype=np.int64)
+        self._run_block(one, f, f, f, z, one, z, np.zeros(0, dtype=np.float32), 0.5)
+
+    def _run_block(
+        self,
+        q_ptr: np.ndarray,
+        g_w: np.ndarray,
+        g_xw: np.ndarray,
+        g_df: np.ndarray,
+        own_tok: np.ndarray,
+        nb_ptr: np.ndarray,
+        nb_tok: np.ndarray,
+        nb_sim: np.ndarray,
+        t: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`index_kernel.block` on the query arrays given, with the index's arrays
+        and scratch; keeps the running stamp."""
+        mark, inq, head = self._scratch()
+        out_r, out_n, out_b, self._stamp = index_kernel.block(
+            q_ptr,
+            g_w,
+            g_xw,
+            g_df,
+            own_tok,
+            nb_ptr,
+            nb_tok,
+            nb_sim,
             self.tok_ptr,
             self.tok_rows,
             self.row_ptr,
@@ -234,12 +251,13 @@ class TokenIndex:
             self.pair_keys,
             self.pair_rows,
             float(self.common_df),
-            0.5,
+            t,
             mark,
             inq,
             head,
             self._stamp,
         )
+        return out_r, out_n, out_b
 
     def _precompute(self, chunk: int = 20_000) -> None:
         """The neighbours of every vocabulary token (a CSR graph): a query token the list
@@ -360,8 +378,7 @@ class TokenIndex:
         g_df = np.bincount(nb_g, weights=self.df[nb_tok], minlength=ng)
         own_tok = np.fromiter((self.vocab.get(s, -1) for s in skels), dtype=np.int64, count=ng)
         q_ptr = np.concatenate([[0], np.cumsum(np.bincount(g_row, minlength=nq))])
-        mark, inq, head = self._scratch()
-        out_r, out_n, out_b, self._stamp = index_kernel.block(
+        out_r, out_n, out_b = self._run_block(
             q_ptr.astype(np.int64),
             np.asarray(g_w, dtype=np.float64),
             np.asarray(g_xw, dtype=np.float64),
@@ -370,21 +387,7 @@ class TokenIndex:
             nb_ptr.astype(np.int64),
             nb_tok,
             nb_sim,
-            self.tok_ptr,
-            self.tok_rows,
-            self.row_ptr,
-            self.row_tok,
-            self.row_wx,
-            self.slots.view(np.int32),
-            self.slots.view(np.float32),
-            self.pair_keys,
-            self.pair_rows,
-            float(self.common_df),
             t,
-            mark,
-            inq,
-            head,
-            self._stamp,
         )
         if self.top_k is not None:
             counts = np.bincount(out_r, minlength=nq)

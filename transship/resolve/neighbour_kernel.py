@@ -116,9 +116,19 @@ def vocabulary_keys(cp: np.ndarray, ptr: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 @njit(cache=True, nogil=True)
-def _osa(cp: np.ndarray, a: int, la: int, voc: np.ndarray, b: int, lb: int, d: np.ndarray) -> int:
-    """Optimal string alignment distance (an adjacent transposition is one edit), as
-    rapidfuzz's ``OSA.distance``; ``d`` is scratch of at least (la + 1) x (lb + 1)."""
+def _distance(
+    cp: np.ndarray,
+    a: int,
+    la: int,
+    voc: np.ndarray,
+    b: int,
+    lb: int,
+    d: np.ndarray,
+    transpose: bool,
+) -> int:
+    """Edit distance of ``cp[a:a + la]`` and ``voc[b:b + lb]``: optimal string alignment
+    (an adjacent transposition is one edit, as rapidfuzz's ``OSA.distance``) when
+    ``transpose``, else Levenshtein; ``d`` is scratch of at least (la + 1) x (lb + 1)."""
     w = lb + 1
     for j in range(lb + 1):
         d[j] = j
@@ -129,27 +139,9 @@ def _osa(cp: np.ndarray, a: int, la: int, voc: np.ndarray, b: int, lb: int, d: n
             cb = voc[b + j - 1]
             cost = 0 if ca == cb else 1
             v = min(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost)
-            if i > 1 and j > 1 and ca == voc[b + j - 2] and cp[a + i - 2] == cb:
+            if transpose and i > 1 and j > 1 and ca == voc[b + j - 2] and cp[a + i - 2] == cb:
                 v = min(v, d[(i - 2) * w + j - 2] + 1)
             d[i * w + j] = v
-    return int(d[la * w + lb])
-
-
-@njit(cache=True, nogil=True)
-def _levenshtein(
-    cp: np.ndarray, a: int, la: int, voc: np.ndarray, b: int, lb: int, d: np.ndarray
-) -> int:
-    w = lb + 1
-    for j in range(lb + 1):
-        d[j] = j
-    for i in range(1, la + 1):
-        d[i * w] = i
-        ca = cp[a + i - 1]
-        for j in range(1, lb + 1):
-            cost = 0 if ca == voc[b + j - 1] else 1
-            d[i * w + j] = min(
-                d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost
-            )
     return int(d[la * w + lb])
 
 
@@ -169,7 +161,7 @@ def neighbours(
     """(query token, vocabulary token, similarity estimate) of every vocabulary token the
     matcher could pair with each query token, by query token then vocabulary token.
 
-    A pair shares a key, and is kept when its distance (:func:`_osa`) is within the edit
+    A pair shares a key, and is kept when its distance (:func:`_distance`) is within the edit
     budget of the longer token (none up to three letters, one up to six, two up to nine,
     three beyond; one less when the first letters differ), or is two edits across a
     digraph (lengths one apart, ``lacahl``/``lahal``); a pair one edit apart that the
@@ -245,10 +237,10 @@ def neighbours(
                 continue
             if (la + 1) * (lb + 1) > len(d):
                 d = np.empty((la + 1) * (lb + 1), dtype=np.int64)
-            dist = _osa(q_cp, a, la, voc_cp, b, lb, d)
+            dist = _distance(q_cp, a, la, voc_cp, b, lb, d, True)
             ok = dist <= budget or (dist == 2 and diff_len == 1 and budget >= 1)
             if not ok and dist == 1 and diff_len == 0 and longer >= 3:
-                ok = _levenshtein(q_cp, a, la, voc_cp, b, lb, d) == 2
+                ok = _distance(q_cp, a, la, voc_cp, b, lb, d, False) == 2
             if not ok:
                 continue
             if dist == 0:
