@@ -412,7 +412,7 @@ def main() -> None:
     )
 
     from transship.resolve.parties import party_from_properties, query_party
-    from transship.resolve.screen import Screener, screen_parallel
+    from transship.resolve.screen import Screener
 
     t = time.perf_counter()
     parties = [
@@ -429,11 +429,19 @@ def main() -> None:
 
     queries = [query_party(f"q{i}", name, schema) for i, (schema, name) in enumerate(query_names)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before_self = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
-    scores = screen_parallel(screener, queries, workers=args.workers, min_score=THRESHOLD)
+    # what `transship screen --file ... --workers N` runs (with every result at or above
+    # the threshold: the recall below counts them all)
+    results = screener.screen(queries, workers=args.workers, min_score=THRESHOLD)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after_self = resource.getrusage(resource.RUSAGE_SELF)
+    # the workers' CPU and the parent's (which forks them and reads their results back)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu += (after_self.ru_utime - before_self.ru_utime) + (
+        after_self.ru_stime - before_self.ru_stime
+    )
     # The machine is shared: wall time depends on what else runs. CPU seconds of the
     # workers say what the screening itself costs; 2 idle cores would do 2 CPU-seconds
     # a second.
@@ -446,6 +454,7 @@ def main() -> None:
     result["load_average"] = round(os.getloadavg()[0], 1)
     result["screen_s"] = round(wall, 2)
     result["names_per_s"] = round(n_queries / wall)
+    scores = [[(s.index, s.result.score) for s in r.results] for r in results]
     result["queries_with_match"] = sum(1 for s in scores if s)
     result["peak_mib"] = round(peak_mib())
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

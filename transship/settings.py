@@ -168,6 +168,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds `transship fetch` waits for a server to answer or send more bytes.",
     ),
     Setting(
+        "TRANSSHIP_SCREEN_WORKERS",
+        "2",
+        "Processes `transship screen` scores a batch of more than 500 names on (forked, "
+        "POSIX only; `--workers` wins); 1 scores in the command's own process.",
+    ),
+    Setting(
         "TRANSSHIP_SERVE_CACHE",
         "256",
         "Analysis results (routes, hubs, mirror, territory pages) `transship serve` keeps in "
@@ -272,3 +278,8 @@ def fetch_timeout() -> float:
 
 def comtrade_calls_per_minute() -> float:
     return max(0.1, float(get("TRANSSHIP_COMTRADE_CALLS_PER_MINUTE")))
+
+
+def screen_workers() -> int:
+    """``TRANSSHIP_SCREEN_WORKERS``, at least 1."""
+    return max(1, int(get("TRANSSHIP_SCREEN_WORKERS")))

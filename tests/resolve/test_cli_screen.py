@@ -74,3 +74,44 @@ def test_usage_errors_exit_2(shared_data: Path) -> None:
     assert runner.invoke(app, ["screen", "--list", lst]).exit_code == 2
     assert runner.invoke(app, ["screen", "X", "--threshold", "1.5", "--list", lst]).exit_code == 2
     assert runner.invoke(app, ["screen", "X", "--limit", "0", "--list", lst]).exit_code == 2
+
+
+def test_a_large_batch_on_workers_reads_as_in_one_process(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """More than 500 names go to forked workers with --workers 2 (what the screening
+    benchmark measures); the answer is the one the command gives in its own process. The
+    683 spelling variants of the UN list, screened against every tenth untreated UN name."""
+    import csv
+
+    un = shared_data / "opensanctions-ftm-fixtures"
+    with open(un / "un_sanctions_positives_treated.csv", encoding="utf-8") as f:
+        names = [r["full_name"] for r in csv.DictReader(f)]
+    assert len(names) > 500
+    queries = tmp_path / "parties.csv"
+    with open(queries, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name", "schema"])
+        w.writerows([f"q{i}", n, "Person"] for i, n in enumerate(names))
+    lst = tmp_path / "un.ftm.jsonl"
+    with (
+        open(un / "un_sanctions_positives_untreated.csv", encoding="utf-8") as f,
+        open(lst, "w", encoding="utf-8") as out,
+    ):
+        kept = [r for i, r in enumerate(csv.DictReader(f)) if i % 10 == 0]
+        for i, r in enumerate(kept):
+            entity = {"id": f"un-{i}", "schema": "Person", "properties": {"name": [r["full_name"]]}}
+            out.write(json.dumps(entity) + "\n")
+    answers = []
+    for workers in ("1", "2"):
+        result = runner.invoke(
+            app,
+            ["screen", "--file", str(queries), "--list", str(lst), "--json", "--workers", workers],
+        )
+        assert result.exit_code == 0, result.output
+        answers.append(json.loads(result.output))
+    assert answers[0] == answers[1]
+    matched = sum(1 for r in answers[0]["responses"].values() if r["results"])
+    assert matched >= 0.9 * len(kept)
+    bad = runner.invoke(app, ["screen", "X", "--workers", "0", "--list", str(lst)])
+    assert bad.exit_code == 2

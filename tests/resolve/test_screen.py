@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from transship.exc import SourceFormatError
 from transship.resolve.lists import read_ftm_file
 from transship.resolve.parties import party_from_properties, query_party
 from transship.resolve.queries import read_query_csv
-from transship.resolve.screen import Screener, match_response
+from transship.resolve.screen import QueryResult, Screener, match_response
 
 ZALA = "opensanctions-ftm-fixtures/zala_entities.ftm.jsonl"
 T1 = "opensanctions-ftm-fixtures/eu_fsf_t1_entities.ftm.jsonl"
@@ -93,11 +94,9 @@ def test_blocking_finds_what_all_pairs_scoring_finds(shared_data: Path) -> None:
 
 
 def test_parallel_screening_matches_the_serial_one(shared_data: Path) -> None:
-    """screen_parallel (forked workers, the benchmark's and ``--file``'s path) returns the
-    same entries and scores as Screener.screen, and the index's vocabulary as code points
-    (what the compiled neighbour search reads) is the vocabulary itself."""
-
-    from transship.resolve.screen import screen_parallel
+    """Screening on forked workers (``screen --workers``, the benchmark's path) returns the
+    same entries, scores and explanations as in one process, and the index's vocabulary as
+    code points (what the compiled neighbour search reads) is the vocabulary itself."""
 
     lst = read_ftm_file(shared_data / ZALA)
     lst.extend(read_ftm_file(shared_data / T1))
@@ -122,9 +121,28 @@ def test_parallel_screening_matches_the_serial_one(shared_data: Path) -> None:
             ]
         )
     ]
-    serial = [[(s.index, s.result.score) for s in r.results] for r in screener.screen(queries)]
-    assert any(serial)
-    assert screen_parallel(screener, queries, workers=2, chunk=3) == serial
+
+    def shown(results: list[QueryResult]) -> list[Any]:
+        return [
+            (
+                r.query.id,
+                r.compared,
+                [
+                    (
+                        s.index,
+                        s.result.score,
+                        s.result.features,
+                        [f.to_dict() for f in s.result.explanations.values()],
+                    )
+                    for s in r.results
+                ],
+            )
+            for r in results
+        ]
+
+    serial = shown(screener.screen(queries))
+    assert any(r[2] for r in serial)
+    assert shown(screener.screen(queries, workers=2, chunk=3)) == serial
 
 
 def test_identifiers_find_entries_the_names_miss(zala: Screener) -> None:

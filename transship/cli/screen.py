@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from transship import settings
 from transship.cli.common import (
     DbOption,
     JsonOption,
@@ -67,6 +68,15 @@ def screen(
         typer.Option("--threshold", help="Score from which a result is a match (default 0.7)."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Results per party.")] = 5,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes that score a batch of more than 500 names (forked; default "
+            "TRANSSHIP_SCREEN_WORKERS, 2); 1 scores in this process.",
+            show_default=False,
+        ),
+    ] = None,
     all_results: Annotated[
         bool,
         typer.Option("--all", help="Show results below the threshold too (near misses)."),
@@ -108,6 +118,10 @@ def screen(
         usage_error("must be above 0 and at most 1", "--threshold")
     if limit < 1 or limit > 500:
         usage_error("must be 1 to 500", "--limit")
+    if workers is None:
+        workers = settings.screen_workers()
+    if workers < 1:
+        usage_error("must be at least 1", "--workers")
     if bool(names) == (file is not None):
         usage_error("give NAMEs or --file, not both and not neither")
     if file is not None:
@@ -150,7 +164,7 @@ def screen(
             )
     screening_list = load_lists(specs, lambda: open_store(db, read_only=True))
     screener = Screener(screening_list.parties)
-    results = screener.screen(queries, limit=limit)
+    results = screener.screen(queries, limit=limit, workers=workers)
     response = match_response(results, threshold=threshold, limit=limit, lists=screening_list)
     response["lists"] = screening_list.sources
     response["list_entries"] = len(screener.parties)

@@ -106,6 +106,17 @@ class MatchResult:
         """yente's (deprecated) ``features``: feature -> score."""
         return {k: round(v.score, 4) for k, v in self.explanations.items()}
 
+    def detached(self) -> MatchResult:
+        """The same result with each feature's detail written out and the name alignment
+        dropped: small to send from a worker process, and reads the same."""
+        return MatchResult(
+            self.score,
+            {
+                k: Feature(f.score, f.detail, f.query, f.candidate, f.weight)
+                for k, f in self.explanations.items()
+            },
+        )
+
 
 def compare_kind(a: Kind, b: Kind) -> Kind:
     """The kind two names are compared as: a person if either is one, else an org."""

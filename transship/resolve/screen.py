@@ -17,6 +17,7 @@ long it took.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -170,10 +171,30 @@ class Screener:
         self._by_identifier = m
 
     def screen(
-        self, queries: Sequence[Party], *, min_score: float = MIN_SCORE, limit: int | None = None
+        self,
+        queries: Sequence[Party],
+        *,
+        min_score: float = MIN_SCORE,
+        limit: int | None = None,
+        workers: int = 1,
+        chunk: int = 0,
     ) -> list[QueryResult]:
         """Score each query against its candidates; results best first (all of them at or
-        above ``min_score``, or the best ``limit``)."""
+        above ``min_score``, or the best ``limit``).
+
+        With ``workers`` above 1, on POSIX, a batch of more than ``chunk`` queries
+        (default :data:`SCREEN_CHUNK`) is scored by that many forked processes, ``chunk``
+        queries a task: the list and its index are shared by ``fork`` (nothing of them is
+        pickled; the workers send back their results with each feature's detail written
+        out). The results are the same as in one process."""
+        chunk = chunk or SCREEN_CHUNK
+        if workers > 1 and os.name == "posix" and len(queries) > chunk:
+            return _screen_forked(self, queries, min_score, limit, workers, chunk)
+        return self._screen(queries, min_score, limit)
+
+    def _screen(
+        self, queries: Sequence[Party], min_score: float, limit: int | None
+    ) -> list[QueryResult]:
         out: list[QueryResult] = []
         for query, cands in zip(queries, self.candidates(queries, min_score), strict=True):
             qn = party_names(query)
@@ -199,53 +220,59 @@ class Screener:
         return out
 
 
-def _screen_chunk(
-    args: tuple[int, int, float, int | None],
-) -> list[tuple[int, list[tuple[int, float]]]]:
+#: Queries a forked worker scores per task.
+SCREEN_CHUNK = 500
+
+#: What forked workers read: set by :func:`_screen_forked` just before the fork.
+_SHARED: tuple[Screener, Sequence[Party]] | None = None
+
+#: A task's results: (query position, [(list position, result)], entries compared).
+_Part = list[tuple[int, list[tuple[int, MatchResult]], int]]
+
+
+def _screen_chunk(args: tuple[int, int, float, int | None]) -> _Part:
     start, end, min_score, limit = args
+    assert _SHARED is not None
     screener, queries = _SHARED
-    results = screener.screen(queries[start:end], min_score=min_score, limit=limit)
+    results = screener._screen(queries[start:end], min_score, limit)
     return [
-        (start + k, [(s.index, s.result.score) for s in r.results]) for k, r in enumerate(results)
+        (start + k, [(s.index, s.result.detached()) for s in r.results], r.compared)
+        for k, r in enumerate(results)
     ]
 
 
-_SHARED: tuple[Screener, Sequence[Party]]
-
-
-def screen_parallel(
+def _screen_forked(
     screener: Screener,
     queries: Sequence[Party],
-    *,
-    workers: int = 2,
-    min_score: float = MIN_SCORE,
-    limit: int | None = None,
-    chunk: int = 500,
-) -> list[list[tuple[int, float]]]:
-    """Scores only (list index, score) for many queries on ``workers`` forked processes.
-
-    The list and its index are shared with the workers by ``fork`` (nothing is pickled but
-    the results); used by the benchmark and for large batches on POSIX systems. The
-    identifier map (a loop over the whole list) is built once before the fork, not by
-    every worker.
-    """
+    min_score: float,
+    limit: int | None,
+    workers: int,
+    chunk: int,
+) -> list[QueryResult]:
     global _SHARED
-    _SHARED = (screener, queries)
     if screener._by_identifier is None:
+        # a loop over the whole list: once, before the fork, not in every worker
         screener._build_identifier_map()
     tasks = [
         (s, min(s + chunk, len(queries)), min_score, limit) for s in range(0, len(queries), chunk)
     ]
-    out: list[list[tuple[int, float]]] = [[] for _ in queries]
-    if workers <= 1 or os.name != "posix":
-        parts = [_screen_chunk(t) for t in tasks]
-    else:
+    _SHARED = (screener, queries)
+    # The parent's objects leave the collector's generations: a collection in a worker
+    # would otherwise write to every one of them and copy their pages.
+    gc.freeze()
+    try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(min(workers, len(tasks))) as pool:
             parts = pool.map(_screen_chunk, tasks, chunksize=1)
-    for part in parts:
-        for qi, res in part:
-            out[qi] = res
+    finally:
+        gc.unfreeze()
+        _SHARED = None
+    out: list[QueryResult] = []
+    by_query = {qi: (res, compared) for part in parts for qi, res, compared in part}
+    for qi, query in enumerate(queries):
+        res, compared = by_query[qi]
+        scored = [Scored(screener.parties[i], r, i) for i, r in res]
+        out.append(QueryResult(query, scored, compared))
     return out
 
 

@@ -18,7 +18,7 @@ def memo(maxsize: int) -> Callable[[Callable[[_K], _V]], Callable[[_K], _V]]:
     Not ``functools.lru_cache``: a hit on an LRU cache relinks its list nodes and a miss on
     a full one evicts the oldest answer, both writes to objects the process that analysed
     the screening list made. In a worker forked from it
-    (:func:`~transship.resolve.screen.screen_parallel`) each such write copies a page of
+    (:meth:`~transship.resolve.screen.Screener.screen` with ``workers``) each such write copies a page of
     the parent's heap (copy-on-write: 4,400 page copies per 500 queries for the analysis
     at 200,000 entries, docs/performance.md); a dictionary hit writes only the answer's
     reference count and a full dictionary is never written. The sizes hold the words of a
