@@ -161,9 +161,11 @@ class TokenIndex:
         # and a list name's count, totals, tokens and weights in one 64-byte slot: the
         # bound reads one memory line a candidate (index_kernel.block)
         self.slots = index_kernel.slots(self.row_ptr, self.row_tok, self.row_wx, row_tot)
-        # postings: token -> rows
+        # postings: token -> rows (ascending), each with a copy of its row's slot: the
+        # bound reads the postings in order instead of one slot at random a candidate
         order = np.argsort(self.row_tok, kind="stable")
         self.tok_rows = row_of[order]
+        self.post_slots = self.slots[self.tok_rows]
         self.df = np.bincount(self.row_tok, minlength=len(vocab)).astype(np.int64)
         self.tok_ptr = np.concatenate([[0], np.cumsum(self.df)]).astype(np.int64)
         # deletion keys of the vocabulary (neighbour_kernel: hashed, sorted); each
@@ -230,9 +232,9 @@ class TokenIndex:
         t: float,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:func:`index_kernel.block` on the query arrays given, with the index's arrays
-        and scratch; keeps the running stamp."""
-        mark, inq, head = self._scratch()
-        out_r, out_n, out_b, self._stamp = index_kernel.block(
+        and scratch."""
+        inq, head = self._scratch()
+        return index_kernel.block(
             q_ptr,
             g_w,
             g_xw,
@@ -248,16 +250,15 @@ class TokenIndex:
             self.row_wx,
             self.slots.view(np.int32),
             self.slots.view(np.float32),
+            self.post_slots.view(np.int32),
+            self.post_slots.view(np.float32),
             self.pair_keys,
             self.pair_rows,
             float(self.common_df),
             t,
-            mark,
             inq,
             head,
-            self._stamp,
         )
-        return out_r, out_n, out_b
 
     def _precompute(self, chunk: int = 20_000) -> None:
         """The neighbours of every vocabulary token (a CSR graph): a query token the list
@@ -397,15 +398,13 @@ class TokenIndex:
         cuts = np.cumsum(np.bincount(out_r, minlength=nq))[:-1]
         return Bounded(np.split(out_n, cuts), np.split(out_b, cuts))
 
-    _stamp = 0
-    _marks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    _marks: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The kernel's scratch arrays: a stamp per list name, a flag and a head per
-        vocabulary token (allocated on first use, in the process that screens)."""
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel's scratch arrays: a flag and a head per vocabulary token (allocated
+        on first use, in the process that screens)."""
         if self._marks is None:
             self._marks = (
-                np.zeros(self.size, dtype=np.int32),
                 np.zeros(len(self.vocab), dtype=np.uint8),
                 np.zeros(len(self.vocab), dtype=np.int64),
             )
