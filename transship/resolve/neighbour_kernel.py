@@ -125,15 +125,20 @@ def _distance(
     lb: int,
     d: np.ndarray,
     transpose: bool,
+    limit: int,
 ) -> int:
     """Edit distance of ``cp[a:a + la]`` and ``voc[b:b + lb]``: optimal string alignment
     (an adjacent transposition is one edit, as rapidfuzz's ``OSA.distance``) when
-    ``transpose``, else Levenshtein; ``d`` is scratch of at least (la + 1) x (lb + 1)."""
+    ``transpose``, else Levenshtein; exact up to ``limit``, ``limit + 1`` beyond it (the
+    table stops once two rows in a row are past the limit: every later cell comes from
+    them). ``d`` is scratch of at least (la + 1) x (lb + 1)."""
     w = lb + 1
     for j in range(lb + 1):
         d[j] = j
+    prev_min = 0
     for i in range(1, la + 1):
         d[i * w] = i
+        row_min = i
         ca = cp[a + i - 1]
         for j in range(1, lb + 1):
             cb = voc[b + j - 1]
@@ -142,7 +147,11 @@ def _distance(
             if transpose and i > 1 and j > 1 and ca == voc[b + j - 2] and cp[a + i - 2] == cb:
                 v = min(v, d[(i - 2) * w + j - 2] + 1)
             d[i * w + j] = v
-    return int(d[la * w + lb])
+            row_min = min(row_min, v)
+        if row_min > limit and prev_min >= limit:
+            return limit + 1
+        prev_min = row_min
+    return min(int(d[la * w + lb]), limit + 1)
 
 
 @njit(cache=True, nogil=True)
@@ -237,10 +246,10 @@ def neighbours(
                 continue
             if (la + 1) * (lb + 1) > len(d):
                 d = np.empty((la + 1) * (lb + 1), dtype=np.int64)
-            dist = _distance(q_cp, a, la, voc_cp, b, lb, d, True)
+            dist = _distance(q_cp, a, la, voc_cp, b, lb, d, True, max(budget, 2))
             ok = dist <= budget or (dist == 2 and diff_len == 1 and budget >= 1)
             if not ok and dist == 1 and diff_len == 0 and longer >= 3:
-                ok = _distance(q_cp, a, la, voc_cp, b, lb, d, False) == 2
+                ok = _distance(q_cp, a, la, voc_cp, b, lb, d, False, 2) == 2
             if not ok:
                 continue
             if dist == 0:
