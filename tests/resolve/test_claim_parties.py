@@ -315,6 +315,19 @@ def test_noise_rule_raises_precision_and_loses_no_party_read_in_full(
         ("Снаряды отправлялись в Польшу, по данным СВР, и далее на Украину.", "Польшу", "place"),
         ("Извоз муниције у Чешкој је растао према подацима банке.", "Чешкој", "place"),
         ("Pociski trafiały przez lotnisko w Rzeszowie, według raportu.", "Rzeszowie", "place"),
+        # a softened consonant, a Ukrainian і, an adjective before the noun
+        (
+            "Amunicja trafiła do magazynów w Polsce, według raportu, a potem dalej.",
+            "Polsce",
+            "place",
+        ),
+        ("Снаряди зберігали на складах у Києві, за даними розвідки, до весни.", "Києві", "place"),
+        (
+            "Prema podacima ministarstva, fabrika municije u Novom Sadu je prošle godine "
+            "izvezla više nego ikada, a deo isporuka je otišao preko posrednika.",
+            "Novom Sadu",
+            "place",
+        ),
     ],
 )
 def test_noise_reasons(text: str, name: str, reason: str) -> None:
@@ -332,6 +345,12 @@ def test_noise_reasons(text: str, name: str, reason: str) -> None:
         # "Roberta" (a town of libphonenumber's table) in another case; in a Serbian text it
         # would be (a cost of the rule, docs/validation.md)
         ("Roberto Duarte said the shells were sent from the port.", "Roberto"),
+        # two words whose nominative is no place stay a party
+        (
+            "Prema podacima ministarstva, fabrika Prvi Partizan je prošle godine izvezla "
+            "više nego ikada, a deo isporuka je otišao preko posrednika.",
+            "Prvi Partizan",
+        ),
     ],
 )
 def test_parties_are_not_noise(text: str, name: str) -> None:

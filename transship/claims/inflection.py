@@ -11,10 +11,14 @@ Serbo-Croatian, Slovene, Polish, Czech, Slovak, Russian, Ukrainian and Belarusia
 and Cyrillic script, as any grammar of these languages gives them (written here from the
 standard declension tables, not from a corpus).
 
-Not covered: consonant alternations at the stem's end (Polish "Polsce" of "Polska", Czech
-"Praze" of "Praha"), vowel alternations inside the stem (Ukrainian "Києві" of "Київ"), the
-plural, and adjectival declension of place names ("Novom Sadu"). Nothing here knows which
-words are places: a candidate is only a candidate.
+Also covered: the consonant that softens before a dative or locative ending (Polish
+"Polsce" of "Polska", "Pradze" of "Praga", Czech "Praze" of "Praha", Serbian "Americi" of
+"Amerika", Ukrainian "Празі" of "Прага"; :data:`_SOFTENED`), the Ukrainian і that is о or
+е in the other cases ("Києві" of "Київ", "Львова" of "Львів"), and, for names of two words
+(:func:`nominative_phrases`), the adjective before the noun ("Novom Sadu" of "Novi Sad",
+"Crnoj Gori" of "Crna Gora"). Not covered: the plural, other vowel alternations inside the
+stem (Polish "mieście" of "miasto"). Nothing here knows which words are places: a candidate
+is only a candidate.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ _OBLIQUE = {
         "em",  # sr/hr/cs/pl instrumental (Kijevem)
         "oj",  # sr/hr dative, locative of -a (Češkoj)
         "ou",  # cs instrumental of -a (Ostravou)
+        "ě",  # cs dative, locative (Ostravě, Brně)
         "ą",  # pl instrumental of -a (Warszawą)
         "ę",  # pl accusative of -a (Warszawę)
         "a",  # genitive of the masculine and neuter (Beograda, Valjeva)
@@ -63,6 +68,48 @@ _OBLIQUE = {
         "і",  # uk dative, locative (Польщі)
         "ї",  # uk genitive of -ія (Чехії)
         "о",  # vocative of -а
+    ),
+}
+#: A consonant softened before the dative or locative ending, and the nominative ending it
+#: comes back with: (oblique ending, nominative ending), longest first.
+_SOFTENED = {
+    "latin": (
+        ("dzie", "da"),  # pl Kanadzie
+        ("cie", "ta"),  # pl Warcie
+        ("dze", "ga"),  # pl Pradze, Rydze
+        ("rze", "ra"),  # pl Górze
+        ("ře", "ra"),  # cs Hoře
+        ("ce", "ka"),  # pl Polsce, Ameryce; cs Americe
+        ("ze", "ha"),  # cs Praze
+        ("ze", "ga"),  # cs (Olze)
+        ("le", "ła"),  # pl Wiśle
+        ("ci", "ka"),  # sr/hr Americi, Rijeci
+        ("zi", "ga"),  # sr/hr Volzi
+        ("si", "ha"),  # sr/hr (Snasi)
+    ),
+    "cyrillic": (
+        ("ці", "ка"),  # uk Америці
+        ("зі", "га"),  # uk Празі, Ризі
+        ("сі", "ха"),  # uk
+        ("ци", "ка"),  # sr Америци
+        ("зи", "га"),  # sr
+    ),
+}
+#: Ukrainian: the і (ї after a vowel) of a masculine nominative's last syllable is о or е
+#: (є) in the other cases: Київ -> Києва, Львів -> Львова, Харків -> Харкова.
+_UK_I = {"о": "і", "е": "і", "є": "ї"}
+#: Adjectival endings of the masculine and neuter oblique cases (Serbo-Croatian, Russian,
+#: Ukrainian), whose nominative is -i / -ий, -ій, -ый (Novom -> Novi, Новом -> Нови, Новий).
+_ADJECTIVE = {
+    "latin": (("om", "i"), ("og", "i"), ("em", "i"), ("eg", "i"), ("omu", "i"), ("im", "i")),
+    "cyrillic": (
+        ("ом", "и"),
+        ("ом", "ий"),
+        ("ого", "ий"),
+        ("ому", "ий"),
+        ("ім", "ий"),
+        ("ом", "ый"),
+        ("ом", "ій"),
     ),
 }
 #: Nominative endings: masculine (none, soft sign, й), feminine, neuter.
@@ -110,4 +157,35 @@ def nominatives(word: str) -> list[str]:
             # soft sign or й counts as a vowel here): put the vowel back before the last letter
             for vowel in _FLEETING[script]:
                 out.append(stem[:-1] + vowel + stem[-1])
+    for ending, nominative in _SOFTENED[script]:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM - 1:
+            out.append(word[: len(word) - len(ending)] + nominative)
+    if script == "cyrillic":
+        for ending in ("", *_OBLIQUE[script]):
+            stem = word[: len(word) - len(ending)]
+            if not word.endswith(ending) or len(stem) < MIN_STEM:
+                continue
+            alt = _UK_I.get(stem[-2].lower())
+            if alt is not None and stem[-1].lower() not in _VOWELS:
+                out.append(stem[:-2] + (alt.upper() if stem[-2].isupper() else alt) + stem[-1])
     return [w for w in dict.fromkeys(out) if w != word]
+
+
+def nominative_phrases(name: str) -> list[str]:
+    """The forms a name of two words may have in the nominative, ``name`` itself not among
+    them: each word as written or in one of its nominative forms, the first also as an
+    adjective ("Novom Sadu" -> [..., "Novi Sad", ...], "Crnoj Gori" -> [..., "Crna Gora",
+    ...]). Longer names give nothing (their combinations grow too fast to be worth it)."""
+    words = name.split()
+    if len(words) != 2:
+        return []
+    first, second = words
+    script = _script(first)
+    firsts = [first, *nominatives(first)]
+    if script is not None:
+        for ending, nominative in _ADJECTIVE[script]:
+            if first.endswith(ending) and len(first) - len(ending) >= MIN_STEM:
+                firsts.append(first[: len(first) - len(ending)] + nominative)
+    seconds = [second, *nominatives(second)]
+    out = [f"{a} {b}" for a in dict.fromkeys(firsts) for b in seconds]
+    return [p for p in dict.fromkeys(out) if p != name]

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from transship.claims.inflection import nominatives
+from transship.claims.inflection import nominative_phrases, nominatives
 
 if TYPE_CHECKING:
     from transship.store.db import Store
@@ -243,7 +243,9 @@ def noise_reason(text: str, start: int, name: str, source: SourceWords | None = 
       people (:func:`_places`; "Valjevo", "Europe", "African", "Balkans", "Slavic"), or, in
       a source written in a Slavic language, a single word that is one of these in another
       case: one of its nominative forms (:func:`transship.claims.inflection.nominatives`)
-      is a place ("Čačku", "Польшу", "Чешкој"); not when the source names the word as an
+      is a place ("Čačku", "Польшу", "Чешкој", "Polsce", "Києві"), or two words whose
+      nominative is one (:func:`~transship.claims.inflection.nominative_phrases`: "Novom
+      Sadu", "Crnoj Gori"); a single word not when the source names the word as an
       organisation (``source.organisations``: "Wagner", a town of libphonenumber's table,
       in a text that writes "the Wagner Group");
     * ``common word``: a single word that is a common word of some language (stop lists,
@@ -263,6 +265,9 @@ def noise_reason(text: str, start: int, name: str, source: SourceWords | None = 
     if source.slavic and len(words) == 1 and not named_as_organisation:
         if any(_fold(n) in _places() for n in nominatives(name)):
             return "place"  # a place in another case: "Čačku", "Польшу", "Чешкој"
+    if source.slavic and len(words) == 2:
+        if any(_fold(n) in _places() for n in nominative_phrases(name)):
+            return "place"  # "Novom Sadu", "Crnoj Gori"
     if len(words) == 1:
         key = name.lower().rstrip("’'")
         if key in _common_words():
