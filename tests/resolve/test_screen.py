@@ -143,6 +143,13 @@ def test_parallel_screening_matches_the_serial_one(shared_data: Path) -> None:
     serial = shown(screener.screen(queries))
     assert any(r[2] for r in serial)
     assert shown(screener.screen(queries, workers=2, chunk=3)) == serial
+    # progress: every query counted once, chunk by chunk, in one process and on workers
+    for workers in (1, 2):
+        done: list[int] = []
+        assert shown(screener.screen(queries, workers=workers, chunk=3, progress=done.append)) == (
+            serial
+        )
+        assert sorted(done) == [1, 3, 3]
 
 
 def test_identifiers_find_entries_the_names_miss(zala: Screener) -> None:

@@ -25,7 +25,15 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import pyarrow as pa
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.segment import Segments
 from rich.table import Table
 from rich.text import Text
@@ -313,6 +321,35 @@ def byte_progress(enabled: bool = True) -> Iterator[Callable[[Path, int], Callab
 
     with progress:
         yield start
+
+
+@contextmanager
+def work_status(message: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr with what a long step is doing (only on a terminal); the
+    context gives a function that changes the message."""
+    if not err_console.is_terminal:
+        yield lambda _: None
+        return
+    with err_console.status(message) as status:
+        yield lambda m: status.update(m)
+
+
+@contextmanager
+def count_progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr counted in items (only on a terminal); the context gives
+    the function that advances it."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from transship import settings
 from transship.cli.common import (
     DbOption,
     JsonOption,
+    count_progress,
     db_flag,
     db_path,
     emit_json,
@@ -19,6 +20,7 @@ from transship.cli.common import (
     print_table,
     say,
     usage_error,
+    work_status,
 )
 from transship.exc import NotFound
 
@@ -162,9 +164,14 @@ def screen(
             raise NotFound(
                 f"no FtM parties in {db_path(db)}: give --list FILE.ftm.jsonl or ingest one"
             )
-    screening_list = load_lists(specs, lambda: open_store(db, read_only=True))
-    screener = Screener(screening_list.parties)
-    results = screener.screen(queries, limit=limit, workers=workers)
+    with work_status("reading the lists") as status:
+        screening_list = load_lists(specs, lambda: open_store(db, read_only=True))
+        status(f"analysing and indexing {len(screening_list.parties):,} list entries")
+        screener = Screener(screening_list.parties)
+    with count_progress(
+        f"screening on {workers} worker(s)" if workers > 1 else "screening", len(queries)
+    ) as advance:
+        results = screener.screen(queries, limit=limit, workers=workers, progress=advance)
     response = match_response(results, threshold=threshold, limit=limit, lists=screening_list)
     response["lists"] = screening_list.sources
     response["list_entries"] = len(screener.parties)

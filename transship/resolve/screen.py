@@ -21,7 +21,7 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +178,7 @@ class Screener:
         limit: int | None = None,
         workers: int = 1,
         chunk: int = 0,
+        progress: Callable[[int], None] | None = None,
     ) -> list[QueryResult]:
         """Score each query against its candidates; results best first (all of them at or
         above ``min_score``, or the best ``limit``).
@@ -186,11 +187,18 @@ class Screener:
         (default :data:`SCREEN_CHUNK`) is scored by that many forked processes, ``chunk``
         queries a task: the list and its index are shared by ``fork`` (nothing of them is
         pickled; the workers send back their results with each feature's detail written
-        out). The results are the same as in one process."""
+        out). The results are the same as in one process. ``progress``, when given, is
+        called with the number of queries each finished chunk held."""
         chunk = chunk or SCREEN_CHUNK
         if workers > 1 and os.name == "posix" and len(queries) > chunk:
-            return _screen_forked(self, queries, min_score, limit, workers, chunk)
-        return self._screen(queries, min_score, limit)
+            return _screen_forked(self, queries, min_score, limit, workers, chunk, progress)
+        out: list[QueryResult] = []
+        for start in range(0, len(queries), chunk):
+            part = queries[start : start + chunk]
+            out.extend(self._screen(part, min_score, limit))
+            if progress is not None:
+                progress(len(part))
+        return out
 
     def _screen(
         self, queries: Sequence[Party], min_score: float, limit: int | None
@@ -248,6 +256,7 @@ def _screen_forked(
     limit: int | None,
     workers: int,
     chunk: int,
+    progress: Callable[[int], None] | None,
 ) -> list[QueryResult]:
     global _SHARED
     if screener._by_identifier is None:
@@ -263,7 +272,11 @@ def _screen_forked(
     try:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(workers, len(tasks))) as pool:
-            parts = pool.map(_screen_chunk, tasks, chunksize=1)
+            parts: list[_Part] = []
+            for part in pool.imap(_screen_chunk, tasks, chunksize=1):
+                parts.append(part)
+                if progress is not None:
+                    progress(len(part))
     finally:
         gc.unfreeze()
         _SHARED = None
