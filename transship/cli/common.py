@@ -334,12 +334,11 @@ def work_status(message: str) -> Iterator[Callable[[str], None]]:
         yield lambda m: status.update(m)
 
 
-@contextmanager
-def count_progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr counted in items (only on a terminal); the context gives
-    the function that advances it."""
-    progress = Progress(
-        TextColumn("{task.description}"),
+def item_progress(prefix: str = "") -> Progress:
+    """Progress bars on stderr counted in items, with the time elapsed (shown only on a
+    terminal, and gone when done); ``prefix`` (rich markup) goes before each description."""
+    return Progress(
+        TextColumn(prefix + "{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -347,6 +346,13 @@ def count_progress(description: str, total: int) -> Iterator[Callable[[int], Non
         transient=True,
         disable=not err_console.is_terminal,
     )
+
+
+@contextmanager
+def count_progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr counted in items (:func:`item_progress`); the context gives
+    the function that advances it."""
+    progress = item_progress()
     with progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)

@@ -6,14 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress, TaskID
 
 from transship.cli.common import (
     DbOption,
@@ -21,6 +14,7 @@ from transship.cli.common import (
     emit_json,
     err_console,
     handle_errors,
+    item_progress,
     open_store,
     print_table,
 )
@@ -33,15 +27,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]SIMULATED[/bold] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    )
+    return item_progress("[bold]SIMULATED[/bold] ")
 
 
 @handle_errors
