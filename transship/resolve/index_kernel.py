@@ -244,6 +244,7 @@ def block(
             m = len(tk)
             for i in range(m):
                 for j in range(i, m):
+                    # pairs of distinct tokens; a one-token name's only token with itself
                     if j == i and not (m == 1 and n == 1):
                         continue
                     key = tk[i] * nv + tk[j]

@@ -47,6 +47,8 @@ DEFAULT_LIMIT = 5
 #: Results scoring below this are not returned at all (yente returns near misses too, so
 #: that a user sees what almost matched; below this nothing is worth reading).
 MIN_SCORE = 0.3
+#: Queries a forked worker scores per task (and a batch needs more to be forked at all).
+SCREEN_CHUNK = 500
 
 _WARM: float | None = None
 
@@ -177,19 +179,17 @@ class Screener:
         min_score: float = MIN_SCORE,
         limit: int | None = None,
         workers: int = 1,
-        chunk: int = 0,
+        chunk: int = SCREEN_CHUNK,
         progress: Callable[[int], None] | None = None,
     ) -> list[QueryResult]:
         """Score each query against its candidates; results best first (all of them at or
         above ``min_score``, or the best ``limit``).
 
-        With ``workers`` above 1, on POSIX, a batch of more than ``chunk`` queries
-        (default :data:`SCREEN_CHUNK`) is scored by that many forked processes, ``chunk``
-        queries a task: the list and its index are shared by ``fork`` (nothing of them is
+        With ``workers`` above 1, on POSIX, a batch of more than ``chunk`` queries is
+        scored by that many forked processes, ``chunk`` queries a task: the list and its index are shared by ``fork`` (nothing of them is
         pickled; the workers send back their results with each feature's detail written
         out). The results are the same as in one process. ``progress``, when given, is
         called with the number of queries each finished chunk held."""
-        chunk = chunk or SCREEN_CHUNK
         if workers > 1 and os.name == "posix" and len(queries) > chunk:
             return _screen_forked(self, queries, min_score, limit, workers, chunk, progress)
         out: list[QueryResult] = []
@@ -227,9 +227,6 @@ class Screener:
             out.append(QueryResult(query, scored, len(cands)))
         return out
 
-
-#: Queries a forked worker scores per task.
-SCREEN_CHUNK = 500
 
 #: What forked workers read: set by :func:`_screen_forked` just before the fork.
 _SHARED: tuple[Screener, Sequence[Party]] | None = None
